@@ -1,0 +1,144 @@
+/**
+ * Raster images shared by rendering, detection and reports: RGBA pixels, PNG in and out
+ * (with tEXt metadata chunks), and resizing.
+ */
+import { PNG } from 'pngjs';
+
+/** An 8-bit RGBA image, row-major, top-left origin. */
+export interface RgbaImage {
+  readonly width: number;
+  readonly height: number;
+  /** width * height * 4 bytes. */
+  readonly data: Uint8Array;
+}
+
+/** Thrown for bytes that are not a PNG we can read. */
+export class ImageFormatError extends Error {
+  override readonly name = 'ImageFormatError';
+}
+
+export function createImage(width: number, height: number): RgbaImage {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw new RangeError(`image size must be positive integers, got ${width}x${height}`);
+  }
+  return { width, height, data: new Uint8Array(width * height * 4) };
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+export function isPng(bytes: Uint8Array): boolean {
+  return bytes.length >= 8 && Buffer.from(bytes.buffer, bytes.byteOffset, 8).equals(PNG_SIGNATURE);
+}
+
+/** Decodes a PNG (any bit depth / colour type pngjs reads) into RGBA. */
+export function decodePng(bytes: Uint8Array): RgbaImage {
+  if (!isPng(bytes)) throw new ImageFormatError('not a PNG file (bad signature)');
+  try {
+    const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
+  } catch (err) {
+    throw new ImageFormatError(`corrupt PNG: ${(err as Error).message}`);
+  }
+}
+
+/** Encodes RGBA to PNG; `text` entries become tEXt chunks right after IHDR. */
+export function encodePng(image: RgbaImage, text: Record<string, string> = {}): Buffer {
+  const png = new PNG({ width: image.width, height: image.height });
+  Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength).copy(png.data);
+  const plain = PNG.sync.write(png);
+  const chunks = Object.entries(text).map(([k, v]) => textChunk(k, v));
+  if (chunks.length === 0) return plain;
+  // IHDR is always the first chunk: 8-byte signature + 4 length + 4 type + 13 data + 4 crc.
+  const afterIhdr = 8 + 25;
+  return Buffer.concat([plain.subarray(0, afterIhdr), ...chunks, plain.subarray(afterIhdr)]);
+}
+
+/** Reads the tEXt chunks of a PNG (keyword -> Latin-1 text; iTXt is read as UTF-8). */
+export function readPngText(bytes: Uint8Array): Record<string, string> {
+  if (!isPng(bytes)) throw new ImageFormatError('not a PNG file (bad signature)');
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: Record<string, string> = {};
+  let pos = 8;
+  while (pos + 12 <= buf.length) {
+    const len = buf.readUInt32BE(pos);
+    const type = buf.toString('latin1', pos + 4, pos + 8);
+    const data = buf.subarray(pos + 8, pos + 8 + len);
+    if (type === 'tEXt') {
+      const nul = data.indexOf(0);
+      if (nul > 0) out[data.toString('latin1', 0, nul)] = data.toString('latin1', nul + 1);
+    } else if (type === 'iTXt') {
+      const nul = data.indexOf(0);
+      // keyword \0 compressionFlag compressionMethod languageTag \0 translatedKeyword \0 text
+      if (nul > 0 && data[nul + 1] === 0) {
+        const lang = data.indexOf(0, nul + 3);
+        const tk = lang >= 0 ? data.indexOf(0, lang + 1) : -1;
+        if (tk >= 0) out[data.toString('latin1', 0, nul)] = data.toString('utf8', tk + 1);
+      }
+    } else if (type === 'IEND') {
+      break;
+    }
+    pos += 12 + len;
+  }
+  return out;
+}
+
+function textChunk(keyword: string, value: string): Buffer {
+  if (!/^[\x20-\x7e]{1,79}$/.test(keyword)) throw new RangeError(`invalid PNG text keyword: ${JSON.stringify(keyword)}`);
+  // Non-Latin-1 text (prompts may hold any Unicode) goes into an uncompressed iTXt chunk as UTF-8.
+  const latin1 = /^[\x00-\xff]*$/.test(value) && !value.includes('\0');
+  const body = latin1
+    ? Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(value, 'latin1')])
+    : Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0, 0, 0, 0, 0]), Buffer.from(value, 'utf8')]);
+  const type = Buffer.from(latin1 ? 'tEXt' : 'iTXt', 'latin1');
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(body.length);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat([type, body])));
+  return Buffer.concat([len, type, body, crc]);
+}
+
+let crcTable: Uint32Array | undefined;
+/** CRC-32 (ISO 3309) as PNG chunks use it. */
+export function crc32(bytes: Uint8Array): number {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c = n;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+      crcTable[n] = c >>> 0;
+    }
+  }
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** Bilinear resize (pixel centres aligned, as OpenCV's INTER_LINEAR). */
+export function resizeBilinear(src: RgbaImage, width: number, height: number): RgbaImage {
+  const dst = createImage(width, height);
+  const sx = src.width / width;
+  const sy = src.height / height;
+  for (let y = 0; y < height; y++) {
+    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), src.height - 1);
+    const y0 = Math.floor(fy);
+    const y1 = Math.min(y0 + 1, src.height - 1);
+    const wy = fy - y0;
+    for (let x = 0; x < width; x++) {
+      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), src.width - 1);
+      const x0 = Math.floor(fx);
+      const x1 = Math.min(x0 + 1, src.width - 1);
+      const wx = fx - x0;
+      const o = (y * width + x) * 4;
+      const a = (y0 * src.width + x0) * 4;
+      const b = (y0 * src.width + x1) * 4;
+      const c = (y1 * src.width + x0) * 4;
+      const d = (y1 * src.width + x1) * 4;
+      for (let ch = 0; ch < 4; ch++) {
+        const top = src.data[a + ch]! * (1 - wx) + src.data[b + ch]! * wx;
+        const bottom = src.data[c + ch]! * (1 - wx) + src.data[d + ch]! * wx;
+        dst.data[o + ch] = Math.round(top * (1 - wy) + bottom * wy);
+      }
+    }
+  }
+  return dst;
+}

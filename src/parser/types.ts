@@ -1,0 +1,73 @@
+/** The parser's public record: plain data, character offsets into `text`. */
+
+/** Half-open character range [start, end) into the prompt text (UTF-16 code units). */
+export type Span = [start: number, end: number];
+
+/** Every relation the parser can state. `left_of(A, B)` means A is to the left of B. */
+export const RELATION_TYPES = [
+  'left_of',
+  'right_of',
+  'above',
+  'below',
+  'on',
+  'under',
+  'in_front_of',
+  'behind',
+  'next_to',
+  'near',
+  'far_from',
+  'inside',
+  'outside',
+  'between',
+  'around',
+  'larger_than',
+  'smaller_than',
+] as const;
+export type RelationType = (typeof RELATION_TYPES)[number];
+
+/** One object the prompt mentions (all its instances, when counted). */
+export interface PromptObject {
+  /** Unique within the prompt; stable for the same text. */
+  id: string;
+  /** Singular head noun; multi-word names kept whole ("teddy bear", "traffic light"). */
+  noun: string;
+  /** The noun phrase as written. */
+  phrase: string;
+  /** Number of instances, from numerals, plurals, "a pair of"...; null when unknown. */
+  count: number | null;
+  /** Colours, materials, sizes and other modifiers, lower-cased. */
+  attributes: string[];
+  span: Span;
+}
+
+/** One stated spatial relation between objects (ids into `objects`). */
+export interface PromptRelation {
+  subject: string;
+  relation: RelationType;
+  object: string;
+  /** Second reference object, for `between` only. */
+  object2?: string;
+  /** The relation words as written ("to the left of", "atop"). */
+  phrase: string;
+  span: Span;
+}
+
+export type DiagnosticCode = 'contradiction' | 'vague' | 'unknown-relation';
+export type DiagnosticSeverity = 'error' | 'warning' | 'information';
+
+export interface PromptDiagnostic {
+  code: DiagnosticCode;
+  severity: DiagnosticSeverity;
+  message: string;
+  span: Span;
+  /** For `contradiction`: indices into `relations` of the clashing set. */
+  relations?: number[];
+}
+
+/** What the parser returns for one prompt. */
+export interface ParsedPrompt {
+  text: string;
+  objects: PromptObject[];
+  relations: PromptRelation[];
+  diagnostics: PromptDiagnostic[];
+}
