@@ -1,0 +1,29 @@
+// The small API that activate() returns. It exists for the integration tests (they call
+// `extension.activate()` / `extension.exports`), not for other extensions: keep it minimal and
+// add only what a test needs. Each field is documented with who fills it.
+import type { AnalyzedLine } from './language/types';
+
+/** Language features (diagnostics et al.): the analysis the editor features are built from. */
+export interface AnalyzerApi {
+  /**
+   * The analysed prompts of an open document, by its URI string (`uri.toString()`), as of the
+   * last analysis (diagnostics are debounced, so this can lag a keystroke by the debounce delay).
+   * Empty when the document is not open or not a prompt document.
+   */
+  parsedLines(uri: string): AnalyzedLine[];
+}
+
+/** What the preview panel reports about itself (filled in by the preview-panel feature). */
+export interface PanelApi {
+  /** The open preview panel's view type and the last `init` message state it was sent, if any. */
+  current(): { viewType: string; lastInitState: unknown } | undefined;
+}
+
+/** The value of `vscode.extensions.getExtension('spright-lens.spright-lens').exports`. */
+export interface SprightLensApi {
+  analyzer: AnalyzerApi;
+  panel: PanelApi;
+}
+
+/** A panel API for when no panel feature is wired (always reports no panel). */
+export const noPanel: PanelApi = { current: () => undefined };
