@@ -2,6 +2,7 @@
 // types (house style 4). Everything here is a pure mapping; no state.
 import * as vscode from 'vscode';
 import type { DiagnosticSeverity, PromptDiagnostic, PromptRelation, Span } from '../parser/types';
+import { relationLabel } from './language/format';
 import type { AnalyzedLine } from './language/types';
 
 /** Diagnostics' `source`, shown in the Problems view. */
@@ -37,14 +38,6 @@ export function toSeverity(s: DiagnosticSeverity): vscode.DiagnosticSeverity {
   }
 }
 
-/** Relation in functional notation with nouns, e.g. `left_of(cat, dog)`. */
-export function relationLabel(entry: AnalyzedLine, r: PromptRelation): string {
-  const noun = (id: string | undefined): string => entry.parsed.objects.find((o) => o.id === id)?.noun ?? id ?? '?';
-  const args = [noun(r.subject), noun(r.object)];
-  if (r.object2 !== undefined) args.push(noun(r.object2));
-  return `${r.relation}(${args.join(', ')})`;
-}
-
 /**
  * A parser diagnostic as a vscode Diagnostic: `code` is the stable diagnostic code, and for a
  * contradiction the related information points at each clashing relation phrase.
@@ -60,7 +53,7 @@ export function toDiagnostic(uri: vscode.Uri, entry: AnalyzedLine, d: PromptDiag
       (r) =>
         new vscode.DiagnosticRelatedInformation(
           new vscode.Location(uri, spanToRange(entry.line, entry.offset, r.span)),
-          `"${r.phrase}": ${relationLabel(entry, r)}`,
+          `"${r.phrase}": ${relationLabel(entry.parsed, r)}`,
         ),
     );
   if (related.length > 0) diag.relatedInformation = related;

@@ -1,0 +1,115 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ParsedPrompt } from '../../src/parser/types';
+import {
+  escapeMarkdown,
+  hoverMarkdown,
+  inlayHintLabel,
+  objectLabel,
+  promptSymbol,
+  rewriteDocumentText,
+  siblingRewritePath,
+  statusText,
+  summarize,
+  toSingleLine,
+} from '../../src/extension/language/format';
+import type { AnalyzedLine } from '../../src/extension/language/types';
+
+const catDog: ParsedPrompt = {
+  text: 'two red cats to the left of a dog',
+  objects: [
+    { id: 'o1', noun: 'cat', phrase: 'two red cats', count: 2, attributes: ['red'], span: [0, 12] },
+    { id: 'o2', noun: 'dog', phrase: 'a dog', count: 1, attributes: [], span: [28, 33] },
+  ],
+  relations: [{ subject: 'o1', relation: 'left_of', object: 'o2', phrase: 'to the left of', span: [13, 27] }],
+  diagnostics: [],
+};
+
+test('inlay hint names the relation with nouns', () => {
+  assert.equal(inlayHintLabel(catDog, catDog.relations[0]!), 'left_of(cat, dog)');
+  const between: ParsedPrompt = {
+    ...catDog,
+    objects: [...catDog.objects, { id: 'o3', noun: 'teddy bear', phrase: 'a teddy bear', count: 1, attributes: [], span: [0, 1] }],
+    relations: [{ subject: 'o3', relation: 'between', object: 'o1', object2: 'o2', phrase: 'between', span: [0, 1] }],
+  };
+  assert.equal(inlayHintLabel(between, between.relations[0]!), 'between(teddy bear, cat, dog)');
+});
+
+test('object label shows count and attributes', () => {
+  assert.equal(objectLabel(catDog.objects[0]!), '2 × red cat');
+  assert.equal(objectLabel({ ...catDog.objects[1]!, count: null }), 'dog');
+});
+
+test('escapeMarkdown neutralises markup and HTML', () => {
+  const hostile = '**bold** <img src=x onerror=alert(1)> [link](http://x) `code`\n# heading';
+  const escaped = escapeMarkdown(hostile);
+  assert.ok(!escaped.includes('\n'));
+  // Every markdown-significant character is preceded by a backslash.
+  for (const ch of ['*', '<', '>', '[', ']', '(', ')', '`', '#']) {
+    for (let i = escaped.indexOf(ch); i >= 0; i = escaped.indexOf(ch, i + 1)) {
+      assert.equal(escaped[i - 1], '\\', `unescaped ${ch} at ${i} in ${escaped}`);
+    }
+  }
+});
+
+test('hover lists objects and relations, escaping user text', () => {
+  const p: ParsedPrompt = {
+    ...catDog,
+    objects: [{ ...catDog.objects[0]!, phrase: '<b>two</b> *red* cats' }, catDog.objects[1]!],
+  };
+  const md = hoverMarkdown(p);
+  assert.match(md, /\*\*Objects\*\* \(2\)/);
+  assert.match(md, /\*\*cat\*\* \(2 instances; red\)/);
+  assert.match(md, /`left_of\(cat, dog\)`/);
+  assert.ok(!md.includes('<b>'));
+  assert.ok(md.includes('\\<b\\>'));
+  assert.ok(md.includes('\\*red\\*'));
+});
+
+test('status text pluralises', () => {
+  const lines: AnalyzedLine[] = [
+    { line: 0, offset: 0, parsed: catDog },
+    { line: 2, offset: 0, parsed: { ...catDog, diagnostics: [{ code: 'vague', severity: 'warning', message: 'm', span: [0, 1] }] } },
+  ];
+  assert.deepEqual(summarize(lines), { prompts: 2, relations: 2, problems: 1 });
+  assert.equal(statusText(summarize(lines)), '2 prompts · 2 relations · 1 problem');
+  assert.equal(statusText(summarize([])), '0 prompts · 0 relations · 0 problems');
+});
+
+test('outline symbol truncates long prompts and lists objects', () => {
+  const s = promptSymbol(catDog);
+  assert.equal(s.name, catDog.text);
+  assert.equal(s.detail, '2 objects · 1 relation');
+  assert.deepEqual(
+    s.children.map((c) => [c.name, c.detail]),
+    [
+      ['cat', '×2 red'],
+      ['dog', '×1'],
+    ],
+  );
+  const long = promptSymbol({ ...catDog, text: 'x'.repeat(500) });
+  assert.equal(long.name.length, 60);
+  assert.ok(long.name.endsWith('…'));
+});
+
+test('rewrites stay on one line', () => {
+  assert.equal(toSingleLine('A cat.\nA dog is on\r\nthe right.  '), 'A cat. A dog is on the right.');
+});
+
+test('sibling rewrite path', () => {
+  assert.equal(siblingRewritePath('/w/scenes.prompts'), '/w/scenes.spright.prompts');
+  assert.equal(siblingRewritePath('/w/a.b/scene.prompt'), '/w/a.b/scene.spright.prompts');
+  assert.equal(siblingRewritePath('C:\\w\\list.txt'), 'C:\\w\\list.spright.prompts');
+  assert.equal(siblingRewritePath('/w/scenes.spright.prompts'), '/w/scenes.spright.prompts');
+  assert.equal(siblingRewritePath('/w/noext'), '/w/noext.spright.prompts');
+});
+
+test('rewriteDocumentText replaces only prompt lines, keeping comments, indentation and CRLF', () => {
+  const text = '# header\r\n  a cat left of a dog\r\n\r\nx';
+  const lines: AnalyzedLine[] = [
+    { line: 1, offset: 2, parsed: { ...catDog, text: 'a cat left of a dog' } },
+    { line: 3, offset: 0, parsed: { ...catDog, text: 'x' } },
+  ];
+  const out = rewriteDocumentText(text, lines, (e) => (e.line === 1 ? 'A cat.\nA dog on the right.' : undefined));
+  assert.equal(out, '# header\r\n  A cat. A dog on the right.\r\n\r\nx');
+});
