@@ -13,3 +13,19 @@ export {
   T2I_DISTANCE_THRESHOLD,
   GENEVAL_POSITION_THRESHOLD,
 } from './rules';
+export { evaluateImage, aggregate, promptFromParsed, defaultLabelFor } from './evaluate';
+export { parseSr2d, parseImageName, PromptSetError } from './sources';
+export type { Sr2dRecord } from './sources';
+export type {
+  EvalObject,
+  EvalRelation,
+  EvalPrompt,
+  EvaluateOptions,
+  ObjectEvaluation,
+  RelationEvaluation,
+  ImageEvaluation,
+  VisorSummary,
+  RelationTypeSummary,
+  EvaluationSummary,
+  EvaluatedImage,
+} from './types';
