@@ -125,6 +125,9 @@ export function removeRelation(parsed: ParsedPrompt, index: number, parse: (text
     .map((id) => parsed.objects.find((o) => o.id === id)?.span[1])
     .filter((n): n is number => n !== undefined && n >= pEnd);
 
+  // Candidates in order of preference: dropping a whole clause reads best, then dropping the
+  // relation words with what follows them (keeping the subject); wider clauses are for phrases
+  // like "between the cat and the dog" that the separators split.
   const ranges: Span[] = [];
   for (let extra = 0; extra <= 2; extra++) {
     const first = all[ci];
@@ -135,11 +138,10 @@ export function removeRelation(parsed: ParsedPrompt, index: number, parse: (text
     ranges.push([pStart, last.end]); // the tail: relation words and what follows, keeping the subject
   }
   for (const e of objectEnds) ranges.push([pStart, e]);
-  ranges.push([pStart, pEnd]);
 
   let best: { score: number; text: string; parsed: ParsedPrompt; clean: boolean } | undefined;
   const seen = new Set<string>();
-  for (const [a, b] of ranges) {
+  for (const [rank, [a, b]] of ranges.entries()) {
     if (b <= a) continue;
     const candidate = tidy(text.slice(0, a) + ' ' + text.slice(b), capitalize);
     if (candidate.length === 0 || seen.has(candidate)) continue;
@@ -152,8 +154,9 @@ export function removeRelation(parsed: ParsedPrompt, index: number, parse: (text
     const lostObjects = [...nouns].filter((n) => !reNouns.has(n)).length;
     const contradictions = re.diagnostics.filter((d) => d.code === 'contradiction').length;
     const added = [...keys].filter((k) => !otherKeys.has(k)).length;
-    // Losing another relation is worst, then contradictions, then objects; prefer keeping text.
-    const score = lostRelations * 100 + contradictions * 40 + lostObjects * 20 + added * 10 + (b - a) * 0.01;
+    // Losing another relation is worst, then contradictions, then objects; ties go to the
+    // preferred kind of deletion.
+    const score = lostRelations * 100 + contradictions * 40 + lostObjects * 20 + added * 10 + rank * 0.1;
     if (best === undefined || score < best.score) {
       best = { score, text: candidate, parsed: re, clean: lostRelations === 0 && lostObjects === 0 && contradictions === 0 };
     }
