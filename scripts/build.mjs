@@ -10,8 +10,9 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
-// Native or WASM-loading packages stay outside the bundles and ship as files.
-const nodeExternals = ['vscode', 'onnxruntime-node', '@tensorflow/tfjs-backend-wasm'];
+// onnxruntime-node is native and ships as files; TF.js (core, converter, wasm backend) is bundled
+// so that exactly one tfjs-core engine exists, and its .wasm binaries are copied to dist/wasm.
+const nodeExternals = ['vscode', 'onnxruntime-node'];
 
 const common = {
   bundle: true,
