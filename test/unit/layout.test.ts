@@ -1,0 +1,185 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { planLayout, type Layout } from '../../src/generator/index';
+import type { ParsedPrompt, RelationType } from '../../src/parser/types';
+import { genevalRule, t2iCompbenchPosition, visorRule } from '../../src/evaluate/index';
+
+type Obj = [id: string, noun: string, count?: number | null];
+type Rel = [subject: string, relation: RelationType, object: string, object2?: string];
+
+/** Builds a parser record by hand so the planner is tested apart from the parser. */
+function prompt(objects: Obj[], relations: Rel[]): ParsedPrompt {
+  return {
+    text: '',
+    objects: objects.map(([id, noun, count]) => ({ id, noun, phrase: noun, count: count === undefined ? 1 : count, attributes: [], span: [0, 0] })),
+    relations: relations.map(([subject, relation, object, object2]) => ({ subject, relation, object, ...(object2 ? { object2 } : {}), phrase: relation, span: [0, 0] })),
+    diagnostics: [],
+  };
+}
+
+function ok(parsed: ParsedPrompt, opts?: Parameters<typeof planLayout>[1]): Layout {
+  const r = planLayout(parsed, opts);
+  if (!r.ok) assert.fail(`expected a layout, got conflicts: ${r.message}`);
+  return r.layout;
+}
+
+function box(layout: Layout, id: string) {
+  const b = layout.boxes.find((x) => x.id === id);
+  assert.ok(b, `no box ${id}`);
+  return b;
+}
+
+function assertInCanvas(layout: Layout): void {
+  for (const b of layout.boxes) {
+    assert.ok(b.x >= 0 && b.y >= 0 && b.w > 0 && b.h > 0, `box ${b.id} has a bad origin/size`);
+    assert.ok(b.x + b.w <= layout.width && b.y + b.h <= layout.height, `box ${b.id} leaves the canvas`);
+  }
+}
+
+const DIRECTIONS: RelationType[] = ['left_of', 'right_of', 'above', 'below'];
+
+test('each direction holds under VISOR, GenEval and T2I at once (independently re-checked)', () => {
+  for (const rel of DIRECTIONS) {
+    const layout = ok(prompt([['a', 'cat'], ['b', 'dog']], [['a', rel, 'b']]));
+    const a = box(layout, 'a');
+    const b = box(layout, 'b');
+    assert.equal(visorRule(rel, a, b), true, rel);
+    assert.equal(genevalRule(rel, a, b), true, rel);
+    assert.equal(t2iCompbenchPosition(rel, a, b), 1, rel);
+    assert.deepEqual(layout.checks, [{ relation: 0, visor: true, t2i: 1, geneval: true, satisfied: true }]);
+    assertInCanvas(layout);
+  }
+});
+
+test('chains, mixed axes and counted instances all pass every rule', () => {
+  const cases: Array<[Obj[], Rel[]]> = [
+    [[['a', 'cat'], ['b', 'dog'], ['c', 'bird']], [['a', 'left_of', 'b'], ['b', 'left_of', 'c']]],
+    [[['a', 'cat'], ['b', 'dog'], ['c', 'bird']], [['a', 'left_of', 'b'], ['c', 'above', 'b']]],
+    [[['a', 'cat', 3], ['b', 'dog', 2]], [['a', 'left_of', 'b']]],
+    [[['a', 'cat'], ['b', 'dog'], ['c', 'bird'], ['d', 'lamp']], [['a', 'left_of', 'b'], ['c', 'left_of', 'b'], ['d', 'below', 'b']]],
+    [[['a', 'cup'], ['b', 'table'], ['c', 'chair']], [['a', 'on', 'b'], ['c', 'right_of', 'b']]],
+    [[['a', 'cat'], ['b', 'dog'], ['c', 'bird']], [['a', 'next_to', 'b'], ['c', 'near', 'a']]],
+  ];
+  for (const [objects, relations] of cases) {
+    const layout = ok(prompt(objects, relations));
+    assertInCanvas(layout);
+    for (const c of layout.checks) {
+      assert.equal(c.satisfied, true, `${JSON.stringify(relations[c.relation])}: ${JSON.stringify(c)}`);
+      if (c.visor !== null) assert.equal(c.visor, true);
+      if (c.t2i !== null) assert.equal(c.t2i, 1);
+    }
+    // Boxes of different groups never overlap.
+    const expected = objects.reduce((s, o) => s + (o[2] ?? 1), 0);
+    assert.equal(layout.boxes.length, expected);
+  }
+});
+
+test('counted instances get #k ids and their own boxes', () => {
+  const layout = ok(prompt([['a', 'apple', 3]], []));
+  assert.deepEqual(layout.boxes.map((b) => b.id), ['a#1', 'a#2', 'a#3']);
+  assertInCanvas(layout);
+});
+
+test('on: the load touches the top of its support and overlaps it horizontally', () => {
+  const layout = ok(prompt([['a', 'cat'], ['b', 'table']], [['a', 'on', 'b']]));
+  const a = box(layout, 'a');
+  const b = box(layout, 'b');
+  assert.equal(a.y + a.h, b.y);
+  assert.ok(a.x >= b.x && a.x + a.w <= b.x + b.w);
+  assert.equal(layout.checks[0]!.satisfied, true);
+});
+
+test('inside, around, under, in front of and behind are drawn as their words say', () => {
+  const inside = ok(prompt([['a', 'cat'], ['b', 'box']], [['a', 'inside', 'b']]));
+  const [ia, ib] = [box(inside, 'a'), box(inside, 'b')];
+  assert.ok(ia.x >= ib.x && ia.y >= ib.y && ia.x + ia.w <= ib.x + ib.w && ia.y + ia.h <= ib.y + ib.h);
+  const around = ok(prompt([['a', 'fence'], ['b', 'tree']], [['a', 'around', 'b']]));
+  const [fa, fb] = [box(around, 'a'), box(around, 'b')];
+  assert.ok(fb.x >= fa.x && fb.x + fb.w <= fa.x + fa.w);
+  const under = ok(prompt([['a', 'cat'], ['b', 'table']], [['a', 'under', 'b']]));
+  assert.ok(box(under, 'a').y >= box(under, 'b').y + box(under, 'b').h);
+  const front = ok(prompt([['a', 'dog'], ['b', 'car']], [['a', 'in_front_of', 'b']]));
+  const [da, db] = [box(front, 'a'), box(front, 'b')];
+  assert.ok(da.y + da.h > db.y + db.h, 'front is lower');
+  assert.ok(da.w * da.h > db.w * db.h, 'front is larger');
+  assert.ok(da.x < db.x + db.w && db.x < da.x + da.w, 'front partly occludes');
+  const behind = ok(prompt([['a', 'tree'], ['b', 'house']], [['a', 'behind', 'b']]));
+  assert.ok(box(behind, 'a').y < box(behind, 'b').y);
+  for (const l of [inside, around, under, front, behind]) {
+    assert.equal(l.checks[0]!.satisfied, true, JSON.stringify(l.checks));
+    assertInCanvas(l);
+  }
+});
+
+test('between puts the subject horizontally between the two others', () => {
+  const layout = ok(prompt([['a', 'lamp'], ['b', 'sofa'], ['c', 'chair']], [['a', 'between', 'b', 'c']]));
+  const cx = (id: string) => box(layout, id).x + box(layout, id).w / 2;
+  assert.ok((cx('b') < cx('a') && cx('a') < cx('c')) || (cx('c') < cx('a') && cx('a') < cx('b')));
+  assert.equal(layout.checks[0]!.satisfied, true);
+});
+
+test('larger_than and smaller_than set the box areas', () => {
+  const layout = ok(prompt([['a', 'mouse'], ['b', 'elephant'], ['c', 'cat']], [['a', 'larger_than', 'b'], ['c', 'smaller_than', 'b']]));
+  const areaOf = (id: string) => box(layout, id).w * box(layout, id).h;
+  assert.ok(areaOf('a') > areaOf('b'));
+  assert.ok(areaOf('c') < areaOf('b'));
+});
+
+test('far_from puts the objects far apart, near keeps them close', () => {
+  const far = ok(prompt([['a', 'cat'], ['b', 'dog']], [['a', 'far_from', 'b']]));
+  assert.equal(far.checks[0]!.satisfied, true);
+  const dist = Math.abs(box(far, 'a').x - box(far, 'b').x);
+  assert.ok(dist >= 0.3 * 768, `far apart: ${dist}`);
+});
+
+test('direct contradictions and cycles return the smallest clashing sets', () => {
+  const opposed = planLayout(prompt([['a', 'cat'], ['b', 'dog'], ['c', 'tree']], [['c', 'above', 'a'], ['a', 'left_of', 'b'], ['a', 'right_of', 'b']]));
+  assert.equal(opposed.ok, false);
+  if (!opposed.ok) {
+    assert.deepEqual(opposed.conflicts, [[1, 2]]);
+    assert.match(opposed.message, /left_of/);
+  }
+  const cycle = planLayout(
+    prompt([['a', 'cat'], ['b', 'dog'], ['c', 'bird']], [['a', 'left_of', 'b'], ['b', 'left_of', 'c'], ['c', 'left_of', 'a']]),
+  );
+  assert.equal(cycle.ok, false);
+  if (!cycle.ok) assert.deepEqual(cycle.conflicts, [[0, 1, 2]]);
+  const onUnder = planLayout(prompt([['a', 'cat'], ['b', 'table'], ['c', 'lamp']], [['c', 'left_of', 'b'], ['a', 'on', 'b'], ['a', 'under', 'b']]));
+  assert.equal(onUnder.ok, false);
+  if (!onUnder.ok) assert.deepEqual(onUnder.conflicts, [[1, 2]]);
+});
+
+test('unrelated objects get a tidy grid and explicit placements', () => {
+  const layout = ok(prompt([['a', 'cat'], ['b', 'dog'], ['c', 'bird'], ['d', 'lamp']], []));
+  assert.deepEqual(layout.placements, { a: 'in the top left corner', b: 'in the top right corner', c: 'in the bottom left corner', d: 'in the bottom right corner' });
+  const single = ok(prompt([['a', 'cat']], []));
+  assert.equal(single.placements.a, 'in the center');
+  assertInCanvas(layout);
+});
+
+test('deterministic per seed; the seed can change unordered placement only', () => {
+  const p = prompt([['a', 'cat'], ['b', 'dog'], ['c', 'bird'], ['d', 'lamp'], ['e', 'cup']], [['a', 'left_of', 'b']]);
+  assert.deepEqual(planLayout(p, { seed: 7 }), planLayout(p, { seed: 7 }));
+  const seen = new Set<string>();
+  for (let s = 0; s < 20; s++) {
+    const l = ok(p, { seed: s });
+    assert.ok(box(l, 'a').x < box(l, 'b').x);
+    seen.add(JSON.stringify(l.boxes));
+  }
+  assert.ok(seen.size > 1, 'seeds vary the unordered objects');
+});
+
+test('canvas size is honoured and bad sizes are refused with a clear error', () => {
+  const layout = ok(prompt([['a', 'cat'], ['b', 'dog']], [['a', 'above', 'b']]), { width: 512, height: 256 });
+  assert.equal(layout.width, 512);
+  assertInCanvas(layout);
+  assert.throws(() => planLayout(prompt([['a', 'cat']], []), { width: -3 }), /width must be/);
+});
+
+test('many objects and huge counts stay on the canvas and capped', () => {
+  const objs: Obj[] = Array.from({ length: 30 }, (_, i) => [`o${i}`, `thing${i}`, i === 0 ? 1000 : 1]);
+  const rels: Rel[] = Array.from({ length: 29 }, (_, i) => [`o${i + 1}`, (['left_of', 'above', 'near', 'on'] as const)[i % 4], `o${i}`]);
+  const layout = ok(prompt(objs, rels));
+  assertInCanvas(layout);
+  assert.ok(layout.boxes.length <= 96);
+});
