@@ -1,0 +1,22 @@
+/** Public API of batch rendering: run a prompt set, resume it, summarise and report it. */
+export { runBatch, BatchError, imageFile, MANIFEST, SUMMARY, REPORT, REWRITE_DIR } from './runBatch';
+export { parseManifest, parameterDifferences } from './manifest';
+export type { CorruptedLine } from './manifest';
+export { summarize } from './summary';
+export type { BatchSummary } from './summary';
+export { renderReport, escapeHtml } from './report';
+export type { ReportOptions } from './report';
+export { nodeBatchFs } from './nodeFs';
+export type {
+  BatchPrompt,
+  Variant,
+  RenderParameters,
+  BatchOptions,
+  RenderJob,
+  BatchFs,
+  BatchDeps,
+  BatchProgress,
+  BatchEvents,
+  ManifestRecord,
+  BatchResult,
+} from './types';

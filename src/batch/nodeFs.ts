@@ -1,0 +1,30 @@
+/** The real file system behind {@link BatchFs}. */
+import { promises as fs } from 'node:fs';
+import { writeFileAtomic } from '../io/atomic';
+import type { BatchFs } from './types';
+
+export const nodeBatchFs: BatchFs = {
+  async mkdir(dir) {
+    await fs.mkdir(dir, { recursive: true });
+  },
+  writeFileAtomic,
+  async appendFile(file, data) {
+    await fs.appendFile(file, data, 'utf8');
+  },
+  async readFile(file) {
+    try {
+      return await fs.readFile(file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  },
+  async exists(file) {
+    try {
+      await fs.access(file);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+};

@@ -1,0 +1,211 @@
+/**
+ * report.html: one self-contained page (no scripts, no network): benchmark tables per variant,
+ * accuracy per relation type, inline-SVG charts and a grid of thumbnails with box overlays.
+ * Every piece of prompt text is user input and goes through `escapeHtml`.
+ */
+import { decodePng, encodePng, resizeBilinear } from '../image/index';
+import type { EvaluationSummary } from '../evaluate/index';
+import type { BatchSummary } from './summary';
+import type { ManifestRecord, Variant } from './types';
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** Options of {@link renderReport}. */
+export interface ReportOptions {
+  /** PNG bytes per record `file`; missing ones show as a placeholder box. */
+  images: ReadonlyMap<string, Buffer>;
+  title?: string;
+  /** Longest side of the embedded thumbnails in pixels (default 256). */
+  thumbnail?: number;
+}
+
+const VARIANT_LABEL: Record<Variant, string> = { original: 'As written', rewrite: 'SPRIGHT rewrite' };
+const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46f0f0', '#f032e6', '#bcf60c'];
+
+const fmt = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined ? '–' : v.toFixed(digits));
+
+function thumbnailUri(png: Buffer, max: number): string {
+  // Embedding full 768 px renders would make large batches' reports hundreds of MB.
+  try {
+    const img = decodePng(png);
+    const scale = Math.min(1, max / Math.max(img.width, img.height));
+    const out = scale < 1 ? encodePng(resizeBilinear(img, Math.max(1, Math.round(img.width * scale)), Math.max(1, Math.round(img.height * scale)))) : png;
+    return `data:image/png;base64,${out.toString('base64')}`;
+  } catch {
+    return '';
+  }
+}
+
+function metricTable(summary: BatchSummary, variants: Variant[]): string {
+  const rows: Array<[string, (s: EvaluationSummary) => string]> = [
+    ['VISOR OA (%)', (s) => fmt(s.visor.oa)],
+    ['VISOR cond (%)', (s) => fmt(s.visor.cond)],
+    ['VISOR uncond (%)', (s) => fmt(s.visor.uncond)],
+    ['VISOR-1 (%)', (s) => fmt(s.visor.visor_1)],
+    ['VISOR-2 (%)', (s) => fmt(s.visor.visor_2)],
+    ['VISOR-3 (%)', (s) => fmt(s.visor.visor_3)],
+    ['VISOR-4 (%)', (s) => fmt(s.visor.visor_4)],
+    ['VISOR images', (s) => String(s.visor.images)],
+    ['T2I-CompBench spatial', (s) => fmt(s.t2i_compbench.score, 4)],
+    ['T2I-CompBench images', (s) => String(s.t2i_compbench.images)],
+    ['GenEval position', (s) => fmt(s.geneval.score, 4)],
+    ['GenEval images', (s) => String(s.geneval.images)],
+  ];
+  const head = variants.map((v) => `<th>${VARIANT_LABEL[v]}</th>`).join('');
+  const body = rows
+    .map(([name, get]) => `<tr><th scope="row">${name}</th>${variants.map((v) => `<td>${get(summary.variants[v]!)}</td>`).join('')}</tr>`)
+    .join('\n');
+  return `<table id="benchmarks"><thead><tr><th>Metric</th>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+function relationTable(summary: BatchSummary, variants: Variant[]): string {
+  const types = [...new Set(variants.flatMap((v) => Object.keys(summary.variants[v]!.per_relation)))].sort();
+  const head = variants
+    .map((v) => `<th>${VARIANT_LABEL[v]}: n</th><th>both found</th><th>VISOR %</th><th>T2I</th><th>GenEval %</th>`)
+    .join('');
+  const body = types
+    .map((t) => {
+      const cells = variants
+        .map((v) => {
+          const r = summary.variants[v]!.per_relation[t as keyof EvaluationSummary['per_relation']];
+          return r ? `<td>${r.relations}</td><td>${r.detected}</td><td>${fmt(r.visor)}</td><td>${fmt(r.t2iCompbench, 3)}</td><td>${fmt(r.geneval)}</td>` : '<td colspan="5">–</td>';
+        })
+        .join('');
+      return `<tr><th scope="row">${escapeHtml(t)}</th>${cells}</tr>`;
+    })
+    .join('\n');
+  return `<table id="relations"><thead><tr><th>Relation</th>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+/** Grouped horizontal bars, one group per label, one bar per variant; values 0..100. */
+function barChart(id: string, title: string, labels: string[], series: Array<{ name: string; values: Array<number | null> }>): string {
+  const barH = 14;
+  const groupH = series.length * barH + 10;
+  const left = 130;
+  const width = 520;
+  const height = labels.length * groupH + 30;
+  const colors = ['#4363d8', '#f58231'];
+  const parts: string[] = [];
+  labels.forEach((label, i) => {
+    const y0 = 20 + i * groupH;
+    parts.push(`<text x="${left - 6}" y="${y0 + (series.length * barH) / 2 + 4}" text-anchor="end">${escapeHtml(label)}</text>`);
+    series.forEach((s, j) => {
+      const v = s.values[i];
+      const w = v === null ? 0 : (Math.max(0, Math.min(100, v)) / 100) * (width - left - 50);
+      const y = y0 + j * barH;
+      parts.push(`<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barH - 2}" fill="${colors[j % 2]}"><title>${escapeHtml(s.name)}: ${fmt(v)}</title></rect>`);
+      parts.push(`<text x="${left + w + 4}" y="${y + barH - 4}">${fmt(v, 1)}</text>`);
+    });
+  });
+  const legend = series.map((s, j) => `<tspan fill="${colors[j % 2]}">■ ${escapeHtml(s.name)}</tspan>`).join(' ');
+  return `<figure><svg id="${id}" role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-size="11"><text x="0" y="12" font-weight="bold">${escapeHtml(title)}</text><text x="${width}" y="12" text-anchor="end">${legend}</text>${parts.join('')}</svg></figure>`;
+}
+
+function overlay(r: ManifestRecord): string {
+  // The batch asks the detector only for the prompt's objects, so every box is one of them.
+  const font = Math.max(8, r.width / 28);
+  return r.detections
+    .map((d, i) => {
+      const c = PALETTE[i % PALETTE.length];
+      return `<g><rect x="${d.x}" y="${d.y}" width="${d.w}" height="${d.h}" fill="none" stroke="${c}" stroke-width="${Math.max(1, r.width / 200)}"/><text x="${d.x + 2}" y="${d.y + font}" fill="${c}" font-size="${font}">${escapeHtml(d.label)} ${d.score.toFixed(2)}</text></g>`;
+    })
+    .join('');
+}
+
+function cell(r: ManifestRecord | undefined, images: ReadonlyMap<string, Buffer>, thumb: number): string {
+  if (!r) return '<td class="img missing">not rendered</td>';
+  const png = images.get(r.file);
+  const uri = png ? thumbnailUri(png, thumb) : '';
+  const nounOf = new Map(r.eval_prompt.objects.map((o) => [o.id, o.noun]));
+  const marks = r.relations
+    .map((rel) => {
+      const sym = rel.status === 'satisfied' ? '✔' : rel.status === 'violated' ? '✘' : rel.status === 'unknown' ? '?' : '·';
+      return `<li class="${rel.status}">${sym} ${escapeHtml(nounOf.get(rel.subject) ?? rel.subject)} ${escapeHtml(rel.relation)} ${escapeHtml(nounOf.get(rel.object) ?? rel.object)}</li>`;
+    })
+    .join('');
+  const img = uri
+    ? `<image href="${uri}" x="0" y="0" width="${r.width}" height="${r.height}"/>`
+    : `<rect width="${r.width}" height="${r.height}" fill="#ddd"/>`;
+  return `<td class="img"><a href="${escapeHtml(r.file)}"><svg viewBox="0 0 ${r.width} ${r.height}" width="${thumb}" height="${Math.round((thumb * r.height) / r.width)}">${img}${overlay(r)}</svg></a><div class="k">k=${r.k} seed ${r.seed}</div><ul>${marks}</ul></td>`;
+}
+
+/** Renders the whole report as one HTML string. */
+export function renderReport(records: readonly ManifestRecord[], summary: BatchSummary, options: ReportOptions): string {
+  const thumb = options.thumbnail ?? 256;
+  const variants = (['original', 'rewrite'] as const).filter((v) => summary.variants[v]);
+  const title = `SPRIGHT Lens batch report${options.title ? `: ${options.title}` : ''}`;
+  const p = summary.parameters;
+  const params = p
+    ? `model ${escapeHtml(p.model)} · ${p.steps} steps · guidance ${p.guidance} · ${p.width}×${p.height} · ${escapeHtml(p.scheduler)} · detector ${escapeHtml(p.detector)}`
+    : 'no images yet';
+
+  const visorLabels = ['OA', 'cond', 'uncond', 'VISOR-1', 'VISOR-2', 'VISOR-3', 'VISOR-4'];
+  const visorSeries = variants.map((v) => {
+    const s = summary.variants[v]!.visor;
+    return { name: VARIANT_LABEL[v], values: [s.oa, s.cond, s.uncond, s.visor_1, s.visor_2, s.visor_3, s.visor_4] };
+  });
+  const relTypes = [...new Set(variants.flatMap((v) => Object.keys(summary.variants[v]!.per_relation)))].sort();
+  const relSeries = variants.map((v) => ({
+    name: VARIANT_LABEL[v],
+    values: relTypes.map((t) => {
+      const r = summary.variants[v]!.per_relation[t as keyof EvaluationSummary['per_relation']];
+      // VISOR where it applies; T2I's score (as %) for next_to/near.
+      return r ? (r.visor ?? (r.t2iCompbench === null ? null : r.t2iCompbench * 100)) : null;
+    }),
+  }));
+
+  // Grid rows: one per prompt; per variant, its k images side by side.
+  const promptIds: string[] = [];
+  const byKey = new Map<string, ManifestRecord>();
+  let maxK = 0;
+  for (const r of records) {
+    if (!promptIds.includes(r.prompt_id)) promptIds.push(r.prompt_id);
+    byKey.set(`${r.variant}\u0000${r.prompt_id}\u0000${r.k}`, r);
+    maxK = Math.max(maxK, r.k + 1);
+  }
+  const grid = promptIds
+    .map((id) => {
+      const first = records.find((r) => r.prompt_id === id)!;
+      const rw = records.find((r) => r.prompt_id === id && r.rewrite !== null)?.rewrite;
+      const rows = variants
+        .map((v) => {
+          const cells = Array.from({ length: maxK }, (_, k) => cell(byKey.get(`${v}\u0000${id}\u0000${k}`), options.images, thumb)).join('');
+          return `<tr class="${v}"><th scope="row">${VARIANT_LABEL[v]}</th>${cells}</tr>`;
+        })
+        .join('');
+      return `<section class="prompt" id="p-${escapeHtml(id)}"><h3><span class="id">#${escapeHtml(id)}</span> ${escapeHtml(first.prompt)}</h3>${rw ? `<p class="rewrite">Rewrite: ${escapeHtml(rw)}</p>` : ''}<table class="grid">${rows}</table></section>`;
+    })
+    .join('\n');
+
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<title>${escapeHtml(title)}</title>
+<style>
+body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;background:#fff}
+table{border-collapse:collapse;margin:8px 0 20px}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}
+thead th,tbody th{text-align:left;background:#f4f4f4}
+.prompt{margin:18px 0;border-top:1px solid #ddd}.prompt h3{font-size:15px;margin:10px 0 4px}.id{color:#888}
+.rewrite{color:#555;margin:0 0 6px;font-style:italic}
+.grid td.img{vertical-align:top;text-align:left;border:none;padding:4px}.grid th{border:none;background:none;vertical-align:top}
+.grid ul{list-style:none;margin:2px 0;padding:0;font-size:12px}.satisfied{color:#1a7f37}.violated{color:#c62828}.unknown{color:#8a6d00}.unscored{color:#777}
+.k{font-size:11px;color:#666}.missing{color:#999}figure{margin:8px 0}
+</style></head><body>
+<h1>${escapeHtml(title)}</h1>
+<p id="params">${params}</p>
+<p>${summary.images} images of ${summary.prompts} prompts. VISOR figures in percent over two-object prompts with one left/right/above/below relation; T2I-CompBench spatial is the mean image score (0..1); GenEval position is the fraction of images with every object found and every position right.</p>
+<h2>Benchmarks</h2>
+${variants.length ? metricTable(summary, variants) : '<p>No images yet.</p>'}
+${variants.length ? barChart('chart-visor', 'VISOR (%)', visorLabels, visorSeries) : ''}
+<h2>Accuracy per relation type</h2>
+${variants.length ? relationTable(summary, variants) : ''}
+${relTypes.length ? barChart('chart-relations', 'Relations satisfied (%): VISOR rule; T2I score for next_to/near', relTypes, relSeries) : ''}
+<h2>Images</h2>
+<p>Boxes: detections with label and score. Marks: ✔ satisfied, ✘ violated, ? object not found, · not scored by any benchmark.</p>
+${grid}
+</body></html>
+`;
+}
