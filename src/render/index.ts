@@ -1,0 +1,43 @@
+/**
+ * Local Stable Diffusion 2.x rendering on onnxruntime-node (pure Node, no vscode): model folder
+ * validation, CLIP tokenizer, diffusers-compatible schedulers, the deterministic seed generator
+ * and the text-to-image pipeline.
+ */
+export { ModelDirError, RenderCancelledError } from './errors';
+export { ClipTokenizer, clipClean, loadClipTokenizer, type ClipTokenizerFiles, type TokenIds } from './tokenizer';
+export {
+  SCHEDULER_NAMES,
+  SchedulerConfigError,
+  alphasCumprod,
+  createScheduler,
+  makeBetas,
+  schedulerFromClassName,
+  type NoiseSource,
+  type Scheduler,
+  type SchedulerConfig,
+  type SchedulerName,
+} from './schedulers';
+export { GaussianRandom } from './random';
+export { float16ToFloat32, float32ToFloat16, fromHalf, toHalf } from './float16';
+export { readOnnxSignature, OnnxFormatError, type OnnxSignature, type OnnxValueInfo, type OnnxElemType } from './onnxGraph';
+export { GRAPH_CONTRACT, validateModelDir, type ModelDirInfo } from './modelDir';
+export {
+  CUDA_HOWTO,
+  PROVIDER_REQUESTS,
+  cudaProviderInstalled,
+  fallbackMessage,
+  providerCandidates,
+  type ProviderName,
+  type ProviderRequest,
+  type RenderLogger,
+} from './providers';
+export {
+  RenderParamsError,
+  loadPipeline,
+  type GenerateControl,
+  type GenerateParams,
+  type GenerateResult,
+  type Pipeline,
+  type PipelineOptions,
+  type RenderTimings,
+} from './pipeline';

@@ -1,0 +1,490 @@
+/**
+ * Stable Diffusion 2.x text-to-image on onnxruntime-node: CLIP text encoder, UNet denoising loop
+ * with classifier-free guidance and a diffusers-compatible scheduler, VAE decoder, PNG out.
+ * Follows diffusers' StableDiffusionPipeline step for step so that, given the same initial latents
+ * (and ancestral noise), it reproduces diffusers' latents and image.
+ */
+import * as path from 'node:path';
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { encodePng, type RgbaImage } from '../image';
+import { RenderCancelledError } from './errors';
+import { float16ToFloat32, float32ToFloat16 } from './float16';
+import { checkValues, GRAPH_CONTRACT, validateModelDir, type ModelDirInfo } from './modelDir';
+import type { OnnxValueInfo } from './onnxGraph';
+import {
+  cudaProviderInstalled,
+  executionProviders,
+  fallbackMessage,
+  providerCandidates,
+  tellOnce,
+  type ProviderName,
+  type ProviderRequest,
+  type RenderLogger,
+} from './providers';
+import { GaussianRandom } from './random';
+import { createScheduler, SCHEDULER_NAMES, type NoiseSource, type SchedulerName } from './schedulers';
+import { loadClipTokenizer, type ClipTokenizer } from './tokenizer';
+
+type Ort = typeof import('onnxruntime-node');
+
+/** Options of `loadPipeline`. */
+export interface PipelineOptions {
+  /** Execution provider; `auto` (default) tries CUDA, then WebGPU, then CPU. */
+  readonly provider?: ProviderRequest;
+  /** GPU index for CUDA. */
+  readonly deviceId?: number;
+  /** Receives the one fallback message and load notes. */
+  readonly logger?: RenderLogger;
+  /** Threads for the CPU provider (default: onnxruntime's choice). */
+  readonly intraOpThreads?: number;
+}
+
+/** One render request. */
+export interface GenerateParams {
+  readonly prompt: string;
+  /** Text to steer away from (the unconditional branch of classifier-free guidance). */
+  readonly negativePrompt?: string;
+  readonly steps: number;
+  /** Classifier-free guidance scale; at 1 or below the unconditional branch is skipped. */
+  readonly guidanceScale: number;
+  /** 0..2^32-1; with `batch` > 1, image k uses the k-th draw of the same generator. */
+  readonly seed: number;
+  /** Pixels, multiples of 8. */
+  readonly width: number;
+  readonly height: number;
+  /** Default: the model's scheduler when we implement it, else `dpmpp_2m`. */
+  readonly scheduler?: SchedulerName;
+  /** Images per prompt (default 1). */
+  readonly batch?: number;
+  /** Test hook: initial latents [batch, C, h, w] before init_noise_sigma scaling (replaces the seed's). */
+  readonly latents?: Float32Array;
+  /** Test hook: ancestral noise per step (replaces the seed's draws). */
+  readonly noise?: readonly Float32Array[];
+}
+
+/** Progress and cancellation of one render. */
+export interface GenerateControl {
+  /** Checked before every UNet call; an abort rejects with RenderCancelledError. */
+  readonly signal?: AbortSignal;
+  /** After each denoising step: `step` is 1..total, `timestep` the one just run. */
+  readonly onStep?: (step: number, total: number, timestep: number) => void;
+  /** Test hook: receives the latents after each scheduler step. */
+  readonly onLatents?: (stepIndex: number, latents: Float32Array) => void;
+}
+
+/** Milliseconds spent in each stage of one render. */
+export interface RenderTimings {
+  readonly textEncoderMs: number;
+  readonly unetMs: number;
+  readonly vaeMs: number;
+  readonly totalMs: number;
+  readonly stepsPerSecond: number;
+}
+
+/** What `generate` returns. */
+export interface GenerateResult {
+  readonly images: RgbaImage[];
+  /** PNG bytes per image with tEXt/iTXt: prompt, negative_prompt, seed, steps, guidance, scheduler, model, size, provider. */
+  readonly png: Buffer[];
+  readonly timings: RenderTimings;
+  /** Diagnostics for tests and the bench: token ids and the text embeddings. */
+  readonly inputIds: Int32Array;
+  readonly uncondInputIds: Int32Array | undefined;
+  readonly textEmbeddings: Float32Array;
+  readonly uncondEmbeddings: Float32Array | undefined;
+  /** Final decoded image in [0, 1], [batch, 3, H, W] (before 8-bit quantisation). */
+  readonly imageFloat: Float32Array;
+  readonly scheduler: SchedulerName;
+}
+
+/** A loaded model, ready to render; `dispose()` releases its ONNX sessions. */
+export interface Pipeline {
+  readonly info: ModelDirInfo;
+  /** The provider that actually runs. */
+  readonly provider: ProviderName;
+  readonly tokenizer: ClipTokenizer;
+  generate(params: GenerateParams, control?: GenerateControl): Promise<GenerateResult>;
+  dispose(): Promise<void>;
+}
+
+/** Invalid render parameters (bad size, steps, scheduler name...). */
+export class RenderParamsError extends Error {
+  override readonly name = 'RenderParamsError';
+}
+
+interface Sessions {
+  readonly textEncoder: InferenceSession;
+  readonly unet: InferenceSession;
+  readonly vae: InferenceSession;
+  readonly provider: ProviderName;
+  refs: number;
+}
+
+const sessionCache = new Map<string, Promise<Sessions>>();
+
+function loadOrt(): Ort {
+  return require('onnxruntime-node') as Ort;
+}
+
+async function createSessions(ort: Ort, info: ModelDirInfo, provider: ProviderName, options: PipelineOptions): Promise<Sessions> {
+  const so: InferenceSession.SessionOptions = {
+    executionProviders: executionProviders(provider, options.deviceId),
+    graphOptimizationLevel: 'all',
+    ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
+  };
+  const made: InferenceSession[] = [];
+  try {
+    for (const file of [info.files.text_encoder, info.files.unet, info.files.vae_decoder]) {
+      made.push(await ort.InferenceSession.create(file, so));
+    }
+  } catch (err) {
+    await Promise.all(made.map((s) => s.release().catch(() => undefined)));
+    throw err;
+  }
+  return { textEncoder: made[0]!, unet: made[1]!, vae: made[2]!, provider, refs: 0 };
+}
+
+async function openSessions(info: ModelDirInfo, options: PipelineOptions): Promise<Sessions> {
+  const ort = loadOrt();
+  const request = options.provider ?? 'auto';
+  const cuda = cudaProviderInstalled();
+  const failures: Array<{ provider: ProviderName; reason: string }> = [];
+  if (!cuda && (request === 'auto' || request === 'cuda')) {
+    failures.push({ provider: 'cuda', reason: 'the CUDA build of onnxruntime-node is not installed' });
+  }
+  const candidates = providerCandidates(request, cuda).filter((p) => p !== 'cuda' || cuda);
+  for (const provider of candidates) {
+    try {
+      const s = await createSessions(ort, info, provider, options);
+      if (failures.length) tellOnce(options.logger, fallbackMessage(request, failures, provider));
+      return s;
+    } catch (err) {
+      if (provider === 'cpu') throw err;
+      failures.push({ provider, reason: firstLine((err as Error).message) });
+    }
+  }
+  throw new Error('no execution provider could load the model');
+}
+
+function firstLine(s: string): string {
+  const line = s.split('\n')[0] ?? s;
+  return line.length > 200 ? line.slice(0, 200) + '...' : line;
+}
+
+function metaOf(session: InferenceSession, kind: 'inputs' | 'outputs'): OnnxValueInfo[] {
+  const meta = kind === 'inputs' ? session.inputMetadata : session.outputMetadata;
+  return meta.map((m) => (m.isTensor ? { name: m.name, type: m.type as OnnxValueInfo['type'], shape: m.shape } : { name: m.name, type: 'unknown', shape: [] }));
+}
+
+/**
+ * Validates `modelDir`, opens (or reuses) its ONNX sessions on the requested provider and loads
+ * the tokenizer. Sessions are shared by every pipeline of the same folder and provider and
+ * released when the last one is disposed.
+ */
+export async function loadPipeline(modelDir: string, options: PipelineOptions = {}): Promise<Pipeline> {
+  const info = await validateModelDir(modelDir);
+  const tokenizer = await loadClipTokenizer(path.join(info.dir, 'tokenizer'));
+  const key = `${info.dir}\0${options.provider ?? 'auto'}\0${options.deviceId ?? 0}`;
+  let pending = sessionCache.get(key);
+  if (!pending) {
+    pending = openSessions(info, options);
+    sessionCache.set(key, pending);
+    pending.catch(() => sessionCache.delete(key));
+  }
+  const sessions = await pending;
+  sessions.refs++;
+  // The sessions' own metadata is what we feed; check it too (a file can change after validation).
+  const graphs = { text_encoder: sessions.textEncoder, unet: sessions.unet, vae_decoder: sessions.vae } as const;
+  try {
+    for (const [sub, s] of Object.entries(graphs) as Array<[keyof typeof graphs, InferenceSession]>) {
+      checkValues(info.files[sub], 'inputs', metaOf(s, 'inputs'), GRAPH_CONTRACT[sub].inputs);
+      checkValues(info.files[sub], 'outputs', metaOf(s, 'outputs'), GRAPH_CONTRACT[sub].outputs);
+    }
+  } catch (err) {
+    await releaseSessions(key, sessions);
+    throw err;
+  }
+  return new OnnxPipeline(info, tokenizer, sessions, key);
+}
+
+async function releaseSessions(key: string, sessions: Sessions): Promise<void> {
+  sessions.refs--;
+  if (sessions.refs > 0) return;
+  sessionCache.delete(key);
+  await Promise.all([sessions.textEncoder.release(), sessions.unet.release(), sessions.vae.release()]);
+}
+
+/** How one graph input is fed: element type and the fixed batch size, if any. */
+interface InputSpec {
+  readonly name: string;
+  readonly type: string;
+  readonly shape: ReadonlyArray<number | string>;
+}
+
+function inputSpec(session: InferenceSession, name: string): InputSpec {
+  const m = session.inputMetadata.find((x) => x.name === name);
+  if (!m || !m.isTensor) throw new Error(`graph input ${name} missing`);
+  return { name, type: m.type, shape: m.shape };
+}
+
+/** The largest batch a graph accepts in one call: its fixed first dimension, else unlimited. */
+function batchCapacity(spec: InputSpec): number {
+  const d = spec.shape[0];
+  return typeof d === 'number' && d > 0 ? d : Infinity;
+}
+
+function toFloatTensor(ort: Ort, type: string, data: Float32Array, dims: readonly number[]): Tensor {
+  return type === 'float16' ? new ort.Tensor('float16', float32ToFloat16(data), dims) : new ort.Tensor('float32', data, dims);
+}
+
+function fromFloatTensor(t: Tensor): Float32Array {
+  if (t.type === 'float16') return float16ToFloat32(t.data as Uint16Array);
+  if (t.type === 'float32') return t.data as Float32Array;
+  throw new Error(`expected a float tensor, got ${t.type}`);
+}
+
+function checkAbort(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new RenderCancelledError();
+}
+
+class OnnxPipeline implements Pipeline {
+  readonly info: ModelDirInfo;
+  readonly tokenizer: ClipTokenizer;
+  readonly provider: ProviderName;
+  readonly #sessions: Sessions;
+  readonly #key: string;
+  readonly #ort: Ort = loadOrt();
+  readonly #ids: InputSpec;
+  readonly #sample: InputSpec;
+  readonly #timestep: InputSpec;
+  readonly #ehs: InputSpec;
+  readonly #latentIn: InputSpec;
+  #disposed = false;
+
+  constructor(info: ModelDirInfo, tokenizer: ClipTokenizer, sessions: Sessions, key: string) {
+    this.info = info;
+    this.tokenizer = tokenizer;
+    this.#sessions = sessions;
+    this.provider = sessions.provider;
+    this.#key = key;
+    this.#ids = inputSpec(sessions.textEncoder, 'input_ids');
+    this.#sample = inputSpec(sessions.unet, 'sample');
+    this.#timestep = inputSpec(sessions.unet, 'timestep');
+    this.#ehs = inputSpec(sessions.unet, 'encoder_hidden_states');
+    this.#latentIn = inputSpec(sessions.vae, 'latent_sample');
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    await releaseSessions(this.#key, this.#sessions);
+  }
+
+  async #encodeText(ids: Int32Array): Promise<{ data: Float32Array; dims: number[] }> {
+    const ort = this.#ort;
+    const n = ids.length;
+    const tensor =
+      this.#ids.type === 'int64'
+        ? new ort.Tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), [1, n])
+        : new ort.Tensor('int32', Int32Array.from(ids), [1, n]);
+    const out = await this.#sessions.textEncoder.run({ input_ids: tensor }, ['last_hidden_state']);
+    const t = out.last_hidden_state!;
+    return { data: Float32Array.from(fromFloatTensor(t)), dims: [...t.dims] };
+  }
+
+  #timestepTensor(t: number, batch: number): Tensor {
+    const ort = this.#ort;
+    const spec = this.#timestep;
+    const dims = spec.shape.length === 0 ? [] : [typeof spec.shape[0] === 'number' ? spec.shape[0] : batch];
+    const n = dims.length ? dims[0]! : 1;
+    if (spec.type === 'int64') {
+      // numpy's astype(int64) truncates fractional (Euler linspace) timesteps.
+      return new ort.Tensor('int64', new BigInt64Array(n).fill(BigInt(Math.trunc(t))), dims);
+    }
+    const f = new Float32Array(n).fill(t);
+    return spec.type === 'float16' ? new ort.Tensor('float16', float32ToFloat16(f), dims) : new ort.Tensor('float32', f, dims);
+  }
+
+  async generate(params: GenerateParams, control: GenerateControl = {}): Promise<GenerateResult> {
+    if (this.#disposed) throw new Error('pipeline disposed');
+    const t0 = performance.now();
+    const p = this.#checkParams(params);
+    const { signal } = control;
+    checkAbort(signal);
+    const ort = this.#ort;
+    const batch = p.batch;
+    const cfg = params.guidanceScale > 1;
+
+    // 1. Text embeddings: one prompt and one negative prompt, repeated per image.
+    const inputIds = this.tokenizer.encode(params.prompt);
+    const cond = await this.#encodeText(inputIds);
+    let uncondIds: Int32Array | undefined;
+    let uncond: { data: Float32Array; dims: number[] } | undefined;
+    if (cfg) {
+      uncondIds = this.tokenizer.encode(params.negativePrompt ?? '');
+      uncond = await this.#encodeText(uncondIds);
+    }
+    const tText = performance.now();
+    const seqDims = cond.dims.slice(1);
+    const perPrompt = cond.data.length;
+    const rows = cfg ? 2 * batch : batch;
+    // diffusers orders the guidance batch [uncond x batch, cond x batch].
+    const ehsAll = new Float32Array(rows * perPrompt);
+    for (let r = 0; r < rows; r++) ehsAll.set(cfg && r < batch ? uncond!.data : cond.data, r * perPrompt);
+
+    // 2. Scheduler and initial latents.
+    const scheduler = createScheduler(p.scheduler, this.info.schedulerConfig, params.steps);
+    const channels = typeof this.#sample.shape[1] === 'number' ? this.#sample.shape[1] : 4;
+    const lh = params.height / this.info.vaeScaleFactor;
+    const lw = params.width / this.info.vaeScaleFactor;
+    const per = channels * lh * lw;
+    const rng = new GaussianRandom(params.seed);
+    let latents: Float32Array;
+    if (params.latents) {
+      if (params.latents.length !== batch * per) {
+        throw new RenderParamsError(`latents have ${params.latents.length} values, expected ${batch}x${channels}x${lh}x${lw} = ${batch * per}`);
+      }
+      latents = Float32Array.from(params.latents);
+    } else {
+      latents = rng.gaussian(batch * per);
+    }
+    if (scheduler.initNoiseSigma !== 1) for (let i = 0; i < latents.length; i++) latents[i] = latents[i]! * scheduler.initNoiseSigma;
+    const noise: NoiseSource = params.noise
+      ? (len, step) => {
+          const z = params.noise![step];
+          if (!z || z.length !== len) throw new RenderParamsError(`noise for step ${step} is missing or has the wrong size`);
+          return z;
+        }
+      : (len) => rng.gaussian(len);
+
+    // UNet calls are chunked to the graph's fixed batch size, if it has one.
+    const cap = Math.min(batchCapacity(this.#sample), batchCapacity(this.#ehs));
+    const chunk = Math.min(rows, cap);
+    if (rows % chunk !== 0) throw new RenderParamsError(`the UNet takes batches of ${chunk}; ${rows} rows cannot be split evenly`);
+    const ehsTensors: Tensor[] = [];
+    for (let r = 0; r < rows; r += chunk) {
+      ehsTensors.push(toFloatTensor(ort, this.#ehs.type, ehsAll.slice(r * perPrompt, (r + chunk) * perPrompt), [chunk, ...seqDims]));
+    }
+    const sampleDims = [chunk, channels, lh, lw];
+    const modelIn = new Float32Array(rows * per);
+    const modelOut = new Float32Array(rows * per);
+    const guided = new Float32Array(batch * per);
+    const g = params.guidanceScale;
+    let unetMs = 0;
+
+    // 3. Denoising loop.
+    const total = scheduler.timesteps.length;
+    for (let i = 0; i < total; i++) {
+      const t = scheduler.timesteps[i]!;
+      const scaled = scheduler.scaleModelInput(latents, i);
+      for (let r = 0; r < rows; r++) modelIn.set(scaled.subarray((r % batch) * per, (r % batch + 1) * per), r * per);
+      const ts = this.#timestepTensor(t, chunk);
+      const tu = performance.now();
+      for (let c = 0; c < rows / chunk; c++) {
+        checkAbort(signal);
+        // Whole arrays when one call covers the batch; copies otherwise (a tensor over a subarray
+        // with a byte offset is not something to rely on in the native binding).
+        const rowsIn = chunk === rows ? modelIn : modelIn.slice(c * chunk * per, (c + 1) * chunk * per);
+        const sample = toFloatTensor(ort, this.#sample.type, rowsIn, sampleDims);
+        const out = await this.#sessions.unet.run({ sample, timestep: ts, encoder_hidden_states: ehsTensors[c]! }, ['out_sample']);
+        modelOut.set(fromFloatTensor(out.out_sample!), c * chunk * per);
+      }
+      unetMs += performance.now() - tu;
+      let pred: Float32Array;
+      if (cfg) {
+        for (let k = 0; k < batch * per; k++) {
+          const u = modelOut[k]!;
+          guided[k] = u + g * (modelOut[batch * per + k]! - u);
+        }
+        pred = guided;
+      } else {
+        pred = modelOut.subarray(0, batch * per);
+      }
+      latents = scheduler.step(pred, i, latents, noise);
+      control.onLatents?.(i, latents);
+      control.onStep?.(i + 1, total, t);
+      // Let a pending cancel message in (session.run may complete without yielding).
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      checkAbort(signal);
+    }
+
+    // 4. VAE decode, chunked like the UNet.
+    const tv = performance.now();
+    const vaeCap = Math.min(batchCapacity(this.#latentIn), batch);
+    const inv = 1 / this.info.vaeScalingFactor;
+    const scaledLatents = latents.map((v) => v * inv);
+    const imageFloat = new Float32Array(batch * 3 * params.width * params.height);
+    const hw = params.width * params.height;
+    for (let b = 0; b < batch; b += vaeCap) {
+      checkAbort(signal);
+      const n = Math.min(vaeCap, batch - b);
+      const input = toFloatTensor(ort, this.#latentIn.type, scaledLatents.slice(b * per, (b + n) * per), [n, channels, lh, lw]);
+      const out = await this.#sessions.vae.run({ latent_sample: input }, ['sample']);
+      const img = fromFloatTensor(out.sample!);
+      if (img.length !== n * 3 * hw) throw new Error(`VAE decoder returned ${out.sample!.dims.join('x')}, expected ${n}x3x${params.height}x${params.width}`);
+      for (let k = 0; k < img.length; k++) imageFloat[b * 3 * hw + k] = Math.min(Math.max(img[k]! / 2 + 0.5, 0), 1);
+    }
+    const tEnd = performance.now();
+
+    // 5. 8-bit RGBA and PNG with the render settings in text chunks.
+    const images: RgbaImage[] = [];
+    const png: Buffer[] = [];
+    for (let b = 0; b < batch; b++) {
+      const data = new Uint8Array(hw * 4);
+      const base = b * 3 * hw;
+      for (let k = 0; k < hw; k++) {
+        data[k * 4] = Math.round(imageFloat[base + k]! * 255);
+        data[k * 4 + 1] = Math.round(imageFloat[base + hw + k]! * 255);
+        data[k * 4 + 2] = Math.round(imageFloat[base + 2 * hw + k]! * 255);
+        data[k * 4 + 3] = 255;
+      }
+      const image: RgbaImage = { width: params.width, height: params.height, data };
+      images.push(image);
+      png.push(
+        encodePng(image, {
+          prompt: params.prompt,
+          negative_prompt: params.negativePrompt ?? '',
+          seed: String(params.seed),
+          ...(batch > 1 ? { batch_index: String(b) } : {}),
+          steps: String(params.steps),
+          guidance: String(params.guidanceScale),
+          scheduler: p.scheduler,
+          model: path.basename(this.info.dir),
+          size: `${params.width}x${params.height}`,
+          provider: this.provider,
+          Software: 'SPRIGHT Lens',
+        }),
+      );
+    }
+    const totalMs = performance.now() - t0;
+    return {
+      images,
+      png,
+      timings: { textEncoderMs: tText - t0, unetMs, vaeMs: tEnd - tv, totalMs, stepsPerSecond: total / (unetMs / 1000) },
+      inputIds,
+      uncondInputIds: uncondIds,
+      textEmbeddings: cond.data,
+      uncondEmbeddings: uncond?.data,
+      imageFloat,
+      scheduler: p.scheduler,
+    };
+  }
+
+  #checkParams(params: GenerateParams): { batch: number; scheduler: SchedulerName } {
+    const vs = this.info.vaeScaleFactor;
+    for (const [k, v] of [
+      ['width', params.width],
+      ['height', params.height],
+    ] as const) {
+      if (!Number.isInteger(v) || v <= 0 || v % 8 !== 0 || v % vs !== 0) throw new RenderParamsError(`${k} must be a positive multiple of 8, got ${v}`);
+    }
+    if (!Number.isInteger(params.steps) || params.steps < 1 || params.steps > 1000) throw new RenderParamsError(`steps must be an integer in 1..1000, got ${params.steps}`);
+    if (!Number.isFinite(params.guidanceScale) || params.guidanceScale < 0) throw new RenderParamsError(`guidance must be a number >= 0, got ${params.guidanceScale}`);
+    const batch = params.batch ?? 1;
+    if (!Number.isInteger(batch) || batch < 1 || batch > 64) throw new RenderParamsError(`batch must be an integer in 1..64, got ${batch}`);
+    if (!Number.isInteger(params.seed) || params.seed < 0 || params.seed > 0xffffffff) throw new RenderParamsError(`seed must be an integer in 0..4294967295, got ${params.seed}`);
+    const scheduler = params.scheduler ?? this.info.defaultScheduler ?? 'dpmpp_2m';
+    if (!SCHEDULER_NAMES.includes(scheduler)) throw new RenderParamsError(`unknown scheduler '${scheduler}' (use ${SCHEDULER_NAMES.join(', ')})`);
+    return { batch, scheduler };
+  }
+}
