@@ -52,7 +52,12 @@ export interface PromptRelation {
   span: Span;
 }
 
-export type DiagnosticCode = 'contradiction' | 'vague' | 'unknown-relation';
+/**
+ * Stable diagnostic codes. `contradiction`, `vague` and `unknown-relation` are the prompt problems;
+ * `truncated` (information) says only the first MAX_ANALYZED_CHARS characters were analysed;
+ * `internal-error` (information) reports a parser bug on the prompt instead of throwing.
+ */
+export type DiagnosticCode = 'contradiction' | 'vague' | 'unknown-relation' | 'truncated' | 'internal-error';
 export type DiagnosticSeverity = 'error' | 'warning' | 'information';
 
 export interface PromptDiagnostic {

@@ -1,0 +1,461 @@
+/**
+ * The project's spatial lexicon, as data: the parser, the TextMate grammar and the rewriter all
+ * read the same words from here, so a phrase the parser understands is also coloured and rewritten.
+ */
+import type { RelationType } from './types';
+
+/** How a relation phrase maps onto a relation between the words around it. */
+export interface SpatialPhrase {
+  relation: RelationType;
+  /**
+   * True when the grammatical subject is the relation's object: "A surrounded by B" is
+   * around(B, A).
+   */
+  swap?: boolean;
+}
+
+/**
+ * Relation phrases (lower case, words separated by single spaces) -> relation. `left_of(A, B)`
+ * means A is to the left of B, so "A to the left of B" reads straight through. Longer phrases win
+ * over shorter ones ("on the left of" beats "on the left"), so a phrase may be a prefix of another.
+ * `<poss>` stands for its/his/her/their and makes the phrase refer back ("B with A on its left").
+ */
+export const SPATIAL_PHRASES: Readonly<Record<string, SpatialPhrase>> = Object.freeze({
+  // Left / right.
+  'to the left of': { relation: 'left_of' },
+  'on the left of': { relation: 'left_of' },
+  'at the left of': { relation: 'left_of' },
+  'left of': { relation: 'left_of' },
+  'on the left side of': { relation: 'left_of' },
+  'to the left side of': { relation: 'left_of' },
+  'at the left side of': { relation: 'left_of' },
+  'on the left-hand side of': { relation: 'left_of' },
+  'to the left-hand side of': { relation: 'left_of' },
+  'to the immediate left of': { relation: 'left_of' },
+  'to the far left of': { relation: 'left_of' },
+  'leftward of': { relation: 'left_of' },
+  'to <poss> left': { relation: 'left_of' },
+  'on <poss> left': { relation: 'left_of' },
+  'at <poss> left': { relation: 'left_of' },
+  'on <poss> left side': { relation: 'left_of' },
+  'to the right of': { relation: 'right_of' },
+  'on the right of': { relation: 'right_of' },
+  'at the right of': { relation: 'right_of' },
+  'right of': { relation: 'right_of' },
+  'on the right side of': { relation: 'right_of' },
+  'to the right side of': { relation: 'right_of' },
+  'at the right side of': { relation: 'right_of' },
+  'on the right-hand side of': { relation: 'right_of' },
+  'to the right-hand side of': { relation: 'right_of' },
+  'to the immediate right of': { relation: 'right_of' },
+  'to the far right of': { relation: 'right_of' },
+  'rightward of': { relation: 'right_of' },
+  'to <poss> right': { relation: 'right_of' },
+  'on <poss> right': { relation: 'right_of' },
+  'at <poss> right': { relation: 'right_of' },
+  'on <poss> right side': { relation: 'right_of' },
+  // Vertical. T2I-CompBench scores "A on the top of B" as A above B (centres, not contact).
+  above: { relation: 'above' },
+  over: { relation: 'above' },
+  overhead: { relation: 'above' },
+  'on the top of': { relation: 'above' },
+  'at the top of': { relation: 'above' },
+  'to the top of': { relation: 'above' },
+  'higher than': { relation: 'above' },
+  'up above': { relation: 'above' },
+  'hovering over': { relation: 'above' },
+  'hovers over': { relation: 'above' },
+  'hovering above': { relation: 'above' },
+  'floating above': { relation: 'above' },
+  'floating over': { relation: 'above' },
+  below: { relation: 'below' },
+  'down below': { relation: 'below' },
+  'on the bottom of': { relation: 'below' },
+  'at the bottom of': { relation: 'below' },
+  'to the bottom of': { relation: 'below' },
+  'lower than': { relation: 'below' },
+  // Support and cover.
+  on: { relation: 'on' },
+  upon: { relation: 'on' },
+  onto: { relation: 'on' },
+  atop: { relation: 'on' },
+  'on top of': { relation: 'on' },
+  'resting on': { relation: 'on' },
+  'sitting on': { relation: 'on' },
+  'standing on': { relation: 'on' },
+  'lying on': { relation: 'on' },
+  'perched on': { relation: 'on' },
+  under: { relation: 'under' },
+  underneath: { relation: 'under' },
+  beneath: { relation: 'under' },
+  'underneath of': { relation: 'under' },
+  // Depth.
+  'in front of': { relation: 'in_front_of' },
+  'in the front of': { relation: 'in_front_of' },
+  'to the front of': { relation: 'in_front_of' },
+  'at the front of': { relation: 'in_front_of' },
+  'closer to the camera than': { relation: 'in_front_of' },
+  behind: { relation: 'behind' },
+  'in back of': { relation: 'behind' },
+  'at the back of': { relation: 'behind' },
+  'to the back of': { relation: 'behind' },
+  'to the rear of': { relation: 'behind' },
+  'at the rear of': { relation: 'behind' },
+  'hidden by': { relation: 'behind' },
+  'hidden behind': { relation: 'behind' },
+  'partially hidden by': { relation: 'behind' },
+  'partly hidden by': { relation: 'behind' },
+  'obscured by': { relation: 'behind' },
+  'occluded by': { relation: 'behind' },
+  'blocked by': { relation: 'behind' },
+  'further from the camera than': { relation: 'behind' },
+  // Proximity.
+  'next to': { relation: 'next_to' },
+  beside: { relation: 'next_to' },
+  alongside: { relation: 'next_to' },
+  'adjacent to': { relation: 'next_to' },
+  by: { relation: 'next_to' },
+  'on side of': { relation: 'next_to' },
+  'on the side of': { relation: 'next_to' },
+  'at the side of': { relation: 'next_to' },
+  'by the side of': { relation: 'next_to' },
+  'side by side with': { relation: 'next_to' },
+  'to the side of': { relation: 'next_to' },
+  near: { relation: 'near' },
+  'near to': { relation: 'near' },
+  nearby: { relation: 'near' },
+  'close to': { relation: 'near' },
+  'close by': { relation: 'near' },
+  'not far from': { relation: 'near' },
+  'in the vicinity of': { relation: 'near' },
+  'far from': { relation: 'far_from' },
+  'far away from': { relation: 'far_from' },
+  'a long way from': { relation: 'far_from' },
+  'distant from': { relation: 'far_from' },
+  'away from': { relation: 'far_from' },
+  // Containment.
+  inside: { relation: 'inside' },
+  'inside of': { relation: 'inside' },
+  within: { relation: 'inside' },
+  'contained in': { relation: 'inside' },
+  'enclosed in': { relation: 'inside' },
+  outside: { relation: 'outside' },
+  'outside of': { relation: 'outside' },
+  between: { relation: 'between' },
+  'in between': { relation: 'between' },
+  around: { relation: 'around' },
+  surrounding: { relation: 'around' },
+  encircling: { relation: 'around' },
+  'surrounded by': { relation: 'around', swap: true },
+  'encircled by': { relation: 'around', swap: true },
+  // Size.
+  'bigger than': { relation: 'larger_than' },
+  'larger than': { relation: 'larger_than' },
+  'taller than': { relation: 'larger_than' },
+  'huger than': { relation: 'larger_than' },
+  'twice as big as': { relation: 'larger_than' },
+  'twice as large as': { relation: 'larger_than' },
+  'towers over': { relation: 'larger_than' },
+  'towering over': { relation: 'larger_than' },
+  'tower over': { relation: 'larger_than' },
+  dwarfs: { relation: 'larger_than' },
+  dwarfing: { relation: 'larger_than' },
+  'smaller than': { relation: 'smaller_than' },
+  'shorter than': { relation: 'smaller_than' },
+  'tinier than': { relation: 'smaller_than' },
+  'half the size of': { relation: 'smaller_than' },
+  'dwarfed by': { relation: 'smaller_than' },
+});
+
+/** Where an object sits in the picture as a whole, on one axis. */
+export type AbsoluteSide = 'left' | 'right' | 'top' | 'bottom' | 'foreground' | 'background' | 'center';
+
+/**
+ * Absolute placements: "A is on the left, B on the right" gives left_of(A, B). A picture noun after
+ * a relation ("on the left side of the image") is read the same way.
+ */
+export const SIDE_PHRASES: Readonly<Record<string, AbsoluteSide>> = Object.freeze({
+  'on the left': 'left',
+  'to the left': 'left',
+  'at the left': 'left',
+  'on the left side': 'left',
+  'on the left-hand side': 'left',
+  'on the far left': 'left',
+  'to the far left': 'left',
+  'at the far left': 'left',
+  'on the right': 'right',
+  'to the right': 'right',
+  'at the right': 'right',
+  'on the right side': 'right',
+  'on the right-hand side': 'right',
+  'on the far right': 'right',
+  'to the far right': 'right',
+  'at the far right': 'right',
+  'at the top': 'top',
+  'on the top': 'top',
+  'on top': 'top',
+  'up top': 'top',
+  'at the bottom': 'bottom',
+  'on the bottom': 'bottom',
+  'in the foreground': 'foreground',
+  'in the front': 'foreground',
+  'up front': 'foreground',
+  'in the background': 'background',
+  'in the back': 'background',
+  'in the distance': 'background',
+  'far away': 'background',
+  'in the center': 'center',
+  'in the centre': 'center',
+  'in the middle': 'center',
+  'at the center': 'center',
+  'at the centre': 'center',
+  'in the middle ground': 'center',
+  'in the midground': 'center',
+});
+
+/**
+ * Placement words that say two things share a picture but not where: an object tied to the others
+ * only by these gets a `vague` diagnostic naming the word.
+ */
+export const VAGUE_PHRASES: readonly string[] = Object.freeze([
+  'with',
+  'and',
+  'somewhere',
+  'near-ish',
+  'nearish',
+  'around somewhere',
+  'somewhere around',
+  'here and there',
+  'scattered',
+  'scattered around',
+  'together',
+  'among',
+  'amongst',
+  'along with',
+  'together with',
+  'accompanied by',
+  'in the scene',
+  'in the picture',
+  'in the image',
+  'in the frame',
+  'or so',
+  'roughly',
+  'kind of',
+  'sort of',
+]);
+
+/**
+ * Spatial-looking phrases the renderer cannot place: they get an `unknown-relation` warning
+ * suggesting a supported relation instead of a silent drop.
+ */
+export const UNKNOWN_RELATION_PHRASES: readonly string[] = Object.freeze([
+  'diagonal to',
+  'diagonal from',
+  'diagonal of',
+  'diagonally to',
+  'diagonally from',
+  'diagonally across from',
+  'diagonally opposite',
+  'kitty-corner from',
+  'kitty-corner to',
+  'kitty corner from',
+  'kitty corner to',
+  'catty-corner from',
+  'catty-corner to',
+  'cater-corner from',
+  'across from',
+  'opposite',
+  'opposite to',
+  'opposite of',
+  'facing',
+  'facing away from',
+  'perpendicular to',
+  'parallel to',
+  'at an angle to',
+  'offset from',
+  'askew from',
+  'toward',
+  'towards',
+  'to the north of',
+  'to the south of',
+  'to the east of',
+  'to the west of',
+  'to the northeast of',
+  'to the northwest of',
+  'to the southeast of',
+  'to the southwest of',
+  'to the north-east of',
+  'to the north-west of',
+  'to the south-east of',
+  'to the south-west of',
+  'north of',
+  'south of',
+  'east of',
+  'west of',
+  'northeast of',
+  'northwest of',
+  'southeast of',
+  'southwest of',
+  'upstream of',
+  'downstream of',
+  'clockwise from',
+  'counterclockwise from',
+]);
+
+/** Every multi-word COCO class, plus common multi-word objects people put in prompts. */
+export const MULTI_WORD_NOUNS: readonly string[] = Object.freeze([
+  'traffic light',
+  'fire hydrant',
+  'stop sign',
+  'parking meter',
+  'sports ball',
+  'baseball bat',
+  'baseball glove',
+  'tennis racket',
+  'wine glass',
+  'hot dog',
+  'potted plant',
+  'dining table',
+  'cell phone',
+  'teddy bear',
+  'hair drier',
+  'hair dryer',
+  'coffee table',
+  'coffee cup',
+  'coffee mug',
+  'tennis ball',
+  'soccer ball',
+  'beach ball',
+  'street lamp',
+  'street light',
+  'floor lamp',
+  'desk lamp',
+  'picture frame',
+  'water bottle',
+  'ice cream',
+  'mobile phone',
+  'polar bear',
+  'fire truck',
+  'police car',
+  'school bus',
+  'sail boat',
+  'park bench',
+  'light fixture',
+  'light bulb',
+  'christmas tree',
+  'palm tree',
+  'washing machine',
+  'tv stand',
+  'book shelf',
+]);
+
+/** Single words that are always nouns here, whatever compromise's lexicon says ("tie", "sink"). */
+export const KNOWN_NOUNS: readonly string[] = Object.freeze([
+  // The 80 COCO classes (single-word ones) and the T2I-CompBench spatial nouns.
+  'person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus', 'train', 'truck', 'boat', 'bench',
+  'bird', 'cat', 'dog', 'horse', 'sheep', 'cow', 'elephant', 'bear', 'zebra', 'giraffe', 'backpack',
+  'umbrella', 'handbag', 'tie', 'suitcase', 'frisbee', 'skis', 'ski', 'snowboard', 'kite', 'skateboard',
+  'surfboard', 'bottle', 'cup', 'fork', 'knife', 'spoon', 'bowl', 'banana', 'apple', 'sandwich',
+  'orange', 'broccoli', 'carrot', 'pizza', 'donut', 'cake', 'chair', 'couch', 'bed', 'toilet', 'tv',
+  'laptop', 'mouse', 'remote', 'keyboard', 'microwave', 'oven', 'toaster', 'sink', 'refrigerator',
+  'book', 'clock', 'vase', 'scissors', 'toothbrush', 'balloon', 'bee', 'butterfly', 'candle', 'chicken',
+  'computer', 'desk', 'fish', 'frog', 'key', 'lamp', 'painting', 'phone', 'pig', 'plate', 'rabbit',
+  'sofa', 'table', 'television', 'turtle', 'wallet', 'bag', 'man', 'woman', 'boy', 'girl', 'child',
+  'bookcase', 'bookshelf', 'window', 'door', 'tree', 'flower', 'rock', 'house', 'mountain', 'river',
+  'lake', 'fence', 'box', 'ball', 'hat', 'mirror', 'rug', 'shelf', 'mug', 'glass', 'pillow', 'plant',
+  'pot', 'building', 'bridge', 'tower', 'castle', 'moon', 'sun', 'cloud', 'star', 'owl', 'fox', 'wolf',
+  'deer', 'duck', 'lion', 'tiger', 'monkey', 'robot', 'statue', 'fountain', 'chandelier', 'candle',
+  'drawing', 'sign', 'stool', 'cabinet', 'dresser', 'crate', 'barrel', 'basket', 'jar', 'teapot',
+  'kettle', 'guitar', 'piano', 'violin', 'drum', 'bucket', 'ladder', 'wall', 'floor', 'ceiling',
+]);
+
+/** Words that say how many, with the count they give (null: several, but how many is unknown). */
+export const COUNT_WORDS: Readonly<Record<string, number | null>> = Object.freeze({
+  a: 1, an: 1, one: 1, single: 1, lone: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7,
+  eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15,
+  sixteen: 16, seventeen: 17, eighteen: 18, nineteen: 19, twenty: 20, thirty: 30, forty: 40,
+  fifty: 50, hundred: 100, dozen: 12, both: 2, pair: 2, couple: 2, few: 3, several: 3, many: null,
+  some: null, multiple: null, numerous: null, various: null, lots: null, group: null, bunch: null,
+  herd: null, flock: null, pile: null, stack: null, row: null, set: null, crowd: null, pack: null,
+});
+
+/** Count phrases that end in "of" or stand alone before the noun ("a pair of", "a few"). */
+export const COUNT_PHRASES: Readonly<Record<string, number | null>> = Object.freeze({
+  'a pair of': 2,
+  'a couple of': 2,
+  'a couple': 2,
+  'a few': 3,
+  'a dozen': 12,
+  'a group of': null,
+  'a bunch of': null,
+  'a herd of': null,
+  'a flock of': null,
+  'a pile of': null,
+  'a stack of': null,
+  'a row of': null,
+  'a set of': null,
+  'a crowd of': null,
+  'a pack of': null,
+  'lots of': null,
+  'a lot of': null,
+  'plenty of': null,
+  'several': 3,
+  'a number of': null,
+});
+
+/** Colours, materials, sizes and textures: always attributes, never the head noun when one follows. */
+export const ATTRIBUTE_WORDS: readonly string[] = Object.freeze([
+  'red', 'green', 'blue', 'yellow', 'orange', 'purple', 'pink', 'brown', 'black', 'white', 'gray',
+  'grey', 'golden', 'gold', 'silver', 'beige', 'teal', 'cyan', 'magenta', 'violet', 'navy', 'maroon',
+  'turquoise', 'ivory', 'crimson', 'dark', 'light', 'pale', 'bright', 'colorful', 'colourful',
+  'wooden', 'wood', 'metal', 'metallic', 'steel', 'iron', 'glass', 'plastic', 'stone', 'brick',
+  'marble', 'leather', 'paper', 'cardboard', 'ceramic', 'porcelain', 'wool', 'woolen', 'cotton',
+  'silk', 'velvet', 'concrete', 'copper', 'bronze', 'crystal', 'wicker', 'rubber', 'clay',
+  'large', 'big', 'huge', 'giant', 'enormous', 'massive', 'tall', 'small', 'little', 'tiny', 'short',
+  'long', 'wide', 'narrow', 'thin', 'thick', 'fat', 'round', 'square', 'miniature', 'medium',
+  'old', 'new', 'young', 'shiny', 'fluffy', 'furry', 'striped', 'spotted', 'cute', 'sleeping',
+  'vintage', 'antique', 'modern', 'empty', 'full', 'broken', 'wet', 'dry', 'soft', 'hard',
+]);
+
+/** Verbs that link a subject to its placement; they end a noun phrase once its noun is seen. */
+export const LINK_VERBS: readonly string[] = Object.freeze([
+  'is', 'are', 'was', 'were', 'be', 'being', 'been', "'s", 'stands', 'stand', 'standing', 'stood',
+  'sits', 'sit', 'sitting', 'sat', 'lies', 'lie', 'lying', 'lays', 'laying', 'rests', 'rest',
+  'resting', 'hangs', 'hang', 'hanging', 'hung', 'floats', 'float', 'floating', 'flies', 'fly',
+  'flying', 'perches', 'perched', 'perching', 'placed', 'positioned', 'located', 'situated', 'set',
+  'lean', 'leans', 'leaning', 'looms', 'looming', 'hovers', 'hovering', 'parked', 'stacked',
+  'grows', 'growing', 'appears', 'appear', 'seen', 'visible', 'shown', 'depicted', 'runs',
+  'running', 'walks', 'walking', 'sleeps', 'plays', 'playing', 'waits', 'waiting', 'stays',
+  'remains', 'peeks', 'peeking', 'hides', 'hiding', 'swims', 'swimming', 'jumps', 'jumping',
+  'rides', 'riding', 'sleeping', 'can', 'could', 'should', 'will', 'would', 'has', 'have', 'had',
+  'holds', 'holding', 'looks', 'looking', 'faces', 'sits', 'lay', 'kept', 'arranged', 'mounted',
+  'stands', 'towers', 'rises', 'rising', 'drawn', 'painted', 'there', 'here', 'also', 'too',
+]);
+
+/** Nouns that name the picture itself: "on the left side of the image" is an absolute placement. */
+export const PICTURE_NOUNS: readonly string[] = Object.freeze([
+  'image', 'picture', 'photo', 'photograph', 'frame', 'scene', 'room', 'canvas', 'composition',
+  'shot', 'view', 'screen', 'page', 'panel', 'illustration', 'render', 'rendering',
+]);
+
+/** Nouns that frame the prompt ("a photo of", "an oil painting of") rather than name an object. */
+export const FRAME_NOUNS: readonly string[] = Object.freeze([
+  'photo', 'photograph', 'picture', 'image', 'illustration', 'drawing', 'painting', 'render',
+  'rendering', 'sketch', 'close-up', 'closeup', 'shot', 'view', 'portrait', 'scene', 'snapshot',
+  'watercolor', 'watercolour', 'artwork', 'poster', 'still', 'depiction', 'cartoon', 'model',
+]);
+
+/** Definite words: "the dog" after "a dog" is the same dog. */
+export const DEFINITE_WORDS: readonly string[] = Object.freeze(['the', 'this', 'that', 'these', 'those', 'said']);
+
+/** Possessive and object pronouns resolved to an earlier object. */
+export const PRONOUNS: readonly string[] = Object.freeze([
+  'it', 'its', 'itself', 'him', 'his', 'her', 'hers', 'them', 'their', 'they', 'he', 'she',
+]);
+
+/** Adverbs before a relation that do not change it ("directly above", "right next to"). */
+export const INTENSIFIERS: readonly string[] = Object.freeze([
+  'directly', 'just', 'slightly', 'immediately', 'right', 'far', 'partly', 'partially', 'somewhat',
+  'very', 'really', 'quite', 'extremely', 'much', 'way', 'squarely', 'firmly', 'neatly', 'high',
+  'low', 'well', 'exactly', 'almost', 'nearly', 'also', 'even',
+]);
