@@ -1,0 +1,113 @@
+/**
+ * Worker method `render`: renders with the local ONNX pipeline and writes the PNGs to `outDir`
+ * (never overwriting; the paths come back) or, without `outDir`, returns them base64-encoded.
+ * The pipeline stays loaded between requests and is replaced when the model, provider or device
+ * changes; renders run one at a time.
+ */
+import * as path from 'node:path';
+import { writeFileUnique } from '../io/atomic';
+import { loadPipeline, PROVIDER_REQUESTS, SCHEDULER_NAMES, type Pipeline, type ProviderRequest, type RenderTimings, type SchedulerName } from '../render';
+import type { Handler, HandlerContext } from './handlers';
+
+/** Params of `render` (JSON). */
+export interface RenderRequest {
+  readonly modelDir: string;
+  readonly provider?: ProviderRequest;
+  readonly deviceId?: number;
+  readonly prompt: string;
+  readonly negativePrompt?: string;
+  readonly steps: number;
+  readonly guidanceScale: number;
+  readonly seed: number;
+  readonly width: number;
+  readonly height: number;
+  readonly scheduler?: SchedulerName;
+  readonly batch?: number;
+  /** Folder to write the PNGs into; without it the PNGs come back as base64. */
+  readonly outDir?: string;
+  /** File name stem (default `render-<seed>`); `-2`, `-3`... are added instead of overwriting. */
+  readonly baseName?: string;
+}
+
+/** Result of `render` (JSON). */
+export interface RenderResponse {
+  /** Written files, when `outDir` was given. */
+  readonly files?: string[];
+  /** PNG bytes as base64, when it was not. */
+  readonly pngBase64?: string[];
+  readonly provider: string;
+  readonly scheduler: SchedulerName;
+  readonly timings: RenderTimings;
+}
+
+let current: { key: string; pipeline: Promise<Pipeline> } | undefined;
+let queue: Promise<unknown> = Promise.resolve();
+
+function check(params: unknown): RenderRequest {
+  if (typeof params !== 'object' || params === null) throw new TypeError('render params must be an object');
+  const p = params as Record<string, unknown>;
+  const need = (k: string, type: string): void => {
+    if (typeof p[k] !== type) throw new TypeError(`render param '${k}' must be a ${type}, got ${JSON.stringify(p[k])}`);
+  };
+  need('modelDir', 'string');
+  need('prompt', 'string');
+  for (const k of ['steps', 'guidanceScale', 'seed', 'width', 'height']) need(k, 'number');
+  if (p.provider !== undefined && !PROVIDER_REQUESTS.includes(p.provider as ProviderRequest)) {
+    throw new TypeError(`render param 'provider' must be one of ${PROVIDER_REQUESTS.join(', ')}`);
+  }
+  if (p.scheduler !== undefined && !SCHEDULER_NAMES.includes(p.scheduler as SchedulerName)) {
+    throw new TypeError(`render param 'scheduler' must be one of ${SCHEDULER_NAMES.join(', ')}`);
+  }
+  return p as unknown as RenderRequest;
+}
+
+async function pipelineFor(req: RenderRequest, ctx: HandlerContext): Promise<Pipeline> {
+  const key = `${path.resolve(req.modelDir)}\0${req.provider ?? 'auto'}\0${req.deviceId ?? 0}`;
+  if (current?.key !== key) {
+    const old = current;
+    current = undefined;
+    // The model setting changed: free the old sessions (GPU memory) before loading the new ones.
+    if (old) await (await old.pipeline.catch(() => undefined))?.dispose();
+    const pipeline = loadPipeline(req.modelDir, {
+      provider: req.provider,
+      deviceId: req.deviceId,
+      logger: { info: (m) => ctx.log('info', m), warn: (m) => ctx.log('warn', m) },
+    });
+    current = { key, pipeline };
+    pipeline.catch(() => {
+      if (current?.pipeline === pipeline) current = undefined;
+    });
+  }
+  return current!.pipeline;
+}
+
+async function render(params: unknown, ctx: HandlerContext): Promise<RenderResponse> {
+  const req = check(params);
+  const pipeline = await pipelineFor(req, ctx);
+  const result = await pipeline.generate(
+    {
+      prompt: req.prompt,
+      negativePrompt: req.negativePrompt,
+      steps: req.steps,
+      guidanceScale: req.guidanceScale,
+      seed: req.seed,
+      width: req.width,
+      height: req.height,
+      scheduler: req.scheduler,
+      batch: req.batch,
+    },
+    { signal: ctx.signal, onStep: (step, total) => ctx.progress(step, total) },
+  );
+  const base = { provider: pipeline.provider, scheduler: result.scheduler, timings: result.timings };
+  if (req.outDir === undefined) return { ...base, pngBase64: result.png.map((b) => b.toString('base64')) };
+  const files: string[] = [];
+  for (const png of result.png) files.push(await writeFileUnique(req.outDir, req.baseName ?? `render-${req.seed}`, '.png', png));
+  return { ...base, files };
+}
+
+export const renderHandler: Handler = (params, ctx) => {
+  // One render at a time: they share one set of sessions and would only slow each other down.
+  const run = queue.then(() => render(params, ctx));
+  queue = run.catch(() => undefined);
+  return run;
+};
