@@ -20,3 +20,5 @@ export type {
   ManifestRecord,
   BatchResult,
 } from './types';
+export { ProgressReporter, formatProgress, formatDuration } from './progress';
+export type { ProgressStream } from './progress';

@@ -29,3 +29,5 @@ export type {
   EvaluationSummary,
   EvaluatedImage,
 } from './types';
+export { evaluateFolder } from './runner';
+export type { EvaluateFolderDeps, PerImageResult, FolderEvaluation } from './runner';
