@@ -1,13 +1,33 @@
 // Assembles the PromptEngine the language features use from the pure core. The only file of the
 // language features that imports the parser and generator implementations.
 import { rewritePrompt } from '../../generator/rewrite';
-import { parsePrompt } from '../../parser/parse';
-import { LineCachedAnalyzer } from './lineAnalyzer';
-import type { PromptEngine } from './types';
+import { DocumentAnalyzer, parsePrompt } from '../../parser';
+import type { AnalyzedLine, PromptEngine } from './types';
+
+/** Start offset of each line of `text` (\n, \r\n and \r line ends, as the parser splits them). */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 13 && text.charCodeAt(i + 1) === 10) i++;
+    if (c === 10 || c === 13) starts.push(i + 1);
+  }
+  return starts;
+}
 
 export function createPromptEngine(): PromptEngine {
   return {
-    createAnalyzer: () => new LineCachedAnalyzer(parsePrompt),
+    createAnalyzer: () => {
+      // The parser re-parses only changed prompt lines; its offsets are document offsets, the
+      // features want them relative to the line.
+      const analyzer = new DocumentAnalyzer();
+      return {
+        update(text: string): AnalyzedLine[] {
+          const starts = lineStarts(text);
+          return analyzer.update(text).map((l) => ({ line: l.line, offset: l.offset - (starts[l.line] ?? 0), parsed: l.parsed }));
+        },
+      };
+    },
     parse: (text) => parsePrompt(text),
     rewrite: (parsed, options) => {
       const r = rewritePrompt(parsed, options);
