@@ -19,6 +19,17 @@ export const nodeBatchFs: BatchFs = {
       throw err;
     }
   },
+  async readdir(dir) {
+    try {
+      return await fs.readdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+  },
+  async remove(file) {
+    await fs.rm(file, { force: true });
+  },
   async exists(file) {
     try {
       await fs.access(file);

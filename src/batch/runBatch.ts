@@ -79,6 +79,13 @@ export async function runBatch(
     throw fsError(err, out, 'creating the output folder');
   }
 
+  // A process killed inside writeFileAtomic leaves its temp file behind; nothing else uses them.
+  for (const sub of [out, path.join(out, REWRITE_DIR)]) {
+    for (const name of await fs.readdir(sub)) {
+      if (/^\..+\.\d+\.[0-9a-f]{8}\.tmp$/.test(name)) await fs.remove(path.join(sub, name)).catch(() => undefined);
+    }
+  }
+
   // Resume: what the manifest says is done, and whose PNG is still there and whole.
   const existing = await fs.readFile(manifestPath);
   const { records: oldRecords, corrupted } = parseManifest(existing ? existing.toString('utf8') : '');

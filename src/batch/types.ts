@@ -66,6 +66,10 @@ export interface BatchFs {
   /** Null when the file does not exist. */
   readFile(file: string): Promise<Buffer | null>;
   exists(file: string): Promise<boolean>;
+  /** Names in a folder (empty when it does not exist). */
+  readdir(dir: string): Promise<string[]>;
+  /** Removes a file if present. */
+  remove(file: string): Promise<void>;
 }
 
 /** Host capabilities the batch runs on. */
