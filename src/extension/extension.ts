@@ -2,7 +2,7 @@
 // constructed here and pushed into context.subscriptions; the returned object is the test API
 // documented in api.ts. Heavy work (models, inference) lives in the worker, never here.
 import * as vscode from 'vscode';
-import { noPanel, type SprightLensApi } from './api';
+import type { SprightLensApi } from './api';
 import { CommandManager } from './commands/commandManager';
 import { RemoveRelationCommand } from './commands/removeRelation';
 import { RewriteAllCommand } from './commands/rewriteAll';
@@ -19,6 +19,17 @@ import { PromptDocuments } from './language/promptDocuments';
 import { Rewriter } from './language/rewriter';
 import { StatusBarFeature } from './language/statusBar';
 import { DocumentSymbolFeature } from './language/symbols';
+import { planLayout } from '../generator/index';
+import { PreviewController } from './preview/previewController';
+import { PreviewPanel } from './preview/previewPanel';
+import { PreviewSerializer } from './preview/serializer';
+import { RenderFeature } from './render/renderFeature';
+import { PreviewLayoutCommand } from './commands/previewLayout';
+import { RenderPreviewCommand } from './commands/renderPreview';
+import { CheckImageCommand } from './commands/checkImage';
+import { SaveWithOverlaysCommand } from './commands/saveWithOverlays';
+import { CancelRenderCommand } from './commands/cancelRender';
+import { SelectModelCommand } from './commands/selectModel';
 
 export function activate(context: vscode.ExtensionContext): SprightLensApi {
   try {
@@ -46,8 +57,29 @@ export function activate(context: vscode.ExtensionContext): SprightLensApi {
     commands.register(new ToggleInlayHintsCommand());
     const analyzer = { parsedLines: (uri: string) => docs.peek(uri) };
 
-    // Preview panel features register here.
-    const panel = noPanel;
+    // Preview panel: layout, render, check image, save with overlays. The inference worker
+    // client is plugged in here once src/worker provides one (until then renders report it).
+    const preview = new PreviewController(
+      context.extensionUri,
+      {
+        parsedLines: (doc) => (docs.isPromptDocument(doc) ? docs.get(doc) : []),
+        planLayout: (parsed, options) => planLayout(parsed, options),
+        rewrite: (parsed, options) => engine.rewrite(parsed, options).text,
+      },
+      // Called lazily (when the panel opens), after `render` below exists.
+      (): vscode.Uri[] => render.outputFolders(),
+    );
+    const render: RenderFeature = new RenderFeature(preview, () => undefined, context.globalStorageUri);
+    context.subscriptions.push(preview, render, vscode.window.registerWebviewPanelSerializer(PreviewPanel.viewType, new PreviewSerializer(preview)));
+    commands.register(new PreviewLayoutCommand(preview));
+    commands.register(new RenderPreviewCommand(render));
+    commands.register(new CheckImageCommand(render));
+    commands.register(new SaveWithOverlaysCommand(render));
+    commands.register(new CancelRenderCommand(render));
+    commands.register(new SelectModelCommand());
+    const panel = {
+      current: () => (preview.panel ? { viewType: PreviewPanel.viewType, lastInitState: preview.panel.lastInitState } : undefined),
+    };
 
     return { analyzer, panel };
   } catch (e) {
