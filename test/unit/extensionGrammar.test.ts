@@ -75,5 +75,7 @@ test('counts and sizes', () => {
 });
 
 test('comments', () => {
+  assert.deepEqual(scoped('a cat left of a dog # the usual test', 'comment'), ['# the usual test']);
+  assert.deepEqual(scoped('a cat with a #hashtag', 'comment'), []);
   assert.deepEqual(tokenize('  # a cat to the left of a dog'), [{ text: '  # a cat to the left of a dog', scope: 'comment.line.number-sign.spatial-prompt' }]);
 });
