@@ -88,6 +88,21 @@ export function checkValues(file: string, kind: 'inputs' | 'outputs', found: rea
   }
 }
 
+/**
+ * JSON.parse that also takes the NaN / Infinity / -Infinity literals Python's json.dumps writes
+ * (diffusers saves `lambda_min_clipped: -Infinity` in DPM-Solver configs).
+ */
+export function parsePythonJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    // Replace the bare literals outside strings only: split on string tokens first.
+    const fixed = text.replace(/("(?:[^"\\]|\\.)*")|-?\bInfinity\b|\bNaN\b/g, (m, str: string | undefined) => str ?? 'null');
+    if (fixed === text) throw err;
+    return JSON.parse(fixed);
+  }
+}
+
 async function readJson(file: string, what: string, optional: boolean): Promise<Record<string, unknown> | undefined> {
   let text: string;
   try {
@@ -100,7 +115,7 @@ async function readJson(file: string, what: string, optional: boolean): Promise<
     throw new ModelDirError(file, what, (err as Error).message);
   }
   try {
-    const v = JSON.parse(text) as unknown;
+    const v = parsePythonJson(text);
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new SyntaxError('not a JSON object');
     return v as Record<string, unknown>;
   } catch (err) {

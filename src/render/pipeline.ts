@@ -22,7 +22,7 @@ import {
   type RenderLogger,
 } from './providers';
 import { GaussianRandom } from './random';
-import { createScheduler, SCHEDULER_NAMES, type NoiseSource, type SchedulerName } from './schedulers';
+import { createScheduler, SCHEDULER_NAMES, type NoiseSource, type SchedulerConfig, type SchedulerName } from './schedulers';
 import { loadClipTokenizer, type ClipTokenizer } from './tokenizer';
 
 type Ort = typeof import('onnxruntime-node');
@@ -54,6 +54,8 @@ export interface GenerateParams {
   readonly height: number;
   /** Default: the model's scheduler when we implement it, else `dpmpp_2m`. */
   readonly scheduler?: SchedulerName;
+  /** Overrides the model's scheduler_config.json (keys as diffusers names them). */
+  readonly schedulerConfig?: SchedulerConfig;
   /** Images per prompt (default 1). */
   readonly batch?: number;
   /** Test hook: initial latents [batch, C, h, w] before init_noise_sigma scaling (replaces the seed's). */
@@ -333,7 +335,7 @@ class OnnxPipeline implements Pipeline {
     for (let r = 0; r < rows; r++) ehsAll.set(cfg && r < batch ? uncond!.data : cond.data, r * perPrompt);
 
     // 2. Scheduler and initial latents.
-    const scheduler = createScheduler(p.scheduler, this.info.schedulerConfig, params.steps);
+    const scheduler = createScheduler(p.scheduler, params.schedulerConfig ?? this.info.schedulerConfig, params.steps);
     const channels = typeof this.#sample.shape[1] === 'number' ? this.#sample.shape[1] : 4;
     const lh = params.height / this.info.vaeScaleFactor;
     const lw = params.width / this.info.vaeScaleFactor;
