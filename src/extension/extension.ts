@@ -24,6 +24,7 @@ import { PreviewController } from './preview/previewController';
 import { PreviewPanel } from './preview/previewPanel';
 import { PreviewSerializer } from './preview/serializer';
 import { RenderFeature } from './render/renderFeature';
+import { WorkerBackend } from './render/workerBackend';
 import { PreviewLayoutCommand } from './commands/previewLayout';
 import { RenderPreviewCommand } from './commands/renderPreview';
 import { CheckImageCommand } from './commands/checkImage';
@@ -57,8 +58,10 @@ export function activate(context: vscode.ExtensionContext): SprightLensApi {
     commands.register(new ToggleInlayHintsCommand());
     const analyzer = { parsedLines: (uri: string) => docs.peek(uri) };
 
-    // Preview panel: layout, render, check image, save with overlays. The inference worker
-    // client is plugged in here once src/worker provides one (until then renders report it).
+    // Preview panel: layout, render, check image, save with overlays; inference in the worker.
+    const log = vscode.window.createOutputChannel('SPRIGHT Lens Render', { log: true });
+    const backend = new WorkerBackend(context.extensionUri, log);
+    context.subscriptions.push(log, backend);
     const preview = new PreviewController(
       context.extensionUri,
       {
@@ -69,7 +72,7 @@ export function activate(context: vscode.ExtensionContext): SprightLensApi {
       // Called lazily (when the panel opens), after `render` below exists.
       (): vscode.Uri[] => render.outputFolders(),
     );
-    const render: RenderFeature = new RenderFeature(preview, () => undefined, context.globalStorageUri);
+    const render: RenderFeature = new RenderFeature(preview, () => backend, context.globalStorageUri);
     context.subscriptions.push(preview, render, vscode.window.registerWebviewPanelSerializer(PreviewPanel.viewType, new PreviewSerializer(preview)));
     commands.register(new PreviewLayoutCommand(preview));
     commands.register(new RenderPreviewCommand(render));
