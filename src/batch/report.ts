@@ -86,11 +86,11 @@ function barChart(id: string, title: string, labels: string[], series: Array<{ n
   const groupH = series.length * barH + 10;
   const left = 130;
   const width = 520;
-  const height = labels.length * groupH + 30;
+  const height = labels.length * groupH + 44;
   const colors = ['#4363d8', '#f58231'];
   const parts: string[] = [];
   labels.forEach((label, i) => {
-    const y0 = 20 + i * groupH;
+    const y0 = 34 + i * groupH;
     parts.push(`<text x="${left - 6}" y="${y0 + (series.length * barH) / 2 + 4}" text-anchor="end">${escapeHtml(label)}</text>`);
     series.forEach((s, j) => {
       const v = s.values[i];
@@ -101,12 +101,13 @@ function barChart(id: string, title: string, labels: string[], series: Array<{ n
     });
   });
   const legend = series.map((s, j) => `<tspan fill="${colors[j % 2]}">■ ${escapeHtml(s.name)}</tspan>`).join(' ');
-  return `<figure><svg id="${id}" role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-size="11"><text x="0" y="12" font-weight="bold">${escapeHtml(title)}</text><text x="${width}" y="12" text-anchor="end">${legend}</text>${parts.join('')}</svg></figure>`;
+  return `<figure><svg id="${id}" role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-size="11"><text x="0" y="12" font-weight="bold">${escapeHtml(title)}</text><text x="0" y="26">${legend}</text>${parts.join('')}</svg></figure>`;
 }
 
 function overlay(r: ManifestRecord): string {
   // The batch asks the detector only for the prompt's objects, so every box is one of them.
-  const font = Math.max(8, r.width / 28);
+  // Sized relative to the image so labels read the same at any thumbnail scale.
+  const font = r.width / 22;
   return r.detections
     .map((d, i) => {
       const c = PALETTE[i % PALETTE.length];
