@@ -120,6 +120,10 @@ export const SPATIAL_PHRASES: Readonly<Record<string, SpatialPhrase>> = Object.f
   'at the side of': { relation: 'next_to' },
   'by the side of': { relation: 'next_to' },
   'side by side with': { relation: 'next_to' },
+  against: { relation: 'next_to' },
+  'leaning against': { relation: 'next_to' },
+  'leans against': { relation: 'next_to' },
+  'propped against': { relation: 'next_to' },
   'to the side of': { relation: 'next_to' },
   near: { relation: 'near' },
   'near to': { relation: 'near' },
@@ -305,6 +309,8 @@ export const UNKNOWN_RELATION_PHRASES: readonly string[] = Object.freeze([
 /** Every multi-word COCO class, plus common multi-word objects people put in prompts. */
 export const MULTI_WORD_NOUNS: readonly string[] = Object.freeze([
   'traffic light',
+  'hot air balloon',
+  'air balloon',
   'fire hydrant',
   'stop sign',
   'parking meter',

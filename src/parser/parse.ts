@@ -45,7 +45,8 @@ type Entry =
   | { kind: 'vague' }
   | { kind: 'unknown' }
   | { kind: 'noun'; noun: string; plural: boolean }
-  | { kind: 'count'; count: number | null };
+  | { kind: 'count'; count: number | null }
+  | { kind: 'skip' };
 
 interface TrieNode {
   next: Map<string, TrieNode>;
@@ -53,6 +54,11 @@ interface TrieNode {
 }
 
 const POSS = new Set(['its', 'his', 'her', 'their']);
+const PLURAL_PRONOUNS = new Set(['they', 'them', 'their', 'themselves']);
+const MALE_PRONOUNS = new Set(['he', 'him', 'his']);
+const FEMALE_PRONOUNS = new Set(['she', 'her', 'hers']);
+const MALE = /\b(man|boy|king|prince|father|dad|gentleman|guy|husband|son|brother|uncle|grandfather|knight|monk|wizard)$/;
+const FEMALE = /\b(woman|girl|queen|princess|mother|mom|lady|wife|daughter|sister|aunt|grandmother|witch|nun)$/;
 
 function buildTrie(): TrieNode {
   const root: TrieNode = { next: new Map() };
@@ -77,9 +83,12 @@ function buildTrie(): TrieNode {
     add(/(s|x|ch|sh)$/.test(n) ? `${n}es` : `${n}s`, { kind: 'noun', noun: n, plural: true });
   }
   for (const [p, count] of Object.entries(COUNT_PHRASES)) add(p, { kind: 'count', count });
+  for (const p of STYLE_PHRASES) add(p, { kind: 'skip' });
   return root;
 }
 
+// Phrases whose following noun phrase names a style or an author, not an object in the picture.
+const STYLE_PHRASES = ['in the style of', 'in style of', 'in the manner of', 'style of', 'inspired by', 'art by', 'artwork by', 'by artist', 'trending on'];
 const TRIE = buildTrie();
 const DEFINITE = new Set(DEFINITE_WORDS);
 const PRONOUN_SET = new Set(PRONOUNS);
@@ -119,8 +128,8 @@ function matchPhrase(tokens: Token[], i: number): { entry: Entry; length: number
 
 type Item =
   | { k: 'np'; obj: number; start: number; end: number }
-  | { k: 'pron'; start: number; end: number }
-  | { k: 'rel'; relation: RelationType; swap: boolean; poss: boolean; phrase: string; span: Span; toPicture: AbsoluteSide | null }
+  | { k: 'pron'; word: string; start: number; end: number }
+  | { k: 'rel'; relation: RelationType; swap: boolean; pronoun: string | null; phrase: string; span: Span }
   | { k: 'side'; side: AbsoluteSide; phrase: string; span: Span }
   | { k: 'unknown'; phrase: string; span: Span }
   | { k: 'vague'; phrase: string; span: Span }
@@ -207,6 +216,11 @@ function readNounPhrase(tokens: Token[], i: number): NounPhrase | null {
     }
     const w = tokens[j].lower;
     if (PRONOUN_SET.has(w) || DEFINITE.has(w) || w in COUNT_WORDS) break;
+    if (INTENSIFIER_SET.has(w)) {
+      // "right next to", "directly above": the adverb belongs to the relation that follows.
+      const after = matchPhrase(tokens, j + 1)?.entry.kind;
+      if (after === 'rel' || after === 'side' || after === 'unknown') break;
+    }
     const info = wordInfo(w);
     const hasNoun = cands.some((c) => c.noun);
     if (info.link && !info.attribute) {
@@ -355,6 +369,12 @@ function parseUnsafe(text: string): ParsedPrompt {
       continue;
     }
     const m = matchPhrase(tokens, i);
+    if (m?.entry.kind === 'skip') {
+      i += m.length;
+      const named = readNounPhrase(tokens, i);
+      if (named) i = named.next;
+      continue;
+    }
     if (m && m.entry.kind !== 'noun' && m.entry.kind !== 'count') {
       const last = tokens[i + m.length - 1];
       const span: Span = [t.start, last.end];
@@ -367,9 +387,14 @@ function parseUnsafe(text: string): ParsedPrompt {
         const isNumeric = after !== undefined && /^\p{N}/u.test(after.lower) && (t.lower === 'around' || t.lower === 'over');
         if (isAgentBy || isNumeric) {
           i += m.length;
+          // "a painting by Monet": the author is not an object in the picture.
+          const agent = isAgentBy ? readNounPhrase(tokens, i) : null;
+          if (agent) i = agent.next;
           continue;
         }
-        items.push({ k: 'rel', relation: e.relation, swap: e.swap, poss: e.poss, phrase, span, toPicture: null });
+        let pronoun: string | null = null;
+        if (e.poss) for (let k = i; k < i + m.length; k++) if (POSS.has(tokens[k].lower)) pronoun = tokens[k].lower;
+        items.push({ k: 'rel', relation: e.relation, swap: e.swap, pronoun, phrase, span });
       } else if (e.kind === 'side') {
         items.push({ k: 'side', side: e.side, phrase, span });
       } else if (e.kind === 'unknown') {
@@ -399,7 +424,7 @@ function parseUnsafe(text: string): ParsedPrompt {
     }
     const w = t.lower;
     if (PRONOUN_SET.has(w) && !(POSS.has(w) && tokens[i + 1] && !tokens[i + 1].punct && startsContent(tokens[i + 1].lower))) {
-      items.push({ k: 'pron', start: t.start, end: t.end });
+      items.push({ k: 'pron', word: w, start: t.start, end: t.end });
       i++;
       continue;
     }
@@ -457,9 +482,32 @@ function parseUnsafe(text: string): ParsedPrompt {
     if (object2 !== undefined) rel.object2 = objects[object2].id;
     relations.push(rel);
   };
-  const resolve = (exclude: readonly number[]): number | undefined => {
-    for (let m = mentions.length - 1; m >= 0; m--) if (!exclude.includes(mentions[m])) return mentions[m];
-    return undefined;
+  // The thing a pronoun or a missing object refers to: the "with" anchor ("a pizza with a knife to
+  // its left"), else the latest mention that is not a subject, agreeing in number when possible.
+  let withAnchor: number | undefined;
+  const resolve = (exclude: readonly number[], pronoun: string | null = null): number | undefined => {
+    if (withAnchor !== undefined && !exclude.includes(withAnchor)) return withAnchor;
+    const plural = pronoun !== null && PLURAL_PRONOUNS.has(pronoun);
+    const gender = pronoun === null ? null : MALE_PRONOUNS.has(pronoun) ? MALE : FEMALE_PRONOUNS.has(pronoun) ? FEMALE : null;
+    let fallback: number | undefined;
+    let numberOnly: number | undefined;
+    for (let m = mentions.length - 1; m >= 0; m--) {
+      const o = mentions[m];
+      if (exclude.includes(o)) continue;
+      fallback ??= o;
+      if (pronoun !== null && (objects[o].count !== 1) !== plural) continue;
+      if (gender === null || gender.test(objects[o].noun)) return o;
+      numberOnly ??= o;
+    }
+    return numberOnly ?? fallback;
+  };
+
+  const resolveLatest = (pronoun: string | null): number | undefined => {
+    const saved = withAnchor;
+    withAnchor = undefined;
+    const r = resolve([], pronoun);
+    withAnchor = saved;
+    return r;
   };
 
   interface Pending {
@@ -507,6 +555,7 @@ function parseUnsafe(text: string): ParsedPrompt {
       fronted = null;
       pendingSide = null;
       savedGroup = [];
+      withAnchor = undefined;
     } else if (group.length > 0) {
       savedGroup = group;
     }
@@ -556,16 +605,19 @@ function parseUnsafe(text: string): ParsedPrompt {
         lastVague = null;
         break;
       case 'pron': {
-        const exclude = pending && pending.objects.length === 0 ? (pending.subjects ?? []) : [];
-        const obj = resolve(exclude);
+        const asObject = pending !== null && pending.objects.length === 0;
+        const exclude = asObject ? (pending!.subjects ?? []) : [];
+        // As a subject ("It sits..."), the anchor of a "with" clause is not meant.
+        const obj = asObject ? resolve(exclude, item.word) : resolveLatest(item.word);
         if (obj !== undefined) mention(obj, false);
         break;
       }
       case 'rel': {
         finishPending();
-        if (item.poss) {
-          const subjects = group.length > 0 ? group : (resolve([]) !== undefined ? [resolve([])!] : []);
-          const obj = resolve(subjects);
+        if (item.pronoun) {
+          const latest = resolveLatest(null);
+          const subjects = group.length > 0 ? group : latest !== undefined ? [latest] : [];
+          const obj = resolve(subjects, item.pronoun);
           if (obj !== undefined) for (const s of subjects) emit(s, item.relation, obj, undefined, item.swap, item.phrase, item.span);
           groupOpen = false;
           break;
@@ -595,6 +647,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         finishPending();
         lastVague = item.phrase.toLowerCase();
         if (lastVague === 'with' || lastVague === 'plus') {
+          withAnchor = group.length > 0 ? group[0] : resolveLatest(null);
           // "B with A on its left": A starts a new subject group; B stays in the mentions.
           group = [];
           groupOpen = false;

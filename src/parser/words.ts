@@ -50,8 +50,8 @@ const STOP_WORDS = new Set([
   'because', 'not', 'no', 'is', 'are', 'was', 'were', 'be', 'there', 'here', 'it', 'its', 'they',
   'them', 'their', 'he', 'she', 'him', 'his', 'her', 'we', 'you', 'i', 'me', 'my', 'our', 'your',
   'the', 'a', 'an', 'this', 'these', 'those', 'each', 'every', 'other', 'another', 'very', 'each',
-  'up', 'down', 'out', 'off', 'about', 'like', 'without', 'against', 'through', 'across', 'along',
-  'during', 'after', 'before', 'since', 'until', 'onto', 'via', 'per', 'both', 'either', 'neither',
+  'up', 'down', 'out', 'off', 'about', 'like', 'without', 'through', 'across', 'along',
+  'during', 'after', 'before', 'since', 'until', 'via', 'per', 'both', 'either', 'neither',
 ]);
 // Words that look plural but name one thing (and compromise's inflector would mangle).
 const PLURAL_LOOKING_SINGULARS = new Set([
