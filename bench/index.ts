@@ -2,7 +2,9 @@
 import type { BenchSection } from './harness';
 
 // Each area registers its section here (lazy, so a failing one does not stop the others).
-const sections: Array<() => BenchSection> = [];
+const sections: Array<() => BenchSection> = [
+  () => (require('./evaluate') as { default: BenchSection }).default,
+];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
