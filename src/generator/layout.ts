@@ -19,10 +19,11 @@
  * 5. Every relation is checked with the benchmark rules themselves; when the centroid rule fails
  *    a deletion filter finds the smallest clashing subset of relations.
  */
-import type { ParsedPrompt, PromptRelation, RelationType } from '../parser/types';
+import { findConflicts, type ParsedPrompt, type PromptRelation, type RelationType } from '../parser/index';
 import type { Box } from '../protocol/geometry';
 import { boxIou, genevalRule, t2iCompbenchPosition, visorRule } from '../evaluate/index';
 import { createRandom } from './prng';
+import { sizeClass as objectSizeClass } from './sizes';
 import type { Layout, LayoutBox, LayoutCheck, LayoutOptions, LayoutResult } from './types';
 
 /** Counted objects beyond this many instances are drawn with this many boxes. */
@@ -66,6 +67,9 @@ const CONTACT: Partial<Record<RelationType, { parent: 'subject' | 'object'; role
   behind: { parent: 'object', role: 'behind' },
 };
 
+/** Relations that put two objects side by side in one row. */
+const SIDE_BY_SIDE = new Set<RelationType>(['left_of', 'right_of', 'next_to', 'near', 'outside', 'far_from', 'between']);
+
 /** Relations judged per subject instance ("each cat is on some table"), not over every pair. */
 const EXISTENTIAL = new Set<RelationType>(['on', 'under', 'inside', 'around', 'in_front_of', 'behind', 'next_to', 'near', 'outside']);
 
@@ -84,6 +88,10 @@ function ruleRelation(relation: RelationType): RelationType {
 export function planLayout(parsed: ParsedPrompt, options: LayoutOptions = {}): LayoutResult {
   const width = sanitizeSize(options.width, 'width');
   const height = sanitizeSize(options.height, 'height');
+  // The parser's relation algebra names opposed pairs and order cycles; the planner adds the
+  // geometric clashes it cannot see (A on B while B is above A).
+  const stated = findConflicts(parsed.relations);
+  if (stated.length) return conflictResult(parsed, stated);
   const all = parsed.relations.map((_, i) => i);
   const first = solve(parsed, new Set(all), width, height, options.seed);
   if (first.cycles.length) {
@@ -333,6 +341,30 @@ function solve(parsed: ParsedPrompt, active: Set<number>, width: number, height:
   const rects: Rect[] = new Array<Rect>(n);
   const children: number[][] = Array.from({ length: n }, () => []);
   for (let i = 0; i < n; i++) if (parent[i] !== -1) children[parent[i]!]!.push(i);
+  const cellTop = new Array<number>(G).fill(0);
+  /**
+   * A lone object beside a member of a contact group (a lamp next to the cat on a table) moves up
+   * or down inside its cell to that member's height: T2I's proximity rule wants |dy| < 150 px and
+   * its directional rule a dominant horizontal offset.
+   */
+  const alignLeaves = (): void => {
+    const aligned = new Set<number>();
+    const isLeaf = (i: number): boolean => parent[i] === -1 && children[i]!.length === 0;
+    parsed.relations.forEach((r, ri) => {
+      if (!active.has(ri) || !SIDE_BY_SIDE.has(r.relation)) return;
+      for (const pair of leftover[ri]!) {
+        for (const [a, b] of [[pair[0]!, pair[1]!], [pair[1]!, pair[0]!]] as const) {
+          const ga = groupOf(a);
+          const gb = groupOf(b);
+          if (!isLeaf(a) || isLeaf(b) || aligned.has(a) || ga === gb || place.y[ga] !== place.y[gb]) continue;
+          const box = rects[a]!;
+          const target = rects[b]!.y + rects[b]!.h / 2 - box.h / 2;
+          box.y = clamp(target, cellTop[ga]!, cellTop[ga]! + cellH - box.h);
+          aligned.add(a);
+        }
+      }
+    });
+  };
   for (let g = 0; g < G; g++) {
     const cx = (place.x[g]! + 0.5) * cellW;
     const cy = (place.y[g]! + 0.5) * cellH;
@@ -341,11 +373,14 @@ function solve(parsed: ParsedPrompt, active: Set<number>, width: number, height:
     // Very thin cells make unreadable boxes: keep the aspect ratio within 1:1.6.
     if (w > h * 1.6) w = h * 1.6;
     if (h > w * 1.6) h = w * 1.6;
-    const scale = sized.has(g) ? 0.55 + 0.45 * (sizeLevel[g]! / maxLevel) : 1;
+    // Stated sizes rank the groups; otherwise the root's typical size (cup < dog < elephant).
+    const scale = sized.has(g) ? 0.55 + 0.45 * (sizeLevel[g]! / maxLevel) : 0.5 + 0.125 * (objectSizeClass(parsed.objects[instances[groupRoots[g]!]!.object]!) - 1);
     w *= scale;
     h *= scale;
     drawGroup(groupRoots[g]!, { x: cx - w / 2, y: cy - h / 2, w, h }, children, role, rects);
+    cellTop[g] = cy - cellH / 2;
   }
+  alignLeaves();
   const boxes: LayoutBox[] = instances.map((inst, i) => ({ ...inst, ...roundRect(rects[i]!, width, height) })).map(
     ({ id, objectId, noun, x, y, w, h }) => ({ id, objectId, noun, x, y, w, h }),
   );
