@@ -1,0 +1,111 @@
+/** `spright-lens batch`: argument and input errors, and (with the detector) a run on sd-tiny. */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import batchCommand, { readBatchPrompts } from '../../src/cli/commands/batch';
+import { InputError, UsageError } from '../../src/cli/command';
+import type { CliContext } from '../../src/cli/command';
+import { parseManifest } from '../../src/batch';
+import { repoRoot } from './helpers/paths';
+import { loadableCopy, tinyVariants } from './renderFixture';
+
+const temps: string[] = [];
+after(() => {
+  for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
+});
+const tmp = (): string => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'spright-batchcli-'));
+  temps.push(d);
+  return d;
+};
+
+async function run(args: string[], cwd: string, signal = new AbortController().signal): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const ctx: CliContext = { stdout, stderr, stdin: new PassThrough(), cwd, env: {}, signal };
+  // Same mapping as src/cli/main.ts for exit 2.
+  try {
+    return { code: await batchCommand.run(args, ctx), out, err };
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof InputError) return { code: 2, out, err: err + e.message };
+    throw e;
+  }
+}
+
+test('batch: usage and input errors are one specific line', async () => {
+  const dir = tmp();
+  fs.writeFileSync(path.join(dir, 'p.txt'), 'a dog to the left of a cat\n');
+  const cases: Array<[string[], RegExp]> = [
+    [['--prompts', 'p.txt', '--out', 'o'], /--model DIR is required/],
+    [['--model', 'm', '--out', 'o'], /--prompts FILE is required/],
+    [['--model', 'm', '--prompts', 'p.txt'], /--out DIR is required/],
+    [['--model', 'm', '--prompts', 'p.txt', '--out', 'o', '--rewrite', 'maybe'], /--rewrite must be off, only or both/],
+    [['--model', 'm', '--prompts', 'p.txt', '--out', 'o', '--size', '500x512'], /--size must be WxH in multiples of 8/],
+    [['--model', 'm', '--prompts', 'p.txt', '--out', 'o', '--images-per-prompt', '0'], /--images-per-prompt must be an integer >= 1/],
+    [['--model', 'm', '--prompts', 'p.txt', '--out', 'o', '--scheduler', 'plms'], /--scheduler must be one of/],
+    [['--model', 'm', '--prompts', 'nope.txt', '--out', 'o'], /nope\.txt: no such file/],
+    [['--model', 'missing-model', '--prompts', 'p.txt', '--out', 'o'], /missing-model: no such folder; --model takes an ONNX model folder/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await run(args, dir);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.err, message);
+  }
+});
+
+test('batch: prompt ids are line numbers, file-stem prefixed with several files; SR2D keeps unique_id', () => {
+  const dir = tmp();
+  fs.writeFileSync(path.join(dir, 'a.txt'), 'a dog to the left of a cat\n\na cup above a book\n');
+  fs.writeFileSync(path.join(dir, 'b.prompts'), 'a car below a tree\n');
+  fs.writeFileSync(
+    path.join(dir, 'sr2d.json'),
+    JSON.stringify([{ unique_id: 1824, num_objects: 2, obj_1_attributes: ['horse'], obj_2_attributes: ['bowl'], rel_type: 'above', text: 'a horse above a bowl' }]),
+  );
+  const one = readBatchPrompts(['a.txt'], dir);
+  assert.deepEqual(one.map((p) => p.id), ['1', '3']);
+  assert.equal(one[1].evalPrompt.relations[0]?.relation, 'above');
+  const two = readBatchPrompts(['a.txt', 'b.prompts'], dir);
+  assert.deepEqual(two.map((p) => p.id), ['a-1', 'a-3', 'b-1']);
+  const sr = readBatchPrompts(['sr2d.json'], dir);
+  assert.equal(sr[0].id, '1824');
+  assert.deepEqual(sr[0].evalPrompt.objects.map((o) => o.noun), ['horse', 'bowl']);
+});
+
+const variant = tinyVariants().includes('vpred-fp32') ? 'vpred-fp32' : tinyVariants()[0];
+const detectMissing = fs.existsSync(path.join(repoRoot, 'src', 'detect', 'index.ts')) ? false : 'src/detect has not landed';
+
+test('batch CLI on sd-tiny with the embedded detector: report folder, resume, Ctrl-C', { skip: !variant ? 'no sd-tiny fixture' : detectMissing }, async () => {
+  const dir = tmp();
+  const model = loadableCopy(variant!);
+  temps.push(model);
+  fs.writeFileSync(path.join(dir, 'p.txt'), 'a dog to the left of a cat\na cup above a book\n');
+  const args = ['--model', model, '--prompts', 'p.txt', '--out', 'out', '--images-per-prompt', '2', '--size', '64x64', '--steps', '2', '--rewrite', 'both', '--provider', 'cpu'];
+  // Ctrl-C after the first image: the run stops after it, keeps a consistent folder, exit 130.
+  const stop = new AbortController();
+  const watcher = setInterval(() => {
+    const m = path.join(dir, 'out', 'manifest.jsonl');
+    if (fs.existsSync(m) && fs.readFileSync(m, 'utf8').length > 0) stop.abort();
+  }, 5);
+  const first = await run(args, dir, stop.signal);
+  clearInterval(watcher);
+  assert.equal(first.code, 130, first.err);
+  const partial = parseManifest(fs.readFileSync(path.join(dir, 'out', 'manifest.jsonl'), 'utf8')).records.length;
+  assert.ok(partial >= 1 && partial < 8, `stopped after ${partial}`);
+  const second = await run(args, dir);
+  assert.equal(second.code, 0, second.err);
+  assert.match(second.out, new RegExp(`${8 - partial} rendered, ${partial} already done, 8 in all`));
+  assert.match(second.out, /report: .*report\.html/);
+  const { records } = parseManifest(fs.readFileSync(path.join(dir, 'out', 'manifest.jsonl'), 'utf8'));
+  assert.equal(records.length, 8);
+  assert.ok(fs.existsSync(path.join(dir, 'out', 'rewrite', '2_1.png')));
+  const changed = await run([...args.slice(0, -4), '--steps', '3', '--provider', 'cpu'], dir);
+  assert.equal(changed.code, 2);
+  assert.match(changed.err, /other options \(steps 2 -> 3\); use a new --out folder, or --force/);
+});
