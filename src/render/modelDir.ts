@@ -97,7 +97,7 @@ export function parsePythonJson(text: string): unknown {
     return JSON.parse(text);
   } catch (err) {
     // Replace the bare literals outside strings only: split on string tokens first.
-    const fixed = text.replace(/("(?:[^"\\]|\\.)*")|-?\bInfinity\b|\bNaN\b/g, (m, str: string | undefined) => str ?? 'null');
+    const fixed = text.replace(/("(?:[^"\\]|\\.)*")|-?\bInfinity\b|\bNaN\b/g, (_m, str: string | undefined) => str ?? 'null');
     if (fixed === text) throw err;
     return JSON.parse(fixed);
   }

@@ -40,7 +40,7 @@ const SD: SchedulerConfig = { num_train_timesteps: 1000, beta_start: 0.00085, be
 
 function runSynthetic(name: SchedulerName, config: SchedulerConfig, steps: number): { final: Float32Array; timesteps: readonly number[]; sigmas: readonly number[] | null; init: number } {
   const s = createScheduler(name, config, steps);
-  let x = Float32Array.from([0.5, -1, 2, 0.1], (v) => v * s.initNoiseSigma);
+  let x: Float32Array = Float32Array.from([0.5, -1, 2, 0.1], (v) => v * s.initNoiseSigma);
   const off = [0.1, 0.2, -0.3, 0.05];
   for (let i = 0; i < s.timesteps.length; i++) {
     const xin = s.scaleModelInput(x, i);
@@ -109,7 +109,7 @@ for (const name of SCHEDULER_NAMES) {
       const s = createScheduler(name, config, 12);
       const ac = alphasCumprod(makeBetas(config));
       const x0 = Float32Array.from([0.7, -0.4, 0.1, -0.9, 0.3]);
-      let x = Float32Array.from([1.2, -0.5, 0.3, 0.8, -1.1], (v) => v * s.initNoiseSigma);
+      let x: Float32Array = Float32Array.from([1.2, -0.5, 0.3, 0.8, -1.1], (v) => v * s.initNoiseSigma);
       for (let i = 0; i < s.timesteps.length; i++) {
         // Express the current sample in variance-preserving form: x_vp = alpha * x0 + sigma_vp * eps.
         let alpha: number;
