@@ -29,6 +29,7 @@ import base64
 import copy
 import gzip
 import json
+import math
 import shutil
 import sys
 import tempfile
@@ -212,6 +213,9 @@ def jsonable_config(config) -> dict:
 
         if isinstance(v, tuple):
             v = list(v)
+        if isinstance(v, float) and not math.isfinite(v):
+            # JSON has no infinities (DPM-Solver's lambda_min_clipped is -inf: "no clipping").
+            v = "-Infinity" if v < 0 else ("Infinity" if v > 0 else "NaN")
         out[k] = v
     return out
 
@@ -333,7 +337,7 @@ def main() -> None:
             ),
             "cases": cases,
         }
-        (dest / "reference.json").write_text(json.dumps(reference, separators=(",", ":")) + "\n")
+        (dest / "reference.json").write_text(json.dumps(reference, separators=(",", ":"), allow_nan=False) + "\n")
         # The export checker users run on the real model must accept every fixture (as committed,
         # and runnable once the tokenizer files are in place).
         rep = check_export.check(dest, TOKENIZER_FIXTURE)
