@@ -24,6 +24,17 @@ export interface AnalyzedLine {
 // ("#sunset") and "#1" inside a prompt stay part of it.
 const TRAILING_COMMENT = /\s#(?=\s|$)/;
 
+/** The prompt on one raw line (no line end), as [leading white space length, text], or null. */
+function promptOfLine(raw: string): [lead: number, text: string] | null {
+  const lead = raw.length - raw.trimStart().length;
+  let body = raw.slice(lead);
+  if (body.length === 0 || body.startsWith('#')) return null;
+  const c = TRAILING_COMMENT.exec(body);
+  if (c) body = body.slice(0, c.index);
+  body = body.trimEnd();
+  return body.length > 0 ? [lead, body] : null;
+}
+
 /**
  * Splits a prompt document into prompts: one per non-empty line; lines whose first non-blank
  * character is `#` are comments; a trailing ` # comment` (white space, `#`, white space) is cut.
@@ -37,15 +48,8 @@ export function splitPromptLines(text: string): PromptLine[] {
   while (start <= n) {
     let end = start;
     while (end < n && text.charCodeAt(end) !== 10 && text.charCodeAt(end) !== 13) end++;
-    const raw = text.slice(start, end);
-    const lead = raw.length - raw.trimStart().length;
-    let body = raw.slice(lead);
-    if (body.length > 0 && !body.startsWith('#')) {
-      const c = TRAILING_COMMENT.exec(body);
-      if (c) body = body.slice(0, c.index);
-      body = body.trimEnd();
-      if (body.length > 0) out.push({ line, text: body, offset: start + lead });
-    }
+    const p = promptOfLine(text.slice(start, end));
+    if (p) out.push({ line, text: p[1], offset: start + p[0] });
     if (end >= n) break;
     start = end + (text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10 ? 2 : 1);
     line++;
@@ -59,23 +63,54 @@ export function splitPromptLines(text: string): PromptLine[] {
  * linear scan of the text.
  */
 export class DocumentAnalyzer {
-  #cache = new Map<string, ParsedPrompt>();
+  // Raw lines of the previous update and what they held, by line index: an unchanged line costs
+  // one string comparison. Results by prompt text cover moved and duplicated lines.
+  #rawLines: string[] = [];
+  #prompts: Array<{ lead: number; text: string; parsed: ParsedPrompt } | null> = [];
+  #byText = new Map<string, ParsedPrompt>();
   #parsedLastUpdate = 0;
 
   /** Analyses the whole document, reusing earlier results for unchanged prompt texts. */
   update(text: string): AnalyzedLine[] {
-    const next = new Map<string, ParsedPrompt>();
+    // Lone CR line ends are rare; the general splitter handles them at a little more cost.
+    const raws = text.includes('\r') ? splitRaw(text) : text.split('\n');
+    const prompts: Array<{ lead: number; text: string; parsed: ParsedPrompt } | null> = new Array(raws.length);
+    const result: AnalyzedLine[] = [];
     let parsedCount = 0;
-    const result = splitPromptLines(text).map((l) => {
-      let parsed = next.get(l.text) ?? this.#cache.get(l.text);
-      if (parsed === undefined) {
-        parsed = parsePrompt(l.text);
-        parsedCount++;
+    for (let i = 0; i < raws.length; i++) {
+      const raw = raws[i];
+      let entry: { lead: number; text: string; parsed: ParsedPrompt } | null;
+      if (this.#rawLines[i] === raw) {
+        entry = this.#prompts[i];
+      } else {
+        const p = promptOfLine(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
+        if (p === null) entry = null;
+        else {
+          let parsed = this.#byText.get(p[1]);
+          if (parsed === undefined) {
+            parsed = parsePrompt(p[1]);
+            parsedCount++;
+            this.#byText.set(p[1], parsed);
+          }
+          entry = { lead: p[0], text: p[1], parsed };
+        }
       }
-      next.set(l.text, parsed);
-      return { line: l.line, offset: l.offset, parsed };
-    });
-    this.#cache = next;
+      prompts[i] = entry;
+    }
+    // Offsets need the separator lengths, so they are summed in a second cheap pass.
+    let offset = 0;
+    for (let i = 0; i < raws.length; i++) {
+      const entry = prompts[i];
+      if (entry) result.push({ line: i, offset: offset + entry.lead, parsed: entry.parsed });
+      offset += raws[i].length + 1;
+    }
+    this.#rawLines = raws;
+    this.#prompts = prompts;
+    // Keep the text cache from growing without bound while editing: rebuild it from live lines.
+    if (this.#byText.size > 2 * raws.length + 1024) {
+      this.#byText = new Map();
+      for (const e of prompts) if (e) this.#byText.set(e.text, e.parsed);
+    }
     this.#parsedLastUpdate = parsedCount;
     return result;
   }
@@ -87,6 +122,29 @@ export class DocumentAnalyzer {
 
   /** Forgets every cached result. */
   clear(): void {
-    this.#cache.clear();
+    this.#rawLines = [];
+    this.#prompts = [];
+    this.#byText.clear();
   }
+}
+
+/**
+ * Splits on \n, \r\n and \r, keeping a trailing \r on CRLF lines so that every raw line plus one
+ * separator character sums to the right offsets... except lone CR, which is one character too.
+ */
+function splitRaw(text: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      out.push(text.slice(start, i));
+      start = i + 1;
+    } else if (c === 13 && text.charCodeAt(i + 1) !== 10) {
+      out.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(text.slice(start));
+  return out;
 }

@@ -80,6 +80,23 @@ test('splitPromptLines: every line is a slice of the document at its offset', ()
   );
 });
 
+test('DocumentAnalyzer agrees with splitPromptLines + parsePrompt across successive edits', () => {
+  const piece = fc.constantFrom('a cat left of a dog', 'the dog above it', '# c', '', ' x # y', '\r', '\n', '\r\n', '#', ' ', 'dog #1');
+  fc.assert(
+    fc.property(fc.array(fc.array(piece, { maxLength: 30 }), { minLength: 1, maxLength: 4 }), (docs) => {
+      const analyzer = new DocumentAnalyzer();
+      for (const parts of docs) {
+        const doc = parts.join('');
+        const got = analyzer.update(doc);
+        const want = splitPromptLines(doc);
+        assert.deepEqual(got.map((l) => [l.line, l.offset, l.parsed.text]), want.map((l) => [l.line, l.offset, l.text]));
+        for (const l of got) assert.deepEqual(l.parsed, parsePrompt(l.parsed.text));
+      }
+    }),
+    { numRuns: 500, seed: 11 },
+  );
+});
+
 /** Median of a few runs, in ms. */
 function time(fn: () => unknown, runs = 5): number {
   const t: number[] = [];
