@@ -19,10 +19,22 @@ export interface PanelApi {
   current(): { viewType: string; lastInitState: unknown } | undefined;
 }
 
+/** Batch rendering ("Render All Prompts"), filled in by the batch feature. */
+export interface BatchApi {
+  /**
+   * The batch in progress, else the last one of this session: its folder, images finished (resumed
+   * ones included) and in all, whether it was cancelled, and its state and error message.
+   */
+  lastRun(): { outDir: string; done: number; total: number; cancelled: boolean; state: 'running' | 'finished' | 'cancelled' | 'failed'; message: string | null } | undefined;
+  /** Stops the running batch after the current image, as the notification's Cancel button does. */
+  cancel(): void;
+}
+
 /** The value of `vscode.extensions.getExtension('spright-lens.spright-lens').exports`. */
 export interface SprightLensApi {
   analyzer: AnalyzerApi;
   panel: PanelApi;
+  batch: BatchApi;
 }
 
 /** A panel API for when no panel feature is wired (always reports no panel). */

@@ -31,6 +31,8 @@ import { CheckImageCommand } from './commands/checkImage';
 import { SaveWithOverlaysCommand } from './commands/saveWithOverlays';
 import { CancelRenderCommand } from './commands/cancelRender';
 import { SelectModelCommand } from './commands/selectModel';
+import { BatchFeature } from './batch/batchFeature';
+import { RenderAllCommand } from './commands/renderAll';
 
 export function activate(context: vscode.ExtensionContext): SprightLensApi {
   try {
@@ -69,8 +71,8 @@ export function activate(context: vscode.ExtensionContext): SprightLensApi {
         planLayout: (parsed, options) => planLayout(parsed, options),
         rewrite: (parsed, options) => engine.rewrite(parsed, options).text,
       },
-      // Called lazily (when the panel opens), after `render` below exists.
-      (): vscode.Uri[] => render.outputFolders(),
+      // Called lazily (when the panel opens), after `render` and `batch` below exist.
+      (): vscode.Uri[] => [...render.outputFolders(), ...batch.outputFolders()],
     );
     const render: RenderFeature = new RenderFeature(preview, () => backend, context.globalStorageUri);
     context.subscriptions.push(preview, render, vscode.window.registerWebviewPanelSerializer(PreviewPanel.viewType, new PreviewSerializer(preview)));
@@ -80,11 +82,14 @@ export function activate(context: vscode.ExtensionContext): SprightLensApi {
     commands.register(new SaveWithOverlaysCommand(render));
     commands.register(new CancelRenderCommand(render));
     commands.register(new SelectModelCommand());
+    const batch: BatchFeature = new BatchFeature(preview, () => backend, context.globalStorageUri);
+    context.subscriptions.push(batch);
+    commands.register(new RenderAllCommand(batch));
     const panel = {
       current: () => (preview.panel ? { viewType: PreviewPanel.viewType, lastInitState: preview.panel.lastInitState } : undefined),
     };
 
-    return { analyzer, panel };
+    return { analyzer, panel, batch: { lastRun: () => batch.lastRun(), cancel: () => batch.cancel() } };
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     void vscode.window.showErrorMessage(`SPRIGHT Lens failed to start: ${message}`);

@@ -1,0 +1,536 @@
+// "Render all prompts": runs the batch core (src/batch) in the extension host as orchestration
+// only; every render and detection goes through the inference worker (InferenceBackend), so
+// onnxruntime and tfjs never load here. A cancellable progress notification with a count and an
+// ETA, resume of the last unfinished batch of the same source, a summary notification at the end,
+// and the preview panel paging through the images as they arrive.
+import * as vscode from 'vscode';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { BatchError, REPORT, runBatch, summarize } from '../../batch/index';
+import type { BatchDeps, BatchOptions, BatchResult, ManifestRecord } from '../../batch/index';
+import { MANIFEST, parseManifest } from '../../batch/index';
+import { COCO_LABELS, mapToDetectorLabel } from '../../detect/labels';
+import { evaluateImage, promptFromParsed } from '../../evaluate/index';
+import { rewritePrompt } from '../../generator/index';
+import { parsePrompt, PromptFileError } from '../../parser/index';
+import type { ImageView } from '../../protocol/messages';
+import * as config from '../config';
+import { Disposable } from '../util/dispose';
+import type { PreviewController } from '../preview/previewController';
+import { modelSetup } from '../preview/previewController';
+import { detectionView } from '../preview/viewModel';
+import type { InferenceBackend } from '../render/inference';
+import { outputFolder } from '../render/renderFeature';
+import {
+  batchFolderName,
+  batchTotal,
+  BatchRunModel,
+  DESCRIPTOR,
+  findPromptFiles,
+  findResumable,
+  itemId,
+  progressText,
+  promptsFromSources,
+  readDescriptor,
+  sourceKey,
+  summaryText,
+} from './batchModel';
+import type { BatchDescriptor, PromptSource } from './batchModel';
+
+/** Options for programmatic runs (integration tests); the UI asks instead when they are absent. */
+export interface RenderAllOptions {
+  /** Output folder to use (resumed when it holds an unfinished batch of the same source). */
+  outDir?: string;
+  /** true: resume the last unfinished batch of the source if any; false: always start a new one. */
+  resume?: boolean;
+}
+
+/** What the last (or current) run reports; the test API returns it. */
+export interface BatchRunInfo {
+  outDir: string;
+  done: number;
+  total: number;
+  cancelled: boolean;
+  state: 'running' | 'finished' | 'cancelled' | 'failed';
+  /** The error of a failed run, or null. */
+  message: string | null;
+}
+
+/** The worker request fields that are not batch parameters (kept so a resume renders alike). */
+interface StoredExtras {
+  negativePrompt: string;
+  detector: 'embedded' | 'owlvit';
+  owlvitPath: string;
+}
+
+type Descriptor = BatchDescriptor & { extras?: StoredExtras };
+
+interface ActiveRun {
+  model: BatchRunModel;
+  soft: AbortController;
+  hard: AbortController;
+  cancelled: boolean;
+  vocabulary: readonly string[] | null;
+}
+
+export class BatchFeature extends Disposable {
+  readonly #controller: PreviewController;
+  readonly #backend: () => InferenceBackend | undefined;
+  readonly #globalStorage: vscode.Uri;
+  #run: ActiveRun | undefined;
+  #info: BatchRunInfo | undefined;
+  readonly #folders = new Set<string>();
+  /** The run the panel shows: the current one, else the last one. */
+  #lastModel: BatchRunModel | undefined;
+  #postTimer: ReturnType<typeof setTimeout> | undefined;
+  #lastPost = 0;
+
+  constructor(controller: PreviewController, backend: () => InferenceBackend | undefined, globalStorage: vscode.Uri) {
+    super();
+    this.#controller = controller;
+    this.#backend = backend;
+    this.#globalStorage = globalStorage;
+    controller.on('pageBatch', (m) => {
+      if (m.type !== 'pageBatch' || this.#run?.model.runId !== m.runId) return;
+      this.#run.model.setPage(m.page);
+      this.#postView(true);
+    });
+    controller.on('openBatchItem', (m) => (m.type === 'openBatchItem' ? this.#openItem(m.runId, m.itemId) : undefined));
+    this._register({
+      dispose: () => {
+        clearTimeout(this.#postTimer);
+        // Deactivation: stop mid-image; the folder stays consistent (atomic writes, append-only manifest).
+        this.#run?.soft.abort();
+        this.#run?.hard.abort();
+      },
+    });
+  }
+
+  /** Batch folders the panel must be allowed to load images from. */
+  outputFolders(): vscode.Uri[] {
+    return [...this.#folders].map((f) => vscode.Uri.file(f));
+  }
+
+  /** The last run (or the one in progress), for the test API. */
+  lastRun(): BatchRunInfo | undefined {
+    const r = this.#run;
+    if (r) return { outDir: r.model.outDir, done: r.model.done, total: r.model.total, cancelled: r.cancelled, state: r.model.state, message: r.model.message };
+    return this.#info;
+  }
+
+  /** Stops the running batch after the current image (what the notification's Cancel does). */
+  cancel(): void {
+    if (!this.#run) return;
+    this.#run.cancelled = true;
+    this.#run.soft.abort();
+  }
+
+  /**
+   * Renders every prompt of `target`: a file Uri, a folder Uri (its prompt files, recursively),
+   * several Uris (explorer multi-select), or nothing (the active editor's selection, else its file).
+   */
+  async renderAll(target?: unknown, others?: unknown, options: RenderAllOptions = {}): Promise<BatchRunInfo | undefined> {
+    if (this.#run) {
+      const m = this.#run.model;
+      const pick = await vscode.window.showWarningMessage(`SPRIGHT Lens: a batch is already running (${m.done}/${m.total} images in ${m.outDir}).`, 'Stop it', 'Show in panel');
+      if (pick === 'Stop it') this.cancel();
+      else if (pick === 'Show in panel') this.#showPanel();
+      return undefined;
+    }
+    if (!vscode.workspace.isTrusted) {
+      const pick = await vscode.window.showErrorMessage(
+        'SPRIGHT Lens: "Render All Prompts" is off in an untrusted workspace, because it loads model files and runs them from paths in settings. Trust this workspace to render batches.',
+        'Manage Workspace Trust',
+      );
+      if (pick) await vscode.commands.executeCommand('workbench.trust.manage');
+      return undefined;
+    }
+    const resolved = await this.#sources(target, others);
+    if (!resolved) return undefined;
+    const { sources, scope, title } = resolved;
+    let prompts;
+    try {
+      prompts = promptsFromSources(sources);
+    } catch (err) {
+      if (err instanceof PromptFileError) {
+        void vscode.window.showErrorMessage(`SPRIGHT Lens: ${err.message}`);
+        return undefined;
+      }
+      throw err;
+    }
+    if (prompts.length === 0) {
+      void vscode.window.showInformationMessage(`SPRIGHT Lens: no prompts in ${title}; write one prompt a line (# starts a comment).`);
+      return undefined;
+    }
+
+    const settings = config.renderSettings(scope);
+    if (!(await this.#modelUsable(settings.modelPath, scope))) return undefined;
+    const backend = this.#backend();
+    if (!backend) {
+      void vscode.window.showErrorMessage('SPRIGHT Lens: the inference worker is not available in this build (dist/worker.js missing); rebuild the extension.');
+      return undefined;
+    }
+
+    const ds = config.detectSettings(scope);
+    const bs = config.batchSettings(scope);
+    const key = sourceKey(sources);
+    const fresh: Descriptor = {
+      version: 1,
+      sourceKey: key,
+      title,
+      startedAt: new Date().toISOString(),
+      options: {
+        prompts,
+        imagesPerPrompt: bs.imagesPerPrompt,
+        // A random seed per batch would make two batches incomparable; -1 ("random") becomes 0 as in the CLI.
+        seed: settings.seed >= 0 ? settings.seed : 0,
+        rewrite: bs.rewrite,
+        render: {
+          model: settings.modelPath,
+          steps: settings.steps,
+          guidance: settings.guidance,
+          width: settings.width,
+          height: settings.height,
+          scheduler: settings.scheduler,
+          detector: ds.detector === 'owlvit' ? `owlvit:${ds.owlvitPath}` : 'embedded',
+        },
+      },
+      total: 0,
+      extras: { negativePrompt: settings.negativePrompt, detector: ds.detector, owlvitPath: ds.owlvitPath },
+    };
+    fresh.total = batchTotal(fresh.options);
+
+    const chosen = await this.#chooseFolder(scope, key, fresh, options);
+    if (!chosen) return undefined;
+    const { dir, descriptor } = chosen;
+    try {
+      await fs.mkdir(dir, { recursive: true });
+      await fs.writeFile(path.join(dir, DESCRIPTOR), JSON.stringify(descriptor, null, 2) + '\n');
+    } catch (err) {
+      void vscode.window.showErrorMessage(`SPRIGHT Lens: cannot write to ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose a writable folder or set sprightLens.render.outputFolder.`);
+      return undefined;
+    }
+    return this.#execute(dir, descriptor, backend, settings.provider, settings.deviceId);
+  }
+
+  async #sources(target: unknown, others: unknown): Promise<{ sources: PromptSource[]; scope: vscode.Uri; title: string } | undefined> {
+    const editor = vscode.window.activeTextEditor;
+    const uris = Array.isArray(others) && others.every((u) => u instanceof vscode.Uri) && others.length > 1 ? (others as vscode.Uri[]) : target instanceof vscode.Uri ? [target] : [];
+    if (uris.length === 0) {
+      if (!editor) {
+        void vscode.window.showInformationMessage('SPRIGHT Lens: open a prompt file, or right-click a prompt file or folder in the explorer, then run "Render All Prompts".');
+        return undefined;
+      }
+      return { ...this.#fromDocument(editor.document, editor.selection), scope: editor.document.uri };
+    }
+    // From the editor (title or context menu) with a selection: the selected lines.
+    if (uris.length === 1 && editor && editor.document.uri.toString() === uris[0].toString() && !Array.isArray(others)) {
+      return { ...this.#fromDocument(editor.document, editor.selection), scope: editor.document.uri };
+    }
+    const files: string[] = [];
+    for (const uri of uris) {
+      if (uri.scheme !== 'file') {
+        void vscode.window.showErrorMessage(`SPRIGHT Lens: ${uri.toString()} is not on this machine's disk; batches read and write local files.`);
+        return undefined;
+      }
+      let isDir: boolean;
+      try {
+        isDir = (await fs.stat(uri.fsPath)).isDirectory();
+      } catch {
+        void vscode.window.showErrorMessage(`SPRIGHT Lens: ${uri.fsPath} does not exist.`);
+        return undefined;
+      }
+      if (isDir) {
+        const found = await findPromptFiles(uri.fsPath);
+        if (found.length === 0) {
+          void vscode.window.showInformationMessage(`SPRIGHT Lens: no .prompt or .prompts files in ${vscode.workspace.asRelativePath(uri)}.`);
+          return undefined;
+        }
+        files.push(...found);
+      } else files.push(uri.fsPath);
+    }
+    const sources: PromptSource[] = [];
+    for (const file of [...new Set(files)]) {
+      // Unsaved edits count: the user renders what they see.
+      const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === file);
+      let text: string;
+      try {
+        text = open ? open.getText() : await fs.readFile(file, 'utf8');
+      } catch (err) {
+        void vscode.window.showErrorMessage(`SPRIGHT Lens: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+        return undefined;
+      }
+      sources.push({ file, label: vscode.workspace.asRelativePath(file), text });
+    }
+    const first = uris[0];
+    const title = uris.length === 1 ? vscode.workspace.asRelativePath(first) : `${uris.length} items`;
+    return { sources, scope: first, title: sources.length > 1 ? `${title} (${sources.length} files)` : title };
+  }
+
+  #fromDocument(document: vscode.TextDocument, selection: vscode.Selection): { sources: PromptSource[]; title: string } {
+    const label = vscode.workspace.asRelativePath(document.uri);
+    const file = document.uri.scheme === 'file' ? document.uri.fsPath : document.uri.path;
+    if (selection.isEmpty) return { sources: [{ file, label, text: document.getText() }], title: label };
+    // A selection that ends at the start of a line does not include that line.
+    const endLine = selection.end.character === 0 && selection.end.line > selection.start.line ? selection.end.line - 1 : selection.end.line;
+    const lines = { start: selection.start.line + 1, end: endLine + 1 };
+    return { sources: [{ file, label, text: document.getText(), lines }], title: `${label} (lines ${lines.start}-${lines.end})` };
+  }
+
+  /** The same checks as Render Preview; an unusable model opens the panel's first-run card. */
+  async #modelUsable(modelPath: string, scope: vscode.Uri): Promise<boolean> {
+    const setup = modelSetup(scope);
+    let problem: string | null = null;
+    if (setup.configured) {
+      try {
+        if (!(await fs.stat(modelPath)).isDirectory()) problem = `${modelPath} is not a folder. Point sprightLens.render.modelPath at the folder optimum-cli exported (it holds model_index.json).`;
+        else await fs.access(path.join(modelPath, 'model_index.json'));
+      } catch {
+        problem ??= `${modelPath} does not hold an exported model (model_index.json is missing). Export it with optimum-cli or select another folder.`;
+      }
+      if (problem === null) return true;
+    }
+    this.#controller.show(scope);
+    this.#controller.post({
+      type: 'renderError',
+      requestId: `batch-setup-${Date.now().toString(36)}`,
+      message: problem ?? 'No render model is configured: see "Rendering needs a local model" below.',
+      cancelled: false,
+      setup: { ...setup, problem },
+    });
+    this.#controller.sendInit();
+    const pick = await vscode.window.showWarningMessage(
+      `SPRIGHT Lens: rendering all prompts needs a local model. ${problem ?? 'Export SPRIGHT-T2I/spright-t2i-sd2 to ONNX with optimum-cli (the preview panel shows how), then select its folder.'}`,
+      'Select Model Folder',
+    );
+    if (pick) await vscode.commands.executeCommand('sprightLens.selectModel');
+    return false;
+  }
+
+  async #chooseFolder(scope: vscode.Uri, key: string, fresh: Descriptor, options: RenderAllOptions): Promise<{ dir: string; descriptor: Descriptor } | undefined> {
+    const root = outputFolder(scope, this.#globalStorage).fsPath;
+    const newIn = (parent: string): string => path.join(parent, batchFolderName(new Date()));
+    const resumeOrFresh = async (dir: string): Promise<{ dir: string; descriptor: Descriptor }> => {
+      const old = (await readDescriptor(dir)) as Descriptor | undefined;
+      return { dir, descriptor: old?.sourceKey === key ? old : fresh };
+    };
+    if (options.outDir !== undefined) return resumeOrFresh(path.resolve(options.outDir));
+    const resumable = await findResumable(root, key);
+    if (options.resume !== undefined) {
+      return options.resume && resumable ? { dir: resumable.dir, descriptor: resumable.descriptor as Descriptor } : { dir: newIn(root), descriptor: fresh };
+    }
+    const o = fresh.options;
+    const shape = `${o.prompts.length} prompt${o.prompts.length === 1 ? '' : 's'} × ${o.imagesPerPrompt} image${o.imagesPerPrompt === 1 ? '' : 's'}${o.rewrite === 'both' ? ' × 2 (as written and rewritten)' : o.rewrite === 'only' ? ' (rewritten)' : ''}`;
+    type Item = vscode.QuickPickItem & { run: 'resume' | 'new' | 'choose' };
+    const items: Item[] = [];
+    if (resumable) {
+      items.push({ run: 'resume', label: `$(debug-continue) Resume ${path.basename(resumable.dir)}`, description: `${resumable.done}/${resumable.descriptor.total} images done`, detail: `Renders only the missing images, with the settings it started with (${resumable.dir})` });
+    }
+    items.push({ run: 'new', label: '$(add) New batch', description: `${fresh.total} images`, detail: `In ${path.join(root, 'batch-<date>-<time>')}` });
+    items.push({ run: 'choose', label: '$(folder-opened) New batch in a folder I choose…', description: `${fresh.total} images` });
+    const picked = await vscode.window.showQuickPick(items, { title: `Render all prompts: ${fresh.title}, ${shape} = ${fresh.total} images`, placeHolder: 'Where should the images and the report go?' });
+    if (!picked) return undefined;
+    if (picked.run === 'resume' && resumable) return { dir: resumable.dir, descriptor: resumable.descriptor as Descriptor };
+    if (picked.run === 'new') return { dir: newIn(root), descriptor: fresh };
+    const folder = await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: 'Render the batch here', title: 'Output folder for images, manifest.jsonl and report.html' });
+    if (!folder?.[0]) return undefined;
+    return resumeOrFresh(folder[0].fsPath);
+  }
+
+  async #execute(dir: string, descriptor: Descriptor, backend: InferenceBackend, provider: config.RenderProvider, deviceId: number): Promise<BatchRunInfo> {
+    const extras: StoredExtras = descriptor.extras ?? { negativePrompt: '', detector: descriptor.options.render.detector.startsWith('owlvit:') ? 'owlvit' : 'embedded', owlvitPath: descriptor.options.render.detector.replace(/^owlvit:/, '') };
+    const options: BatchOptions = { ...descriptor.options, outDir: dir };
+    const runId = `batch-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+    const model = new BatchRunModel(runId, dir, `${descriptor.title} (${path.basename(dir)})`, descriptor.total);
+    const run: ActiveRun = { model, soft: new AbortController(), hard: new AbortController(), cancelled: false, vocabulary: extras.detector === 'embedded' ? COCO_LABELS : null };
+    this.#run = run;
+    this.#folders.add(dir);
+    // Images finished by an earlier run show at once; the core confirms them as it resumes.
+    try {
+      for (const r of parseManifest(await fs.readFile(path.join(dir, MANIFEST), 'utf8')).records) model.add(r);
+    } catch {
+      // No manifest yet: a new batch.
+    }
+    this.#controller.sendInit(); // applies the panel's resource roots (the folder may be new)
+    this.#postView(true);
+
+    const labelFor = (noun: string): string | null => mapToDetectorLabel(noun, run.vocabulary);
+    const deps: BatchDeps = {
+      render: async (job, signal, onStep) => {
+        const p = job.parameters;
+        const out = await backend.render(
+          { modelPath: p.model, provider, deviceId, prompt: job.text, negativePrompt: extras.negativePrompt, steps: p.steps, guidance: p.guidance, scheduler: p.scheduler, width: p.width, height: p.height, seed: job.seed },
+          signal,
+          (phase, step, total) => (phase === 'denoising' ? onStep(step, total) : undefined),
+        );
+        return Buffer.from(out.png);
+      },
+      detect: async (png, labels, signal) => {
+        // The worker detects on a file; a private temp file keeps the batch folder free of strays.
+        const tmp = path.join(os.tmpdir(), `spright-batch-${process.pid}-${randomBytes(4).toString('hex')}.png`);
+        await fs.writeFile(tmp, png);
+        try {
+          const out = await backend.detect({ imagePath: tmp, labels, detector: extras.detector, owlvitPath: extras.owlvitPath }, signal);
+          run.vocabulary = out.vocabulary;
+          return out.detections;
+        } finally {
+          await fs.rm(tmp, { force: true });
+        }
+      },
+      rewrite: (text, seed) => rewritePrompt(parsePrompt(text), { seed, width: options.render.width, height: options.render.height }).text,
+      labelFor,
+      now: () => performance.now(),
+    };
+
+    let result: BatchResult | undefined;
+    let failure: string | null = null;
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `SPRIGHT Lens: rendering ${descriptor.title}`, cancellable: true },
+      async (progress, token) => {
+        let reported = 0;
+        let last = { done: 0, total: descriptor.total, etaMs: null as number | null };
+        const report = (): void => {
+          const pctNow = last.total > 0 ? (100 * last.done) / last.total : 100;
+          progress.report({ message: progressText(last.done, last.total, last.etaMs, run.cancelled && last.done < last.total), increment: pctNow - reported });
+          reported = pctNow;
+        };
+        const sub = token.onCancellationRequested(() => {
+          this.cancel();
+          report();
+        });
+        try {
+          result = await runBatch(
+            options,
+            deps,
+            {
+              onProgress: (p) => {
+                const changed = p.done !== last.done || p.current === null || p.current.step === undefined;
+                last = { done: p.done, total: p.total, etaMs: p.etaMs };
+                model.total = p.total;
+                model.etaMs = p.etaMs;
+                // Step events are frequent; the notification and the panel move per image.
+                if (changed) {
+                  report();
+                  this.#postView(false);
+                }
+              },
+              onImage: (record: ManifestRecord) => {
+                model.add(record);
+                this.#postView(false);
+              },
+              onWarning: (m) => void vscode.window.showWarningMessage(`SPRIGHT Lens: ${m}`),
+            },
+            run.soft.signal,
+            run.hard.signal,
+          );
+        } catch (err) {
+          failure = err instanceof BatchError ? err.message : `${err instanceof Error ? err.message : String(err)} (finished images are kept; run "Render All Prompts" on the same source again to resume)`;
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+
+    if (result) for (const r of result.records) model.add(r);
+    model.state = failure !== null ? 'failed' : result?.cancelled ? 'cancelled' : 'finished';
+    model.message = failure;
+    this.#postView(true);
+    this.#run = undefined;
+    const info: BatchRunInfo = { outDir: dir, done: model.done, total: model.total, cancelled: run.cancelled || (result?.cancelled ?? false), state: model.state, message: failure };
+    this.#info = info;
+    this.#announce(info, result, labelFor);
+    return info;
+  }
+
+  /** The closing notification: figures, and buttons to open the report or the panel. */
+  #announce(info: BatchRunInfo, result: BatchResult | undefined, labelFor: (noun: string) => string | null): void {
+    const folder = path.basename(info.outDir);
+    const figures = result ? summaryText(summarize(result.records, { labelFor })) : '';
+    const buttons = result ? ['Open report', 'Show in panel'] : ['Show in panel', 'Open folder'];
+    const shown =
+      info.state === 'failed'
+        ? vscode.window.showErrorMessage(`SPRIGHT Lens: the batch in ${folder} stopped: ${info.message ?? 'unknown error'}`, ...buttons)
+        : info.state === 'cancelled'
+          ? vscode.window.showInformationMessage(`SPRIGHT Lens: stopped after ${info.done}/${info.total} images in ${folder}; run "Render All Prompts" on the same source to resume. ${figures}`, ...buttons)
+          : vscode.window.showInformationMessage(`SPRIGHT Lens: ${info.total} images in ${folder}. ${figures}`, ...buttons);
+    void shown.then(async (pick) => {
+      if (pick === 'Open report') await this.#openReport(info.outDir);
+      else if (pick === 'Show in panel') this.#showPanel();
+      else if (pick === 'Open folder') await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(info.outDir));
+    });
+  }
+
+  async #openReport(dir: string): Promise<void> {
+    const report = vscode.Uri.file(path.join(dir, REPORT));
+    // The report is self-contained HTML; the system browser shows it best. Remote or sandboxed
+    // hosts may refuse a file: URI, so fall back to revealing the file.
+    const opened = await vscode.env.openExternal(report).then(
+      (ok) => ok,
+      () => false,
+    );
+    if (!opened) await vscode.commands.executeCommand('revealFileInOS', report);
+  }
+
+  #showPanel(): void {
+    this.#controller.show();
+    this.#postView(true);
+  }
+
+  /** Sends the current page to the panel, at most a few times a second unless `now`. */
+  #postView(now: boolean): void {
+    const model = this.#run?.model ?? this.#lastModel;
+    if (!model) return;
+    this.#lastModel = model;
+    const wait = 300 - (Date.now() - this.#lastPost);
+    clearTimeout(this.#postTimer);
+    if (!now && wait > 0) {
+      this.#postTimer = setTimeout(() => this.#postView(true), wait);
+      return;
+    }
+    this.#lastPost = Date.now();
+    const webview = this.#controller.panel?.webview;
+    const rule = config.evaluationRule(this.#controller.current?.uri);
+    this.#controller.post({ type: 'batchPage', batch: model.view(rule, (file) => (webview ? webview.asWebviewUri(vscode.Uri.file(file)).toString() : vscode.Uri.file(file).toString())) });
+  }
+
+  /** Shows one finished image large in the panel, with its detections judged on the prompt. */
+  #openItem(runId: string, id: string): void {
+    const model = this.#run?.model ?? this.#lastModel;
+    if (!model || model.runId !== runId) return;
+    const record = model.record(id);
+    if (!record) return;
+    const vocabulary = record.parameters.detector === 'embedded' ? COCO_LABELS : null;
+    const labelFor = (noun: string): string | null => mapToDetectorLabel(noun, vocabulary);
+    // Both variants are judged against the prompt as written: the rewrite must keep its intent.
+    const parsed = parsePrompt(record.prompt);
+    const evaluation = evaluateImage(promptFromParsed(record.prompt_id, parsed), record.detections, { labelFor });
+    const rule = config.evaluationRule(this.#controller.current?.uri);
+    const file = path.join(model.outDir, record.file);
+    const uri = vscode.Uri.file(file);
+    const p = record.parameters;
+    const image: ImageView = {
+      key: `${runId}/${itemId(record)}`,
+      src: this.#controller.panel?.webview.asWebviewUri(uri).toString() ?? '',
+      fileName: record.file,
+      fileUri: uri.toString(),
+      width: record.width,
+      height: record.height,
+      origin: 'batch',
+      promptText: record.rewrite ?? record.prompt,
+      details: [
+        ['prompt', `${record.source}${record.variant === 'rewrite' ? ' (rewrite)' : ''}`],
+        ['seed', String(record.seed)],
+        ['steps', String(p.steps)],
+        ['guidance', String(p.guidance)],
+        ['scheduler', p.scheduler],
+        ['size', `${record.width}\u00d7${record.height}`],
+        ['time', `${(record.timings.render_ms / 1000).toFixed(1)} s render, ${record.timings.detect_ms} ms detect`],
+        ['file', file],
+      ],
+      detection: detectionView({ parsed, detector: p.detector, detections: record.detections, evaluation, labelFor, rule }),
+    };
+    this.#controller.post({ type: 'showImage', image });
+  }
+}
