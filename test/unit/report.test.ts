@@ -8,6 +8,18 @@ import { escapeHtml, runBatch } from '../../src/batch';
 import { fakeDeps, prompt, SIZE } from '../fixtures/evaluate/batchFakes';
 import { repoRoot } from './helpers/paths';
 
+// The test project has no DOM lib; this is the little of it the page function below uses.
+interface PageElement {
+  textContent: string | null;
+  querySelector(selector: string): PageElement | null;
+  getBoundingClientRect(): { width: number };
+}
+declare const document: {
+  title: string;
+  querySelector(selector: string): PageElement | null;
+  querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
+};
+
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => fs.existsSync(p));
 
 test('escapeHtml escapes every markup character', () => {
