@@ -85,6 +85,9 @@ export const SPATIAL_PHRASES: Readonly<Record<string, SpatialPhrase>> = Object.f
   'standing on': { relation: 'on' },
   'lying on': { relation: 'on' },
   'perched on': { relation: 'on' },
+  riding: { relation: 'on' },
+  'riding on': { relation: 'on' },
+  'rides on': { relation: 'on' },
   under: { relation: 'under' },
   underneath: { relation: 'under' },
   beneath: { relation: 'under' },
@@ -308,6 +311,7 @@ export const UNKNOWN_RELATION_PHRASES: readonly string[] = Object.freeze([
 
 /** Every multi-word COCO class, plus common multi-word objects people put in prompts. */
 export const MULTI_WORD_NOUNS: readonly string[] = Object.freeze([
+  'living room',
   'traffic light',
   'hot air balloon',
   'air balloon',
@@ -421,6 +425,8 @@ export const ATTRIBUTE_WORDS: readonly string[] = Object.freeze([
   'long', 'wide', 'narrow', 'thin', 'thick', 'fat', 'round', 'square', 'miniature', 'medium',
   'old', 'new', 'young', 'shiny', 'fluffy', 'furry', 'striped', 'spotted', 'cute', 'sleeping',
   'vintage', 'antique', 'modern', 'empty', 'full', 'broken', 'wet', 'dry', 'soft', 'hard',
+  'snowy', 'sunny', 'rainy', 'cloudy', 'foggy', 'misty', 'rusty', 'dusty', 'sandy', 'grassy',
+  'rocky', 'leafy', 'hairy', 'shaggy', 'sleepy', 'happy', 'angry', 'calm', 'wild',
 ]);
 
 /** Verbs that link a subject to its placement; they end a noun phrase once its noun is seen. */
@@ -436,12 +442,26 @@ export const LINK_VERBS: readonly string[] = Object.freeze([
   'rides', 'riding', 'sleeping', 'can', 'could', 'should', 'will', 'would', 'has', 'have', 'had',
   'holds', 'holding', 'looks', 'looking', 'faces', 'sits', 'lay', 'kept', 'arranged', 'mounted',
   'stands', 'towers', 'rises', 'rising', 'drawn', 'painted', 'there', 'here', 'also', 'too',
+  'shows', 'show', 'showing', 'depicts', 'depicting', 'features', 'featuring', 'contains',
+  'containing', 'displays', 'displaying', 'includes', 'including', 'sees', 'watching', 'watches',
 ]);
 
 /** Nouns that name the picture itself: "on the left side of the image" is an absolute placement. */
 export const PICTURE_NOUNS: readonly string[] = Object.freeze([
   'image', 'picture', 'photo', 'photograph', 'frame', 'scene', 'room', 'canvas', 'composition',
   'shot', 'view', 'screen', 'page', 'panel', 'illustration', 'render', 'rendering',
+]);
+
+/**
+ * Settings rather than things to place ("a kitchen with a fridge on the left"): still objects, but
+ * never reported as `vague` for lacking a relation of their own.
+ */
+export const SCENE_NOUNS: readonly string[] = Object.freeze([
+  'room', 'kitchen', 'bedroom', 'living room', 'bathroom', 'office', 'classroom', 'restaurant',
+  'library', 'street', 'road', 'beach', 'park', 'forest', 'field', 'garden', 'city', 'landscape',
+  'sky', 'desert', 'ocean', 'sea', 'meadow', 'valley', 'countryside', 'space', 'scene', 'setting',
+  'interior', 'yard', 'backyard', 'studio', 'market', 'town', 'village', 'jungle', 'snow', 'night',
+  'day', 'sunset', 'sunrise', 'morning', 'evening', 'style', 'background', 'foreground',
 ]);
 
 /** Nouns that frame the prompt ("a photo of", "an oil painting of") rather than name an object. */

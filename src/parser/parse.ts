@@ -16,6 +16,7 @@ import {
   MULTI_WORD_NOUNS,
   PICTURE_NOUNS,
   PRONOUNS,
+  SCENE_NOUNS,
   SIDE_PHRASES,
   SPATIAL_PHRASES,
   UNKNOWN_RELATION_PHRASES,
@@ -95,6 +96,7 @@ const PRONOUN_SET = new Set(PRONOUNS);
 const INTENSIFIER_SET = new Set(INTENSIFIERS);
 const FRAMES = new Set(FRAME_NOUNS);
 const PICTURES = new Set(PICTURE_NOUNS);
+const SCENES = new Set(SCENE_NOUNS);
 const SENTENCE_END = new Set(['.', ';', '!', '?']);
 // Participles after which "by" names an author or cause, not a place ("painted by", "made by").
 const BY_AGENT = /^(painted|drawn|made|created|taken|shot|photographed|illustrated|inspired|designed|rendered|written|directed|generated|art|artwork|photo|painting|drawing)$/;
@@ -247,6 +249,8 @@ function readNounPhrase(tokens: Token[], i: number): NounPhrase | null {
     j++;
   }
   if (cands.length === 0) return null;
+  // Without a determiner, a run of adjectives ("highly detailed") names nothing.
+  if (!determiner && !cands.some((c) => c.noun)) return null;
 
   let head = cands.length - 1;
   for (let c = cands.length - 1; c >= 0; c--) {
@@ -486,9 +490,16 @@ function parseUnsafe(text: string): ParsedPrompt {
   // its left"), else the latest mention that is not a subject, agreeing in number when possible.
   let withAnchor: number | undefined;
   const resolve = (exclude: readonly number[], pronoun: string | null = null): number | undefined => {
-    if (withAnchor !== undefined && !exclude.includes(withAnchor)) return withAnchor;
     const plural = pronoun !== null && PLURAL_PRONOUNS.has(pronoun);
     const gender = pronoun === null ? null : MALE_PRONOUNS.has(pronoun) ? MALE : FEMALE_PRONOUNS.has(pronoun) ? FEMALE : null;
+    if (
+      withAnchor !== undefined &&
+      !exclude.includes(withAnchor) &&
+      (pronoun === null || (objects[withAnchor].count !== 1) === plural) &&
+      (gender === null || gender.test(objects[withAnchor].noun))
+    ) {
+      return withAnchor;
+    }
     let fallback: number | undefined;
     let numberOnly: number | undefined;
     for (let m = mentions.length - 1; m >= 0; m--) {
@@ -629,8 +640,11 @@ function parseUnsafe(text: string): ParsedPrompt {
       }
       case 'side':
         finishPending();
-        if (group.length > 0) for (const obj of group) sides.push({ obj, side: item.side, phrase: item.phrase, span: item.span });
-        else pendingSide = { side: item.side, phrase: item.phrase, span: item.span };
+        if (group.length > 0) {
+          for (const obj of group) sides.push({ obj, side: item.side, phrase: item.phrase, span: item.span });
+          // "a fridge on the left and an oven on the right": the oven starts its own group.
+          groupOpen = false;
+        } else pendingSide = { side: item.side, phrase: item.phrase, span: item.span };
         break;
       case 'unknown':
         finishPending();
@@ -693,7 +707,7 @@ function parseUnsafe(text: string): ParsedPrompt {
     }
     for (const s of sides) placed.add(objects[s.obj].id);
     objects.forEach((o, index) => {
-      if (placed.has(o.id) || touched.has(index)) return;
+      if (placed.has(o.id) || touched.has(index) || SCENES.has(o.noun)) return;
       const other = objects.find((x) => x !== o && placed.has(x.id)) ?? objects.find((x) => x !== o)!;
       const word = vagueWord.get(index);
       const why = word ? `'${word}' does not say where ${o.id} is` : `${o.id} has no stated position`;

@@ -53,6 +53,12 @@ const STOP_WORDS = new Set([
   'up', 'down', 'out', 'off', 'about', 'like', 'without', 'through', 'across', 'along',
   'during', 'after', 'before', 'since', 'until', 'via', 'per', 'both', 'either', 'neither',
 ]);
+// Image-quality and style tags at the end of prompts ("highly detailed, 4k"): never objects.
+const STYLE_WORDS = new Set([
+  'photorealistic', 'hyperrealistic', 'realistic', 'detailed', 'cinematic', 'lighting', 'artstation',
+  'octane', 'unreal', 'bokeh', 'masterpiece', 'quality', 'resolution', 'hdr', 'uhd', 'hd', 'dslr',
+  'trending', 'award-winning', 'sharp', 'focus', 'highres', 'ultra', 'intricate', 'aesthetic',
+]);
 // Words that look plural but name one thing (and compromise's inflector would mangle).
 const PLURAL_LOOKING_SINGULARS = new Set([
   'scissors', 'glasses', 'pants', 'jeans', 'shorts', 'trousers', 'tongs', 'pliers', 'binoculars',
@@ -117,7 +123,7 @@ function compute(word: string): WordInfo {
     info.func = true;
     return info;
   }
-  if (/^\p{N}+$/u.test(word)) {
+  if (/^\p{N}/u.test(word) || STYLE_WORDS.has(word)) {
     info.func = true;
     return info;
   }

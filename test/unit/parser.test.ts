@@ -110,6 +110,11 @@ const PHRASINGS: Array<[string, string[]]> = [
   ['a cat and a dog to the left of a tree', ['left_of(cat, tree)', 'left_of(dog, tree)']],
   ['directly above the bed hangs a painting', ['above(painting, bed)']],
   ['a bird right next to a tree', ['next_to(bird, tree)']],
+  // Regressions from realistic prompts.
+  ['The image shows a woman standing in front of a white wall, with a black cat sitting to her right.', ['in_front_of(woman, wall)', 'right_of(cat, woman)']],
+  ['A kitchen with a refrigerator on the left and an oven on the right, a wooden table in the middle.', ['left_of(refrigerator, oven)', 'left_of(refrigerator, table)', 'right_of(oven, table)']],
+  ['an astronaut riding a horse, highly detailed, 4k', ['on(astronaut, horse)']],
+  ['In the foreground, a small boat floats on a calm lake; a snowy mountain rises in the background.', ['on(boat, lake)', 'in_front_of(boat, mountain)']],
 ];
 
 describe('phrasings', () => {
@@ -226,6 +231,7 @@ describe('diagnostics', () => {
     assert.deepEqual(codes(parsePrompt('a cat on the left of a dog and a bird')), ['vague']);
     assert.deepEqual(codes(parsePrompt('a cat')), [], 'one object is never vague');
     assert.deepEqual(codes(parsePrompt('a cat on the left')), []);
+    assert.deepEqual(codes(parsePrompt('A kitchen with a refrigerator on the left and an oven on the right.')), [], 'a scene is not vague');
   });
   test('unknown-relation for spatial-looking phrases we cannot place', () => {
     for (const [t, phrase] of [
