@@ -18,6 +18,7 @@ export type Handler = (params: unknown, ctx: HandlerContext) => Promise<unknown>
 
 export const handlers: Record<string, () => Handler> = {
   render: () => (require('./renderHandler') as typeof import('./renderHandler')).renderHandler,
+  detect: () => (require('./detectHandler') as typeof import('./detectHandler')).detectHandler,
 };
 
 // Methods that hang, crash or count steps, for the worker's own tests; never in production.

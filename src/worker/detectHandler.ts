@@ -1,0 +1,88 @@
+/**
+ * Worker method `detect`: object boxes for one image (a PNG file or base64 PNG bytes). The detector
+ * stays loaded between requests and is replaced when the detector spec changes; requests run one
+ * at a time so two never share the model concurrently.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { createDetector, type Detector, type DetectorSpec } from '../detect';
+import { decodePng } from '../image';
+import type { Detection } from '../protocol/geometry';
+import type { Handler, HandlerContext } from './handlers';
+
+/** Params of `detect` (JSON). Exactly one of imagePath / pngBase64. */
+export interface DetectRequest {
+  readonly imagePath?: string;
+  readonly pngBase64?: string;
+  /** Prompt nouns or detector labels to look for (required for owlvit). */
+  readonly labels?: string[];
+  readonly detector: { readonly kind: 'embedded' } | { readonly kind: 'owlvit'; readonly modelDir: string };
+  readonly threshold?: number;
+  /** Folder holding nanodet/ (default: models/ beside the extension). */
+  readonly modelsDir?: string;
+}
+
+/** Result of `detect` (JSON). */
+export interface DetectResponse {
+  readonly detector: string;
+  /** The detector's vocabulary, null for open vocabulary (so the panel can say "unknown to it"). */
+  readonly vocabulary: readonly string[] | null;
+  readonly width: number;
+  readonly height: number;
+  readonly detections: Detection[];
+}
+
+let current: { key: string; detector: Promise<Detector> } | undefined;
+let queue: Promise<unknown> = Promise.resolve();
+
+function check(params: unknown): DetectRequest {
+  if (typeof params !== 'object' || params === null) throw new TypeError('detect params must be an object');
+  const p = params as Record<string, unknown>;
+  const hasPath = typeof p.imagePath === 'string';
+  const hasBytes = typeof p.pngBase64 === 'string';
+  if (hasPath === hasBytes) throw new TypeError("detect params need exactly one of 'imagePath' (string) or 'pngBase64' (string)");
+  if (p.labels !== undefined && !(Array.isArray(p.labels) && p.labels.every((l) => typeof l === 'string'))) {
+    throw new TypeError("detect param 'labels' must be an array of strings");
+  }
+  if (p.threshold !== undefined && (typeof p.threshold !== 'number' || !(p.threshold >= 0 && p.threshold <= 1))) {
+    throw new TypeError(`detect param 'threshold' must be a number from 0 to 1, got ${JSON.stringify(p.threshold)}`);
+  }
+  if (p.modelsDir !== undefined && typeof p.modelsDir !== 'string') throw new TypeError("detect param 'modelsDir' must be a string");
+  const d = p.detector as Record<string, unknown> | undefined;
+  const ok = d && typeof d === 'object' && (d.kind === 'embedded' || (d.kind === 'owlvit' && typeof d.modelDir === 'string'));
+  if (!ok) throw new TypeError(`detect param 'detector' must be {kind: 'embedded'} or {kind: 'owlvit', modelDir: string}, got ${JSON.stringify(p.detector)}`);
+  return p as unknown as DetectRequest;
+}
+
+function detectorFor(spec: DetectorSpec, modelsDir: string | undefined): Promise<Detector> {
+  const key = spec.kind === 'owlvit' ? `owlvit\0${path.resolve(spec.modelDir)}` : `embedded\0${modelsDir ?? ''}`;
+  if (current?.key !== key) {
+    const old = current;
+    current = undefined;
+    // A different detector was asked for: free the old one's memory first.
+    if (old) void old.detector.then((d) => d.dispose(), () => undefined);
+    const detector = createDetector(spec, modelsDir !== undefined ? { modelsDir } : {});
+    current = { key, detector };
+    // A failed load (missing model) is retried on the next request, after the user fixed it.
+    detector.catch(() => {
+      if (current?.detector === detector) current = undefined;
+    });
+  }
+  return current!.detector;
+}
+
+async function detect(params: unknown, ctx: HandlerContext): Promise<DetectResponse> {
+  const req = check(params);
+  const bytes = req.imagePath !== undefined ? await fs.readFile(req.imagePath) : Buffer.from(req.pngBase64!, 'base64');
+  const image = decodePng(bytes);
+  if (ctx.signal.aborted) throw new Error('detect cancelled');
+  const detector = await detectorFor(req.detector, req.modelsDir);
+  const detections = await detector.detect(image, { labels: req.labels, threshold: req.threshold });
+  return { detector: detector.name, vocabulary: detector.vocabulary, width: image.width, height: image.height, detections };
+}
+
+export const detectHandler: Handler = (params, ctx) => {
+  const run = queue.then(() => detect(params, ctx));
+  queue = run.catch(() => undefined);
+  return run;
+};
