@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { parsePrompt } from '../../src/parser/index';
 import { compareRewrite, rewritePrompt } from '../../src/generator/index';
-import { sharedData, sharedDataMissing } from './helpers/paths';
+import { fixture, sharedData, sharedDataMissing } from './helpers/paths';
 
 /** Every prompt of the shared benchmark prompt sets: SR2D (31,680) and T2I-CompBench's spatial train files. */
 function sharedPrompts(): string[] {
@@ -47,9 +47,9 @@ test(
 
 test('round trip on hand-written prompts in many phrasings and seeds', () => {
   const prompts = fs
-    .readFileSync(require('node:path').join(__dirname, '..', '..', '..', 'test', 'fixtures', 'generator', 'roundtrip.prompts'), 'utf8')
+    .readFileSync(fixture('generator', 'roundtrip.prompts'), 'utf8')
     .split(/\r?\n/)
-    .filter((l: string) => l.trim() && !l.startsWith('#'));
+    .filter((l) => l.trim() && !l.startsWith('#'));
   assert.ok(prompts.length >= 20);
   const failures: string[] = [];
   for (const p of prompts) for (let seed = 0; seed < 8; seed++) {

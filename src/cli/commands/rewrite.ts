@@ -1,10 +1,194 @@
-import type { Command } from '../command';
+/** `spright-lens rewrite`: SPRIGHT-style rewrites and planned layouts for every prompt in prompt files. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { layoutToSvg, planLayout, rewritePrompt, type Layout } from '../../generator';
+import { parsePrompt, PromptFileError, readPromptFile, readPromptSource, type PromptRecord } from '../../parser';
+import { writeFileAtomic } from '../../io/atomic';
+import type { CliContext, Command } from '../command';
+import { InputError, UsageError } from '../command';
 
-// Placeholder until the rewrite command lands; replaced by its owner.
+const USAGE = `Usage: spright-lens rewrite [FILE...|-] [--seed N] [--size WxH] [--svg DIR] [--format jsonl|text]
+
+Rewrites every prompt as a SPRIGHT-style description (two or more plain sentences that name every
+object with its count and attributes, state every relation with left/right, above/below, in
+front/behind, near/far, inside words, place unrelated objects and compare sizes) and plans a layout
+(one box per object instance) in which every relation holds under VISOR's, GenEval's and
+T2I-CompBench's rules. Contradictory relations are left out; the record's notes say which.
+
+Files: .prompt, .prompts, .txt (one prompt a line, # comments) or .jsonl (a "prompt" or "text"
+field a line). "-" (or no FILE when input is piped) reads prompt lines from stdin.
+
+Options:
+  --seed N                  picks among the phrasings and orders unrelated objects (default 0);
+                            the same seed gives the same output
+  --size WxH                layout canvas in pixels (default 768x768, SPRIGHT's resolution)
+  --svg DIR                 also write one SVG of the layout per prompt to DIR, named
+                            <file name>-<line>.svg
+  -f, --format jsonl|text   jsonl (default): {source, line, text, rewrite, layout: {width, height,
+                            boxes: [{id, noun, x, y, w, h}]}} plus notes and conflicts when any;
+                            text: a readable block a prompt
+  -h, --help                this help
+
+Exit status: 0 when every file was read; 2 for bad arguments or an unreadable file.
+
+Examples:
+  spright-lens rewrite examples/spatial.prompts --format text
+  echo "a cat on a table next to a lamp" | spright-lens rewrite - --svg layouts/
+`;
+
+interface RewriteRecord {
+  source: string;
+  line: number;
+  text: string;
+  rewrite: string;
+  layout: { width: number; height: number; boxes: Array<{ id: string; noun: string; x: number; y: number; w: number; h: number }> } | null;
+  notes?: string[];
+  conflicts?: number[][];
+}
+
+function parseSeed(value: string | undefined): number {
+  if (value === undefined) return 0;
+  if (!/^\d{1,10}$/.test(value) || Number(value) > 0xffffffff) throw new UsageError(`--seed must be a whole number from 0 to 4294967295, got '${value}'`);
+  return Number(value);
+}
+
+function parseSize(value: string | undefined): { width: number; height: number } {
+  if (value === undefined) return { width: 768, height: 768 };
+  const m = /^(\d{1,5})x(\d{1,5})$/i.exec(value.trim());
+  const width = m ? Number(m[1]) : NaN;
+  const height = m ? Number(m[2]) : NaN;
+  if (!m || width < 16 || height < 16 || width > 16384 || height > 16384) {
+    throw new UsageError(`--size must be WIDTHxHEIGHT in pixels, each 16..16384 (e.g. 768x768), got '${value}'`);
+  }
+  return { width, height };
+}
+
+async function readStdin(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks);
+}
+
+/** Writes and waits for the stream to drain, so a large run does not buffer everything. */
+function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.write(text)) resolve();
+    else stream.once('drain', () => resolve());
+  });
+}
+
+function formatText(record: RewriteRecord, full: Layout | null): string {
+  const lines = [`${record.source}:${record.line}: ${record.text}`, `  rewrite: ${record.rewrite}`];
+  if (full) {
+    const boxes = full.boxes.map((b) => `${b.id} [${b.x},${b.y} ${b.w}x${b.h}]`).join('; ');
+    lines.push(`  layout ${full.width}x${full.height}: ${boxes || '(empty)'}`);
+    const failing = full.checks.filter((c) => !c.satisfied).map((c) => c.relation);
+    lines.push(`  checks: ${full.checks.length - failing.length}/${full.checks.length} relations hold${failing.length ? ` (not: ${failing.join(', ')})` : ''}`);
+  }
+  for (const note of record.notes ?? []) lines.push(`  note: ${note}`);
+  return lines.join('\n') + '\n\n';
+}
+
+/** `<file name>-<line>`, safe on every file system, unique within this run. */
+function svgName(record: PromptRecord, used: Set<string>): string {
+  const stem = record.source === '<stdin>' ? 'stdin' : path.basename(record.source).replace(/\.[^.]+$/, '');
+  const base = `${stem.replace(/[^A-Za-z0-9._-]+/g, '_') || 'prompt'}-${record.line}`;
+  let name = base;
+  for (let k = 2; used.has(name); k++) name = `${base}-${k}`;
+  used.add(name);
+  return name;
+}
+
 const command: Command = {
   name: 'rewrite',
-  summary: '(rewrite: not available yet)',
-  usage: 'spright-lens rewrite (not available yet)',
-  run: () => Promise.reject(new Error('rewrite is not available yet')),
+  summary: 'rewrite prompts SPRIGHT-style and plan a layout that satisfies every relation',
+  usage: USAGE,
+  async run(argv: string[], ctx: CliContext): Promise<number> {
+    let values: { seed?: string; size?: string; svg?: string; format?: string };
+    let positionals: string[];
+    try {
+      ({ values, positionals } = parseArgs({
+        args: argv,
+        options: {
+          seed: { type: 'string' },
+          size: { type: 'string' },
+          svg: { type: 'string' },
+          format: { type: 'string', short: 'f', default: 'jsonl' },
+        },
+        allowPositionals: true,
+        strict: true,
+      }));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const format = values.format ?? 'jsonl';
+    if (format !== 'jsonl' && format !== 'text') throw new UsageError(`unknown --format '${format}'; use jsonl or text`);
+    const seed = parseSeed(values.seed);
+    const size = parseSize(values.size);
+    const svgDir = values.svg === undefined ? null : path.resolve(ctx.cwd, values.svg);
+    if (values.svg === '') throw new UsageError('--svg needs a folder name');
+    if (svgDir && fs.existsSync(svgDir) && !fs.statSync(svgDir).isDirectory()) {
+      throw new InputError(`--svg ${values.svg}: exists and is not a folder; pass a folder for the SVG files`);
+    }
+
+    const stdinIsTTY = (ctx.stdin as NodeJS.ReadableStream & { isTTY?: boolean }).isTTY === true;
+    const files = positionals.length > 0 ? positionals : stdinIsTTY ? [] : ['-'];
+    if (files.length === 0) throw new UsageError('no input: pass prompt files, or - to read prompts from stdin');
+    if (files.filter((f) => f === '-').length > 1) throw new UsageError("'-' (stdin) can be given only once");
+
+    // Read every input first, so that a bad file fails the run before any output is written.
+    const records: PromptRecord[] = [];
+    for (const file of files) {
+      try {
+        if (file === '-') records.push(...readPromptSource(await readStdin(ctx.stdin), '<stdin>'));
+        else records.push(...readPromptFile(path.resolve(ctx.cwd, file)).map((r) => ({ ...r, source: file })));
+      } catch (err) {
+        if (err instanceof PromptFileError) throw new InputError(file === '-' ? err.message : err.message.replace(err.file, file));
+        throw err;
+      }
+    }
+    if (svgDir) {
+      try {
+        fs.mkdirSync(svgDir, { recursive: true });
+      } catch (err) {
+        throw new InputError(`--svg ${values.svg}: cannot create the folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      }
+    }
+
+    const used = new Set<string>();
+    let buffer = '';
+    for (const record of records) {
+      if (ctx.signal.aborted) break;
+      const parsed = parsePrompt(record.text);
+      const result = rewritePrompt(parsed, { seed, ...size });
+      const out: RewriteRecord = {
+        source: record.source,
+        line: record.line,
+        text: record.text,
+        rewrite: result.text,
+        layout: result.layout && {
+          width: result.layout.width,
+          height: result.layout.height,
+          boxes: result.layout.boxes.map(({ id, noun, x, y, w, h }) => ({ id, noun, x, y, w, h })),
+        },
+      };
+      if (result.notes.length) out.notes = result.notes;
+      const planned = parsed.relations.length ? planLayout(parsed, { seed, ...size }) : null;
+      if (planned && !planned.ok) out.conflicts = planned.conflicts;
+      buffer += format === 'jsonl' ? JSON.stringify(out) + '\n' : formatText(out, result.layout);
+      if (svgDir && result.layout) {
+        const file = path.join(svgDir, `${svgName(record, used)}.svg`);
+        await writeFileAtomic(file, layoutToSvg(result.layout, { title: record.text }));
+      }
+      if (buffer.length > 1 << 16) {
+        await write(ctx.stdout, buffer);
+        buffer = '';
+      }
+    }
+    if (buffer) await write(ctx.stdout, buffer);
+    return ctx.signal.aborted ? 130 : 0;
+  },
 };
+
 export default command;
