@@ -212,7 +212,7 @@ async function writeUnique(dir: string, base: string, data: Uint8Array): Promise
 
 const command: Command = {
   name: 'render',
-  summary: 'Render prompts (or their SPRIGHT rewrites) with a local Stable Diffusion ONNX model',
+  summary: 'render prompts (or their SPRIGHT rewrites) locally with a Stable Diffusion ONNX model: PNGs with settings',
   usage: USAGE,
   run,
 };
