@@ -29,8 +29,9 @@ export function findWasmDir(packageRoot: string | null): string {
     const bundled = path.join(packageRoot, 'dist', 'wasm');
     if (fs.existsSync(path.join(bundled, 'tfjs-backend-wasm.wasm'))) return bundled;
   }
-  const entry = require.resolve('@tensorflow/tfjs-backend-wasm');
-  return path.dirname(entry);
+  // A non-literal name keeps bundlers from trying to resolve the package at build time.
+  const pkg = '@tensorflow/tfjs-backend-wasm';
+  return path.dirname(require.resolve(pkg));
 }
 
 /**
