@@ -5,6 +5,7 @@ import type { BenchSection } from './harness';
 const sections: Array<() => BenchSection> = [
   () => (require('./evaluate') as { default: BenchSection }).default,
   () => (require('./parser') as { default: BenchSection }).default,
+  () => (require('./generator') as { default: BenchSection }).default,
   () => (require('./render') as { renderSection: BenchSection }).renderSection,
 ];
 
