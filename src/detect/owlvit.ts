@@ -11,7 +11,6 @@ import type { RgbaImage } from '../image/index';
 import { resizeBilinear } from '../image/index';
 import type { Detection } from '../protocol/geometry';
 import { ClipTokenizer } from '../render/index';
-import { clipCorners } from './boxes';
 import { mapToDetectorLabel } from './labels';
 import { ModelLoadError } from './tfjsRuntime';
 import type { DetectOptions, Detector } from './types';
@@ -99,16 +98,18 @@ export function owlvitPixels(image: RgbaImage, pre: OwlVitPreprocess): { data: F
 }
 
 /**
- * transformers' OwlViT post-processing: per patch, the best query by sigmoid(logit); kept when at
- * or above `threshold`; boxes (cx, cy, w, h) normalized to the reference size -> corner pixels,
- * clipped to the image. `logits` is [patches x queries], `boxes` [patches x 4]. Sorted by score.
+ * transformers' OwlViT post-processing (what VISOR runs): per patch, the best query by
+ * sigmoid(logit); kept when strictly above `threshold`; boxes (cx, cy, w, h) normalized to the
+ * reference size -> pixels. Boxes are NOT clipped to the image, as upstream, because clipping would
+ * move the centroids VISOR's rule compares. `logits` is [patches x queries], `boxes` [patches x 4].
+ * Sorted by score, highest first.
  */
 export function decodeOwlVit(
   logits: Float32Array,
   boxes: Float32Array,
   queries: readonly string[],
   threshold: number,
-  size: { refWidth: number; refHeight: number; imageWidth: number; imageHeight: number },
+  size: { refWidth: number; refHeight: number },
 ): Detection[] {
   const q = queries.length;
   const patches = logits.length / q;
@@ -117,13 +118,13 @@ export function decodeOwlVit(
     let best = 0;
     for (let j = 1; j < q; j++) if (logits[p * q + j]! > logits[p * q + best]!) best = j;
     const score = 1 / (1 + Math.exp(-logits[p * q + best]!));
-    if (score < threshold) continue;
+    if (!(score > threshold)) continue;
     const cx = boxes[p * 4]! * size.refWidth;
     const cy = boxes[p * 4 + 1]! * size.refHeight;
     const w = boxes[p * 4 + 2]! * size.refWidth;
     const h = boxes[p * 4 + 3]! * size.refHeight;
-    const box = clipCorners(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, size.imageWidth, size.imageHeight);
-    if (box.w > 0 && box.h > 0) out.push({ label: queries[best]!, score, ...box });
+    // Same arithmetic as center_to_corners_format then scaling, so corners match upstream to float precision.
+    out.push({ label: queries[best]!, score, x: cx - 0.5 * w, y: cy - 0.5 * h, w, h });
   }
   return out.sort((a, b) => b.score - a.score);
 }
@@ -168,6 +169,26 @@ export function loadOwlVitTokenizer(dir: string): ClipTokenizer {
   }
 }
 
+/**
+ * input_ids and attention_mask [queries x maxLength] for VISOR's "a photo of a {noun}" queries, as
+ * OwlViTProcessor pads them: mask 1 up to and including EOS, 0 on the padding.
+ */
+export function owlvitTextInputs(tokenizer: ClipTokenizer, nouns: readonly string[]): { inputIds: BigInt64Array; attentionMask: BigInt64Array } {
+  const len = tokenizer.maxLength;
+  const eosId = tokenizer.encode('')[1]!;
+  const inputIds = new BigInt64Array(nouns.length * len);
+  const attentionMask = new BigInt64Array(nouns.length * len);
+  nouns.forEach((noun, q) => {
+    const tok = tokenizer.encode(owlvitQuery(noun));
+    const eos = tok.indexOf(eosId, 1);
+    for (let i = 0; i < len; i++) {
+      inputIds[q * len + i] = BigInt(tok[i]!);
+      attentionMask[q * len + i] = i <= eos ? 1n : 0n;
+    }
+  });
+  return { inputIds, attentionMask };
+}
+
 /** onnxruntime execution provider for OWL-ViT. */
 export type OwlVitProvider = 'cpu' | 'cuda';
 
@@ -210,22 +231,11 @@ export async function loadOwlVit(modelDir: string, provider: OwlVitProvider = 'c
       // An open vocabulary has nothing to look for without queries; an empty answer is the truth.
       if (queries.length === 0) return [];
       const threshold = opts.threshold ?? OWLVIT_DEFAULT_THRESHOLD;
-      const len = tokenizer.maxLength;
-      const ids = new BigInt64Array(queries.length * len);
-      const mask = new BigInt64Array(queries.length * len);
-      queries.forEach((noun, qi) => {
-        const tok = tokenizer.encode(owlvitQuery(noun));
-        // Tokens up to and including the first EOS are real; the rest is padding.
-        const eos = tok.indexOf(tokenizer.encode('')[1]!, 1);
-        for (let i = 0; i < len; i++) {
-          ids[qi * len + i] = BigInt(tok[i]!);
-          mask[qi * len + i] = i <= eos ? 1n : 0n;
-        }
-      });
+      const text = owlvitTextInputs(tokenizer, queries);
       const pixels = owlvitPixels(image, pre);
       const feeds: Record<string, Tensor> = {
-        input_ids: new ort.Tensor('int64', ids, [queries.length, len]),
-        attention_mask: new ort.Tensor('int64', mask, [queries.length, len]),
+        input_ids: new ort.Tensor('int64', text.inputIds, [queries.length, tokenizer.maxLength]),
+        attention_mask: new ort.Tensor('int64', text.attentionMask, [queries.length, tokenizer.maxLength]),
         pixel_values: new ort.Tensor('float32', pixels.data, [1, 3, pre.height, pre.width]),
       };
       const result = await session.run(feeds, ['logits', 'pred_boxes']);
@@ -238,8 +248,6 @@ export async function loadOwlVit(modelDir: string, provider: OwlVitProvider = 'c
         return decodeOwlVit(logits.data as Float32Array, boxes.data as Float32Array, queries, threshold, {
           refWidth: pixels.refWidth,
           refHeight: pixels.refHeight,
-          imageWidth: image.width,
-          imageHeight: image.height,
         });
       } finally {
         logits.dispose();
