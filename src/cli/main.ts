@@ -109,4 +109,5 @@ export function runProcess(): void {
   );
 }
 
-if (require.main === module) runProcess();
+// Under `node --test` a bundled test file is itself the main module: do not run the CLI there.
+if (require.main === module && !process.env.NODE_TEST_CONTEXT) runProcess();
