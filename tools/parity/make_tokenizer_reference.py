@@ -89,6 +89,31 @@ HARD_CASES: list[str] = [
     "a" * 300,
     "1234567890" * 20,
     "🐶" * 60,
+    # ftfy.fix_text branches (the reference cleaner): HTML entities are unescaped only when the
+    # text has no tags; ligatures, C1 controls, Windows-1252 mojibake, line breaks, control chars.
+    "salt &amp; pepper &lt;3 &eacute;t&eacute; &#x263a; &nbsp;end",
+    "a &AMP; b &quot;c&quot;",
+    "\ufb01sh \ufb02ower \ufb00 \ufb03 ligatures",
+    "smart\x91quotes\x92 and \x93more\x94 \x85",
+    "line one\r\nline two\rline three\u2028four\u2029five",
+    "bell\x07 null\x00 escape\x1b[31mred\x1b[0m",
+    "soft\u00adhyphen and zero\u200dwidth joiner and bom\ufeffhere",
+    "Ã¼ber Ã¶l Ã¤rger",
+    "ideographic\u3000space and thin\u2009space",
+    "a cat!a dog!!the end",
+    "wow!!! so cool!",
+    "DON'T STOP, WE'LL SEE, HE'D GO, I'M HERE, YOU'RE IT, THEY'VE GONE",
+    "rock\u2019n\u2019roll it\u2019s we\u2019re",
+    "1,000,000 and 3.14159 and 2024-01-02",
+    "x<y and y>z and a<b>c",
+    "\u01c4 \u01c8 \u01cb titlecase digraphs",
+    "\u0130stanbul \u0131i",
+    "\ufb00\u0301 combining on ligature",
+    "\U0001f600 grinning \U0001f3f3\ufe0f\u200d\U0001f308 flag \U0001f44d\U0001f3fd thumbs",
+    "a\tb\nc\x0bd\x0ce",
+    "    ",
+    "\n\n\n",
+    "-- -- --- ... ,,, ;;; ::: ??? ''' \"\"\"",
 ]
 
 
