@@ -381,9 +381,10 @@ function solve(parsed: ParsedPrompt, active: Set<number>, width: number, height:
     cellTop[g] = cy - cellH / 2;
   }
   alignLeaves();
-  const boxes: LayoutBox[] = instances.map((inst, i) => ({ ...inst, ...roundRect(rects[i]!, width, height) })).map(
-    ({ id, objectId, noun, x, y, w, h }) => ({ id, objectId, noun, x, y, w, h }),
-  );
+  const boxes: LayoutBox[] = instances.map((inst, i) => {
+    const r = roundRect(rects[i]!, width, height);
+    return { id: inst.id, objectId: inst.objectId, noun: inst.noun, x: r.x, y: r.y, w: r.w, h: r.h };
+  });
 
   const checks = parsed.relations.map((r, ri) => checkRelation(r, ri, pairs[ri]!, boxes, width, height));
   return { layout: { width, height, boxes, checks, placements: placementsOf(parsed, boxes, width, height) }, cycles: [] };

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { planLayout, type Layout } from '../../src/generator/index';
 import type { ParsedPrompt, RelationType } from '../../src/parser/types';
 import { genevalRule, t2iCompbenchPosition, visorRule } from '../../src/evaluate/index';
@@ -182,4 +183,32 @@ test('many objects and huge counts stay on the canvas and capped', () => {
   const layout = ok(prompt(objs, rels));
   assertInCanvas(layout);
   assert.ok(layout.boxes.length <= 96);
+});
+
+test('property: random relation sets never throw, stay on the canvas, repeat exactly, and report valid conflicts', () => {
+  const nouns = ['cat', 'dog', 'table', 'lamp', 'tree', 'cup'];
+  const relationTypes: RelationType[] = ['left_of', 'right_of', 'above', 'below', 'on', 'under', 'in_front_of', 'behind', 'next_to', 'near', 'far_from', 'inside', 'outside', 'between', 'around', 'larger_than', 'smaller_than'];
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 6 }),
+      fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 6, maxLength: 6 }),
+      fc.array(fc.tuple(fc.nat(5), fc.nat(relationTypes.length - 1), fc.nat(5), fc.nat(5)), { maxLength: 8 }),
+      fc.nat(1000),
+      (nObjects, counts, rels, seed) => {
+        const objects: Obj[] = Array.from({ length: nObjects }, (_, i) => [`o${i}`, nouns[i]!, counts[i] === 0 ? null : counts[i]]);
+        const relations: Rel[] = rels.map(([s, t, o, o2]) => [`o${s % nObjects}`, relationTypes[t]!, `o${o % nObjects}`, ...(relationTypes[t] === 'between' ? [`o${o2 % nObjects}`] : [])] as Rel);
+        const p = prompt(objects, relations);
+        const r = planLayout(p, { seed });
+        assert.deepEqual(planLayout(p, { seed }), r);
+        if (r.ok) {
+          assertInCanvas(r.layout);
+          assert.equal(r.layout.checks.length, relations.length);
+        } else {
+          assert.ok(r.conflicts.length > 0 && r.message.length > 0);
+          for (const c of r.conflicts) for (const i of c) assert.ok(i >= 0 && i < relations.length);
+        }
+      },
+    ),
+    { numRuns: 400, seed: 42 },
+  );
 });

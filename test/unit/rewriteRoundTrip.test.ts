@@ -24,11 +24,14 @@ function roundTrip(prompt: string, seed: number): string | null {
   const sentences = rewrite.text.split(/(?<=\.)\s+/).filter(Boolean);
   if (parsed.objects.length && sentences.length < 2) return `only ${sentences.length} sentence(s): ${rewrite.text}`;
   const result = compareRewrite(parsed, parsePrompt(rewrite.text));
-  return result.ok ? null : `${result.reason}\n    prompt:  ${prompt}\n    rewrite: ${rewrite.text}`;
+  if (!result.ok) return `${result.reason}\n    prompt:  ${prompt}\n    rewrite: ${rewrite.text}`;
+  // The planned layout must satisfy every relation under VISOR, GenEval and T2I at once.
+  const failing = rewrite.layout?.checks.filter((c) => !c.satisfied) ?? [];
+  return failing.length ? `layout check failed: ${JSON.stringify(failing)}\n    prompt:  ${prompt}` : null;
 }
 
 test(
-  'round trip over every shared prompt: parse(rewrite(p)) keeps objects, counts and relations, no contradiction',
+  'round trip over every shared prompt: parse(rewrite(p)) keeps objects, counts and relations, no contradiction; every layout check passes',
   { skip: sharedDataMissing('sr2d', 'text_spatial_rel_phrases.json') || sharedDataMissing('t2i-compbench', 'spatial_train.txt'), timeout: 600_000 },
   () => {
     const prompts = sharedPrompts();
