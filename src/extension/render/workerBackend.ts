@@ -9,11 +9,14 @@ import type { RenderPhase } from '../../protocol/messages';
 export class WorkerBackend implements InferenceBackend, vscode.Disposable {
   readonly #entry: string;
   readonly #log: vscode.LogOutputChannel;
+  /** models/ of this extension (NanoDet ships there; `npm run fetch-models` puts it in a checkout). */
+  readonly #modelsDir: string;
   #client: WorkerClient | undefined;
 
   constructor(extensionUri: vscode.Uri, log: vscode.LogOutputChannel) {
     this.#entry = vscode.Uri.joinPath(extensionUri, 'dist', 'worker.js').fsPath;
     this.#log = log;
+    this.#modelsDir = vscode.Uri.joinPath(extensionUri, 'models').fsPath;
   }
 
   #get(): WorkerClient {
@@ -34,8 +37,14 @@ export class WorkerBackend implements InferenceBackend, vscode.Disposable {
     return { png: Buffer.from(b64, 'base64'), provider: res.provider, ms: Date.now() - started };
   }
 
-  detect(request: DetectRequest, signal: AbortSignal): Promise<DetectOutcome> {
-    return this.#get().request<DetectOutcome>('detect', request, { signal });
+  async detect(request: DetectRequest, signal: AbortSignal): Promise<DetectOutcome> {
+    // The worker's `detect` takes a detector spec ({kind, modelDir}), not the settings' flat form.
+    if (request.detector === 'owlvit' && request.owlvitPath.trim() === '') {
+      throw new Error('sprightLens.detect.detector is "owlvit" but sprightLens.detect.owlvitPath is empty: set it to the folder optimum-cli exported, or use the embedded detector.');
+    }
+    const detector = request.detector === 'owlvit' ? { kind: 'owlvit' as const, modelDir: request.owlvitPath } : { kind: 'embedded' as const };
+    const res = await this.#get().request<DetectOutcome>('detect', { imagePath: request.imagePath, labels: request.labels, detector, modelsDir: this.#modelsDir }, { signal });
+    return { detector: res.detector, vocabulary: res.vocabulary, detections: res.detections };
   }
 
   releaseSessions(): void {
