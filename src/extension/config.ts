@@ -46,7 +46,16 @@ function oneOf<T extends string>(cfg: vscode.WorkspaceConfiguration, key: string
  * only the user's (global) value counts, so a cloned repository cannot make us load its files.
  */
 function trustedPath(cfg: vscode.WorkspaceConfiguration, key: string): string {
-  if (vscode.workspace.isTrusted) return str(cfg, key, '');
+  return pathSettingForTrust(cfg, key, vscode.workspace.isTrusted);
+}
+
+/**
+ * The trust rule behind `trustedPath`, with trust passed in: trusted sees the effective value
+ * (workspace folder > workspace > user), untrusted only the user's. Exported so the integration
+ * suite can run it against real configuration in a window it cannot make untrusted.
+ */
+export function pathSettingForTrust(cfg: vscode.WorkspaceConfiguration, key: string, trusted: boolean): string {
+  if (trusted) return str(cfg, key, '');
   const g = cfg.inspect<unknown>(key)?.globalValue;
   return typeof g === 'string' ? g : '';
 }
