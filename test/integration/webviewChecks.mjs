@@ -29,7 +29,11 @@ export async function checkWebview(page, { resultsDir, log, suffix = '' }) {
     layoutBoxes: document.querySelectorAll('[data-testid="layout-box"]').length,
     relations: Array.from(document.querySelectorAll('[data-testid="relation"]')).map((e) => e.getAttribute('data-status')),
     injectedImgs: document.querySelectorAll('img[src="x"]').length,
-    scripts: Array.from(document.querySelectorAll('script')).filter((s) => !s.nonce).length,
+    // VS Code itself prepends one inline script (#_vscodeApiScript, acquireVsCodeApi) to every
+    // webview document; every other script must be ours and carry the page's CSP nonce.
+    scripts: Array.from(document.querySelectorAll('script'))
+      .filter((s) => !s.nonce && s.id !== '_vscodeApiScript')
+      .map((s) => s.id || s.src || s.textContent.slice(0, 60)),
     pwned: window.__pwned ?? null,
   }));
   log(`webview: ${facts.layoutBoxes} layout boxes, relations [${facts.relations.join(', ')}]`);
@@ -42,7 +46,7 @@ export async function checkWebview(page, { resultsDir, log, suffix = '' }) {
     failures.push(`prompt markup is not shown as text: ${JSON.stringify(facts.prompt)}`);
   }
   if (facts.injectedImgs) failures.push('prompt markup became an <img> element');
-  if (facts.scripts) failures.push(`${facts.scripts} script element(s) without the CSP nonce in the webview`);
+  if (facts.scripts.length) failures.push(`script element(s) without the CSP nonce in the webview: ${JSON.stringify(facts.scripts)}`);
   if (facts.pwned !== null) failures.push(`prompt markup executed (window.__pwned = ${facts.pwned})`);
   return failures;
 }

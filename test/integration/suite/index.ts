@@ -12,7 +12,8 @@ export function run(): Promise<void> {
   const files = fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.test.js'))
-    .sort();
+    // zzHostilePanel runs last: it leaves the preview panel open for the runner's webview checks.
+    .sort((a, b) => Number(a.startsWith('zz')) - Number(b.startsWith('zz')) || a.localeCompare(b));
   for (const f of files) mocha.addFile(path.join(dir, f));
   return new Promise((resolve, reject) => {
     mocha.run((failures) => {

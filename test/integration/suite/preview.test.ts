@@ -1,0 +1,167 @@
+// The preview panel: opens on a prompt, gets its `init` with the planned layout, renders with the
+// tiny fixture model into the output folder and shows the image with detection state; model
+// settings honour workspace trust.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { PanelState } from '../../../src/protocol/messages';
+import { pathSettingForTrust } from '../../../src/extension/config';
+import { EXTENSION_ID, openPrompt, setSetting, sprightApi, waitFor, workspaceFile } from './helpers';
+
+async function panelState(): Promise<PanelState | undefined> {
+  return (await sprightApi()).panel.current()?.lastInitState as PanelState | undefined;
+}
+
+/** Re-sends `init` (as revealing the panel does) until `probe` accepts the state. */
+async function waitForPanel<T>(uri: vscode.Uri, line: number, probe: (s: PanelState) => T, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
+  return waitFor(
+    async () => {
+      await vscode.commands.executeCommand('sprightLens.previewLayout', uri, line);
+      const s = await panelState();
+      return s ? probe(s) : undefined;
+    },
+    what,
+    timeoutMs,
+  );
+}
+
+function pngs(folder: string): string[] {
+  return fs.existsSync(folder) ? fs.readdirSync(folder).filter((f) => f.endsWith('.png')) : [];
+}
+
+suite('preview panel', () => {
+  const renders = path.join(workspaceFile('.').fsPath, 'spright-renders');
+
+  test('opens on a prompt, receives init and shows its planned layout', async () => {
+    const api = await sprightApi();
+    const editor = await openPrompt('clean.prompts');
+    await vscode.commands.executeCommand('sprightLens.previewLayout', editor.document.uri, 0);
+    const state = await waitFor(async () => (await panelState())?.prompt ?? undefined, 'the panel to receive init with a prompt');
+    assert.equal(api.panel.current()?.viewType, 'sprightLens.preview');
+    assert.equal(state.text, 'a red apple to the left of a green bowl');
+    assert.equal(state.line, 0);
+    assert.ok(state.layout, `no layout: ${state.layoutError}`);
+    const nouns = state.layout.boxes.map((b) => b.noun).sort();
+    assert.deepEqual(nouns, ['apple', 'bowl']);
+    const apple = state.layout.boxes.find((b) => b.noun === 'apple');
+    const bowl = state.layout.boxes.find((b) => b.noun === 'bowl');
+    assert.ok(apple && bowl);
+    // The planned layout honours the prompt: the apple's centre is left of the bowl's.
+    assert.ok(apple.x + apple.w / 2 < bowl.x + bowl.w / 2, JSON.stringify(state.layout.boxes));
+    assert.deepEqual(
+      state.relations.map((r) => [r.relation, r.status]),
+      [['left_of', 'satisfied']],
+    );
+
+    // Pointing it at the other line re-plans (the panel follows the prompt it is given).
+    await vscode.commands.executeCommand('sprightLens.previewLayout', editor.document.uri, 1);
+    const second = await waitFor(async () => ((await panelState())?.prompt?.line === 1 ? (await panelState())?.prompt : undefined), 'the panel to move to line 2');
+    assert.deepEqual(second.layout?.boxes.map((b) => b.noun).sort(), ['lamp', 'table']);
+  });
+
+  test('without a model, render preview explains the setup instead of failing', async () => {
+    const editor = await openPrompt('clean.prompts');
+    await setSetting('render.modelPath', undefined);
+    await vscode.commands.executeCommand('sprightLens.renderPreview', editor.document.uri, 0);
+    const state = await waitForPanel(editor.document.uri, 0, (s) => (s.setup.configured === false ? s : undefined), 'setup state with no model');
+    assert.equal(state.image, null);
+    assert.equal(state.render, null);
+    assert.equal(pngs(renders).length, 0);
+  });
+
+  test('render preview with the tiny fixture model writes a PNG and the panel gets the image with detection state', async function () {
+    const model = process.env.SPRIGHT_TEST_MODEL;
+    if (!model) {
+      // The runner copies test/fixtures/sd-tiny when present (test/integration/workspace.mjs).
+      this.skip();
+    }
+    const reference = JSON.parse(fs.readFileSync(path.join(model, 'reference.json'), 'utf8')) as { width: number; height: number };
+    const editor = await openPrompt('clean.prompts');
+    const before = pngs(renders);
+    try {
+      await setSetting('render.modelPath', model);
+      await setSetting('render.steps', 2);
+      await setSetting('render.width', reference.width);
+      await setSetting('render.height', reference.height);
+      await setSetting('render.seed', 7);
+      await setSetting('render.provider', 'cpu');
+      await vscode.commands.executeCommand('sprightLens.renderPreview', editor.document.uri, 0);
+
+      const written = pngs(renders).filter((f) => !before.includes(f));
+      assert.equal(written.length, 1, `expected one new PNG in ${renders}, found ${JSON.stringify(written)}`);
+      const file = path.join(renders, written[0] ?? '');
+      const bytes = fs.readFileSync(file);
+      assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'not a PNG');
+      assert.equal(bytes.readUInt32BE(16), reference.width);
+      assert.equal(bytes.readUInt32BE(20), reference.height);
+      assert.match(written[0] ?? '', /-7\.png$/, 'the seed is in the file name');
+
+      const state = await waitForPanel(
+        editor.document.uri,
+        0,
+        (s) => (s.image && s.image.detection.status !== 'pending' ? s : undefined),
+        'the rendered image with finished detection in the panel state',
+        60_000,
+      );
+      const image = state.image;
+      assert.ok(image);
+      assert.equal(image.origin, 'render');
+      assert.equal(image.fileName, written[0]);
+      assert.equal(vscode.Uri.parse(image.fileUri).fsPath, file);
+      assert.equal(image.width, reference.width);
+      assert.ok(image.src.length > 0 && !image.src.startsWith('file:'), `the image must load through a webview URI, got ${image.src}`);
+      assert.deepEqual(
+        image.details.filter(([k]) => k === 'seed' || k === 'steps'),
+        [['seed', '7'], ['steps', '2']],
+      );
+      // Detection runs on a random-weight image: what it finds does not matter, that it answers does.
+      if (image.detection.status === 'done') {
+        assert.ok(Array.isArray(image.detection.detections));
+        assert.equal(image.detection.relations.length, 1);
+      } else {
+        assert.equal(image.detection.status, 'error');
+        console.log(`    detection reported an error: ${image.detection.message}`);
+        assert.doesNotMatch(image.detection.message, /unknown method/i, 'the inference worker has no detect method');
+      }
+    } finally {
+      for (const key of ['render.modelPath', 'render.steps', 'render.width', 'render.height', 'render.seed', 'render.provider']) await setSetting(key, undefined);
+    }
+  });
+
+  test('model paths honour workspace trust (restricted settings; workspace value ignored when untrusted)', async () => {
+    // What VS Code enforces itself in restricted mode: workspace values of these settings are dropped.
+    const pkg = vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON as {
+      capabilities?: { untrustedWorkspaces?: { supported?: unknown; restrictedConfigurations?: string[] } };
+    };
+    const untrusted = pkg.capabilities?.untrustedWorkspaces;
+    assert.equal(untrusted?.supported, 'limited');
+    assert.deepEqual([...(untrusted?.restrictedConfigurations ?? [])].sort(), ['sprightLens.detect.owlvitPath', 'sprightLens.render.modelPath']);
+
+    // This window runs with --disable-workspace-trust, so it is trusted; the extension's own rule is
+    // run on the real configuration with trust passed in, and the trusted path end to end.
+    assert.equal(vscode.workspace.isTrusted, true);
+    const bogus = workspaceFile('not-a-model').fsPath;
+    const editor = await openPrompt('clean.prompts');
+    try {
+      await setSetting('render.modelPath', '/user/chosen/model');
+      await setSetting('render.modelPath', bogus, vscode.ConfigurationTarget.Workspace);
+      await setSetting('detect.owlvitPath', bogus, vscode.ConfigurationTarget.Workspace);
+      const cfg = vscode.workspace.getConfiguration('sprightLens', editor.document.uri);
+      assert.equal(pathSettingForTrust(cfg, 'render.modelPath', true), bogus);
+      assert.equal(pathSettingForTrust(cfg, 'render.modelPath', false), '/user/chosen/model');
+      assert.equal(pathSettingForTrust(cfg, 'detect.owlvitPath', false), '');
+
+      // Trusted: the workspace value is the one the extension tries to load, and it says why it cannot.
+      await vscode.commands.executeCommand('sprightLens.renderPreview', editor.document.uri, 0);
+      const state = await waitForPanel(editor.document.uri, 0, (s) => (s.setup.problem ? s : undefined), 'the setup problem for the workspace model path');
+      assert.equal(state.setup.modelPath, bogus);
+      assert.equal(state.setup.ignoredUntrusted, false);
+      assert.match(state.setup.problem ?? '', /not-a-model/);
+    } finally {
+      await setSetting('render.modelPath', undefined, vscode.ConfigurationTarget.Workspace);
+      await setSetting('detect.owlvitPath', undefined, vscode.ConfigurationTarget.Workspace);
+      await setSetting('render.modelPath', undefined);
+    }
+  });
+});
