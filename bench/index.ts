@@ -7,6 +7,7 @@ const sections: Array<() => BenchSection> = [
   () => (require('./parser') as { default: BenchSection }).default,
   () => (require('./generator') as { default: BenchSection }).default,
   () => (require('./render') as { renderSection: BenchSection }).renderSection,
+  () => (require('./detect') as { default: BenchSection }).default,
 ];
 
 async function main(): Promise<void> {
