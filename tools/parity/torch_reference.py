@@ -70,6 +70,16 @@ def run_case(variant, case: dict, text_encoder, unet, vae, tokenizer, height: in
 
     steps: list = []
     noise: list = []
+    # The guided model output handed to scheduler.step at each step: lets the scheduler be tested
+    # on its own, with no ONNX graph in the loop.
+    model_outputs: list = []
+    original_step = scheduler.step
+
+    def recording_step(model_output, *args, **kwargs):
+        model_outputs.append(model_output.detach().clone())
+        return original_step(model_output, *args, **kwargs)
+
+    scheduler.step = recording_step
 
     def on_step_end(_pipe, _i, _t, kwargs):
         steps.append(kwargs["latents"].detach().clone())
@@ -111,9 +121,10 @@ def run_case(variant, case: dict, text_encoder, unet, vae, tokenizer, height: in
         "timesteps": [float(t) for t in sched.timesteps],
         "sigmas": [float(s) for s in sigmas] if sigmas is not None else None,
         "noise_per_step": [tensor(x) for x in noise] if case["scheduler"] == "euler_a" else None,
+        "model_output_per_step": [tensor(x) for x in model_outputs],
         "latents_per_step": [tensor(x) for x in steps],
         "image": tensor(image),
     }
-    if len(steps) != len(sched.timesteps):
+    if len(steps) != len(sched.timesteps) or len(model_outputs) != len(steps):
         raise SystemExit(f"{case['name']}: {len(steps)} steps recorded for {len(sched.timesteps)} timesteps")
     return rec
