@@ -181,6 +181,11 @@ function solve(parsed: ParsedPrompt, active: Set<number>, width: number, height:
     for (let x = b; x !== -1; x = parent[x]!) if (x === a) return true;
     return false;
   };
+  const rootOf = (i: number): number => {
+    let x = i;
+    while (parent[x] !== -1) x = parent[x]!;
+    return x;
+  };
   /** Instance pairs each relation acts on ([subject, object, object2?]). */
   const pairs: number[][][] = parsed.relations.map((r) => relationPairs(r, byObject));
   /** Pairs a contact relation could not turn into a parent link; they become grid constraints. */
@@ -195,19 +200,17 @@ function solve(parsed: ParsedPrompt, active: Set<number>, width: number, height:
     for (const pair of pairs[ri]!) {
       const [s, o] = pair as [number, number];
       const [p, c] = contact.parent === 'object' ? [o, s] : [s, o];
-      if (parent[c] === -1 && !isAncestor(c, p) && c !== p) {
-        parent[c] = p;
-        role[c] = contact.role;
+      // In front of / behind move a whole group: "a cat on a rug in front of the fireplace".
+      const depth = contact.role === 'front' || contact.role === 'behind';
+      const mover = parent[c] !== -1 && depth ? rootOf(c) : c;
+      if (parent[mover] === -1 && !isAncestor(mover, p) && mover !== p) {
+        parent[mover] = p;
+        role[mover] = contact.role;
       } else {
         leftover[ri]!.push(pair);
       }
     }
   });
-  const rootOf = (i: number): number => {
-    let x = i;
-    while (parent[x] !== -1) x = parent[x]!;
-    return x;
-  };
   const groupIndex = new Map<number, number>();
   const groupRoots: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -644,6 +647,13 @@ function drawGroup(node: number, rect: Rect, children: number[][], role: Array<R
     own = sub(mid, 0, 0.3, 0.75, 1);
     split(sub(mid, 0.35, 0, 1, 0.55), behind.length).forEach((r, i) => drawGroup(behind[i]!, r, children, role, out));
   }
+  if (!children[node]!.length && (role[node] === 'on' || role[node] === 'under' || role[node] === 'inside')) {
+    // A lone load or content split off a band can get sliver-thin; keep it within 1:1.6, standing
+    // on the band's floor so contact with a support is kept.
+    const w = Math.min(own.w, own.h * 1.6);
+    const h = Math.min(own.h, own.w * 1.6);
+    own = { x: own.x + (own.w - w) / 2, y: own.y + own.h - h, w, h };
+  }
   out[node] = own;
   if (inside.length) {
     split(sub(own, 0.2, 0.25, 0.8, 0.85), inside.length).forEach((r, i) => drawGroup(inside[i]!, sub(r, 0.05, 0, 0.95, 1), children, role, out));
@@ -706,10 +716,12 @@ function geometryHolds(relation: RelationType, a: Box, b: Box, c: Box | undefine
       return contains(b, a);
     case 'around':
       return contains(a, b);
+    // Nearer the camera is lower in the picture (its base is closer to the viewer); the planner
+    // also draws the front thing larger, but a cat in front of a house is rightly smaller.
     case 'in_front_of':
-      return a.y + a.h > b.y + b.h && area(a) >= area(b);
+      return a.y + a.h > b.y + b.h;
     case 'behind':
-      return a.y + a.h < b.y + b.h && area(a) <= area(b);
+      return a.y + a.h < b.y + b.h;
     case 'next_to':
     case 'near':
       return boxIou(a, b) < 0.5 && !contains(a, b) && !contains(b, a);
