@@ -16,6 +16,7 @@ import {
   executionProviders,
   fallbackMessage,
   providerCandidates,
+  softwareVulkan,
   tellOnce,
   type ProviderName,
   type ProviderRequest,
@@ -132,6 +133,8 @@ async function createSessions(ort: Ort, info: ModelDirInfo, provider: ProviderNa
   const so: InferenceSession.SessionOptions = {
     executionProviders: executionProviders(provider, options.deviceId),
     graphOptimizationLevel: 'all',
+    // Errors only: the GPU providers warn about shape ops placed on the CPU, which is by design.
+    logSeverityLevel: 3,
     ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
   };
   const made: InferenceSession[] = [];
@@ -154,7 +157,13 @@ async function openSessions(info: ModelDirInfo, options: PipelineOptions): Promi
   if (!cuda && (request === 'auto' || request === 'cuda')) {
     failures.push({ provider: 'cuda', reason: 'the CUDA build of onnxruntime-node is not installed' });
   }
-  const candidates = providerCandidates(request, cuda).filter((p) => p !== 'cuda' || cuda);
+  let candidates = providerCandidates(request, cuda).filter((p) => p !== 'cuda' || cuda);
+  const software = softwareVulkan(process.env);
+  if (request === 'auto' && software) {
+    // WebGPU on a software Vulkan driver is correct but far slower than the CPU provider.
+    candidates = candidates.filter((p) => p !== 'webgpu');
+    failures.push({ provider: 'webgpu', reason: `the Vulkan driver is software (${software}), slower than the CPU provider; ask for webgpu explicitly to use it anyway` });
+  }
   for (const provider of candidates) {
     try {
       const s = await createSessions(ort, info, provider, options);

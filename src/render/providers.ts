@@ -53,6 +53,17 @@ export function cudaProviderInstalled(binDir = onnxruntimeBinDir()): boolean {
   return fs.existsSync(path.join(binDir, lib));
 }
 
+/**
+ * The software Vulkan driver the environment selects (SwiftShader, lavapipe), if any: WebGPU then
+ * runs on the CPU through an emulated GPU, slower than onnxruntime's own CPU provider.
+ */
+export function softwareVulkan(env: NodeJS.ProcessEnv): string | undefined {
+  const icd = `${env.VK_ICD_FILENAMES ?? ''}:${env.VK_DRIVER_FILES ?? ''}`.toLowerCase();
+  if (icd.includes('swiftshader')) return 'SwiftShader';
+  if (icd.includes('lvp') || icd.includes('lavapipe')) return 'lavapipe';
+  return undefined;
+}
+
 /** The providers to try, in order, for a request. */
 export function providerCandidates(request: ProviderRequest, cudaInstalled: boolean): ProviderName[] {
   switch (request) {

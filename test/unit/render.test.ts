@@ -94,6 +94,23 @@ test('CUDA requested where the CUDA build is missing: falls back to CPU and says
   assert.equal(warnings.length, 1, 'the fallback is told once per process');
 });
 
+test('auto with a software Vulkan driver skips WebGPU and renders on CPU, saying why and how to get the GPU', { skip: noFixture }, async () => {
+  const saved = process.env.VK_ICD_FILENAMES;
+  process.env.VK_ICD_FILENAMES = '/usr/lib/chromium/vk_swiftshader_icd.json';
+  try {
+    const warnings: string[] = [];
+    const p = await loadPipeline(copy(), { provider: 'auto', logger: { info: () => undefined, warn: (m) => warnings.push(m) } });
+    pipelines.push(p);
+    assert.equal(p.provider, 'cpu');
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /provider auto; cuda: the CUDA build of onnxruntime-node is not installed; webgpu: the Vulkan driver is software \(SwiftShader\)/);
+    assert.match(warnings[0]!, /npm run gpu:install/);
+  } finally {
+    if (saved === undefined) delete process.env.VK_ICD_FILENAMES;
+    else process.env.VK_ICD_FILENAMES = saved;
+  }
+});
+
 test('PNG output carries the render settings; same seed same image, other seed other image', { skip: noFixture }, async () => {
   const p = await loadPipeline(copy(), { provider: 'cpu' });
   pipelines.push(p);
