@@ -116,7 +116,7 @@ function sanitizeSize(value: number | undefined, name: string): number {
 
 function conflictResult(parsed: ParsedPrompt, conflicts: number[][]): LayoutResult {
   const sorted = conflicts.map((c) => [...new Set(c)].sort((a, b) => a - b));
-  const described = sorted.map((c) => c.map((i) => describeRelation(parsed, i)).join(' + ')).join('; ');
+  const described = sorted.map((c) => c.map((i) => relationLabel(parsed, i)).join(' + ')).join('; ');
   return {
     ok: false,
     conflicts: sorted,
@@ -124,8 +124,8 @@ function conflictResult(parsed: ParsedPrompt, conflicts: number[][]): LayoutResu
   };
 }
 
-/** "cat left_of dog" style text for messages. */
-export function describeRelation(parsed: ParsedPrompt, index: number): string {
+/** Names relation `index` of `parsed` for messages: `"to the left of" (cat left_of dog)`. */
+export function relationLabel(parsed: ParsedPrompt, index: number): string {
   const r = parsed.relations[index];
   if (!r) return `relation ${index}`;
   const noun = (id: string | undefined): string => parsed.objects.find((o) => o.id === id)?.noun ?? String(id);

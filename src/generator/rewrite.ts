@@ -7,7 +7,7 @@
  * with a seeded PRNG so the text is varied but repeatable.
  */
 import type { ParsedPrompt, PromptObject, PromptRelation, RelationType } from '../parser/index';
-import { describeRelation, planLayout } from './layout';
+import { relationLabel, planLayout } from './layout';
 import { createRandom, hashString, pick } from './prng';
 import type { Layout, RewriteOptions, RewriteResult } from './types';
 
@@ -129,8 +129,8 @@ export function rewritePrompt(parsed: ParsedPrompt, options: RewriteOptions = {}
         const original = conflict.map((i) => keptList[i]!);
         const drop = Math.max(...original);
         if (!kept.delete(drop)) continue;
-        const others = original.filter((i) => i !== drop).map((i) => describeRelation(parsed, i));
-        notes.push(`Left out ${describeRelation(parsed, drop)}: it contradicts ${others.join(' and ')}.`);
+        const others = original.filter((i) => i !== drop).map((i) => relationLabel(parsed, i));
+        notes.push(`Left out ${relationLabel(parsed, drop)}: it contradicts ${others.join(' and ')}.`);
       }
     }
   }
@@ -140,7 +140,7 @@ export function rewritePrompt(parsed: ParsedPrompt, options: RewriteOptions = {}
         const why = [c.visor === false ? 'VISOR' : '', c.geneval === false ? 'GenEval' : '', c.t2i !== null && c.t2i < 1 ? `T2I-CompBench (score ${c.t2i.toFixed(2)})` : '']
           .filter(Boolean)
           .join(', ');
-        notes.push(`The planned layout cannot fully satisfy ${describeRelation(parsed, c.relation)}${why ? ` under ${why}` : ''}; other relations pull the objects apart.`);
+        notes.push(`The planned layout cannot fully satisfy ${relationLabel(parsed, c.relation)}${why ? ` under ${why}` : ''}; other relations pull the objects apart.`);
       }
     }
     for (const o of parsed.objects) {
