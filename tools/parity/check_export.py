@@ -166,7 +166,8 @@ def check(root: Path, tokenizer_fixture: Path | None = None) -> Report:
             if len(sample["dims"]) == 4 and _dim(sample["dims"][1]) not in (None, 4):
                 rep.bad(unet_path, "input 'sample' with 4 latent channels", f"{sample['dims'][1]}")
         if sample and ehs and ehs["dtype"] != sample["dtype"]:
-            rep.bad(unet_path, f"'encoder_hidden_states' of the same type as 'sample' ({sample['dtype']})", ehs["dtype"])
+            expected = f"'encoder_hidden_states' of the same type as 'sample' ({sample['dtype']})"
+            rep.bad(unet_path, expected, ehs["dtype"])
         if out and sample and out["dtype"] != sample["dtype"]:
             rep.bad(unet_path, f"output 'out_sample' of the same type as 'sample' ({sample['dtype']})", out["dtype"])
         if ehs and hidden and len(ehs["dims"]) == 3 and _dim(ehs["dims"][2]) not in (None, hidden):

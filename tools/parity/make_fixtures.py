@@ -187,7 +187,8 @@ def untensor(d: dict) -> np.ndarray:
 
 
 def make_scheduler(name: str, prediction_type: str, spacing: str | None):
-    from diffusers import DDIMScheduler, DPMSolverMultistepScheduler, EulerAncestralDiscreteScheduler, EulerDiscreteScheduler
+    from diffusers import (DDIMScheduler, DPMSolverMultistepScheduler, EulerAncestralDiscreteScheduler,
+                           EulerDiscreteScheduler)
 
     base = {k: v for k, v in SD21_SCHEDULER.items() if not k.startswith("_")}
     base["prediction_type"] = prediction_type

@@ -61,7 +61,7 @@ def main() -> None:
                               OwlViTProcessor)
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from make_fixtures import TOKENIZER_FIXTURE, materialise_tokenizer, tensor
+    from make_fixtures import materialise_tokenizer, tensor
 
     torch.manual_seed(0)
     config = OwlViTConfig(
@@ -118,9 +118,8 @@ def main() -> None:
     raw = work / "export"
     onnx_export_from_model(model, raw, task="zero-shot-object-detection", device="cpu", do_validation=True,
                            preprocessors=[processor])
-    if args.out.exists():
-        shutil.rmtree(args.out)
-    args.out.mkdir(parents=True)
+    # Overwrite the generated files only: the folder also holds a hand-written README.md.
+    args.out.mkdir(parents=True, exist_ok=True)
     shutil.copy(raw / "model.onnx", args.out / "model.onnx")
     # optimum writes preprocessors only when it loads the model itself; save the same file it would.
     processor.image_processor.save_pretrained(args.out)
@@ -135,7 +134,8 @@ def main() -> None:
         for name in ("logits", "pred_boxes", "text_embeds", "image_embeds")
     }
     reference = {
-        "model": "tiny random OwlViTForObjectDetection (transformers), exported by optimum (zero-shot-object-detection)",
+        "model": "tiny random OwlViTForObjectDetection (transformers), exported by optimum "
+                 "(zero-shot-object-detection)",
         "onnx_inputs": {i.name: {"type": i.type, "shape": i.shape} for i in sess.get_inputs()},
         "onnx_outputs": {o.name: {"type": o.type, "shape": o.shape} for o in sess.get_outputs()},
         "text_queries": QUERIES,
@@ -155,9 +155,9 @@ def main() -> None:
                     "box (cx,cy,w,h) -> (x0,y0,x1,y1) times (width,height,width,height) of target_size",
         },
         "detections": [
-            {"box_index": int(i), "label": int(l), "query": QUERIES[int(l)], "score": float(s),
+            {"box_index": int(i), "label": int(lab), "query": QUERIES[int(lab)], "score": float(s),
              "box": [float(v) for v in b]}
-            for i, l, s, b in zip(
+            for i, lab, s, b in zip(
                 torch.nonzero(scores_all > threshold).flatten().tolist(),
                 detections["labels"], detections["scores"], detections["boxes"],
             )

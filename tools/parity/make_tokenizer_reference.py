@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import random
 import sys
 from pathlib import Path
@@ -218,6 +217,12 @@ def load_prompts(data: Path, sr2d_sample: int) -> list[tuple[str, str]]:
     return unique
 
 
+def write_gzip(path: Path, data: bytes) -> None:
+    # mtime=0 and no file name keep the bytes identical across runs, so regenerating does not churn git.
+    with open(path, "wb") as f, gzip.GzipFile(fileobj=f, mode="wb", mtime=0, filename="") as gz:
+        gz.write(data)
+
+
 def load_open_clip_tokenizer():
     """open_clip's SimpleTokenizer and BPE file, without importing open_clip's package.
 
@@ -270,7 +275,7 @@ def main() -> None:
     fast_mismatch = []
     oc_checked = oc_mismatch = 0
     oc_mismatches = []
-    for src, text in prompts:
+    for _src, text in prompts:
         ids = slow(text, padding="max_length", max_length=MAX_LEN, truncation=True).input_ids
         assert len(ids) == MAX_LEN and ids[0] == BOS_ID, (text, ids)
         fids = fast(text, padding="max_length", max_length=MAX_LEN, truncation=True).input_ids
@@ -287,13 +292,9 @@ def main() -> None:
         lines.append(json.dumps({"text": text, "ids": ids}, ensure_ascii=False, separators=(",", ":")))
 
     args.out.mkdir(parents=True, exist_ok=True)
-    # mtime=0 keeps the gzip bytes identical across runs, so regenerating does not churn git.
-    with open(args.out / "vocab.json.gz", "wb") as f, gzip.GzipFile(fileobj=f, mode="wb", mtime=0, filename="") as gz:
-        gz.write(vocab_bytes)
-    with open(args.out / "merges.txt.gz", "wb") as f, gzip.GzipFile(fileobj=f, mode="wb", mtime=0, filename="") as gz:
-        gz.write(merges_bytes)
-    with open(args.out / "reference.jsonl.gz", "wb") as f, gzip.GzipFile(fileobj=f, mode="wb", mtime=0, filename="") as gz:
-        gz.write(("\n".join(lines) + "\n").encode("utf-8"))
+    write_gzip(args.out / "vocab.json.gz", vocab_bytes)
+    write_gzip(args.out / "merges.txt.gz", merges_bytes)
+    write_gzip(args.out / "reference.jsonl.gz", ("\n".join(lines) + "\n").encode("utf-8"))
     tok_config, special = tokenizer_configs()
     (args.out / "tokenizer_config.json").write_text(json.dumps(tok_config, indent=2) + "\n")
     (args.out / "special_tokens_map.json").write_text(json.dumps(special, indent=2) + "\n")

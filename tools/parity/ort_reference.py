@@ -117,7 +117,8 @@ def replay_case(model_dir: Path, tokenizer_dir: Path, rec: dict, case: dict) -> 
                 pred = u + rec["guidance_scale"] * (c - u)
             latents = sched.step(pred, t, latents, return_dict=False)[0]
             worst = max(worst, float((latents - torch.from_numpy(untensor(rec["latents_per_step"][i]))).abs().max()))
-    decoded = vae.run(["sample"], {"latent_sample": (latents.numpy() / VAE_CONFIG["scaling_factor"]).astype(latent_dtype)})[0]
+    scaled = (latents.numpy() / VAE_CONFIG["scaling_factor"]).astype(latent_dtype)
+    decoded = vae.run(["sample"], {"latent_sample": scaled})[0]
     image = np.clip(decoded.astype(np.float32) / 2 + 0.5, 0, 1)
     return {
         "text_embeddings_max_abs": text_err,
