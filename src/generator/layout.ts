@@ -504,6 +504,7 @@ function reaches(edges: Edge[], n: number, from: number, to: number): boolean {
  */
 function findCycles(edges: Edge[], n: number): number[][] {
   const out: number[][] = [];
+  if (edges.length < 2) return out;
   let live = edges.slice();
   for (let guard = 0; guard < edges.length; guard++) {
     const cycle = shortestCycle(live, n);
@@ -770,15 +771,22 @@ function checkRelation(r: PromptRelation, ri: number, tuples: number[][], boxes:
 
 /** Words for where each object sits, from the centre of its instances' boxes (canvas thirds). */
 function placementsOf(parsed: ParsedPrompt, boxes: LayoutBox[], width: number, height: number): Record<string, string> {
+  // One pass over the boxes: the bounds of each object's instances.
+  const bounds = new Map<string, [number, number, number, number]>();
+  for (const b of boxes) {
+    const r = bounds.get(b.objectId);
+    if (!r) bounds.set(b.objectId, [b.x, b.y, b.x + b.w, b.y + b.h]);
+    else {
+      r[0] = Math.min(r[0], b.x);
+      r[1] = Math.min(r[1], b.y);
+      r[2] = Math.max(r[2], b.x + b.w);
+      r[3] = Math.max(r[3], b.y + b.h);
+    }
+  }
   const out: Record<string, string> = {};
   for (const o of parsed.objects) {
-    const mine = boxes.filter((b) => b.objectId === o.id);
-    if (!mine.length) continue;
-    const x0 = Math.min(...mine.map((b) => b.x));
-    const y0 = Math.min(...mine.map((b) => b.y));
-    const x1 = Math.max(...mine.map((b) => b.x + b.w));
-    const y1 = Math.max(...mine.map((b) => b.y + b.h));
-    out[o.id] = placementWords((x0 + x1) / 2 / width, (y0 + y1) / 2 / height);
+    const r = bounds.get(o.id);
+    if (r) out[o.id] = placementWords((r[0] + r[2]) / 2 / width, (r[1] + r[3]) / 2 / height);
   }
   return out;
 }
