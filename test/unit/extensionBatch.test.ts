@@ -23,6 +23,10 @@ import {
   summaryText,
 } from '../../src/extension/batch/batchModel';
 import type { BatchDescriptor } from '../../src/extension/batch/batchModel';
+import { batchItemImage } from '../../src/extension/batch/batchModel';
+import { parseToWebview } from '../../media/validate';
+import { reduce, initialModel } from '../../media/model';
+import type { PanelState } from '../../src/protocol/messages';
 import { fakeDeps, SIZE } from '../fixtures/evaluate/batchFakes';
 
 function tmp(): string {
@@ -254,4 +258,46 @@ test('BatchRunModel: pages in finish order, follows the last page until the user
   assert.equal(model.record(itemId(res.records[3]))?.file, res.records[3].file);
   model.state = 'finished';
   assert.equal(model.view('geneval', src).etaMs, null);
+});
+
+test('the webview accepts the batch messages: batchPage and an opened item with its detections judged on the prompt', async () => {
+  const dir = tmp();
+  const res = await runBatch(options(dir, { imagesPerPrompt: 2 }), fakeDeps());
+  const model = new BatchRunModel('run-7', dir, 'set.prompts', res.total);
+  for (const r of res.records) model.add(r);
+  model.state = 'finished';
+  const page = { type: 'batchPage' as const, batch: model.view('t2i-compbench', (f) => `https://webview/${path.basename(f)}`) };
+  // Round-trip through JSON, as postMessage does, then the webview's own run-time validation.
+  const parsed = parseToWebview(JSON.parse(JSON.stringify(page)));
+  assert.ok(parsed, 'batchPage rejected by media/validate');
+  assert.equal(parsed.type, 'batchPage');
+
+  const wrong = res.records.find((r) => r.variant === 'original' && r.k === 1)!;
+  const image = batchItemImage({ record: wrong, runId: 'run-7', outDir: dir, src: 'https://webview/x.png', fileUri: 'file:///x.png', rule: 'visor', labelFor: (n) => n });
+  assert.equal(image.origin, 'batch');
+  assert.equal(image.key, `run-7/${itemId(wrong)}`);
+  assert.equal(image.promptText, wrong.prompt);
+  assert.ok(image.details.some(([k, v]) => k === 'seed' && v === String(wrong.seed)));
+  assert.equal(image.detection.status, 'done');
+  if (image.detection.status === 'done') {
+    // The fake puts the objects the wrong way round for odd k: the relation is violated, boxes tagged.
+    assert.deepEqual(
+      image.detection.relations.map((r) => r.status),
+      ['violated'],
+    );
+    assert.equal(image.detection.detections.length, 2);
+    assert.ok(image.detection.detections.every((d) => d.objectId !== null));
+  }
+  const rewritten = batchItemImage({ record: res.records.find((r) => r.variant === 'rewrite')!, runId: 'run-7', outDir: dir, src: 's', fileUri: 'f', rule: 'visor', labelFor: (n) => n });
+  assert.match(rewritten.promptText, /first object is on the left side/);
+  const shown = parseToWebview(JSON.parse(JSON.stringify({ type: 'showImage', image })));
+  assert.ok(shown, 'showImage rejected by media/validate');
+  // The webview's reducer takes the page and the image into its state.
+  const state: PanelState = { rule: 'visor', view: { showBoxes: true, showLabels: true }, prompt: null, image: null, render: null, setup: { configured: true, modelPath: 'm', problem: null, ignoredUntrusted: false }, batch: null, notice: null };
+  const m0 = reduce(initialModel(), { type: 'init', state })!;
+  const m1 = reduce(m0, parsed)!;
+  assert.equal(m1.state?.batch?.items.length, res.total);
+  const m2 = reduce(m1, shown);
+  assert.equal(m2?.state?.image?.key, image.key);
+  assert.equal(m2?.state?.batch?.runId, 'run-7');
 });

@@ -12,25 +12,23 @@ import { BatchError, REPORT, runBatch, summarize } from '../../batch/index';
 import type { BatchDeps, BatchOptions, BatchResult, ManifestRecord } from '../../batch/index';
 import { MANIFEST, parseManifest } from '../../batch/index';
 import { COCO_LABELS, mapToDetectorLabel } from '../../detect/labels';
-import { evaluateImage, promptFromParsed } from '../../evaluate/index';
 import { rewritePrompt } from '../../generator/index';
 import { parsePrompt, PromptFileError } from '../../parser/index';
-import type { ImageView } from '../../protocol/messages';
+import type { BatchView } from '../../protocol/messages';
 import * as config from '../config';
 import { Disposable } from '../util/dispose';
 import type { PreviewController } from '../preview/previewController';
 import { modelSetup } from '../preview/previewController';
-import { detectionView } from '../preview/viewModel';
 import type { InferenceBackend } from '../render/inference';
 import { outputFolder } from '../render/renderFeature';
 import {
   batchFolderName,
+  batchItemImage,
   batchTotal,
   BatchRunModel,
   DESCRIPTOR,
   findPromptFiles,
   findResumable,
-  itemId,
   progressText,
   promptsFromSources,
   readDescriptor,
@@ -93,10 +91,12 @@ export class BatchFeature extends Disposable {
     this.#backend = backend;
     this.#globalStorage = globalStorage;
     controller.on('pageBatch', (m) => {
-      if (m.type !== 'pageBatch' || this.#run?.model.runId !== m.runId) return;
-      this.#run.model.setPage(m.page);
+      const model = this.#run?.model ?? this.#lastModel;
+      if (m.type !== 'pageBatch' || model?.runId !== m.runId) return;
+      model.setPage(m.page);
       this.#postView(true);
     });
+    controller.setBatchSource(() => this.#view());
     controller.on('openBatchItem', (m) => (m.type === 'openBatchItem' ? this.#openItem(m.runId, m.itemId) : undefined));
     this._register({
       dispose: () => {
@@ -353,8 +353,10 @@ export class BatchFeature extends Disposable {
     } catch {
       // No manifest yet: a new batch.
     }
-    this.#controller.sendInit(); // applies the panel's resource roots (the folder may be new)
     this.#postView(true);
+    // The panel (beside, focus kept) shows the images as they arrive; opening it also applies
+    // its resource roots, which now include this folder.
+    this.#controller.show();
 
     const labelFor = (noun: string): string | null => mapToDetectorLabel(noun, run.vocabulary);
     const deps: BatchDeps = {
@@ -478,11 +480,18 @@ export class BatchFeature extends Disposable {
     this.#postView(true);
   }
 
+  /** The page the panel shows, with image URIs for the live webview; null before any batch. */
+  #view(): BatchView | null {
+    const model = this.#run?.model ?? this.#lastModel;
+    if (!model) return null;
+    const webview = this.#controller.panel?.webview;
+    const rule = config.evaluationRule(this.#controller.current?.uri);
+    return model.view(rule, (file) => (webview ? webview.asWebviewUri(vscode.Uri.file(file)).toString() : vscode.Uri.file(file).toString()));
+  }
+
   /** Sends the current page to the panel, at most a few times a second unless `now`. */
   #postView(now: boolean): void {
-    const model = this.#run?.model ?? this.#lastModel;
-    if (!model) return;
-    this.#lastModel = model;
+    if (this.#run) this.#lastModel = this.#run.model;
     const wait = 300 - (Date.now() - this.#lastPost);
     clearTimeout(this.#postTimer);
     if (!now && wait > 0) {
@@ -490,9 +499,8 @@ export class BatchFeature extends Disposable {
       return;
     }
     this.#lastPost = Date.now();
-    const webview = this.#controller.panel?.webview;
-    const rule = config.evaluationRule(this.#controller.current?.uri);
-    this.#controller.post({ type: 'batchPage', batch: model.view(rule, (file) => (webview ? webview.asWebviewUri(vscode.Uri.file(file)).toString() : vscode.Uri.file(file).toString())) });
+    const batch = this.#view();
+    if (batch) this.#controller.post({ type: 'batchPage', batch });
   }
 
   /** Shows one finished image large in the panel, with its detections judged on the prompt. */
@@ -502,35 +510,16 @@ export class BatchFeature extends Disposable {
     const record = model.record(id);
     if (!record) return;
     const vocabulary = record.parameters.detector === 'embedded' ? COCO_LABELS : null;
-    const labelFor = (noun: string): string | null => mapToDetectorLabel(noun, vocabulary);
-    // Both variants are judged against the prompt as written: the rewrite must keep its intent.
-    const parsed = parsePrompt(record.prompt);
-    const evaluation = evaluateImage(promptFromParsed(record.prompt_id, parsed), record.detections, { labelFor });
-    const rule = config.evaluationRule(this.#controller.current?.uri);
-    const file = path.join(model.outDir, record.file);
-    const uri = vscode.Uri.file(file);
-    const p = record.parameters;
-    const image: ImageView = {
-      key: `${runId}/${itemId(record)}`,
+    const uri = vscode.Uri.file(path.join(model.outDir, record.file));
+    const image = batchItemImage({
+      record,
+      runId,
+      outDir: model.outDir,
       src: this.#controller.panel?.webview.asWebviewUri(uri).toString() ?? '',
-      fileName: record.file,
       fileUri: uri.toString(),
-      width: record.width,
-      height: record.height,
-      origin: 'batch',
-      promptText: record.rewrite ?? record.prompt,
-      details: [
-        ['prompt', `${record.source}${record.variant === 'rewrite' ? ' (rewrite)' : ''}`],
-        ['seed', String(record.seed)],
-        ['steps', String(p.steps)],
-        ['guidance', String(p.guidance)],
-        ['scheduler', p.scheduler],
-        ['size', `${record.width}\u00d7${record.height}`],
-        ['time', `${(record.timings.render_ms / 1000).toFixed(1)} s render, ${record.timings.detect_ms} ms detect`],
-        ['file', file],
-      ],
-      detection: detectionView({ parsed, detector: p.detector, detections: record.detections, evaluation, labelFor, rule }),
-    };
+      rule: config.evaluationRule(this.#controller.current?.uri),
+      labelFor: (noun) => mapToDetectorLabel(noun, vocabulary),
+    });
     this.#controller.post({ type: 'showImage', image });
   }
 }

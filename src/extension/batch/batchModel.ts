@@ -7,10 +7,10 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { MANIFEST, parseManifest } from '../../batch/index';
 import type { BatchOptions, BatchPrompt, BatchSummary, ManifestRecord, Variant } from '../../batch/index';
-import { promptFromParsed } from '../../evaluate/index';
+import { evaluateImage, promptFromParsed } from '../../evaluate/index';
 import { parsePrompt, readPromptSource } from '../../parser/index';
-import type { BatchItemView, BatchView, RelationStatus, RuleName } from '../../protocol/messages';
-import { T2I_SATISFIED_FROM } from '../preview/viewModel';
+import type { BatchItemView, BatchView, ImageView, RelationStatus, RuleName } from '../../protocol/messages';
+import { detectionView, T2I_SATISFIED_FROM } from '../preview/viewModel';
 
 /** File extensions "Render all prompts" picks up when given a folder. */
 export const PROMPT_FILE_EXTENSIONS: readonly string[] = ['.prompt', '.prompts'];
@@ -308,4 +308,50 @@ export class BatchRunModel {
       message: this.message,
     };
   }
+}
+
+/** Inputs of {@link batchItemImage}. */
+export interface BatchItemImageInput {
+  record: ManifestRecord;
+  runId: string;
+  outDir: string;
+  /** Webview URI of the image file. */
+  src: string;
+  /** File URI string of the image (kept by the webview for reloads). */
+  fileUri: string;
+  rule: RuleName;
+  /** Maps a prompt noun to the detector's label (null: it cannot know it). */
+  labelFor: (noun: string) => string | null;
+}
+
+/**
+ * The panel's large view of one batch image with its detections. Both variants are judged
+ * against the prompt as written: a rewrite must keep the original's intent.
+ */
+export function batchItemImage(input: BatchItemImageInput): ImageView {
+  const { record, labelFor } = input;
+  const parsed = parsePrompt(record.prompt);
+  const evaluation = evaluateImage(promptFromParsed(record.prompt_id, parsed), record.detections, { labelFor });
+  const p = record.parameters;
+  return {
+    key: `${input.runId}/${itemId(record)}`,
+    src: input.src,
+    fileName: record.file,
+    fileUri: input.fileUri,
+    width: record.width,
+    height: record.height,
+    origin: 'batch',
+    promptText: record.rewrite ?? record.prompt,
+    details: [
+      ['prompt', `${record.source}${record.variant === 'rewrite' ? ' (rewrite)' : ''}`],
+      ['seed', String(record.seed)],
+      ['steps', String(p.steps)],
+      ['guidance', String(p.guidance)],
+      ['scheduler', p.scheduler],
+      ['size', `${record.width}\u00d7${record.height}`],
+      ['time', `${(record.timings.render_ms / 1000).toFixed(1)} s render, ${record.timings.detect_ms} ms detect`],
+      ['file', path.join(input.outDir, record.file)],
+    ],
+    detection: detectionView({ parsed, detector: p.detector, detections: record.detections, evaluation, labelFor, rule: input.rule }),
+  };
 }

@@ -63,6 +63,8 @@ export class PreviewController extends Disposable {
   #notice: string | null = null;
   #state: Pick<PanelState, 'render' | 'batch'> = { render: null, batch: null };
   #setupProblem: string | null = null;
+  /** Computes the batch page at `init` time (its image URIs need the live webview); see setBatchSource. */
+  #batchSource: (() => PanelState['batch']) | undefined;
   /** The last image shown per prompt key, so moving back to a prompt shows its render. */
   readonly #imagesByPrompt = new Map<string, ImageView>();
   readonly #handlers = new Map<FromWebview['type'], Handler>();
@@ -107,6 +109,14 @@ export class PreviewController extends Disposable {
     this.#handlers.set(type, handler);
   }
 
+  /**
+   * Lets the batch feature build the batch page when `init` is sent: a panel opened after the
+   * last `batchPage` then gets image URIs made for its own webview.
+   */
+  setBatchSource(source: () => PanelState['batch']): void {
+    this.#batchSource = source;
+  }
+
   get panel(): PreviewPanel | undefined {
     return this.#panel;
   }
@@ -133,7 +143,7 @@ export class PreviewController extends Disposable {
       image: this.#image,
       render: this.#state.render,
       setup: { ...setup, problem: this.#setupProblem },
-      batch: this.#state.batch,
+      batch: this.#batchSource?.() ?? this.#state.batch,
       notice: this.#notice,
     };
   }
