@@ -10,7 +10,8 @@ What it does:
    (whose tokenizer files Stable Diffusion 2.1's tokenizer/ folder carries).
 2. Checks the conversion: transformers' ``CLIPTokenizer`` built from the files must agree with
    open_clip's own tokenizer on every prompt (open_clip truncates differently, so only the
-   untruncated prompts are compared token by token).
+   untruncated prompts are compared token by token; the differences are listed), and decoding the
+   ids of every benchmark prompt must give back the cleaned prompt (round trip).
 3. Records ``CLIPTokenizer`` (the slow, reference BPE that diffusers' StableDiffusionPipeline loads)
    ids for every prompt: 77-long, BOS 49406, EOS 49407, padded with SD 2.1's pad token "!" (id 0),
    truncated to 77. ``CLIPTokenizerFast`` is run too; prompts where it disagrees are listed in
@@ -275,6 +276,8 @@ def main() -> None:
     fast_mismatch = []
     oc_checked = oc_mismatch = 0
     oc_mismatches = []
+    rt_checked = 0
+    rt_mismatches: list[str] = []
     for _src, text in prompts:
         ids = slow(text, padding="max_length", max_length=MAX_LEN, truncation=True).input_ids
         assert len(ids) == MAX_LEN and ids[0] == BOS_ID, (text, ids)
@@ -289,6 +292,12 @@ def main() -> None:
             if oc_body != body:
                 oc_mismatch += 1
                 oc_mismatches.append({"text": text, "transformers": body, "open_clip": oc_body})
+        if _src != "hand" and len(body) <= MAX_LEN - 2:
+            # Round trip on the benchmark prompts: decoding must give back the cleaned text.
+            rt_checked += 1
+            expected = " ".join(text.split()).lower()
+            if slow.decode(ids, skip_special_tokens=True).strip() != expected:
+                rt_mismatches.append(text)
         lines.append(json.dumps({"text": text, "ids": ids}, ensure_ascii=False, separators=(",", ":")))
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -305,8 +314,11 @@ def main() -> None:
         "fast_tokenizer_mismatches": len(fast_mismatch),
         "open_clip_compared": oc_checked,
         "open_clip_mismatches": oc_mismatch,
+        "round_trip_checked": rt_checked,
+        "round_trip_mismatches": len(rt_mismatches),
         "fast_mismatch_texts": [m["text"] for m in fast_mismatch],
         "open_clip_mismatch_texts": [m["text"] for m in oc_mismatches],
+        "round_trip_mismatch_texts": rt_mismatches,
     }
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps({k: v for k, v in summary.items() if not k.endswith("texts")}, indent=2))
@@ -314,6 +326,9 @@ def main() -> None:
         print("fast differs:", repr(m["text"][:80]), file=sys.stderr)
     for m in oc_mismatches:
         print("open_clip differs:", repr(m["text"][:80]), file=sys.stderr)
+    if rt_mismatches:
+        raise SystemExit(f"{len(rt_mismatches)} benchmark prompts do not decode back to themselves, "
+                         f"e.g. {rt_mismatches[0]!r}: the vocab/merges conversion is wrong")
 
 
 if __name__ == "__main__":
