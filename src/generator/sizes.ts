@@ -9,7 +9,7 @@ const CLASSES: Record<number, string> = {
   2: 'cat bird rabbit frog chicken duck hat bag backpack handbag vase clock pot plate bowl teapot laptop keyboard ball kite frisbee skateboard racket pizza cake toaster plant flower balloon camera shoe fish turtle squirrel mouse hamster puppy kitten owl parrot pillow box basket helmet guitar sandwich',
   3: 'dog person man woman boy girl child baby chair bicycle hydrant meter suitcase umbrella sheep goat tv television monitor microwave sink toilet lamp sign skis snowboard surfboard oven bench deer pig penguin',
   4: 'horse cow bear zebra table desk couch sofa bed refrigerator fridge motorcycle piano tiger lion camel car wardrobe bookcase bookshelf door window fireplace',
-  5: 'elephant giraffe truck bus train airplane plane boat ship house building tree tower mountain bridge castle church whale dinosaur',
+  5: 'elephant giraffe truck bus train airplane plane boat ship house building tree tower mountain bridge castle church whale dinosaur lighthouse windmill skyscraper',
 };
 
 const SIZE = new Map<string, number>();
@@ -41,13 +41,15 @@ export function typicalSize(noun: string): number {
   return PHRASES[n] ?? SIZE.get(n) ?? SIZE.get(n.split(' ').pop() ?? '') ?? 3;
 }
 
-const BIGGER = new Set(['big', 'large', 'huge', 'giant', 'enormous', 'massive', 'tall', 'oversized', 'gigantic']);
-const SMALLER = new Set(['small', 'little', 'tiny', 'miniature', 'mini', 'short', 'baby']);
+// Size words move the class: "big" one step, "huge" two ("a tiny boat" is smaller than a house).
+const SIZE_WORDS: Record<string, number> = {
+  big: 1, large: 1, tall: 1, oversized: 1, huge: 2, giant: 2, enormous: 2, massive: 2, gigantic: 2,
+  small: -1, little: -1, short: -1, mini: -1, baby: -1, tiny: -2, miniature: -2,
+};
 
-/** Size class of a prompt object: its noun's typical size, one step up or down for "big"/"small". */
+/** Size class of a prompt object: its noun's typical size moved by size words ("big", "tiny"). */
 export function sizeClass(o: { noun: string; attributes: readonly string[] }): number {
   let size = typicalSize(o.noun);
-  if (o.attributes.some((a) => BIGGER.has(a))) size += 1;
-  if (o.attributes.some((a) => SMALLER.has(a))) size -= 1;
+  for (const a of o.attributes) size += SIZE_WORDS[a] ?? 0;
   return Math.min(5, Math.max(1, size));
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { planLayout, type Layout } from '../../src/generator/index';
+import { planLayout, sizeClass, typicalSize, type Layout } from '../../src/generator/index';
 import type { ParsedPrompt, RelationType } from '../../src/parser/types';
 import { genevalRule, t2iCompbenchPosition, visorRule } from '../../src/evaluate/index';
 
@@ -211,4 +211,21 @@ test('property: random relation sets never throw, stay on the canvas, repeat exa
     ),
     { numRuns: 400, seed: 42 },
   );
+});
+
+test('typical sizes and size words scale boxes when no size is stated', () => {
+  const withAttrs = (objects: Array<[string, string, string[]]>): ParsedPrompt => {
+    const p = prompt(objects.map(([id, noun]) => [id, noun]), [['a', 'left_of', 'b']]);
+    p.objects.forEach((o, i) => (o.attributes = objects[i]![2]));
+    return p;
+  };
+  const areaOf = (l: Layout, id: string) => box(l, id).w * box(l, id).h;
+  const cupElephant = ok(withAttrs([['a', 'cup', []], ['b', 'elephant', []]]));
+  assert.ok(areaOf(cupElephant, 'a') < areaOf(cupElephant, 'b'));
+  const tinyBoat = ok(withAttrs([['a', 'boat', ['tiny']], ['b', 'lighthouse', []]]));
+  assert.ok(areaOf(tinyBoat, 'a') < areaOf(tinyBoat, 'b'));
+  const bigCat = ok(withAttrs([['a', 'cat', ['huge']], ['b', 'dog', []]]));
+  assert.ok(areaOf(bigCat, 'a') > areaOf(bigCat, 'b'));
+  assert.equal(sizeClass({ noun: 'teddy bear', attributes: [] }), typicalSize('teddy bear'));
+  assert.ok(typicalSize('teddy bear') < typicalSize('bear'));
 });
