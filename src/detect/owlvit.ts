@@ -8,10 +8,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { RgbaImage } from '../image/index';
-import { resizeBilinear } from '../image/index';
 import type { Detection } from '../protocol/geometry';
 import { ClipTokenizer } from '../render/index';
 import { mapToDetectorLabel } from './labels';
+import { resizeBicubicPil } from './resample';
 import { ModelLoadError } from './tfjsRuntime';
 import type { DetectOptions, Detector } from './types';
 
@@ -77,7 +77,7 @@ export function parsePreprocessor(json: unknown, file: string): OwlVitPreprocess
 }
 
 /**
- * Pixel values [1, 3, H, W] (RGB, rescaled, normalized) and the size, in original pixels, that
+ * Pixel values [1, 3, H, W] (Pillow-bicubic resize as transformers does, RGB, rescaled, normalized) and the size, in original pixels, that
  * the normalized box coordinates refer to (the image itself, or the padded square for OWLv2).
  */
 export function owlvitPixels(image: RgbaImage, pre: OwlVitPreprocess): { data: Float32Array; refWidth: number; refHeight: number } {
@@ -88,7 +88,7 @@ export function owlvitPixels(image: RgbaImage, pre: OwlVitPreprocess): { data: F
     for (let y = 0; y < image.height; y++) data.set(image.data.subarray(y * image.width * 4, (y + 1) * image.width * 4), y * side * 4);
     src = { width: side, height: side, data };
   }
-  const resized = src.width === pre.width && src.height === pre.height ? src : resizeBilinear(src, pre.width, pre.height);
+  const resized = src.width === pre.width && src.height === pre.height ? src : resizeBicubicPil(src, pre.width, pre.height);
   const plane = pre.width * pre.height;
   const out = new Float32Array(3 * plane);
   for (let i = 0; i < plane; i++) {
