@@ -11,7 +11,7 @@ import { decodePng } from '../../image/index';
 import { parsePrompt, PromptFileError, readPromptFile } from '../../parser/index';
 import { rewritePrompt } from '../../generator/index';
 import { loadPipeline, PROVIDER_REQUESTS, RenderParamsError, SCHEDULER_NAMES, ModelDirError } from '../../render/index';
-import type { ProviderRequest, SchedulerName } from '../../render/index';
+import type { Pipeline, ProviderRequest, SchedulerName } from '../../render/index';
 import { loadCliDetector } from './evaluate';
 
 const USAGE = `Usage: spright-lens batch --model DIR --prompts FILE... --out DIR [options]
@@ -158,19 +158,18 @@ const command: Command = {
       throw new InputError(`${modelDir}: no such folder; --model takes an ONNX model folder (optimum-cli export onnx ...)`);
     }
 
-    let pipeline;
-    try {
-      pipeline = await loadPipeline(modelDir, { provider, logger: { info: (m: string) => ctx.stderr.write(`${m}\n`), warn: (m: string) => ctx.stderr.write(`warning: ${m}\n`) } });
-    } catch (err) {
-      if (err instanceof ModelDirError) throw new InputError((err as Error).message);
-      throw err;
-    }
-    const scheduler = (values.scheduler as SchedulerName | undefined) ?? pipeline.info.defaultScheduler ?? 'dpmpp_2m';
-    const detector = await loadCliDetector(detectorSpec, ctx.cwd, threshold).catch(async (err: unknown) => {
-      await pipeline.dispose();
-      throw err;
-    });
-    const render: RenderParameters = { model: modelDir, steps, guidance, width, height, scheduler, detector: detectorSpec };
+    // Models load on first use: a finished batch or an options mismatch answers at once.
+    let loading: Promise<Pipeline> | null = null;
+    const pipeline = (): Promise<Pipeline> =>
+      (loading ??= loadPipeline(modelDir, { provider, logger: { info: (m) => ctx.stderr.write(`${m}\n`), warn: (m) => ctx.stderr.write(`warning: ${m}\n`) } }).catch(
+        (err: unknown) => {
+          if (err instanceof ModelDirError) throw new InputError(err.message);
+          throw err;
+        },
+      ));
+    const scheduler = values.scheduler as SchedulerName | undefined;
+    const detector = loadCliDetector(detectorSpec, ctx.cwd, threshold);
+    const render: RenderParameters = { model: modelDir, steps, guidance, width, height, scheduler: scheduler ?? 'default', detector: detectorSpec };
     const progress = new ProgressReporter(ctx.stderr);
     // Ctrl-C (ctx.signal) stops after the current image; main.ts exits at once on a second one.
     try {
@@ -179,7 +178,7 @@ const command: Command = {
         {
           async render(job, signal, onStep) {
             try {
-              const r = await pipeline.generate(
+              const r = await (await pipeline()).generate(
                 { prompt: job.text, steps, guidanceScale: guidance, seed: job.seed, width, height, scheduler },
                 { signal, onStep: (s, t) => onStep(s, t) },
               );
@@ -221,7 +220,9 @@ const command: Command = {
       throw err;
     } finally {
       detector.dispose();
-      await pipeline.dispose();
+      // Assigned inside the closure above, which TypeScript's narrowing cannot see.
+      const pending = loading as Promise<Pipeline> | null;
+      if (pending) await pending.then((p) => p.dispose(), () => undefined);
     }
   },
 };

@@ -12,7 +12,8 @@ import { decodePng, ImageFormatError } from '../../image/index';
 import type { RgbaImage } from '../../image/index';
 import type { Detection } from '../../protocol/geometry';
 import type { ParsedPrompt } from '../../parser/types';
-import type { Detector } from '../../detect/types';
+import { COCO_LABELS, createDetector, mapToDetectorLabel, ModelLoadError } from '../../detect/index';
+import type { Detector, DetectorSpec } from '../../detect/index';
 
 const USAGE = `Usage: spright-lens evaluate --prompts FILE --images DIR [options]
 
@@ -40,7 +41,7 @@ the fraction of images correct. Exit 2 on bad input.
 
 type Benchmark = 'visor' | 't2i-compbench' | 'geneval';
 
-/** A detector as the CLI commands use it (the real one from src/detect, or the manifest's record). */
+/** A detector as the CLI commands use it: label mapping at once, the model loaded on first use. */
 export interface CliDetector {
   name: string;
   labelFor(noun: string): string | null;
@@ -48,24 +49,30 @@ export interface CliDetector {
   dispose(): void;
 }
 
-interface DetectModule {
-  createDetector(spec: { kind: 'embedded' } | { kind: 'owlvit'; modelDir: string }): Promise<Detector> | Detector;
-  mapToDetectorLabel(noun: string, vocabulary: readonly string[] | null): string | null;
-}
-
-/** Parses --detector and loads it (lazily, so that other commands never pay for TF.js). */
-export async function loadCliDetector(spec: string, cwd: string, threshold?: number): Promise<CliDetector> {
-  let arg: { kind: 'embedded' } | { kind: 'owlvit'; modelDir: string };
+/**
+ * Parses --detector. The model loads on the first `detect` call, so that a run with nothing left
+ * to do (a finished batch, a manifest re-judged) never pays for it.
+ */
+export function loadCliDetector(spec: string, cwd: string, threshold?: number): CliDetector {
+  let arg: DetectorSpec;
   if (spec === 'embedded') arg = { kind: 'embedded' };
   else if (spec.startsWith('owlvit:') && spec.length > 'owlvit:'.length) arg = { kind: 'owlvit', modelDir: path.resolve(cwd, spec.slice(7)) };
   else throw new UsageError(`--detector must be 'embedded' or 'owlvit:DIR', got '${spec}'`);
-  const mod = require('../../detect/index') as DetectModule;
-  const detector = await mod.createDetector(arg);
+  // The embedded detector knows COCO; OWL-ViT takes any noun as its query.
+  const vocabulary = arg.kind === 'embedded' ? COCO_LABELS : null;
+  let loading: Promise<Detector> | null = null;
+  const load = (): Promise<Detector> =>
+    (loading ??= createDetector(arg).catch((err: unknown) => {
+      if (err instanceof ModelLoadError) throw new InputError(err.message);
+      throw err;
+    }));
   return {
-    name: detector.name,
-    labelFor: (noun) => mod.mapToDetectorLabel(noun, detector.vocabulary),
-    detect: (image, nouns) => detector.detect(image, { labels: nouns, threshold }),
-    dispose: () => detector.dispose(),
+    name: spec,
+    labelFor: (noun) => mapToDetectorLabel(noun, vocabulary),
+    detect: async (image, nouns) => (await load()).detect(image, { labels: nouns, threshold }),
+    dispose: () => {
+      void loading?.then((d) => d.dispose(), () => undefined);
+    },
   };
 }
 
@@ -234,7 +241,7 @@ const command: Command = {
     }
 
     // With a manifest and no --detector, re-judge the recorded detections (no model needed).
-    const detector = recorded && values.detector === undefined ? null : await loadCliDetector(values.detector ?? 'embedded', ctx.cwd, threshold);
+    const detector = recorded && values.detector === undefined ? null : loadCliDetector(values.detector ?? 'embedded', ctx.cwd, threshold);
     const progress = new ProgressReporter(ctx.stderr);
     try {
       const started = Date.now();
