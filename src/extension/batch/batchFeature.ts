@@ -312,9 +312,14 @@ export class BatchFeature extends Disposable {
   async #chooseFolder(scope: vscode.Uri, key: string, fresh: Descriptor, options: RenderAllOptions): Promise<{ dir: string; descriptor: Descriptor } | undefined> {
     const root = outputFolder(scope, this.#globalStorage).fsPath;
     const newIn = (parent: string): string => path.join(parent, batchFolderName(new Date()));
-    const resumeOrFresh = async (dir: string): Promise<{ dir: string; descriptor: Descriptor }> => {
+    const resumeOrFresh = async (dir: string): Promise<{ dir: string; descriptor: Descriptor } | undefined> => {
       const old = (await readDescriptor(dir)) as Descriptor | undefined;
-      return { dir, descriptor: old?.sourceKey === key ? old : fresh };
+      if (old && old.sourceKey !== key) {
+        // Replacing its descriptor would make that batch impossible to resume from VS Code.
+        void vscode.window.showErrorMessage(`SPRIGHT Lens: ${dir} holds a batch of ${old.title}, not of ${fresh.title}; choose an empty folder for this one.`);
+        return undefined;
+      }
+      return { dir, descriptor: old ?? fresh };
     };
     if (options.outDir !== undefined) return resumeOrFresh(path.resolve(options.outDir));
     const resumable = await findResumable(root, key);
