@@ -125,7 +125,7 @@ const command: Command = {
       if (labels) {
         const unknown = labels.filter((l) => mapToDetectorLabel(l, detector.vocabulary) === null);
         for (const l of unknown) {
-          ctx.stderr.write(`spright-lens detect: '${l}' is not in the vocabulary of ${detector.name} (80 COCO classes); skipped\n`);
+          ctx.stderr.write(`spright-lens detect: '${l}' is not in the vocabulary of ${detector.name}; skipped\n`);
         }
       }
       for (const image of positionals) {
