@@ -301,3 +301,38 @@ test('the webview accepts the batch messages: batchPage and an opened item with 
   assert.equal(m2?.state?.image?.key, image.key);
   assert.equal(m2?.state?.batch?.runId, 'run-7');
 });
+
+test('RenderAllCommand: menus pass (uri, uris[]) or (uri, editor context); tests pass options second or third', async () => {
+  const { RenderAllCommand } = await import('../../src/extension/commands/renderAll');
+  const calls: unknown[][] = [];
+  const fake = { renderAll: async (...args: unknown[]) => (calls.push(args), undefined) };
+  const cmd = new RenderAllCommand(fake as unknown as ConstructorParameters<typeof RenderAllCommand>[0]);
+  assert.equal(cmd.id, 'sprightLens.renderAll');
+  const uri = { path: '/w/set.prompts' };
+  await cmd.execute(uri, { outDir: '/out' });
+  await cmd.execute(uri, [uri, uri]);
+  await cmd.execute(uri, { groupId: 1 });
+  await cmd.execute(uri, [uri], { resume: true });
+  await cmd.execute();
+  assert.deepEqual(calls, [
+    [uri, undefined, { outDir: '/out' }],
+    [uri, [uri, uri], {}],
+    [uri, { groupId: 1 }, {}],
+    [uri, [uri], { resume: true }],
+    [undefined, undefined, {}],
+  ]);
+});
+
+test('package.json contributes sprightLens.renderAll to the palette, explorer (folders and prompt files) and prompt editors', async () => {
+  const { repoRoot } = await import('./helpers/paths');
+  const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+    contributes: { commands: Array<{ command: string }>; menus: Record<string, Array<{ command: string; when?: string }>>; configuration: { properties: Record<string, unknown> } };
+  };
+  assert.ok(pkg.contributes.commands.some((c) => c.command === 'sprightLens.renderAll'));
+  const when = (menu: string): string => pkg.contributes.menus[menu]?.find((m) => m.command === 'sprightLens.renderAll')?.when ?? '';
+  assert.match(when('explorer/context'), /explorerResourceIsFolder/);
+  assert.match(when('explorer/context'), /\.prompts/);
+  assert.match(when('editor/title'), /spatial-prompt/);
+  assert.match(when('commandPalette'), /spatial-prompt/);
+  for (const key of ['sprightLens.batch.imagesPerPrompt', 'sprightLens.batch.rewrite']) assert.ok(key in pkg.contributes.configuration.properties, key);
+});
