@@ -1,9 +1,11 @@
 /** Detection core without a model: label mapping, NMS, NanoDet input layout and output decoding. */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import { test } from 'node:test';
 import { COCO_LABELS, iou, mapToDetectorLabel, nmsPerClass, parseDetectorSpec } from '../../src/detect';
 import { classFilter, decodeNanoDet, nanoDetInput, type NanoDetLevel } from '../../src/detect/nanodet';
 import { createImage } from '../../src/image';
+import { sharedData, sharedDataMissing } from './helpers/paths';
 
 test('COCO vocabulary: 80 unique classes in model order', () => {
   assert.equal(COCO_LABELS.length, 80);
@@ -141,4 +143,11 @@ test('parseDetectorSpec: embedded, owlvit:DIR resolved against cwd, anything els
   assert.deepEqual(parseDetectorSpec('owlvit:models/owl', '/w'), { kind: 'owlvit', modelDir: '/w/models/owl' });
   assert.throws(() => parseDetectorSpec('yolo', '/w'), /unknown detector 'yolo'.*owlvit:DIR/);
   assert.throws(() => parseDetectorSpec('owlvit:', '/w'), /unknown detector/);
+});
+
+test('every SR2D object name (VISOR) is a COCO label and maps to itself', { skip: sharedDataMissing('sr2d', 'text_spatial_rel_phrases.json') }, () => {
+  const records = JSON.parse(fs.readFileSync(sharedData('sr2d', 'text_spatial_rel_phrases.json'), 'utf8')) as Array<{ obj_1_attributes: string[]; obj_2_attributes?: string[] }>;
+  const names = new Set(records.flatMap((r) => [r.obj_1_attributes[0]!, ...(r.obj_2_attributes ?? []).slice(0, 1)]));
+  assert.equal(names.size, 80);
+  for (const n of names) assert.equal(mapToDetectorLabel(n, COCO_LABELS), n);
 });
