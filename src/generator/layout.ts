@@ -28,6 +28,8 @@ import type { Layout, LayoutBox, LayoutCheck, LayoutOptions, LayoutResult } from
 
 /** Counted objects beyond this many instances are drawn with this many boxes. */
 export const MAX_INSTANCES_PER_OBJECT = 12;
+/** Boxes drawn for a plural with no stated count ("some apples"). */
+export const UNKNOWN_PLURAL_COUNT = 3;
 /** Hard cap on boxes per layout so a hostile prompt ("1000 birds" x 50) stays cheap. */
 export const MAX_BOXES = 96;
 
@@ -161,7 +163,9 @@ function solve(parsed: ParsedPrompt, active: Set<number>, width: number, height:
   const instances: Instance[] = [];
   const byObject = new Map<string, number[]>();
   parsed.objects.forEach((o, objectIndex) => {
-    const n = Math.max(1, Math.min(MAX_INSTANCES_PER_OBJECT, Math.floor(o.count ?? 1)));
+    // "some apples" (count unknown but plural) is drawn as a few, so the picture reads as plural.
+    const count = o.count ?? (o.noun !== o.phrase.trim().split(/\s+/).pop() && /s$/i.test(o.phrase.trim()) ? UNKNOWN_PLURAL_COUNT : 1);
+    const n = Math.max(1, Math.min(MAX_INSTANCES_PER_OBJECT, Math.floor(count)));
     const ids: number[] = [];
     for (let k = 0; k < n && instances.length < MAX_BOXES; k++) {
       ids.push(instances.length);

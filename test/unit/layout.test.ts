@@ -229,3 +229,13 @@ test('typical sizes and size words scale boxes when no size is stated', () => {
   assert.equal(sizeClass({ noun: 'teddy bear', attributes: [] }), typicalSize('teddy bear'));
   assert.ok(typicalSize('teddy bear') < typicalSize('bear'));
 });
+
+test('a plural without a count ("some apples") is drawn as a few instances', () => {
+  const p = prompt([['a', 'apple', null], ['b', 'table']], [['a', 'on', 'b']]);
+  p.objects[0]!.phrase = 'some apples';
+  const layout = ok(p);
+  assert.deepEqual(layout.boxes.filter((b) => b.objectId === 'a').map((b) => b.id), ['a#1', 'a#2', 'a#3']);
+  assert.equal(layout.checks[0]!.satisfied, true);
+  p.objects[0]!.phrase = 'the apple';
+  assert.equal(ok(p).boxes.filter((b) => b.objectId === 'a').length, 1);
+});
