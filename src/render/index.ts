@@ -24,8 +24,11 @@ export { GRAPH_CONTRACT, validateModelDir, type ModelDirInfo } from './modelDir'
 export {
   CUDA_HOWTO,
   PROVIDER_REQUESTS,
+  cleanReason,
   cudaProviderInstalled,
   fallbackMessage,
+  softwareVulkan,
+  webgpuUnavailable,
   providerCandidates,
   type ProviderName,
   type ProviderRequest,

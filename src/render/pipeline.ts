@@ -16,8 +16,10 @@ import {
   executionProviders,
   fallbackMessage,
   providerCandidates,
+  cleanReason,
   softwareVulkan,
   tellOnce,
+  webgpuUnavailable,
   type ProviderName,
   type ProviderRequest,
   type RenderLogger,
@@ -159,10 +161,15 @@ async function openSessions(info: ModelDirInfo, options: PipelineOptions): Promi
   }
   let candidates = providerCandidates(request, cuda).filter((p) => p !== 'cuda' || cuda);
   const software = softwareVulkan(process.env);
-  if (request === 'auto' && software) {
-    // WebGPU on a software Vulkan driver is correct but far slower than the CPU provider.
+  const unavailable = webgpuUnavailable(process.env);
+  if (request === 'auto' && (software || unavailable)) {
+    // WebGPU on a software Vulkan driver is correct but far slower than the CPU provider; with no
+    // driver at all, probing only costs time and prints Dawn's warnings.
     candidates = candidates.filter((p) => p !== 'webgpu');
-    failures.push({ provider: 'webgpu', reason: `the Vulkan driver is software (${software}), slower than the CPU provider; ask for webgpu explicitly to use it anyway` });
+    failures.push({
+      provider: 'webgpu',
+      reason: unavailable ?? `the Vulkan driver is software (${software}), slower than the CPU provider; ask for webgpu explicitly to use it anyway`,
+    });
   }
   for (const provider of candidates) {
     try {
@@ -171,15 +178,10 @@ async function openSessions(info: ModelDirInfo, options: PipelineOptions): Promi
       return s;
     } catch (err) {
       if (provider === 'cpu') throw err;
-      failures.push({ provider, reason: firstLine((err as Error).message) });
+      failures.push({ provider, reason: cleanReason((err as Error).message) });
     }
   }
   throw new Error('no execution provider could load the model');
-}
-
-function firstLine(s: string): string {
-  const line = s.split('\n')[0] ?? s;
-  return line.length > 200 ? line.slice(0, 200) + '...' : line;
 }
 
 function metaOf(session: InferenceSession, kind: 'inputs' | 'outputs'): OnnxValueInfo[] {

@@ -64,6 +64,37 @@ export function softwareVulkan(env: NodeJS.ProcessEnv): string | undefined {
   return undefined;
 }
 
+const VULKAN_LOADERS = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib64/libvulkan.so.1', '/usr/lib/libvulkan.so.1'];
+const VULKAN_ICD_DIRS = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
+
+/**
+ * On Linux, why WebGPU cannot work here before trying it (Dawn prints driver warnings to stderr
+ * when it probes an empty system): no Vulkan loader, or no Vulkan driver manifest. Undefined when
+ * a driver may be there (or on other platforms, where Dawn uses D3D12/Metal).
+ */
+export function webgpuUnavailable(env: NodeJS.ProcessEnv): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  if (!VULKAN_LOADERS.some((f) => fs.existsSync(f))) return 'no Vulkan loader (libvulkan1) installed';
+  if (env.VK_ICD_FILENAMES || env.VK_DRIVER_FILES) return undefined;
+  const hasIcd = VULKAN_ICD_DIRS.some((d) => {
+    try {
+      return fs.readdirSync(d).some((f) => f.endsWith('.json'));
+    } catch {
+      return false;
+    }
+  });
+  return hasIcd ? undefined : 'no Vulkan driver installed (no ICD manifest in /usr/share/vulkan/icd.d)';
+}
+
+/** A provider's error message without onnxruntime's source location and assertion text. */
+export function cleanReason(message: string): string {
+  const line = message.split('\n').find((l) => l.trim()) ?? message;
+  const afterAssert = /was false\.\s*(.+)$/.exec(line);
+  let reason = afterAssert ? afterAssert[1]! : line.replace(/^\S+\.(cc|cpp|h):\d+\s+/, '');
+  if (reason.length > 200) reason = reason.slice(0, 200) + '...';
+  return reason;
+}
+
 /** The providers to try, in order, for a request. */
 export function providerCandidates(request: ProviderRequest, cudaInstalled: boolean): ProviderName[] {
   switch (request) {

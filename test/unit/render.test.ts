@@ -9,7 +9,9 @@ import {
   ModelDirError,
   RenderCancelledError,
   RenderParamsError,
+  cleanReason,
   float16ToFloat32,
+  providerCandidates,
   float32ToFloat16,
   fromHalf,
   loadPipeline,
@@ -156,6 +158,18 @@ test('cancellation lands within one step; bad parameters are RenderParamsError',
   await assert.rejects(p.generate({ ...base, seed: -1 }), /seed must be an integer/);
   await assert.rejects(p.generate({ ...base, steps: 0 }), /steps must be an integer/);
   await assert.rejects(p.generate({ ...base, scheduler: 'plms' as never }), /unknown scheduler 'plms'/);
+});
+
+test('provider failure reasons lose onnxruntime source locations; candidates by request', () => {
+  assert.equal(
+    cleanReason('/onnxruntime_src/core/providers/webgpu/webgpu_context.cc:136 onnxruntime::webgpu::WebGpuContext::Initialize()::<lambda()> adapter_result.status == wgpu::RequestAdapterStatus::Success was false. Failed to get a WebGPU adapter: No supported adapters'),
+    'Failed to get a WebGPU adapter: No supported adapters',
+  );
+  assert.equal(cleanReason('/src/cuda_provider_factory.cc:42 libcudnn.so.9: cannot open shared object file'), 'libcudnn.so.9: cannot open shared object file');
+  assert.deepEqual(providerCandidates('auto', true), ['cuda', 'webgpu', 'cpu']);
+  assert.deepEqual(providerCandidates('auto', false), ['webgpu', 'cpu']);
+  assert.deepEqual(providerCandidates('cuda', false), ['cuda', 'cpu']);
+  assert.deepEqual(providerCandidates('cpu', true), ['cpu']);
 });
 
 test('GaussianRandom: deterministic per seed, standard normal moments', () => {

@@ -168,7 +168,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   }
   const tty = ctx.stderr.isTTY === true;
   try {
-    ctx.stderr.write(`model ${modelDir} on ${pipeline.provider}, ${width}x${height}, ${steps} steps, seed ${seed}\n`);
+    ctx.stderr.write(`model ${modelDir} on ${pipeline.provider}, ${width}x${height}, ${steps} step${steps === 1 ? '' : 's'}, seed ${seed}\n`);
     for (const [k, p] of prompts.entries()) {
       const label = prompts.length > 1 ? `[${k + 1}/${prompts.length}] ` : '';
       let result;
