@@ -146,8 +146,8 @@ test('parseDetectorSpec: embedded, owlvit:DIR resolved against cwd, anything els
 });
 
 test('every SR2D object name (VISOR) is a COCO label and maps to itself', { skip: sharedDataMissing('sr2d', 'text_spatial_rel_phrases.json') }, () => {
-  const records = JSON.parse(fs.readFileSync(sharedData('sr2d', 'text_spatial_rel_phrases.json'), 'utf8')) as Array<{ obj_1_attributes: string[]; obj_2_attributes?: string[] }>;
-  const names = new Set(records.flatMap((r) => [r.obj_1_attributes[0]!, ...(r.obj_2_attributes ?? []).slice(0, 1)]));
+  const records = JSON.parse(fs.readFileSync(sharedData('sr2d', 'text_spatial_rel_phrases.json'), 'utf8')) as Array<{ obj_1_attributes?: unknown[] | null; obj_2_attributes?: unknown[] | null }>;
+  const names = new Set(records.flatMap((r) => [r.obj_1_attributes?.[0], r.obj_2_attributes?.[0]]).filter((n): n is string => typeof n === 'string' && n !== ''));
   assert.equal(names.size, 80);
   for (const n of names) assert.equal(mapToDetectorLabel(n, COCO_LABELS), n);
 });
