@@ -27,6 +27,8 @@ import { batchItemImage } from '../../src/extension/batch/batchModel';
 import { parseToWebview } from '../../media/validate';
 import { reduce, initialModel } from '../../media/model';
 import type { PanelState } from '../../src/protocol/messages';
+import { RenderAllCommand } from '../../src/extension/commands/renderAll';
+import { repoRoot } from './helpers/paths';
 import { fakeDeps, SIZE } from '../fixtures/evaluate/batchFakes';
 
 function tmp(): string {
@@ -303,7 +305,6 @@ test('the webview accepts the batch messages: batchPage and an opened item with 
 });
 
 test('RenderAllCommand: menus pass (uri, uris[]) or (uri, editor context); tests pass options second or third', async () => {
-  const { RenderAllCommand } = await import('../../src/extension/commands/renderAll');
   const calls: unknown[][] = [];
   const fake = { renderAll: async (...args: unknown[]) => (calls.push(args), undefined) };
   const cmd = new RenderAllCommand(fake as unknown as ConstructorParameters<typeof RenderAllCommand>[0]);
@@ -324,7 +325,6 @@ test('RenderAllCommand: menus pass (uri, uris[]) or (uri, editor context); tests
 });
 
 test('package.json contributes sprightLens.renderAll to the palette, explorer (folders and prompt files) and prompt editors', async () => {
-  const { repoRoot } = await import('./helpers/paths');
   const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
     contributes: { commands: Array<{ command: string }>; menus: Record<string, Array<{ command: string; when?: string }>>; configuration: { properties: Record<string, unknown> } };
   };
