@@ -11,7 +11,7 @@ import type { ManifestRecord } from '../../batch/index';
 import { decodePng, ImageFormatError } from '../../image/index';
 import type { RgbaImage } from '../../image/index';
 import type { Detection } from '../../protocol/geometry';
-import type { ParsedPrompt } from '../../parser/types';
+import { parsePrompt, PromptFileError, readPromptFile } from '../../parser/index';
 import { COCO_LABELS, createDetector, mapToDetectorLabel, ModelLoadError } from '../../detect/index';
 import type { Detector, DetectorSpec } from '../../detect/index';
 
@@ -76,16 +76,14 @@ export function loadCliDetector(spec: string, cwd: string, threshold?: number): 
   };
 }
 
-interface ParserModule {
-  parsePrompt(text: string): ParsedPrompt;
-  readPromptFile(file: string): Promise<Array<{ source: string; line: number; text: string }>> | Array<{ source: string; line: number; text: string }>;
-}
-
 /** Reads a prompts file with the parser: one prompt per line, id = line number. */
-export async function readPromptsFile(file: string): Promise<Array<{ id: string; source: string; text: string; evalPrompt: EvalPrompt }>> {
-  const parser = require('../../parser/index') as ParserModule;
-  const lines = await parser.readPromptFile(file);
-  return lines.map((l) => ({ id: String(l.line), source: l.source, text: l.text, evalPrompt: promptFromParsed(String(l.line), parser.parsePrompt(l.text)) }));
+export function readPromptsFile(file: string): Array<{ id: string; source: string; text: string; evalPrompt: EvalPrompt }> {
+  try {
+    return readPromptFile(file).map((l) => ({ id: String(l.line), source: l.source, text: l.text, evalPrompt: promptFromParsed(String(l.line), parsePrompt(l.text)) }));
+  } catch (err) {
+    if (err instanceof PromptFileError) throw new InputError(err.message);
+    throw err;
+  }
 }
 
 async function readText(file: string): Promise<string> {
@@ -218,7 +216,7 @@ const command: Command = {
       } else if (/\.json$/i.test(promptsFile)) {
         prompts = parseSr2d(text, promptsFile);
       } else {
-        prompts = (await readPromptsFile(promptsFile)).map((p) => p.evalPrompt);
+        prompts = readPromptsFile(promptsFile).map((p) => p.evalPrompt);
       }
     } catch (err) {
       if (err instanceof PromptSetError) throw new InputError(err.message);
