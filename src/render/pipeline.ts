@@ -256,6 +256,11 @@ function fromFloatTensor(t: Tensor): Float32Array {
   throw new Error(`expected a float tensor, got ${t.type}`);
 }
 
+function allFinite(x: Float32Array): boolean {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) return false;
+  return true;
+}
+
 function checkAbort(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new RenderCancelledError();
 }
@@ -414,6 +419,13 @@ class OnnxPipeline implements Pipeline {
         pred = modelOut.subarray(0, batch * per);
       }
       latents = scheduler.step(pred, i, latents, noise);
+      if (!allFinite(latents)) {
+        // A known fp16 failure of SD 2.x: attention overflows and the picture comes out black.
+        throw new Error(
+          `the UNet produced NaN/Infinity at step ${i + 1} of ${total}` +
+            (this.#sample.type === 'float16' ? ' (float16 overflow, a known Stable Diffusion 2.x problem: use an fp32 export, or one with attention upcast to fp32)' : ''),
+        );
+      }
       control.onLatents?.(i, latents);
       control.onStep?.(i + 1, total, t);
       // Let a pending cancel message in (session.run may complete without yielding).
