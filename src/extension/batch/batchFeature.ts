@@ -445,7 +445,7 @@ export class BatchFeature extends Disposable {
     model.message = failure;
     this.#postView(true);
     this.#run = undefined;
-    const info: BatchRunInfo = { outDir: dir, done: model.done, total: model.total, cancelled: run.cancelled || (result?.cancelled ?? false), state: model.state, message: failure };
+    const info: BatchRunInfo = { outDir: dir, done: model.done, total: model.total, cancelled: result ? result.cancelled : run.cancelled, state: model.state, message: failure };
     this.#info = info;
     this.#announce(info, result, labelFor);
     return info;
