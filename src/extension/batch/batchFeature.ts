@@ -134,17 +134,20 @@ export class BatchFeature extends Disposable {
   async renderAll(target?: unknown, others?: unknown, options: RenderAllOptions = {}): Promise<BatchRunInfo | undefined> {
     if (this.#run) {
       const m = this.#run.model;
-      const pick = await vscode.window.showWarningMessage(`SPRIGHT Lens: a batch is already running (${m.done}/${m.total} images in ${m.outDir}).`, 'Stop it', 'Show in panel');
-      if (pick === 'Stop it') this.cancel();
-      else if (pick === 'Show in panel') this.#showPanel();
+      // Messages are not awaited: the command resolves now (a caller must not wait on a toast).
+      void vscode.window.showWarningMessage(`SPRIGHT Lens: a batch is already running (${m.done}/${m.total} images in ${m.outDir}).`, 'Stop it', 'Show in panel').then((pick) => {
+        if (pick === 'Stop it') this.cancel();
+        else if (pick === 'Show in panel') this.#showPanel();
+      });
       return undefined;
     }
     if (!vscode.workspace.isTrusted) {
-      const pick = await vscode.window.showErrorMessage(
-        'SPRIGHT Lens: "Render All Prompts" is off in an untrusted workspace, because it loads model files and runs them from paths in settings. Trust this workspace to render batches.',
-        'Manage Workspace Trust',
-      );
-      if (pick) await vscode.commands.executeCommand('workbench.trust.manage');
+      void vscode.window
+        .showErrorMessage(
+          'SPRIGHT Lens: "Render All Prompts" is off in an untrusted workspace, because it loads model files and runs them from paths in settings. Trust this workspace to render batches.',
+          'Manage Workspace Trust',
+        )
+        .then((pick) => (pick ? vscode.commands.executeCommand('workbench.trust.manage') : undefined));
       return undefined;
     }
     const resolved = await this.#sources(target, others);
@@ -301,11 +304,12 @@ export class BatchFeature extends Disposable {
       setup: { ...setup, problem },
     });
     this.#controller.sendInit();
-    const pick = await vscode.window.showWarningMessage(
-      `SPRIGHT Lens: rendering all prompts needs a local model. ${problem ?? 'Export SPRIGHT-T2I/spright-t2i-sd2 to ONNX with optimum-cli (the preview panel shows how), then select its folder.'}`,
-      'Select Model Folder',
-    );
-    if (pick) await vscode.commands.executeCommand('sprightLens.selectModel');
+    void vscode.window
+      .showWarningMessage(
+        `SPRIGHT Lens: rendering all prompts needs a local model. ${problem ?? 'Export SPRIGHT-T2I/spright-t2i-sd2 to ONNX with optimum-cli (the preview panel shows how), then select its folder.'}`,
+        'Select Model Folder',
+      )
+      .then((pick) => (pick ? vscode.commands.executeCommand('sprightLens.selectModel') : undefined));
     return false;
   }
 
