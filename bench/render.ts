@@ -1,6 +1,6 @@
 /**
  * `npm run bench:render` (node out/bench/render.js [--model DIR] [--provider P] [--steps N]
- * [--size WxH] [--runs N]): the render pipeline against a bare loop of the same `session.run`
+ * [--size WxH] [--runs N] [--threads N]): the render pipeline against a bare loop of the same `session.run`
  * calls (text encoder x2, UNet x steps with the guidance batch of 2, VAE decoder) on the same
  * model in the same process, interleaved. Prints `overhead N%` (fastest pipeline run over fastest
  * bare run, minus one: the comparison least disturbed by other load) with the medians too, and
@@ -76,7 +76,7 @@ export interface RenderBenchResult {
 }
 
 /** Runs both loops `runs` times, interleaved so that machine load hits both alike; medians. */
-export async function benchRender(opts: { model?: string; provider?: ProviderRequest; steps?: number; width?: number; height?: number; runs?: number }): Promise<RenderBenchResult> {
+export async function benchRender(opts: { model?: string; provider?: ProviderRequest; steps?: number; width?: number; height?: number; runs?: number; threads?: number }): Promise<RenderBenchResult> {
   const ort = require('onnxruntime-node') as Ort;
   const tiny = opts.model ? undefined : tinyModel();
   const dir = opts.model ?? tiny!.dir;
@@ -86,9 +86,19 @@ export async function benchRender(opts: { model?: string; provider?: ProviderReq
     const width = opts.width ?? 64;
     const height = opts.height ?? 64;
     const runs = opts.runs ?? 15;
-    const pipeline = await loadPipeline(dir, { provider: opts.provider ?? 'cpu', logger: { info: () => undefined, warn: (m) => process.stderr.write(`${m}\n`) } });
+    // On CPU, one intra-op thread by default: onnxruntime's pool threads spin after each run and,
+    // on a small machine, compete with whatever runs between two session.run calls, which would
+    // measure the machine's core count rather than the pipeline's own cost.
+    const threads = opts.threads ?? ((opts.provider ?? 'cpu') === 'cpu' ? 1 : undefined);
+    const pipeline = await loadPipeline(dir, { provider: opts.provider ?? 'cpu', intraOpThreads: threads, logger: { info: () => undefined, warn: (m) => process.stderr.write(`${m}\n`) } });
     const provider = pipeline.provider;
-    const so: InferenceSession.SessionOptions = { executionProviders: [provider], graphOptimizationLevel: 'all' };
+    // The same options as the pipeline's sessions.
+    const so: InferenceSession.SessionOptions = {
+      executionProviders: [provider],
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
+      ...(threads ? { intraOpNumThreads: threads } : {}),
+    };
     const te = await ort.InferenceSession.create(info.files.text_encoder, so);
     const unet = await ort.InferenceSession.create(info.files.unet, so);
     const vae = await ort.InferenceSession.create(info.files.vae_decoder, so);
@@ -183,7 +193,7 @@ export const renderSection: BenchSection = {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { model: { type: 'string' }, provider: { type: 'string' }, steps: { type: 'string' }, size: { type: 'string' }, runs: { type: 'string' } },
+    options: { model: { type: 'string' }, provider: { type: 'string' }, steps: { type: 'string' }, size: { type: 'string' }, runs: { type: 'string' }, threads: { type: 'string' } },
   });
   const size = values.size ? /^(\d+)x(\d+)$/.exec(values.size) : null;
   const r = await benchRender({
@@ -193,6 +203,7 @@ async function main(): Promise<void> {
     width: size ? Number(size[1]) : undefined,
     height: size ? Number(size[2]) : undefined,
     runs: values.runs ? Number(values.runs) : undefined,
+    threads: values.threads ? Number(values.threads) : undefined,
   });
   process.stdout.write(
     `render bench: ${r.provider}, ${r.size}, ${r.steps} steps, guidance batch 2\n` +

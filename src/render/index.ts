@@ -20,7 +20,7 @@ export {
 export { GaussianRandom } from './random';
 export { float16ToFloat32, float32ToFloat16, fromHalf, toHalf } from './float16';
 export { readOnnxSignature, OnnxFormatError, type OnnxSignature, type OnnxValueInfo, type OnnxElemType } from './onnxGraph';
-export { GRAPH_CONTRACT, validateModelDir, type ModelDirInfo } from './modelDir';
+export { GRAPH_CONTRACT, parsePythonJson, validateModelDir, type ModelDirInfo } from './modelDir';
 export {
   CUDA_HOWTO,
   PROVIDER_REQUESTS,

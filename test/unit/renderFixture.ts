@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { parsePythonJson } from '../../src/render/modelDir';
+import { parsePythonJson } from '../../src/render';
 import { fixture } from './helpers/paths';
 
 /** A float32 tensor as reference.json stores it. */
