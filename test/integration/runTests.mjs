@@ -4,7 +4,8 @@
 //  - Otherwise, as on CI here, in code-server 4.100.3 (VS Code 1.100.3) driven by Debian's headless
 //    Chromium through puppeteer-core (../shared/docs/vscode-offline.md). The browser also lets us
 //    check the preview webview's DOM and take screenshots (saved to test-results/).
-// Options: --vsix FILE installs that packaged extension instead of loading the source folder.
+// Options: --vsix [FILE] installs that packaged extension instead of loading the source folder
+// (FILE defaults to what `npm run package` writes: <name>-<version>-<platform>-<arch>.vsix).
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -23,7 +24,12 @@ const TIMEOUT_MS = Number(process.env.SPRIGHT_INTEGRATION_TIMEOUT_MS ?? 8 * 60_0
 
 const args = process.argv.slice(2);
 const vsixIndex = args.indexOf('--vsix');
-const vsix = vsixIndex >= 0 ? path.resolve(args[vsixIndex + 1] ?? '') : null;
+function defaultVsix() {
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+  return path.join(root, `${pkg.name}-${pkg.version}-${process.platform}-${process.arch}.vsix`);
+}
+const vsixArg = vsixIndex >= 0 ? args[vsixIndex + 1] : undefined;
+const vsix = vsixIndex < 0 ? null : vsixArg && !vsixArg.startsWith('--') ? path.resolve(vsixArg) : defaultVsix();
 
 function log(msg) {
   process.stdout.write(`[integration] ${msg}\n`);
@@ -88,7 +94,9 @@ async function runCodeServer(workspace, env) {
     const common = ['--user-data-dir', path.join(state, 'data'), '--extensions-dir', path.join(state, 'exts')];
     let devPath = root;
     if (vsix) {
-      if (!existsSync(vsix)) throw new Error(`--vsix: no such file ${vsix}`);
+      if (!existsSync(vsix)) throw new Error(`--vsix: no such file ${vsix} (run 'npm run package' first)`);
+      // The suite checks that the extension it drives is the installed one, not this checkout.
+      baseEnv.SPRIGHT_TEST_VSIX = vsix;
       log(`installing ${path.relative(root, vsix)} into code-server`);
       await new Promise((resolve, reject) => {
         const p = spawn(bin, [...common, '--install-extension', vsix], { env: baseEnv, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -190,6 +198,7 @@ async function main() {
   const started = Date.now();
   try {
     const useElectron = process.env.VSCODE_EXECUTABLE || process.env.SPRIGHT_TEST_ELECTRON === 'download';
+    if (useElectron && vsix) throw new Error('--vsix runs in code-server only: unset VSCODE_EXECUTABLE and SPRIGHT_TEST_ELECTRON');
     log(useElectron ? 'running in desktop VS Code (@vscode/test-electron)' : `running in code-server${vsix ? ` with ${path.basename(vsix)}` : ''}`);
     const code = useElectron ? await runElectron(workspace, env) : await runCodeServer(workspace, env);
     log(`${code === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
