@@ -73,6 +73,8 @@ export interface GenerateControl {
   readonly signal?: AbortSignal;
   /** After each denoising step: `step` is 1..total, `timestep` the one just run. */
   readonly onStep?: (step: number, total: number, timestep: number) => void;
+  /** Test hook: receives the guided model output fed to each scheduler step. */
+  readonly onModelOutput?: (stepIndex: number, modelOutput: Float32Array) => void;
   /** Test hook: receives the latents after each scheduler step. */
   readonly onLatents?: (stepIndex: number, latents: Float32Array) => void;
 }
@@ -418,6 +420,7 @@ class OnnxPipeline implements Pipeline {
       } else {
         pred = modelOut.subarray(0, batch * per);
       }
+      control.onModelOutput?.(i, pred);
       latents = scheduler.step(pred, i, latents, noise);
       if (!allFinite(latents)) {
         // A known fp16 failure of SD 2.x: attention overflows and the picture comes out black.

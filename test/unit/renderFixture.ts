@@ -37,6 +37,8 @@ export interface RefCase {
   timesteps: number[];
   sigmas: number[] | null;
   noise_per_step: RefTensor[] | null;
+  /** The guided model output fed to each scheduler step (newer fixtures). */
+  model_output_per_step?: RefTensor[];
   latents_per_step: RefTensor[];
   image: RefTensor;
 }

@@ -56,6 +56,7 @@ for (const variant of variants) {
       const p = await get();
       const perStep: Float32Array[] = [];
       const steps: number[] = [];
+      const outputs: Float32Array[] = [];
       const result = await p.generate(
         {
           prompt: c.prompt,
@@ -71,7 +72,11 @@ for (const variant of variants) {
           latents: tensor(c.initial_latents),
           noise: c.noise_per_step?.map(tensor),
         },
-        { onLatents: (_i, l) => perStep.push(Float32Array.from(l)), onStep: (_s, _t, t) => steps.push(t) },
+        {
+          onLatents: (_i, l) => perStep.push(Float32Array.from(l)),
+          onModelOutput: (_i, m) => outputs.push(Float32Array.from(m)),
+          onStep: (_s, _t, t) => steps.push(t),
+        },
       );
       assert.deepEqual([...result.inputIds], flatIds(c.input_ids), 'prompt token ids');
       if (c.uncond_input_ids) assert.deepEqual([...result.uncondInputIds!], flatIds(c.uncond_input_ids), 'negative prompt token ids');
@@ -82,6 +87,15 @@ for (const variant of variants) {
         const u = maxAbsDiff(result.uncondEmbeddings!, tensor(c.uncond_embeddings));
         assert.ok(u.diff <= rel * Math.max(1, u.scale), `uncond embeddings differ by ${u.diff}`);
       }
+      // The guided model output (classifier-free guidance applied) that each scheduler step got.
+      // u + g (c - u) multiplies the UNet's error by up to 1 + 2g; in fp16 that error is about two
+      // half-precision ulps near 1 (one of its own, one from the latents it was fed, which already
+      // differ), so the bound is 9.8e-4 (1 + 2g): 1.6e-2 at g = 7.5 (measured up to 8.6e-3).
+      const outTol = fp16 ? 9.8e-4 * (1 + 2 * c.guidance_scale) : rel;
+      c.model_output_per_step?.forEach((t, i) => {
+        const d = maxAbsDiff(outputs[i]!, tensor(t));
+        assert.ok(d.diff <= outTol * Math.max(1, d.scale), `guided model output of step ${i} differs by ${d.diff} (scale ${d.scale.toFixed(3)})`);
+      });
       assert.equal(perStep.length, c.latents_per_step.length);
       c.latents_per_step.forEach((t, i) => {
         const d = maxAbsDiff(perStep[i]!, tensor(t));
