@@ -1,14 +1,8 @@
 /** Box arithmetic shared by the detectors: IoU, per-class non-maximum suppression, clipping. */
-import type { Box, Detection } from '../protocol/geometry';
+import { boxIou, type Box, type Detection } from '../protocol/geometry';
 
 /** Intersection over union of two boxes (0 when either is empty). */
-export function iou(a: Box, b: Box): number {
-  const ix = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));
-  const iy = Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
-  const inter = ix * iy;
-  const union = a.w * a.h + b.w * b.h - inter;
-  return union > 0 ? inter / union : 0;
-}
+export const iou = boxIou;
 
 /**
  * Greedy non-maximum suppression within each label: keeps the highest-scoring box and drops the

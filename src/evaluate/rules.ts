@@ -3,22 +3,10 @@
  * (see ../shared/docs/spatial-benchmarks.md). Every function takes A (the subject) and B (the
  * reference object) as pixel boxes, top-left origin, y down, and judges "A <relation> B".
  */
-import type { Box } from '../protocol/geometry';
+import { boxCenter, boxIou, type Box } from '../protocol/geometry';
 import type { RelationType } from '../parser/types';
 
-/** Centre of a box in pixels. */
-export function boxCenter(b: Box): { x: number; y: number } {
-  return { x: b.x + b.w / 2, y: b.y + b.h / 2 };
-}
-
-/** Intersection over union of two boxes; 0 when the union is empty (two degenerate boxes). */
-export function boxIou(a: Box, b: Box): number {
-  const ix = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));
-  const iy = Math.max(0, Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y));
-  const inter = ix * iy;
-  const union = a.w * a.h + b.w * b.h - inter;
-  return union > 0 ? inter / union : 0;
-}
+export { boxCenter, boxIou };
 
 /** Relations VISOR scores (its SR2D set has exactly these four). */
 export const VISOR_RELATIONS: readonly RelationType[] = ['left_of', 'right_of', 'above', 'below'];

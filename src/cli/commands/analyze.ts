@@ -1,15 +1,9 @@
 /** `spright-lens analyze`: objects, relations and problems of every prompt in prompt files. */
 import { parseArgs } from 'node:util';
-import {
-  parsePrompt,
-  PromptFileError,
-  readPromptFile,
-  readPromptSource,
-  type ParsedPrompt,
-  type PromptRecord,
-} from '../../parser';
+import { parsePrompt, type ParsedPrompt, type PromptRecord } from '../../parser';
 import type { CliContext, Command } from '../command';
-import { InputError, UsageError } from '../command';
+import { UsageError } from '../command';
+import { readPromptInputs, writeDrained } from '../io';
 
 const USAGE = `Usage: spright-lens analyze [FILE...|-] [--format jsonl|text]
 
@@ -32,11 +26,6 @@ Examples:
   echo "a cat to the left of a dog" | spright-lens analyze -
 `;
 
-async function readStdin(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks);
-}
 
 /** The readable block for one prompt: header, objects, relations, problems. */
 export function formatText(record: PromptRecord, parsed: ParsedPrompt): string {
@@ -75,28 +64,8 @@ const command: Command = {
     if (format !== 'jsonl' && format !== 'text') {
       throw new UsageError(`unknown --format '${format}'; use jsonl or text`);
     }
-    const stdinIsTTY = (ctx.stdin as NodeJS.ReadableStream & { isTTY?: boolean }).isTTY === true;
-    const files = positionals.length > 0 ? positionals : stdinIsTTY ? [] : ['-'];
-    if (files.length === 0) throw new UsageError('no input: pass prompt files, or - to read prompts from stdin');
-    if (files.filter((f) => f === '-').length > 1) throw new UsageError("'-' (stdin) can be given only once");
-
     // Read every input first, so that a bad file fails the run before any output is written.
-    const records: PromptRecord[] = [];
-    for (const file of files) {
-      try {
-        if (file === '-') records.push(...readPromptSource(await readStdin(ctx.stdin), '<stdin>'));
-        else {
-          const path = require('node:path') as typeof import('node:path');
-          const resolved = path.resolve(ctx.cwd, file);
-          records.push(...readPromptFile(resolved).map((r) => ({ ...r, source: file })));
-        }
-      } catch (err) {
-        if (err instanceof PromptFileError) {
-          throw new InputError(file === '-' ? err.message : err.message.replace(err.file, file));
-        }
-        throw err;
-      }
-    }
+    const records = await readPromptInputs(positionals, ctx);
 
     let buffer = '';
     for (const record of records) {
@@ -107,21 +76,14 @@ const command: Command = {
           ? JSON.stringify({ source: record.source, line: record.line, ...parsed }) + '\n'
           : formatText(record, parsed);
       if (buffer.length > 1 << 16) {
-        await write(ctx.stdout, buffer);
+        await writeDrained(ctx.stdout, buffer);
         buffer = '';
       }
     }
-    if (buffer) await write(ctx.stdout, buffer);
+    if (buffer) await writeDrained(ctx.stdout, buffer);
     return ctx.signal.aborted ? 130 : 0;
   },
 };
 
-/** Writes and waits for the stream to drain, so a large run does not buffer everything in memory. */
-function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
-  return new Promise((resolve) => {
-    if (stream.write(text)) resolve();
-    else stream.once('drain', () => resolve());
-  });
-}
 
 export default command;

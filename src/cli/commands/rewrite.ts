@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { layoutToSvg, planLayout, rewritePrompt, type Layout } from '../../generator';
-import { parsePrompt, PromptFileError, readPromptFile, readPromptSource, type PromptRecord } from '../../parser';
+import { parsePrompt, type PromptRecord } from '../../parser';
+import { readPromptInputs, writeDrained } from '../io';
 import { writeFileAtomic } from '../../io/atomic';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
@@ -64,19 +65,7 @@ function parseSize(value: string | undefined): { width: number; height: number }
   return { width, height };
 }
 
-async function readStdin(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks);
-}
 
-/** Writes and waits for the stream to drain, so a large run does not buffer everything. */
-function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
-  return new Promise((resolve) => {
-    if (stream.write(text)) resolve();
-    else stream.once('drain', () => resolve());
-  });
-}
 
 function formatText(record: RewriteRecord, full: Layout | null): string {
   const lines = [`${record.source}:${record.line}: ${record.text}`, `  rewrite: ${record.rewrite}`];
@@ -132,22 +121,8 @@ const command: Command = {
       throw new InputError(`--svg ${values.svg}: exists and is not a folder; pass a folder for the SVG files`);
     }
 
-    const stdinIsTTY = (ctx.stdin as NodeJS.ReadableStream & { isTTY?: boolean }).isTTY === true;
-    const files = positionals.length > 0 ? positionals : stdinIsTTY ? [] : ['-'];
-    if (files.length === 0) throw new UsageError('no input: pass prompt files, or - to read prompts from stdin');
-    if (files.filter((f) => f === '-').length > 1) throw new UsageError("'-' (stdin) can be given only once");
-
     // Read every input first, so that a bad file fails the run before any output is written.
-    const records: PromptRecord[] = [];
-    for (const file of files) {
-      try {
-        if (file === '-') records.push(...readPromptSource(await readStdin(ctx.stdin), '<stdin>'));
-        else records.push(...readPromptFile(path.resolve(ctx.cwd, file)).map((r) => ({ ...r, source: file })));
-      } catch (err) {
-        if (err instanceof PromptFileError) throw new InputError(file === '-' ? err.message : err.message.replace(err.file, file));
-        throw err;
-      }
-    }
+    const records = await readPromptInputs(positionals, ctx);
     if (svgDir) {
       try {
         fs.mkdirSync(svgDir, { recursive: true });
@@ -182,11 +157,11 @@ const command: Command = {
         await writeFileAtomic(file, layoutToSvg(result.layout, { title: record.text }));
       }
       if (buffer.length > 1 << 16) {
-        await write(ctx.stdout, buffer);
+        await writeDrained(ctx.stdout, buffer);
         buffer = '';
       }
     }
-    if (buffer) await write(ctx.stdout, buffer);
+    if (buffer) await writeDrained(ctx.stdout, buffer);
     return ctx.signal.aborted ? 130 : 0;
   },
 };
