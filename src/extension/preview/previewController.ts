@@ -2,6 +2,7 @@
 // recomputes on settings changes, and routes webview messages to the features (render, check
 // image, save, batch) that register handlers. The webview only draws what this sends.
 import * as vscode from 'vscode';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FromWebview, ImageView, ModelSetupView, PanelState, PersistedWebviewState, PromptView, ToWebview, ViewOptions } from '../../protocol/messages';
 import type { ParsedPrompt } from '../../parser/types';
@@ -44,12 +45,60 @@ export function modelSetup(scope?: vscode.ConfigurationScope): ModelSetupView {
   const modelPath = config.renderSettings(scope).modelPath;
   const inspected = vscode.workspace.getConfiguration(config.SECTION, scope).inspect<string>('render.modelPath');
   const workspaceValue = inspected?.workspaceFolderValue ?? inspected?.workspaceValue;
+  const untrusted = !vscode.workspace.isTrusted;
   return {
     configured: modelPath.trim().length > 0,
     modelPath,
     problem: null,
-    ignoredUntrusted: !vscode.workspace.isTrusted && typeof workspaceValue === 'string' && workspaceValue.length > 0,
+    ignoredUntrusted: untrusted && ((typeof workspaceValue === 'string' && workspaceValue.length > 0) || workspaceSettingsSet('sprightLens.render.modelPath')),
   };
+}
+
+/**
+ * Whether a workspace settings file (.vscode/settings.json of a folder, or the .code-workspace
+ * `settings`) sets `key` to a non-empty string. In restricted mode VS Code hides restricted
+ * settings from `inspect()` entirely (the integration suite's untrusted run showed it), so the
+ * panel could not tell the user their workspace model path was ignored without reading the files.
+ */
+function workspaceSettingsSet(key: string): boolean {
+  const files: Array<{ file: string; nested: boolean }> = (vscode.workspace.workspaceFolders ?? [])
+    .filter((f) => f.uri.scheme === 'file')
+    .map((f) => ({ file: path.join(f.uri.fsPath, '.vscode', 'settings.json'), nested: false }));
+  const ws = vscode.workspace.workspaceFile;
+  if (ws?.scheme === 'file') files.push({ file: ws.fsPath, nested: true });
+  return files.some(({ file, nested }) => {
+    try {
+      const json = parseJsonc(fs.readFileSync(file, 'utf8')) as Record<string, unknown> | undefined;
+      const settings = (nested ? json?.settings : json) as Record<string, unknown> | undefined;
+      const v = settings?.[key];
+      return typeof v === 'string' && v.trim().length > 0;
+    } catch {
+      // Missing or unreadable file: nothing set there (VS Code reports broken settings itself).
+      return false;
+    }
+  });
+}
+
+/** JSON with comments and trailing commas (VS Code settings files), parsed; strings are left intact. */
+function parseJsonc(text: string): unknown {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      const start = i;
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      out += text.slice(start, i + 1);
+    } else if (c === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i++;
+      out += '\n';
+    } else if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? text.length : end + 1;
+    } else {
+      out += c;
+    }
+  }
+  return JSON.parse(out.replace(/,(\s*[}\]])/g, '$1'));
 }
 
 export class PreviewController extends Disposable {
