@@ -6,6 +6,8 @@
 //    check the preview webview's DOM and take screenshots (saved to test-results/).
 // Options: --vsix [FILE] installs that packaged extension instead of loading the source folder
 // (FILE defaults to what `npm run package` writes: <name>-<version>-<platform>-<arch>.vsix).
+// --untrusted opens the workspace with workspace trust on and the folder not trusted (restricted
+// mode) and runs only suite/untrusted.test.js.
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -24,6 +26,7 @@ const TIMEOUT_MS = Number(process.env.SPRIGHT_INTEGRATION_TIMEOUT_MS ?? 8 * 60_0
 
 const args = process.argv.slice(2);
 const vsixIndex = args.indexOf('--vsix');
+const untrusted = args.includes('--untrusted');
 function defaultVsix() {
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
   return path.join(root, `${pkg.name}-${pkg.version}-${process.platform}-${process.arch}.vsix`);
@@ -79,13 +82,21 @@ async function runCodeServer(workspace, env) {
     mkdirSync(path.join(state, 'data', 'User'), { recursive: true });
     writeFileSync(
       path.join(state, 'data', 'User', 'settings.json'),
-      JSON.stringify({ 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false, 'extensions.autoCheckUpdates': false }),
+      JSON.stringify({
+        'workbench.startupEditor': 'none',
+        'extensions.autoCheckUpdates': false,
+        'security.workspace.trust.enabled': untrusted,
+        // Restricted mode without the modal "Do you trust the authors?" prompt and banner.
+        'security.workspace.trust.startupPrompt': 'never',
+        'security.workspace.trust.banner': 'never',
+      }),
     );
     const home = path.join(state, 'home');
     mkdirSync(home, { recursive: true });
     const baseEnv = {
       ...process.env,
       ...env,
+      ...(untrusted ? { SPRIGHT_TEST_UNTRUSTED: '1' } : {}),
       HOME: home,
       XDG_CONFIG_HOME: path.join(home, '.config'),
       XDG_DATA_HOME: path.join(home, '.local', 'share'),
@@ -118,7 +129,7 @@ async function runCodeServer(workspace, env) {
       bin,
       [
         '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', ...common,
-        '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+        '--disable-telemetry', '--disable-update-check', ...(untrusted ? [] : ['--disable-workspace-trust']),
         '--disable-getting-started-override', '--ignore-last-opened',
       ],
       { env: baseEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
@@ -178,7 +189,7 @@ async function runCodeServer(workspace, env) {
     }
     // The suite leaves the preview panel open on a hostile prompt: check the real webview DOM.
     let webviewFailures = [];
-    if (code === 0 && !process.env.SPRIGHT_SKIP_WEBVIEW_CHECKS) {
+    if (code === 0 && !untrusted && !process.env.SPRIGHT_SKIP_WEBVIEW_CHECKS) {
       webviewFailures = await checkWebview(page, { resultsDir, log, suffix: vsix ? '-vsix' : '' });
     } else {
       await page.screenshot({ path: path.join(resultsDir, `workbench${vsix ? '-vsix' : ''}.png`) }).catch(() => undefined);
