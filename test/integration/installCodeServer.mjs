@@ -19,7 +19,38 @@ function which(cmd) {
   }
 }
 
+/**
+ * The Debian packages the integration run needs: Chromium drives the workbench; the rest lets
+ * code-server's native modules build from source (their prebuilt downloads are unreachable).
+ * As root with apt-get (a fresh CI or developer machine) they are installed; elsewhere the
+ * error names them.
+ */
+const SYSTEM_PACKAGES = [
+  { pkg: 'chromium', present: () => Boolean(process.env.CHROMIUM_PATH) || existsSync('/usr/bin/chromium') },
+  { pkg: 'ripgrep', present: () => Boolean(which('rg')) },
+  { pkg: 'build-essential', present: () => Boolean(which('g++') && which('make')) },
+  { pkg: 'python3', present: () => Boolean(which('python3')) },
+  { pkg: 'libkrb5-dev', present: () => existsSync('/usr/include/krb5.h') || existsSync('/usr/include/krb5/krb5.h') },
+];
+
+export function ensureSystemPackages({ log = console.log } = {}) {
+  const missing = SYSTEM_PACKAGES.filter((p) => !p.present()).map((p) => p.pkg);
+  if (missing.length === 0) return;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!isRoot || !which('apt-get')) {
+    throw new Error(
+      `the integration tests need these system packages: ${missing.join(' ')} ` +
+        `(Debian/Ubuntu: sudo apt-get install -y ${missing.join(' ')}; or set CHROMIUM_PATH to a Chromium build)`,
+    );
+  }
+  log(`installing system packages with apt-get: ${missing.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+}
+
 export function installCodeServer({ log = console.log } = {}) {
+  ensureSystemPackages({ log });
   if (existsSync(codeServerBin) && existsSync(path.join(prefix, '.complete'))) return codeServerBin;
   const rg = which('rg');
   if (!rg) throw new Error('ripgrep (rg) is needed to install code-server offline: apt-get install -y ripgrep');
