@@ -41,3 +41,25 @@ export function writeDrained(stream: NodeJS.WritableStream, text: string): Promi
     else stream.once('drain', () => resolve());
   });
 }
+
+/** Collects output and writes it in 64 KiB pieces, waiting for the stream to drain between them. */
+export class ChunkedWriter {
+  readonly #stream: NodeJS.WritableStream;
+  #buffer = '';
+
+  constructor(stream: NodeJS.WritableStream) {
+    this.#stream = stream;
+  }
+
+  async write(text: string): Promise<void> {
+    this.#buffer += text;
+    if (this.#buffer.length > 1 << 16) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (!this.#buffer) return;
+    const text = this.#buffer;
+    this.#buffer = '';
+    await writeDrained(this.#stream, text);
+  }
+}

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { parsePrompt, type ParsedPrompt, type PromptRecord } from '../../parser';
 import type { CliContext, Command } from '../command';
 import { UsageError } from '../command';
-import { readPromptInputs, writeDrained } from '../io';
+import { ChunkedWriter, readPromptInputs } from '../io';
 
 const USAGE = `Usage: spright-lens analyze [FILE...|-] [--format jsonl|text]
 
@@ -67,20 +67,17 @@ const command: Command = {
     // Read every input first, so that a bad file fails the run before any output is written.
     const records = await readPromptInputs(positionals, ctx);
 
-    let buffer = '';
+    const out = new ChunkedWriter(ctx.stdout);
     for (const record of records) {
       if (ctx.signal.aborted) break;
       const parsed = parsePrompt(record.text);
-      buffer +=
+      await out.write(
         format === 'jsonl'
           ? JSON.stringify({ source: record.source, line: record.line, ...parsed }) + '\n'
-          : formatText(record, parsed);
-      if (buffer.length > 1 << 16) {
-        await writeDrained(ctx.stdout, buffer);
-        buffer = '';
-      }
+          : formatText(record, parsed),
+      );
     }
-    if (buffer) await writeDrained(ctx.stdout, buffer);
+    await out.flush();
     return ctx.signal.aborted ? 130 : 0;
   },
 };

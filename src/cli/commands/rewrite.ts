@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { layoutToSvg, planLayout, rewritePrompt, type Layout } from '../../generator';
 import { parsePrompt, type PromptRecord } from '../../parser';
-import { readPromptInputs, writeDrained } from '../io';
+import { ChunkedWriter, readPromptInputs } from '../io';
 import { writeFileAtomic } from '../../io/atomic';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
@@ -132,7 +132,7 @@ const command: Command = {
     }
 
     const used = new Set<string>();
-    let buffer = '';
+    const writer = new ChunkedWriter(ctx.stdout);
     for (const record of records) {
       if (ctx.signal.aborted) break;
       const parsed = parsePrompt(record.text);
@@ -151,17 +151,13 @@ const command: Command = {
       if (result.notes.length) out.notes = result.notes;
       const planned = parsed.relations.length ? planLayout(parsed, { seed, ...size }) : null;
       if (planned && !planned.ok) out.conflicts = planned.conflicts;
-      buffer += format === 'jsonl' ? JSON.stringify(out) + '\n' : formatText(out, result.layout);
+      await writer.write(format === 'jsonl' ? JSON.stringify(out) + '\n' : formatText(out, result.layout));
       if (svgDir && result.layout) {
         const file = path.join(svgDir, `${svgName(record, used)}.svg`);
         await writeFileAtomic(file, layoutToSvg(result.layout, { title: record.text }));
       }
-      if (buffer.length > 1 << 16) {
-        await writeDrained(ctx.stdout, buffer);
-        buffer = '';
-      }
     }
-    if (buffer) await writeDrained(ctx.stdout, buffer);
+    await writer.flush();
     return ctx.signal.aborted ? 130 : 0;
   },
 };
