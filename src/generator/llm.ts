@@ -54,7 +54,9 @@ export function createLlmRewriter(options: LlmRewriterOptions): LlmRewriter {
     throw new TypeError(`LLM rewriter: "${options.url}" must be an http:// or https:// URL`);
   }
   if (!options.model.trim()) throw new TypeError('LLM rewriter: a model name is required (e.g. "llama3.2")');
-  const endpoint = /\/v1\/chat\/completions\/?$/.test(base.pathname) ? base.href : new URL(`${base.pathname.replace(/\/+$/, '')}/v1/chat/completions`, base).href;
+  // Accept the server root, its OpenAI base (`…/v1`, as most clients are configured) or the endpoint.
+  const basePath = base.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
+  const endpoint = /\/v1\/chat\/completions\/?$/.test(base.pathname) ? base.href : new URL(`${basePath}/v1/chat/completions`, base).href;
   const timeoutMs = options.timeoutMs ?? 20_000;
   const doFetch = options.fetch ?? globalThis.fetch;
 

@@ -4,6 +4,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parsePrompt } from '../../src/parser/index';
 import { createLlmRewriter, rewritePrompt } from '../../src/generator/index';
+// The editor's engine is free of vscode imports, so its LLM wiring is tested here in plain Node.
+import { createPromptEngine } from '../../src/extension/language/engine';
 
 interface Seen {
   path: string;
@@ -129,4 +131,33 @@ test('bad settings are refused up front with a clear message', () => {
   assert.throws(() => createLlmRewriter({ url: 'not a url', model: 'm' }), /is not a URL/);
   assert.throws(() => createLlmRewriter({ url: 'http://127.0.0.1:1', model: ' ' }), /model name is required/);
   assert.equal(createLlmRewriter({ url: 'http://127.0.0.1:11434/v1/chat/completions', model: 'm' }).endpoint, 'http://127.0.0.1:11434/v1/chat/completions');
+});
+
+test('the server root, its /v1 base and the full endpoint all reach /v1/chat/completions', () => {
+  // The extension's default setting is the OpenAI-style base URL `http://127.0.0.1:8080/v1`.
+  for (const url of ['http://127.0.0.1:8080', 'http://127.0.0.1:8080/', 'http://127.0.0.1:8080/v1', 'http://127.0.0.1:8080/v1/']) {
+    assert.equal(createLlmRewriter({ url, model: 'm' }).endpoint, 'http://127.0.0.1:8080/v1/chat/completions', url);
+  }
+  assert.equal(createLlmRewriter({ url: 'http://host:1/proxy/v1', model: 'm' }).endpoint, 'http://host:1/proxy/v1/chat/completions');
+});
+
+test('the editor engine uses the LLM rewrite through the default /v1 setting and reports rejections', async () => {
+  const engine = createPromptEngine();
+  const parsed = parsePrompt(PROMPT);
+  let content = 'A small cat sits to the left of a dog. The dog is bigger than the cat.';
+  const server = await fakeServer(() => ({ body: answer(content) }));
+  try {
+    const ok = await engine.llmRewrite(parsed, { url: `${server.url}/v1`, model: 'local', seed: 0 });
+    assert.deepEqual(ok, { ok: true, text: content });
+    assert.equal(server.seen[0]!.path, '/v1/chat/completions');
+    content = 'A dog sits to the left of a cat.';
+    const flipped = await engine.llmRewrite(parsed, { url: `${server.url}/v1`, model: 'local', seed: 0 });
+    assert.equal(flipped.ok, false);
+    assert.match((flipped as { reason: string }).reason, /left/);
+  } finally {
+    await server.close();
+  }
+  const badSettings = await engine.llmRewrite(parsed, { url: 'http://127.0.0.1:8080/v1', model: '', seed: 0 });
+  assert.deepEqual(badSettings.ok, false);
+  assert.match((badSettings as { reason: string }).reason, /model name is required/);
 });

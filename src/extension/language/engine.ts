@@ -1,6 +1,6 @@
 // Assembles the PromptEngine the language features use from the pure core. The only file of the
 // language features that imports the parser and generator implementations.
-import { rewritePrompt } from '../../generator/rewrite';
+import { createLlmRewriter, rewritePrompt } from '../../generator';
 import { DocumentAnalyzer, parsePrompt } from '../../parser';
 import type { AnalyzedLine, PromptEngine } from './types';
 
@@ -33,8 +33,17 @@ export function createPromptEngine(): PromptEngine {
       const r = rewritePrompt(parsed, options);
       return { text: r.text, notes: r.notes };
     },
-    // The generator's LLM rewriter (createLlmRewriter) has not landed yet; say so instead of
-    // pretending, and the deterministic rewrite is used.
-    llmRewrite: () => Promise.resolve({ ok: false, reason: 'this build has no LLM rewriter yet' }),
+    llmRewrite: async (parsed, options) => {
+      // Bad settings (not a URL, no model name) are reported like a rejected answer: the
+      // deterministic rewrite is used and the user is told why.
+      let rewriter;
+      try {
+        rewriter = createLlmRewriter({ url: options.url, model: options.model });
+      } catch (err) {
+        return { ok: false, reason: (err as Error).message };
+      }
+      const result = await rewriter.rewrite(parsed.text, parsed, options.signal);
+      return result.ok ? result : { ok: false, reason: result.reason };
+    },
   };
 }
