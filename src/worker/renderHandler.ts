@@ -6,23 +6,17 @@
  */
 import * as path from 'node:path';
 import { writeFileUnique } from '../io/atomic';
-import { loadPipeline, PROVIDER_REQUESTS, SCHEDULER_NAMES, type Pipeline, type ProviderRequest, type RenderTimings, type SchedulerName } from '../render';
+import { loadPipeline, PROVIDER_REQUESTS, SCHEDULER_NAMES, type Pipeline, type ProviderRequest, type RenderTimings, type SchedulerName, type GenerateParams } from '../render';
 import type { Handler, HandlerContext } from './handlers';
 
-/** Params of `render` (JSON). */
-export interface RenderRequest {
+/**
+ * Params of `render` (JSON): the pipeline's own generation parameters, less the typed-array test
+ * hooks that cannot cross the process boundary, plus where the model and the output are.
+ */
+export interface RenderRequest extends Omit<GenerateParams, 'latents' | 'noise' | 'schedulerConfig'> {
   readonly modelDir: string;
   readonly provider?: ProviderRequest;
   readonly deviceId?: number;
-  readonly prompt: string;
-  readonly negativePrompt?: string;
-  readonly steps: number;
-  readonly guidanceScale: number;
-  readonly seed: number;
-  readonly width: number;
-  readonly height: number;
-  readonly scheduler?: SchedulerName;
-  readonly batch?: number;
   /** Folder to write the PNGs into; without it the PNGs come back as base64. */
   readonly outDir?: string;
   /** File name stem (default `render-<seed>`); `-2`, `-3`... are added instead of overwriting. */
