@@ -3,20 +3,11 @@
  * parsing alone measured in the same process as the baseline the ratios are taken against.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { parsePrompt, type ParsedPrompt } from '../src/parser';
 import { planLayout, rewritePrompt } from '../src/generator';
-import { median, timeRuns, type BenchSection } from './harness';
+import { median, sharedFile, timeRuns, type BenchSection } from './harness';
 
 const N = 10_000;
-
-function sharedFile(...parts: string[]): string | null {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, '..', 'shared', 'data', ...parts);
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(candidate)) return candidate;
-    if (path.dirname(dir) === dir) return null;
-  }
-}
 
 /** 10,000 prompts: T2I-CompBench and every 3rd SR2D record when present, topped up with richer generated scenes. */
 function loadPrompts(): { prompts: string[]; source: string } {

@@ -1,4 +1,6 @@
 /** Tiny benchmark harness: every section reports rows; `npm run bench` prints them all. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 export interface BenchSection {
   readonly name: string;
@@ -22,4 +24,13 @@ export function median(sorted: number[]): number {
   const n = sorted.length;
   if (n === 0) return NaN;
   return n % 2 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+}
+
+/** ../shared/data/<parts> beside the repo root (found from this file), or null when absent. */
+export function sharedFile(...parts: string[]): string | null {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, '..', 'shared', 'data', ...parts);
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) return null;
+  }
 }

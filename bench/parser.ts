@@ -3,20 +3,11 @@
  * in the same process, and the re-analysis time of a one-line edit in a 10,000-line document.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import nlp from 'compromise';
 import { DocumentAnalyzer, parsePrompt } from '../src/parser';
-import { median, timeRuns, type BenchSection } from './harness';
+import { median, sharedFile, timeRuns, type BenchSection } from './harness';
 
 const N = 10_000;
-
-function sharedFile(...parts: string[]): string | null {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, '..', 'shared', 'data', ...parts);
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(candidate)) return candidate;
-    if (path.dirname(dir) === dir) return null;
-  }
-}
 
 /** 10,000 prompts: SR2D and T2I-CompBench when present (every 3rd SR2D record), else generated. */
 function loadPrompts(): { prompts: string[]; source: string } {
