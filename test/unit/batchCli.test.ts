@@ -60,6 +60,16 @@ test('batch: usage and input errors are one specific line', async () => {
   }
 });
 
+test('batch: a folder that is not a model export fails before any output folder is made', async () => {
+  const dir = tmp();
+  fs.writeFileSync(path.join(dir, 'p.txt'), 'a dog to the left of a cat\n');
+  fs.mkdirSync(path.join(dir, 'not-a-model'));
+  const r = await run(['--model', 'not-a-model', '--prompts', 'p.txt', '--out', 'o'], dir);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /scheduler_config\.json: expected .*found no such file/);
+  assert.equal(fs.existsSync(path.join(dir, 'o')), false);
+});
+
 test('batch: prompt ids are line numbers, file-stem prefixed with several files; SR2D keeps unique_id', () => {
   const dir = tmp();
   fs.writeFileSync(path.join(dir, 'a.txt'), 'a dog to the left of a cat\n\na cup above a book\n');

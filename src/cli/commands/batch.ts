@@ -10,7 +10,7 @@ import { parseSr2d, promptFromParsed, PromptSetError } from '../../evaluate/inde
 import { decodePng } from '../../image/index';
 import { parsePrompt, PromptFileError, readPromptFile } from '../../parser/index';
 import { rewritePrompt } from '../../generator/index';
-import { loadPipeline, PROVIDER_REQUESTS, RenderParamsError, SCHEDULER_NAMES, ModelDirError } from '../../render/index';
+import { loadPipeline, PROVIDER_REQUESTS, RenderParamsError, SCHEDULER_NAMES, ModelDirError, validateModelDir } from '../../render/index';
 import type { Pipeline, ProviderRequest, SchedulerName } from '../../render/index';
 import { loadCliDetector } from './evaluate';
 
@@ -156,6 +156,15 @@ const command: Command = {
     } catch (err) {
       if (err instanceof InputError) throw err;
       throw new InputError(`${modelDir}: no such folder; --model takes an ONNX model folder (optimum-cli export onnx ...)`);
+    }
+
+    // A wrong model folder fails here, before an output folder is made; reading the graphs'
+    // signatures does not load weights.
+    try {
+      await validateModelDir(modelDir);
+    } catch (err) {
+      if (err instanceof ModelDirError) throw new InputError(err.message);
+      throw err;
     }
 
     // Models load on first use: a finished batch or an options mismatch answers at once.
