@@ -114,6 +114,7 @@ export function rewritePrompt(parsed: ParsedPrompt, options: RewriteOptions = {}
   const random = createRandom((hashString(parsed.text) ^ (options.seed ?? 0)) >>> 0);
   const kept = new Set(parsed.relations.map((_, i) => i).filter((i) => relationIsUsable(parsed, i, notes)));
 
+  const conflicts: number[][] = [];
   let layout: Layout | null = options.layout ?? null;
   if (!layout && parsed.objects.length) {
     for (let guard = 0; guard <= parsed.relations.length; guard++) {
@@ -127,6 +128,7 @@ export function rewritePrompt(parsed: ParsedPrompt, options: RewriteOptions = {}
       }
       for (const conflict of planned.conflicts) {
         const original = conflict.map((i) => keptList[i]!);
+        conflicts.push(original);
         const drop = Math.max(...original);
         if (!kept.delete(drop)) continue;
         const others = original.filter((i) => i !== drop).map((i) => relationLabel(parsed, i));
@@ -202,7 +204,7 @@ export function rewritePrompt(parsed: ParsedPrompt, options: RewriteOptions = {}
     // SPRIGHT captions have at least two sentences; a lone object is framed in the middle.
     sentences.push(fill(pick(random, ['{S} {be} in the middle of the frame.', '{S} {sit} in the middle of the picture.']), mention(parsed.objects[0]!.id)));
   }
-  return { text: sentences.join(' '), layout, notes };
+  return { text: sentences.join(' '), layout, notes, conflicts };
 }
 
 function relationIsUsable(parsed: ParsedPrompt, i: number, notes: string[]): boolean {

@@ -75,6 +75,8 @@ export interface RewriteResult {
   layout: Layout | null;
   /** What the rewrite changed or could not keep (dropped contradictions, capped counts). */
   notes: string[];
+  /** Each minimal set of clashing relations (indices into `parsed.relations`) found while planning. */
+  conflicts: number[][];
 }
 
 /** Options of `rewritePrompt`. */

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { layoutToSvg, planLayout, rewritePrompt, type Layout } from '../../generator';
+import { layoutToSvg, rewritePrompt, type Layout } from '../../generator';
 import { parsePrompt, type PromptRecord } from '../../parser';
 import { ChunkedWriter, readPromptInputs } from '../io';
 import { writeFileAtomic } from '../../io/atomic';
@@ -149,8 +149,7 @@ const command: Command = {
         },
       };
       if (result.notes.length) out.notes = result.notes;
-      const planned = parsed.relations.length ? planLayout(parsed, { seed, ...size }) : null;
-      if (planned && !planned.ok) out.conflicts = planned.conflicts;
+      if (result.conflicts.length) out.conflicts = result.conflicts;
       await writer.write(format === 'jsonl' ? JSON.stringify(out) + '\n' : formatText(out, result.layout));
       if (svgDir && result.layout) {
         const file = path.join(svgDir, `${svgName(record, used)}.svg`);
