@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseThreshold } from '../args';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
 import { BatchError, ProgressReporter, runBatch } from '../../batch/index';
@@ -143,8 +144,7 @@ const command: Command = {
     }
     const provider = (values.provider ?? 'auto') as ProviderRequest;
     if (!PROVIDER_REQUESTS.includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDER_REQUESTS.join(', ')}, got '${values.provider}'`);
-    const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
-    if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw new UsageError(`--threshold must be a number in 0..1, got '${values.threshold}'`);
+    const threshold = parseThreshold(values.threshold);
     const detectorSpec = values.detector ?? 'embedded';
 
     const prompts = readBatchPrompts(values.prompts, ctx.cwd);

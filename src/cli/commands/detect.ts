@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { createDetector, mapToDetectorLabel, ModelLoadError, parseDetectorSpec, type Detector, type DetectorSpec } from '../../detect';
 import { decodePng, ImageFormatError } from '../../image';
 import type { Detection } from '../../protocol/geometry';
+import { parseThreshold } from '../args';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
 
@@ -55,13 +56,6 @@ const round = (v: number, digits: number): number => {
 /** Formats one detection as an output record (rounded as documented in the usage). */
 export function toLine(image: string, d: Detection): DetectLine {
   return { image, label: d.label, score: round(d.score, 4), x: round(d.x, 1), y: round(d.y, 1), w: round(d.w, 1), h: round(d.h, 1) };
-}
-
-function parseThreshold(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v) || v < 0 || v > 1) throw new UsageError(`--threshold must be a number from 0 to 1, got '${text}'`);
-  return v;
 }
 
 async function readImageBytes(file: string, shown: string): Promise<Uint8Array> {

@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseThreshold } from '../args';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
 import { evaluateFolder, parseImageName, parseSr2d, promptFromParsed, PromptSetError } from '../../evaluate/index';
@@ -191,8 +192,7 @@ const command: Command = {
     const benchmarks = pickBenchmarks(values.benchmark);
     const format = values.format ?? 'json';
     if (format !== 'json' && format !== 'text') throw new UsageError(`--format must be json or text, got '${format}'`);
-    const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
-    if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw new UsageError(`--threshold must be a number in 0..1, got '${values.threshold}'`);
+    const threshold = parseThreshold(values.threshold);
     const variant = values.variant ?? 'original';
     if (variant !== 'original' && variant !== 'rewrite') throw new UsageError(`--variant must be original or rewrite, got '${variant}'`);
 
