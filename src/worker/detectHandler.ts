@@ -9,6 +9,7 @@ import { createDetector, type Detector, type DetectorSpec } from '../detect';
 import { decodePng } from '../image';
 import type { Detection } from '../protocol/geometry';
 import type { Handler, HandlerContext } from './handlers';
+import { KeyedResource } from './keyedResource';
 
 /** Params of `detect` (JSON). Exactly one of imagePath / pngBase64. */
 export interface DetectRequest {
@@ -32,7 +33,7 @@ export interface DetectResponse {
   readonly detections: Detection[];
 }
 
-let current: { key: string; detector: Promise<Detector> } | undefined;
+const detectors = new KeyedResource<Detector>((d) => d.dispose());
 let queue: Promise<unknown> = Promise.resolve();
 
 function check(params: unknown): DetectRequest {
@@ -56,19 +57,7 @@ function check(params: unknown): DetectRequest {
 
 function detectorFor(spec: DetectorSpec, modelsDir: string | undefined): Promise<Detector> {
   const key = spec.kind === 'owlvit' ? `owlvit\0${path.resolve(spec.modelDir)}` : `embedded\0${modelsDir ?? ''}`;
-  if (current?.key !== key) {
-    const old = current;
-    current = undefined;
-    // A different detector was asked for: free the old one's memory first.
-    if (old) void old.detector.then((d) => d.dispose(), () => undefined);
-    const detector = createDetector(spec, modelsDir !== undefined ? { modelsDir } : {});
-    current = { key, detector };
-    // A failed load (missing model) is retried on the next request, after the user fixed it.
-    detector.catch(() => {
-      if (current?.detector === detector) current = undefined;
-    });
-  }
-  return current!.detector;
+  return detectors.get(key, () => createDetector(spec, modelsDir !== undefined ? { modelsDir } : {}));
 }
 
 async function detect(params: unknown, ctx: HandlerContext): Promise<DetectResponse> {

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { writeFileUnique } from '../io/atomic';
 import { loadPipeline, PROVIDER_REQUESTS, SCHEDULER_NAMES, type Pipeline, type ProviderRequest, type RenderTimings, type SchedulerName, type GenerateParams } from '../render';
 import type { Handler, HandlerContext } from './handlers';
+import { KeyedResource } from './keyedResource';
 
 /**
  * Params of `render` (JSON): the pipeline's own generation parameters, less the typed-array test
@@ -34,7 +35,8 @@ export interface RenderResponse {
   readonly timings: RenderTimings;
 }
 
-let current: { key: string; pipeline: Promise<Pipeline> } | undefined;
+// The model setting changed: the old sessions (GPU memory) are freed before the new ones load.
+const pipelines = new KeyedResource<Pipeline>((p) => p.dispose());
 let queue: Promise<unknown> = Promise.resolve();
 
 function check(params: unknown): RenderRequest {
@@ -55,24 +57,15 @@ function check(params: unknown): RenderRequest {
   return p as unknown as RenderRequest;
 }
 
-async function pipelineFor(req: RenderRequest, ctx: HandlerContext): Promise<Pipeline> {
+function pipelineFor(req: RenderRequest, ctx: HandlerContext): Promise<Pipeline> {
   const key = `${path.resolve(req.modelDir)}\0${req.provider ?? 'auto'}\0${req.deviceId ?? 0}`;
-  if (current?.key !== key) {
-    const old = current;
-    current = undefined;
-    // The model setting changed: free the old sessions (GPU memory) before loading the new ones.
-    if (old) await (await old.pipeline.catch(() => undefined))?.dispose();
-    const pipeline = loadPipeline(req.modelDir, {
+  return pipelines.get(key, () =>
+    loadPipeline(req.modelDir, {
       provider: req.provider,
       deviceId: req.deviceId,
       logger: { info: (m) => ctx.log('info', m), warn: (m) => ctx.log('warn', m) },
-    });
-    current = { key, pipeline };
-    pipeline.catch(() => {
-      if (current?.pipeline === pipeline) current = undefined;
-    });
-  }
-  return current!.pipeline;
+    }),
+  );
 }
 
 async function render(params: unknown, ctx: HandlerContext): Promise<RenderResponse> {
