@@ -324,6 +324,7 @@ export function parsePrompt(text: string): ParsedPrompt {
       text: t,
       objects: [],
       relations: [],
+      scene: [],
       diagnostics: [
         {
           code: 'internal-error',
@@ -358,6 +359,8 @@ function parseUnsafe(text: string): ParsedPrompt {
       phrase: text.slice(np.start, np.end),
       count: np.count,
       attributes: np.attributes,
+      placements: [],
+      details: [],
       span: [np.start, np.end],
     });
     latestByNoun.set(np.noun, objects.length - 1);
@@ -729,7 +732,7 @@ function parseUnsafe(text: string): ParsedPrompt {
     });
   }
   diagnostics.sort((a, b) => a.span[0] - b.span[0] || a.span[1] - b.span[1]);
-  return { text, objects, relations, diagnostics };
+  return { text, objects, relations, scene: [], diagnostics };
 }
 
 function pictureSide(r: RelationType): AbsoluteSide | null {

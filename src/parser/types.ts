@@ -37,6 +37,35 @@ export interface PromptObject {
   count: number | null;
   /** Colours, materials, sizes and other modifiers, lower-cased. */
   attributes: string[];
+  /**
+   * Where the prompt puts this object in the picture on its own ("on the left", "in the
+   * background"), in the order written; empty when it says nothing of the kind.
+   */
+  placements: Placement[];
+  /**
+   * What the prompt says the object does, wears or holds, as written ("reading a newspaper",
+   * "wearing aviator goggles, white t-shirt and leather jacket"); never boxes of their own
+   * unless the same words also name an object.
+   */
+  details: string[];
+  span: Span;
+}
+
+/** A place in the picture stated for one object without naming another. */
+export type Placement = 'left' | 'right' | 'top' | 'bottom' | 'center' | 'foreground' | 'background';
+
+/**
+ * What the prompt says that is not an object to place: how the picture is made (`medium`:
+ * "a photo of", "an oil painting of"; `style`: "impressionistic painting", "in the style of
+ * Van Gogh"), where it is set (`setting`: "in a field", "in a kitchen"), when (`time`: "at
+ * night"), and quoted text (`text`: the words to be written, quotes included).
+ */
+export type SceneKind = 'medium' | 'style' | 'setting' | 'time' | 'text';
+
+export interface SceneElement {
+  kind: SceneKind;
+  /** The words as written ("an oil painting of", "in a field", "at night", '"hello world"'). */
+  phrase: string;
   span: Span;
 }
 
@@ -74,5 +103,7 @@ export interface ParsedPrompt {
   text: string;
   objects: PromptObject[];
   relations: PromptRelation[];
+  /** Medium, style, setting, time of day and quoted text: scene, never objects. */
+  scene: SceneElement[];
   diagnostics: PromptDiagnostic[];
 }

@@ -34,7 +34,7 @@ test('jsonl (default): one record per prompt with source, 1-based line and the p
   const promptLines = fs.readFileSync(path.join(repoRoot, 'examples/spatial.prompts'), 'utf8').split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
   assert.equal(records.length, promptLines.length);
   const first = records[0];
-  assert.deepEqual(Object.keys(first), ['source', 'line', 'text', 'objects', 'relations', 'diagnostics']);
+  assert.deepEqual(Object.keys(first), ['source', 'line', 'text', 'objects', 'relations', 'scene', 'diagnostics']);
   assert.equal(first.source, 'examples/spatial.prompts');
   assert.equal(first.text, 'a dog to the left of a cat');
   assert.equal(fs.readFileSync(path.join(repoRoot, 'examples/spatial.prompts'), 'utf8').split('\n')[(first.line as number) - 1], first.text);

@@ -156,14 +156,15 @@ test('parseImageName and promptFromParsed', () => {
   const parsed: ParsedPrompt = {
     text: 'a cat between a dog and a car, a cat above a box',
     objects: [
-      { id: 'o1', noun: 'cat', phrase: 'a cat', count: 1, attributes: [], span: [0, 5] },
-      { id: 'o2', noun: 'dog', phrase: 'a dog', count: 1, attributes: [], span: [14, 19] },
-      { id: 'o3', noun: 'car', phrase: 'a car', count: null, attributes: [], span: [24, 29] },
+      { id: 'o1', noun: 'cat', phrase: 'a cat', count: 1, attributes: [], placements: [], details: [], span: [0, 5] },
+      { id: 'o2', noun: 'dog', phrase: 'a dog', count: 1, attributes: [], placements: [], details: [], span: [14, 19] },
+      { id: 'o3', noun: 'car', phrase: 'a car', count: null, attributes: [], placements: [], details: [], span: [24, 29] },
     ],
     relations: [
       { subject: 'o1', relation: 'between', object: 'o2', object2: 'o3', phrase: 'between', span: [6, 13] },
       { subject: 'o1', relation: 'above', object: 'o3', phrase: 'above', span: [0, 1] },
     ],
+    scene: [],
     diagnostics: [],
   };
   const p = promptFromParsed('5', parsed);

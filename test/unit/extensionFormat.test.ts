@@ -18,10 +18,11 @@ import type { AnalyzedLine } from '../../src/extension/language/types';
 const catDog: ParsedPrompt = {
   text: 'two red cats to the left of a dog',
   objects: [
-    { id: 'o1', noun: 'cat', phrase: 'two red cats', count: 2, attributes: ['red'], span: [0, 12] },
-    { id: 'o2', noun: 'dog', phrase: 'a dog', count: 1, attributes: [], span: [28, 33] },
+    { id: 'o1', noun: 'cat', phrase: 'two red cats', count: 2, attributes: ['red'], placements: [], details: [], span: [0, 12] },
+    { id: 'o2', noun: 'dog', phrase: 'a dog', count: 1, attributes: [], placements: [], details: [], span: [28, 33] },
   ],
   relations: [{ subject: 'o1', relation: 'left_of', object: 'o2', phrase: 'to the left of', span: [13, 27] }],
+  scene: [],
   diagnostics: [],
 };
 
@@ -29,7 +30,7 @@ test('inlay hint names the relation with nouns', () => {
   assert.equal(inlayHintLabel(catDog, catDog.relations[0]!), 'left_of(cat, dog)');
   const between: ParsedPrompt = {
     ...catDog,
-    objects: [...catDog.objects, { id: 'o3', noun: 'teddy bear', phrase: 'a teddy bear', count: 1, attributes: [], span: [0, 1] }],
+    objects: [...catDog.objects, { id: 'o3', noun: 'teddy bear', phrase: 'a teddy bear', count: 1, attributes: [], placements: [], details: [], span: [0, 1] }],
     relations: [{ subject: 'o3', relation: 'between', object: 'o1', object2: 'o2', phrase: 'between', span: [0, 1] }],
   };
   assert.equal(inlayHintLabel(between, between.relations[0]!), 'between(teddy bear, cat, dog)');

@@ -12,7 +12,7 @@ function fakeParse(text: string): ParsedPrompt {
   const idOf = (noun: string, at: number): string => {
     let o = objects.find((x) => x.noun === noun);
     if (!o) {
-      o = { id: `o${objects.length + 1}`, noun, phrase: noun, count: 1, attributes: [], span: [at, at + noun.length] };
+      o = { id: `o${objects.length + 1}`, noun, phrase: noun, count: 1, attributes: [], placements: [], details: [], span: [at, at + noun.length] };
       objects.push(o);
     }
     return o.id;
@@ -30,7 +30,7 @@ function fakeParse(text: string): ParsedPrompt {
       span: [start, start + m[2]!.length],
     });
   }
-  const parsed: ParsedPrompt = { text, objects, relations, diagnostics: [] };
+  const parsed: ParsedPrompt = { text, objects, relations, scene: [], diagnostics: [] };
   const keys = relations.map((r) => relationKey(parsed, r));
   for (let i = 0; i < relations.length; i++) {
     const [rel, a, b] = keys[i]!.split('|');

@@ -12,8 +12,9 @@ type Rel = [subject: string, relation: RelationType, object: string, object2?: s
 function prompt(objects: Obj[], relations: Rel[]): ParsedPrompt {
   return {
     text: '',
-    objects: objects.map(([id, noun, count]) => ({ id, noun, phrase: noun, count: count === undefined ? 1 : count, attributes: [], span: [0, 0] })),
+    objects: objects.map(([id, noun, count]) => ({ id, noun, phrase: noun, count: count === undefined ? 1 : count, attributes: [], placements: [], details: [], span: [0, 0] })),
     relations: relations.map(([subject, relation, object, object2]) => ({ subject, relation, object, ...(object2 ? { object2 } : {}), phrase: relation, span: [0, 0] })),
+    scene: [],
     diagnostics: [],
   };
 }

@@ -59,16 +59,17 @@ test('decodePngDataUrl decodes base64 and refuses other payloads', () => {
 const parsed: ParsedPrompt = {
   text: 'a cat to the left of a dog, a bird between the cat and a unicorn',
   objects: [
-    { id: 'o1', noun: 'cat', phrase: 'a cat', count: 1, attributes: [], span: [0, 5] },
-    { id: 'o2', noun: 'dog', phrase: 'a dog', count: 1, attributes: [], span: [21, 26] },
-    { id: 'o3', noun: 'bird', phrase: 'a bird', count: 1, attributes: [], span: [28, 34] },
-    { id: 'o4', noun: 'unicorn', phrase: 'a unicorn', count: 1, attributes: [], span: [55, 64] },
+    { id: 'o1', noun: 'cat', phrase: 'a cat', count: 1, attributes: [], placements: [], details: [], span: [0, 5] },
+    { id: 'o2', noun: 'dog', phrase: 'a dog', count: 1, attributes: [], placements: [], details: [], span: [21, 26] },
+    { id: 'o3', noun: 'bird', phrase: 'a bird', count: 1, attributes: [], placements: [], details: [], span: [28, 34] },
+    { id: 'o4', noun: 'unicorn', phrase: 'a unicorn', count: 1, attributes: [], placements: [], details: [], span: [55, 64] },
   ],
   relations: [
     { subject: 'o1', relation: 'left_of', object: 'o2', phrase: 'to the left of', span: [6, 20] },
     { subject: 'o3', relation: 'between', object: 'o1', object2: 'o4', phrase: 'between', span: [35, 42] },
     { subject: 'o4', relation: 'above', object: 'o2', phrase: 'above', span: [0, 0] },
   ],
+  scene: [],
   diagnostics: [],
 };
 
