@@ -1,4 +1,4 @@
-// One esbuild script for every bundle: extension host (cjs), CLI (cjs), inference worker (cjs),
+// One esbuild script for every bundle: extension host (cjs), CLI (cjs), inference service (cjs),
 // webview (iife, browser). Type checking is separate (`tsc -b`). `--production` minifies.
 import * as esbuild from 'esbuild';
 import { cp, mkdir, readdir } from 'node:fs/promises';
@@ -25,7 +25,7 @@ const common = {
 const nodeBundles = [
   { entryPoints: { extension: 'src/extension/extension.ts' }, external: nodeExternals },
   { entryPoints: { cli: 'src/cli/main.ts' }, external: nodeExternals },
-  { entryPoints: { worker: 'src/worker/worker.ts' }, external: nodeExternals },
+  { entryPoints: { service: 'src/service/main.ts' }, external: nodeExternals },
 ].map((b) => ({ ...common, ...b, platform: 'node', format: 'cjs', target: 'node20', outdir: 'dist' }));
 
 const webBundles = [];

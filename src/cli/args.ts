@@ -1,4 +1,6 @@
 /** Option parsing shared by several commands. */
+import * as path from 'node:path';
+import type { DetectorSpec } from '../protocol/service';
 import { UsageError } from './command';
 
 /** `--threshold T`: a detection score in 0..1, or undefined when not given (the detector's own). */
@@ -7,4 +9,15 @@ export function parseThreshold(text: string | undefined): number | undefined {
   const v = Number(text);
   if (text.trim() === '' || !Number.isFinite(v) || v < 0 || v > 1) throw new UsageError(`--threshold must be a number from 0 to 1, got '${text}'`);
   return v;
+}
+
+/**
+ * `--detector SPEC`: `embedded` (also `nanodet`), or `owlvit:DIR` with DIR resolved against `cwd`.
+ * The batch manifest records the same text form.
+ */
+export function parseDetectorSpec(text: string, cwd: string): DetectorSpec {
+  if (text === 'embedded' || text === 'nanodet') return { kind: 'embedded' };
+  const m = /^owlvit:(.+)$/s.exec(text);
+  if (m) return { kind: 'owlvit', modelDir: path.resolve(cwd, m[1]!) };
+  throw new UsageError(`unknown detector '${text}': use 'embedded' or 'owlvit:DIR' (DIR = an optimum export of google/owlvit-base-patch32)`);
 }

@@ -8,7 +8,7 @@ import type { RgbaImage } from '../image/index';
 import { resizeBilinear } from '../image/index';
 import type { Detection } from '../protocol/geometry';
 import { clipCorners, nmsPerClass } from './boxes';
-import { COCO_LABELS, mapToDetectorLabel } from './labels';
+import { COCO_LABELS, mapToDetectorLabel } from '../evaluate/vocabulary';
 import { ModelLoadError, fileIOHandler, findWasmDir, initTfjs } from './tfjsRuntime';
 import type { DetectOptions, Detector } from './types';
 

@@ -10,7 +10,7 @@ import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { RgbaImage } from '../image/index';
 import type { Detection } from '../protocol/geometry';
 import { ClipTokenizer } from '../render/index';
-import { mapToDetectorLabel } from './labels';
+import { mapToDetectorLabel } from '../evaluate/vocabulary';
 import { resizeBicubicPil } from './resample';
 import { ModelLoadError } from './tfjsRuntime';
 import type { DetectOptions, Detector } from './types';

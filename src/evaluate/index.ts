@@ -30,4 +30,5 @@ export type {
   EvaluatedImage,
 } from './types';
 export { evaluateFolder } from './runner';
+export { COCO_LABELS, mapToDetectorLabel } from './vocabulary';
 export type { EvaluateFolderDeps, PerImageResult, FolderEvaluation } from './runner';

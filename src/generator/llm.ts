@@ -4,8 +4,7 @@
  * relations, so every answer is parsed again and rejected, with the reason, unless it keeps every
  * object, count and relation without contradiction; the deterministic rewrite is the fallback.
  */
-import { findConflicts, parsePrompt, type ParsedPrompt } from '../parser/index';
-import { relationLabel } from './layout';
+import { findConflicts, nounsOf, parsePrompt, relationLabel, type ParsedPrompt } from '../parser/index';
 import { rewritePrompt } from './rewrite';
 import { compareRewrite } from './roundTrip';
 
@@ -65,7 +64,7 @@ export function createLlmRewriter(options: LlmRewriterOptions): LlmRewriter {
     const fallback = (): string => (fallbackText ??= rewritePrompt(parsed).text);
     const reject = (reason: string): LlmRewriteResult => ({ ok: false, reason, fallback: fallback() });
     const clashing = new Set(findConflicts(parsed.relations).flat());
-    const facts = parsed.relations.map((_, i) => i).filter((i) => !clashing.has(i)).map((i) => `- ${relationLabel(parsed, i)}`);
+    const facts = parsed.relations.map((_, i) => i).filter((i) => !clashing.has(i)).map((i) => `- ${relationLabel(parsed.relations[i]!, 'note', nounsOf(parsed))}`);
     const user = [
       `Prompt: ${prompt}`,
       facts.length ? `Relations to keep:\n${facts.join('\n')}` : 'The prompt states no relations; place each object explicitly (left side, center, top...).',

@@ -6,8 +6,8 @@
  * from the parser's record and the planned layout, choosing among several phrasings per relation
  * with a seeded PRNG so the text is varied but repeatable.
  */
-import type { ParsedPrompt, PromptObject, PromptRelation, RelationType } from '../parser/index';
-import { relationLabel, planLayout } from './layout';
+import { nounsOf, relationLabel, type ParsedPrompt, type PromptObject, type PromptRelation, type RelationType } from '../parser/index';
+import { planLayout } from './layout';
 import { createRandom, hashString, pick } from './prng';
 import type { Layout, RewriteOptions, RewriteResult } from './types';
 
@@ -131,8 +131,8 @@ export function rewritePrompt(parsed: ParsedPrompt, options: RewriteOptions = {}
         conflicts.push(original);
         const drop = Math.max(...original);
         if (!kept.delete(drop)) continue;
-        const others = original.filter((i) => i !== drop).map((i) => relationLabel(parsed, i));
-        notes.push(`Left out ${relationLabel(parsed, drop)}: it contradicts ${others.join(' and ')}.`);
+        const others = original.filter((i) => i !== drop).map((i) => relationLabel(parsed.relations[i]!, 'note', nounsOf(parsed)));
+        notes.push(`Left out ${relationLabel(parsed.relations[drop]!, 'note', nounsOf(parsed))}: it contradicts ${others.join(' and ')}.`);
       }
     }
   }
@@ -142,7 +142,7 @@ export function rewritePrompt(parsed: ParsedPrompt, options: RewriteOptions = {}
         const why = [c.visor === false ? 'VISOR' : '', c.geneval === false ? 'GenEval' : '', c.t2i !== null && c.t2i < 1 ? `T2I-CompBench (score ${c.t2i.toFixed(2)})` : '']
           .filter(Boolean)
           .join(', ');
-        notes.push(`The planned layout cannot fully satisfy ${relationLabel(parsed, c.relation)}${why ? ` under ${why}` : ''}; other relations pull the objects apart.`);
+        notes.push(`The planned layout cannot fully satisfy ${relationLabel(parsed.relations[c.relation]!, 'note', nounsOf(parsed))}${why ? ` under ${why}` : ''}; other relations pull the objects apart.`);
       }
     }
     for (const o of parsed.objects) {

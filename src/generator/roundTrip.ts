@@ -3,7 +3,7 @@
  * between parses): the same objects with the same counts, every relation of the original (inverse
  * forms count as equal: left_of(A,B) = right_of(B,A)), and no contradiction.
  */
-import { findConflicts, normalizeRelation, type ParsedPrompt, type PromptRelation } from '../parser/index';
+import { findConflicts, relationKey, relationLabel, type NameOf, type ParsedPrompt } from '../parser/index';
 
 /** Result of `compareRewrite`: `reason` says which object or relation was lost or contradicted. */
 export type RewriteComparison = { ok: true } | { ok: false; reason: string };
@@ -14,8 +14,8 @@ export interface CompareOptions {
   ignore?: ReadonlySet<number>;
 }
 
-/** Stable key per object: its noun plus its rank among objects with the same noun ("cat#2"). */
-function objectKeys(p: ParsedPrompt): Map<string, string> {
+/** Stable name per object: its noun plus its rank among objects with the same noun ("cat#2"). */
+function objectKeys(p: ParsedPrompt): NameOf {
   const seen = new Map<string, number>();
   const keys = new Map<string, string>();
   for (const o of p.objects) {
@@ -23,25 +23,7 @@ function objectKeys(p: ParsedPrompt): Map<string, string> {
     seen.set(o.noun, k);
     keys.set(o.id, k === 1 ? o.noun : `${o.noun}#${k}`);
   }
-  return keys;
-}
-
-function relationKey(r: PromptRelation, keys: Map<string, string>): string {
-  const n = normalizeRelation(r);
-  const s = keys.get(n.subject) ?? n.subject;
-  const o = keys.get(n.object) ?? n.object;
-  if (n.relation === 'between') {
-    const sides = [o, keys.get(n.object2 ?? '') ?? ''].sort();
-    return `between(${s}, ${sides.join(' & ')})`;
-  }
-  return `${n.relation}(${s}, ${o})`;
-}
-
-function readable(r: PromptRelation, keys: Map<string, string>): string {
-  const s = keys.get(r.subject) ?? r.subject;
-  const o = keys.get(r.object) ?? r.object;
-  const o2 = r.object2 ? ` and ${keys.get(r.object2) ?? r.object2}` : '';
-  return `"${r.phrase}" (${s} ${r.relation} ${o}${o2})`;
+  return (id) => keys.get(id) ?? id;
 }
 
 /** Checks that `rewritten` keeps every object, count and relation of `original` without contradiction. */
@@ -69,11 +51,11 @@ export function compareRewrite(original: ParsedPrompt, rewritten: ParsedPrompt, 
   for (let i = 0; i < original.relations.length; i++) {
     if (options.ignore?.has(i)) continue;
     const r = original.relations[i]!;
-    if (!have.has(relationKey(r, keysBefore))) return { ok: false, reason: `dropped the relation ${readable(r, keysBefore)}` };
+    if (!have.has(relationKey(r, keysBefore))) return { ok: false, reason: `dropped the relation ${relationLabel(r, 'note', keysBefore)}` };
   }
   const clash = findConflicts(rewritten.relations);
   if (clash.length) {
-    const names = clash[0]!.map((i) => readable(rewritten.relations[i]!, keysAfter)).join(' + ');
+    const names = clash[0]!.map((i) => relationLabel(rewritten.relations[i]!, 'note', keysAfter)).join(' + ');
     return { ok: false, reason: `contradicts itself: ${names}` };
   }
   return { ok: true };

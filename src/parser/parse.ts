@@ -6,7 +6,8 @@
  * phrases with a small state machine that attaches relation phrases to subjects and objects,
  * including fronted phrases ("Beneath the table, a cat"), back-references and absolute sides.
  */
-import { describeRelation, findConflicts } from './conflicts';
+import { findConflicts } from './conflicts';
+import { idsOf, relationLabel } from './labels';
 import {
   COUNT_PHRASES,
   COUNT_WORDS,
@@ -691,7 +692,7 @@ function parseUnsafe(text: string): ParsedPrompt {
   addSideRelations(sides, objects, relations);
 
   for (const conflict of findConflicts(relations)) {
-    const parts = conflict.map((i) => `${describeRelation(relations[i])} (col ${relations[i].span[0] + 1})`);
+    const parts = conflict.map((i) => `${relationLabel(relations[i], 'sentence', idsOf)} (col ${relations[i].span[0] + 1})`);
     const message =
       parts.length === 2
         ? `${parts[0]} contradicts ${parts[1]}`

@@ -5,29 +5,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runBatch, summarize } from '../../src/batch';
 import type { BatchOptions, ManifestRecord } from '../../src/batch';
-import {
-  batchFolderName,
-  batchTotal,
-  BatchRunModel,
-  DESCRIPTOR,
-  findPromptFiles,
-  findResumable,
-  finishedCount,
-  formatEta,
-  itemId,
-  progressText,
-  promptsFromSources,
-  readDescriptor,
-  relationStatus,
-  sourceKey,
-  summaryText,
-} from '../../src/extension/batch/batchModel';
+import { batchFolderName, batchTotal, DESCRIPTOR, findPromptFiles, findResumable, finishedCount, promptsFromSources, readDescriptor, sourceKey } from '../../src/extension/batch/batchModel';
 import type { BatchDescriptor } from '../../src/extension/batch/batchModel';
-import { batchItemImage } from '../../src/extension/batch/batchModel';
+import { batchItemImage, BatchRunModel, formatEta, itemId, progressText, relationStatus, summaryText } from '../../src/view/batchView';
 import { parseToWebview } from '../../media/validate';
 import { reduce, initialModel } from '../../media/model';
 import type { PanelState } from '../../src/protocol/messages';
-import { RenderAllCommand } from '../../src/extension/commands/renderAll';
+import { RenderAllCommand } from '../../src/extension/batch/commands/renderAll';
 import { repoRoot } from './helpers/paths';
 import { fakeDeps, SIZE } from '../fixtures/evaluate/batchFakes';
 

@@ -1,25 +1,33 @@
 /**
  * `spright-lens render`: renders prompts (or their SPRIGHT-style rewrites) with a local Stable
- * Diffusion ONNX export and writes PNGs that never overwrite earlier renders.
+ * Diffusion ONNX export, through the inference service (the same one the editor renders with),
+ * which writes the PNGs under deterministic names.
  */
 import { randomInt } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { outputStem } from '../../io/outputNames';
+import { PROVIDER_REQUESTS, SCHEDULER_NAMES, type ProviderRequest, type SchedulerName } from '../../protocol/service';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
+import { readPromptInputs } from '../io';
+import { cliError, forkedService } from '../service';
 
-const USAGE = `Usage: spright-lens render --model DIR (--prompt TEXT | FILE) --out DIR [options]
+const USAGE = `Usage: spright-lens render --model DIR (--prompt TEXT | FILE | -) --out DIR [options]
 
 Renders each prompt with a local Stable Diffusion 2.x ONNX export (optimum layout, e.g. the
 SPRIGHT fine-tune: optimum-cli export onnx --model SPRIGHT-T2I/spright-t2i-sd2 DIR) and writes
-one PNG per image into --out; an existing file is never overwritten (name-2.png, name-3.png...).
-Render settings are stored in the PNG's text chunks. Progress goes to stderr, written paths to
-stdout.
+one PNG per image into --out, named {stem}-{seed}.png ({stem}-{seed}_{k}.png for image k of
+--batch N), where the stem is the prompt's words joined by '-' (at most 60 characters). The same
+render again replaces its own file; a file of that name holding a different render is kept, and
+the new one is written as {stem}-{seed}-{digest}.png (digest of its settings) with a note on
+stderr. Render settings are stored in the PNG's text chunks. Progress goes to stderr, written
+paths to stdout.
 
   --model DIR          model folder (model_index.json, unet/, text_encoder/, vae_decoder/,
                        tokenizer/, scheduler/)
-  --prompt TEXT        the prompt; or give a prompt FILE (.prompt/.txt one a line, .jsonl)
+  --prompt TEXT        the prompt; or give a prompt FILE (.prompt/.txt one a line, .jsonl),
+                       or - to read prompts (one a line) from stdin
   --out DIR            output folder (created if needed)
   --steps N            denoising steps (default 25)
   --guidance G         classifier-free guidance scale (default 7.5; <= 1 disables it)
@@ -43,30 +51,6 @@ function int(name: string, v: string | undefined, def: number, min: number, max:
   const n = Number(v);
   if (n < min || n > max) throw new UsageError(`--${name} must be in ${min}..${max}, got ${n}`);
   return n;
-}
-
-/** File-name stem from a prompt: lower-case words joined by '-', at most 60 characters. */
-export function slug(text: string): string {
-  const s = text
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60)
-    .replace(/-+$/, '');
-  return s || 'render';
-}
-
-async function defaultSize(modelDir: string): Promise<[number, number]> {
-  try {
-    const cfg = JSON.parse(await fs.readFile(path.join(modelDir, 'unet', 'config.json'), 'utf8')) as { sample_size?: number };
-    const vae = JSON.parse(await fs.readFile(path.join(modelDir, 'vae_decoder', 'config.json'), 'utf8')) as { block_out_channels?: unknown[] };
-    const factor = Array.isArray(vae.block_out_channels) && vae.block_out_channels.length ? 2 ** (vae.block_out_channels.length - 1) : 8;
-    if (typeof cfg.sample_size === 'number' && cfg.sample_size > 0) return [cfg.sample_size * factor, cfg.sample_size * factor];
-  } catch {
-    // No configs: SD 2.1's native size.
-  }
-  return [768, 768];
 }
 
 async function run(argv: string[], ctx: CliContext): Promise<number> {
@@ -100,13 +84,11 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   if ((o.prompt === undefined) === (positionals.length === 0)) throw new UsageError('give either --prompt TEXT or one prompt FILE');
   if (positionals.length > 1) throw new UsageError(`one prompt FILE at a time, got ${positionals.length}`);
 
-  // The render core and onnxruntime load only now, after the cheap checks.
-  const render = require('../../render') as typeof import('../../render');
-  const provider = (o.provider ?? 'auto') as import('../../render').ProviderRequest;
-  if (!render.PROVIDER_REQUESTS.includes(provider)) throw new UsageError(`--provider must be one of ${render.PROVIDER_REQUESTS.join(', ')}, got '${o.provider}'`);
-  const scheduler = o.scheduler as import('../../render').SchedulerName | undefined;
-  if (scheduler !== undefined && !render.SCHEDULER_NAMES.includes(scheduler)) {
-    throw new UsageError(`--scheduler must be one of ${render.SCHEDULER_NAMES.join(', ')}, got '${scheduler}'`);
+  const provider = (o.provider ?? 'auto') as ProviderRequest;
+  if (!PROVIDER_REQUESTS.includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDER_REQUESTS.join(', ')}, got '${o.provider}'`);
+  const scheduler = o.scheduler as SchedulerName | undefined;
+  if (scheduler !== undefined && !SCHEDULER_NAMES.includes(scheduler)) {
+    throw new UsageError(`--scheduler must be one of ${SCHEDULER_NAMES.join(', ')}, got '${scheduler}'`);
   }
   const steps = int('steps', o.steps, 25, 1, 1000);
   const batch = int('batch', o.batch, 1, 1, 64);
@@ -118,34 +100,26 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     if (!/^\d+(\.\d+)?$/.test(o.guidance) || !Number.isFinite(guidance)) throw new UsageError(`--guidance must be a number >= 0, got '${o.guidance}'`);
   }
   const modelDir = path.resolve(ctx.cwd, o.model);
-  let width: number;
-  let height: number;
+  let size: [number, number] | undefined;
   if (o.size !== undefined) {
     const m = /^(\d+)x(\d+)$/i.exec(o.size);
     if (!m) throw new UsageError(`--size must be WxH, e.g. 768x768, got '${o.size}'`);
-    [width, height] = [Number(m[1]), Number(m[2])];
-    if (width % 8 || height % 8 || width === 0 || height === 0) throw new UsageError(`--size must be multiples of 8, got ${o.size}`);
-  } else {
-    [width, height] = await defaultSize(modelDir);
+    size = [Number(m[1]), Number(m[2])];
+    if (size[0] % 8 || size[1] % 8 || size[0] === 0 || size[1] === 0) throw new UsageError(`--size must be multiples of 8, got ${o.size}`);
   }
 
-  // Prompts: one from --prompt, or every prompt of the FILE.
-  const parser = require('../../parser') as typeof import('../../parser');
+  // Prompts: one from --prompt, or every prompt of the FILE (- = stdin).
   let prompts: Array<{ text: string; where: string }>;
   if (o.prompt !== undefined) {
     if (!o.prompt.trim()) throw new UsageError('--prompt is empty');
     prompts = [{ text: o.prompt, where: '--prompt' }];
   } else {
-    const file = path.resolve(ctx.cwd, positionals[0]!);
-    try {
-      prompts = parser.readPromptFile(file).map((r) => ({ text: r.text, where: `${r.source}:${r.line}` }));
-    } catch (err) {
-      if (err instanceof parser.PromptFileError) throw new InputError(err.message);
-      throw err;
-    }
-    if (prompts.length === 0) throw new InputError(`${file}: no prompts (one a line; # starts a comment)`);
+    const file = positionals[0]!;
+    prompts = (await readPromptInputs([file], ctx)).map((r) => ({ text: r.text, where: `${r.source}:${r.line}` }));
+    if (prompts.length === 0) throw new InputError(`${file === '-' ? '<stdin>' : path.resolve(ctx.cwd, file)}: no prompts (one a line; # starts a comment)`);
   }
   if (o.rewrite) {
+    const parser = require('../../parser') as typeof import('../../parser');
     const generator = require('../../generator') as typeof import('../../generator');
     prompts = prompts.map((p) => {
       const r = generator.rewritePrompt(parser.parsePrompt(p.text));
@@ -155,59 +129,40 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   }
 
   const outDir = path.resolve(ctx.cwd, o.out);
-  let pipeline: import('../../render').Pipeline;
-  try {
-    pipeline = await render.loadPipeline(modelDir, {
-      provider,
-      deviceId,
-      logger: { info: (m) => ctx.stderr.write(`${m}\n`), warn: (m) => ctx.stderr.write(`${m}\n`) },
-    });
-  } catch (err) {
-    if (err instanceof render.ModelDirError) throw new InputError(err.message);
-    throw err;
-  }
   const tty = ctx.stderr.isTTY === true;
+  const service = forkedService(ctx);
   try {
-    ctx.stderr.write(`model ${modelDir} on ${pipeline.provider}, ${width}x${height}, ${steps} step${steps === 1 ? '' : 's'}, seed ${seed}\n`);
+    // The model is checked (files and graph signatures, no weights) before anything renders.
+    const check = await service.call('model/check', { modelDir });
+    if (!check.ok) throw new InputError(check.problem);
+    const [width, height] = size ?? [check.width, check.height];
+    ctx.stderr.write(`model ${modelDir}, ${width}x${height}, ${steps} step${steps === 1 ? '' : 's'}, seed ${seed}\n`);
     for (const [k, p] of prompts.entries()) {
       const label = prompts.length > 1 ? `[${k + 1}/${prompts.length}] ` : '';
-      let result;
-      try {
-        result = await pipeline.generate(
-          { prompt: p.text, negativePrompt: o.negative, steps, guidanceScale: guidance, seed, width, height, scheduler, batch },
-          {
-            signal: ctx.signal,
-            onStep: (step, total) => {
-              if (tty) ctx.stderr.write(`\r${label}step ${step}/${total}${step === total ? '\n' : ''}`);
-              else if (step === total || step % 10 === 0) ctx.stderr.write(`${label}step ${step}/${total}\n`);
-            },
+      const result = await service.call(
+        'render',
+        { modelDir, provider, deviceId, prompt: p.text, negativePrompt: o.negative, steps, guidanceScale: guidance, seed, width, height, scheduler, batch, output: { dir: outDir, stem: outputStem(p.text) } },
+        {
+          signal: ctx.signal,
+          onProgress: ({ phase, step, total }) => {
+            if (phase !== 'denoising' && phase !== 'decoding') return;
+            if (tty) ctx.stderr.write(`\r${label}step ${step}/${total}${step === total ? '\n' : ''}`);
+            else if (step === total || step % 10 === 0) ctx.stderr.write(`${label}step ${step}/${total}\n`);
           },
-        );
-      } catch (err) {
-        if (err instanceof render.RenderParamsError || err instanceof render.SchedulerConfigError) throw new UsageError(err.message);
-        throw err;
+        },
+      );
+      for (const f of result.files) {
+        if (f.kept) ctx.stderr.write(`note: ${f.kept.path} holds another render (${f.kept.differs.join(', ')}); kept it and wrote ${path.basename(f.path)}\n`);
+        ctx.stdout.write(`${f.path}\n`);
       }
-      for (const png of result.png) {
-        const file = await writeUnique(outDir, `${slug(p.text)}-${seed}`, png);
-        ctx.stdout.write(`${file}\n`);
-      }
-      ctx.stderr.write(`${label}${result.timings.stepsPerSecond.toFixed(2)} steps/s, ${(result.timings.totalMs / 1000).toFixed(1)} s\n`);
+      ctx.stderr.write(`${label}${result.timings.stepsPerSecond.toFixed(2)} steps/s, ${(result.timings.totalMs / 1000).toFixed(1)} s on ${result.provider}\n`);
     }
+  } catch (err) {
+    throw cliError(err, `${outDir}: cannot write the render`);
   } finally {
-    await pipeline.dispose();
+    service.dispose();
   }
   return 0;
-}
-
-async function writeUnique(dir: string, base: string, data: Uint8Array): Promise<string> {
-  const { writeFileUnique } = require('../../io/atomic') as typeof import('../../io/atomic');
-  try {
-    return await writeFileUnique(dir, base, '.png', data);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'ENOTDIR' || e.code === 'ENOSPC') throw new InputError(`${dir}: cannot write the render (${e.code}: ${e.message})`);
-    throw err;
-  }
 }
 
 const command: Command = {
