@@ -21,7 +21,8 @@ function childOptions(outDir: string): BatchOptions {
     imagesPerPrompt: 3,
     seed: 5,
     rewrite: 'both',
-    render: { model: 'fake', steps: 2, guidance: 7.5, width: SIZE, height: SIZE, scheduler: 'ddim', detector: 'fake' },
+    render: { model: 'fake', steps: 2, guidance: 7.5, width: SIZE, height: SIZE, scheduler: 'ddim', modelId: 'fake-model' },
+      detection: { detector: 'fake', threshold: 0 },
   };
 }
 

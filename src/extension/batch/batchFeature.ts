@@ -12,6 +12,9 @@ import { BatchError, REPORT, runBatch, summarize } from '../../batch/index';
 import type { BatchDeps, BatchOptions, BatchResult, ManifestRecord } from '../../batch/index';
 import { MANIFEST, parseManifest } from '../../batch/index';
 import { COCO_LABELS, mapToDetectorLabel } from '../../detect/labels';
+import { defaultThresholdFor } from '../../detect/thresholds';
+import { ModelDirError } from '../../render/errors';
+import { modelIdentity, validateModelDir } from '../../render/modelDir';
 import { rewritePrompt } from '../../generator/index';
 import { parsePrompt, PromptFileError } from '../../parser/index';
 import type { BatchView } from '../../protocol/messages';
@@ -176,6 +179,14 @@ export class BatchFeature extends Disposable {
       return undefined;
     }
 
+    // The model's identity is part of every image's resume key.
+    let modelId: string;
+    try {
+      modelId = await modelIdentity(await validateModelDir(settings.modelPath));
+    } catch (err) {
+      void vscode.window.showErrorMessage(`SPRIGHT Lens: ${err instanceof ModelDirError ? err.message : (err as Error).message}`);
+      return undefined;
+    }
     const ds = config.detectSettings(scope);
     const bs = config.batchSettings(scope);
     const key = sourceKey(sources);
@@ -192,12 +203,18 @@ export class BatchFeature extends Disposable {
         rewrite: bs.rewrite,
         render: {
           model: settings.modelPath,
+          modelId,
           steps: settings.steps,
           guidance: settings.guidance,
           width: settings.width,
           height: settings.height,
           scheduler: settings.scheduler,
+          negativePrompt: settings.negativePrompt,
+        },
+        // The worker detects at the detector's own threshold, so that is also the floor.
+        detection: {
           detector: ds.detector === 'owlvit' ? `owlvit:${ds.owlvitPath}` : 'embedded',
+          threshold: defaultThresholdFor(ds.detector),
         },
       },
       total: 0,
@@ -349,7 +366,8 @@ export class BatchFeature extends Disposable {
   }
 
   async #execute(dir: string, descriptor: Descriptor, backend: InferenceBackend, provider: config.RenderProvider, deviceId: number): Promise<BatchRunInfo> {
-    const extras: StoredExtras = descriptor.extras ?? { negativePrompt: '', detector: descriptor.options.render.detector.startsWith('owlvit:') ? 'owlvit' : 'embedded', owlvitPath: descriptor.options.render.detector.replace(/^owlvit:/, '') };
+    const spec = descriptor.options.detection.detector;
+    const extras: StoredExtras = descriptor.extras ?? { negativePrompt: descriptor.options.render.negativePrompt ?? '', detector: spec.startsWith('owlvit:') ? 'owlvit' : 'embedded', owlvitPath: spec.replace(/^owlvit:/, '') };
     const options: BatchOptions = { ...descriptor.options, outDir: dir };
     const runId = `batch-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     const model = new BatchRunModel(runId, dir, `${descriptor.title} (${path.basename(dir)})`, descriptor.total);
@@ -518,7 +536,7 @@ export class BatchFeature extends Disposable {
     if (!model || model.runId !== runId) return;
     const record = model.record(id);
     if (!record) return;
-    const vocabulary = record.parameters.detector === 'embedded' ? COCO_LABELS : null;
+    const vocabulary = record.detector === 'embedded' ? COCO_LABELS : null;
     const uri = vscode.Uri.file(path.join(model.outDir, record.file));
     const image = batchItemImage({
       record,
