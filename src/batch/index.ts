@@ -1,6 +1,17 @@
 /** Public API of batch rendering: run a prompt set, resume it, summarise and report it. */
-export { runBatch, BatchError, imageFile, MANIFEST, SUMMARY, REPORT, REWRITE_DIR } from './runBatch';
-export { parseManifest, parameterDifferences } from './manifest';
+export {
+  runBatch,
+  BatchError,
+  imageFile,
+  MANIFEST,
+  SUMMARY,
+  REPORT,
+  REWRITE_DIR,
+  MAX_IMAGES_PER_PROMPT,
+} from './runBatch';
+export { lockFolder, removeDeadTempFiles, processAlive, FolderLockedError, LOCK_DIR, LOCK_OWNER } from './lock';
+export type { FolderLock, LockOwner } from './lock';
+export { parseManifest, parameterDifferences, renderKey } from './manifest';
 export type { CorruptedLine } from './manifest';
 export { summarize } from './summary';
 export type { BatchSummary } from './summary';
@@ -11,6 +22,7 @@ export type {
   BatchPrompt,
   Variant,
   RenderParameters,
+  DetectionSettings,
   BatchOptions,
   RenderJob,
   BatchFs,

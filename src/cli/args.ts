@@ -1,6 +1,6 @@
 /** Option parsing shared by several commands. */
 import * as path from 'node:path';
-import type { DetectorSpec } from '../protocol/service';
+import { sizeProblem, type DetectorSpec } from '../protocol/service';
 import { UsageError } from './command';
 
 /** `--threshold T`: a detection score in 0..1, or undefined when not given (the detector's own). */
@@ -20,4 +20,14 @@ export function parseDetectorSpec(text: string, cwd: string): DetectorSpec {
   const m = /^owlvit:(.+)$/s.exec(text);
   if (m) return { kind: 'owlvit', modelDir: path.resolve(cwd, m[1]!) };
   throw new UsageError(`unknown detector '${text}': use 'embedded' or 'owlvit:DIR' (DIR = an optimum export of google/owlvit-base-patch32)`);
+}
+
+/** `--size WxH`: a render size within the service's limits (multiples of 8 up to MAX_SIDE). */
+export function parseSizeFlag(text: string, flag = '--size'): { width: number; height: number } {
+  const m = /^(\d{1,9})x(\d{1,9})$/i.exec(text.trim());
+  if (!m) throw new UsageError(`${flag}: size must be WIDTHxHEIGHT in pixels, e.g. 768x768, got '${text}'`);
+  const size = { width: Number(m[1]), height: Number(m[2]) };
+  const problem = sizeProblem(size.width, size.height);
+  if (problem !== null) throw new UsageError(`${flag}: ${problem}`);
+  return size;
 }

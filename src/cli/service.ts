@@ -4,6 +4,7 @@
  * the process), in-process for detection (no model worth a process). Errors from the service
  * become the CLI's one-line errors with the usual exit codes.
  */
+import { fsProblem } from '../io/outputDir';
 import { ForkedService, ServiceRequestError, type InferenceService } from '../service';
 import type { CliContext } from './command';
 import { InputError, UsageError } from './command';
@@ -13,7 +14,7 @@ const INPUT_ERRORS = new Set(['ModelDirError', 'ModelLoadError', 'ImageFormatErr
 /** Error classes that mean bad options (exit 2 with a pointer to --help). */
 const USAGE_ERRORS = new Set(['RenderParamsError', 'SchedulerConfigError']);
 /** File-system errors a user can act on. */
-const FS_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'ENOSPC', 'EDQUOT', 'EEXIST', 'EISDIR']);
+const FS_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'ENOSPC', 'EDQUOT', 'EEXIST', 'EISDIR', 'ENOENT', 'ENAMETOOLONG', 'ELOOP']);
 
 function logTo(ctx: CliContext): (level: 'info' | 'warn', message: string) => void {
   return (level, message) => ctx.stderr.write(`${level === 'warn' && !message.startsWith('inference service:') ? 'warning: ' : ''}${message}\n`);
@@ -32,12 +33,12 @@ export function inProcessService(ctx: CliContext): InferenceService {
 
 /**
  * A service error as the CLI reports it: bad input or options exit 2 with one line; a file-system
- * error is worded as `writing` (e.g. "out/: cannot write the render") with its code.
+ * error is worded as `writing` (e.g. "out/: cannot write the render"), why, and `advice`.
  */
-export function cliError(err: unknown, writing = 'cannot write the output'): unknown {
+export function cliError(err: unknown, writing = 'cannot write the output', advice?: string): unknown {
   if (!(err instanceof ServiceRequestError)) return err;
   if (USAGE_ERRORS.has(err.remoteName)) return new UsageError(err.message);
   if (INPUT_ERRORS.has(err.remoteName)) return new InputError(err.message);
-  if (err.code !== undefined && FS_CODES.has(err.code)) return new InputError(`${writing} (${err.code}: ${err.message})`);
+  if (err.code !== undefined && FS_CODES.has(err.code)) return new InputError(`${writing} (${fsProblem(err)})${advice ? `; ${advice}` : ''}`);
   return err;
 }

@@ -3,17 +3,24 @@
 // Config, the verdict from the inference service's `model/check`, the check every render makes.
 import type * as vscode from 'vscode';
 import type { ModelSetupView } from '../protocol/messages';
+import type { ModelCheckResult } from '../protocol/service';
 import type { InferenceService } from '../service';
 import type { Config } from './config';
 
-/** `problem` is null when the model can render; `configured` false when no model is set. */
-export async function checkModel(config: Config, service: InferenceService, scope: vscode.Uri | undefined): Promise<ModelSetupView> {
+/** `setup.problem` is null and `model` set when the model can render. */
+export interface ModelState {
+  readonly setup: ModelSetupView;
+  readonly model: Extract<ModelCheckResult, { ok: true }> | null;
+}
+
+export async function checkModel(config: Config, service: InferenceService, scope: vscode.Uri | undefined): Promise<ModelState> {
   const setup = config.modelSetup(scope);
-  if (!setup.configured) return setup;
+  if (!setup.configured) return { setup, model: null };
   try {
     const check = await service.call('model/check', { modelDir: setup.modelPath });
-    return check.ok ? setup : { ...setup, problem: `${check.problem} Point sprightLens.render.modelPath at the folder optimum-cli exported, or select another folder.` };
+    if (check.ok) return { setup, model: check };
+    return { setup: { ...setup, problem: `${check.problem} Point sprightLens.render.modelPath at the folder optimum-cli exported, or select another folder.` }, model: null };
   } catch (err) {
-    return { ...setup, problem: `The model could not be checked: ${err instanceof Error ? err.message : String(err)}` };
+    return { setup: { ...setup, problem: `The model could not be checked: ${err instanceof Error ? err.message : String(err)}` }, model: null };
   }
 }

@@ -31,6 +31,39 @@ export type RenderBackendName = (typeof RENDER_BACKENDS)[number];
 /** Which detector to run. */
 export type DetectorSpec = { readonly kind: 'embedded' } | { readonly kind: 'owlvit'; readonly modelDir: string };
 
+// ---- limits a request must keep (the service refuses the rest with the reason) ------------------
+
+/** Longest side in pixels: 4x SD 2.1's 768 side already needs hundreds of GB on the CPU. */
+export const MAX_SIDE = 4096;
+/** Most denoising steps: the schedules have 1000 training timesteps. */
+export const MAX_STEPS = 1000;
+/** Most images in one render call. */
+export const MAX_BATCH = 64;
+
+/** Why a render size is not allowed (each side a multiple of `multiple` up to MAX_SIDE), or null. */
+export function sizeProblem(width: number, height: number, multiple = 8): string | null {
+  for (const [name, v] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
+    if (!Number.isInteger(v) || v < multiple || v > MAX_SIDE || v % multiple !== 0) {
+      return `${name} must be a multiple of ${multiple} from ${multiple} to ${MAX_SIDE} pixels, got ${v}`;
+    }
+  }
+  return null;
+}
+
+/** Default score threshold of the embedded NanoDet (its IoU-aware scores run lower than a plain classifier's). */
+export const NANODET_DEFAULT_THRESHOLD = 0.3;
+/** VISOR's score threshold for OWL-ViT. */
+export const OWLVIT_DEFAULT_THRESHOLD = 0.1;
+
+/** The default threshold of a detector, given as a spec or in its CLI / settings form (`embedded`, `owlvit:DIR`). */
+export function defaultThresholdFor(detector: DetectorSpec | string): number {
+  const kind = typeof detector === 'string' ? (detector.startsWith('owlvit') ? 'owlvit' : 'embedded') : detector.kind;
+  return kind === 'owlvit' ? OWLVIT_DEFAULT_THRESHOLD : NANODET_DEFAULT_THRESHOLD;
+}
+
 // ---- render -----------------------------------------------------------------------------------
 
 /** Everything that shapes a rendered image (the PNG's text chunks record it). */
@@ -160,7 +193,17 @@ export interface ModelCheckParams {
  * what is wrong and what to do.
  */
 export type ModelCheckResult =
-  | { readonly ok: true; readonly dir: string; readonly width: number; readonly height: number; readonly scheduler: SchedulerName | null }
+  | {
+      readonly ok: true;
+      /** Absolute path of the folder. */
+      readonly dir: string;
+      /** The size the model was trained at (the default of a render without width and height). */
+      readonly defaultSize: { readonly width: number; readonly height: number };
+      /** The scheduler the model ships with, when it is one the pipeline implements. */
+      readonly scheduler: SchedulerName | null;
+      /** Names what the folder's files hold (not where they are): part of a batch image's resume key. */
+      readonly identity: string;
+    }
   | { readonly ok: false; readonly problem: string };
 
 // ---- the method table -------------------------------------------------------------------------------

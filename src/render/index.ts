@@ -4,6 +4,7 @@
  * and the text-to-image pipeline.
  */
 export { ModelDirError, RenderCancelledError } from './errors';
+export { MAX_BATCH, MAX_SIDE, MAX_STEPS, availableMemory, checkRenderMemory, checkSize, estimateRenderMemory, formatBytes, type MemoryEstimate, type RenderShape } from './limits';
 export { ClipTokenizer, clipClean, loadClipTokenizer, type ClipTokenizerFiles, type TokenIds } from './tokenizer';
 export {
   SCHEDULER_NAMES,
@@ -20,7 +21,7 @@ export {
 export { GaussianRandom } from './random';
 export { float16ToFloat32, float32ToFloat16, fromHalf, toHalf } from './float16';
 export { readOnnxSignature, OnnxFormatError, type OnnxSignature, type OnnxValueInfo, type OnnxElemType } from './onnxGraph';
-export { GRAPH_CONTRACT, parsePythonJson, validateModelDir, type ModelDirInfo } from './modelDir';
+export { GRAPH_CONTRACT, modelIdentity, parsePythonJson, validateModelDir, type ModelArchitecture, type ModelDirInfo } from './modelDir';
 export {
   CUDA_HOWTO,
   PROVIDER_REQUESTS,

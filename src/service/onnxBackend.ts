@@ -3,27 +3,11 @@
  * The pipeline stays loaded between requests and is replaced when the model, provider or device
  * changes (the old sessions, GPU memory included, are freed before the new ones load).
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { loadPipeline, ModelDirError, parsePythonJson, validateModelDir, type ModelDirInfo, type Pipeline } from '../render';
+import { loadPipeline, ModelDirError, modelIdentity, validateModelDir, type ModelDirInfo, type Pipeline } from '../render';
 import type { ModelCheckResult, RenderParams } from '../protocol/service';
 import type { BackendControl, BackendImages, RenderBackend } from './backend';
 import { KeyedResource } from './keyedResource';
-
-/** SD 2.1's native size, for a folder whose UNet config does not say. */
-const FALLBACK_SIZE = 768;
-
-/** The image size the model was trained at: the UNet's sample size times the VAE's scale factor. */
-async function defaultSize(info: ModelDirInfo): Promise<number> {
-  try {
-    const cfg = parsePythonJson(await fs.readFile(path.join(info.dir, 'unet', 'config.json'), 'utf8')) as { sample_size?: unknown } | null;
-    const sample = cfg?.sample_size;
-    if (typeof sample === 'number' && Number.isInteger(sample) && sample > 0) return sample * info.vaeScaleFactor;
-  } catch {
-    // No UNet config: the native size of the models this pipeline targets.
-  }
-  return FALLBACK_SIZE;
-}
 
 export function createOnnxBackend(): RenderBackend {
   const pipelines = new KeyedResource<Pipeline>((p) => p.dispose());
@@ -36,8 +20,7 @@ export function createOnnxBackend(): RenderBackend {
         if (err instanceof ModelDirError) return { ok: false, problem: err.message };
         throw err;
       }
-      const size = await defaultSize(info);
-      return { ok: true, dir: info.dir, width: size, height: size, scheduler: info.defaultScheduler ?? null };
+      return { ok: true, dir: info.dir, defaultSize: info.defaultSize, scheduler: info.defaultScheduler ?? null, identity: await modelIdentity(info) };
     },
 
     async render(params: RenderParams, control: BackendControl): Promise<BackendImages> {
@@ -50,9 +33,8 @@ export function createOnnxBackend(): RenderBackend {
           logger: { info: (m) => control.log('info', m), warn: (m) => control.log('warn', m) },
         }),
       );
-      const size = params.width === undefined || params.height === undefined ? await defaultSize(pipeline.info) : 0;
-      const width = params.width ?? size;
-      const height = params.height ?? size;
+      const width = params.width ?? pipeline.info.defaultSize.width;
+      const height = params.height ?? pipeline.info.defaultSize.height;
       control.phase('encoding', 0, params.steps);
       const result = await pipeline.generate(
         {

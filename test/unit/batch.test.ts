@@ -18,7 +18,8 @@ function options(outDir: string, over: Partial<BatchOptions> = {}): BatchOptions
     imagesPerPrompt: 2,
     seed: 42,
     rewrite: 'both',
-    render: { model: 'fake', steps: 2, guidance: 7.5, width: SIZE, height: SIZE, scheduler: 'ddim', detector: 'fake' },
+    render: { model: 'fake', steps: 2, guidance: 7.5, width: SIZE, height: SIZE, scheduler: 'ddim', modelId: 'fake-model' },
+      detection: { detector: 'fake', threshold: 0 },
     ...over,
   };
 }
@@ -64,7 +65,9 @@ test('runBatch end to end with fakes: images, manifest, summary, report, A/B wit
   assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
   assert.ok(html.includes('&quot;book&quot; &amp;'));
   assert.ok(!/(src|href)="https?:/.test(html), 'no network resources');
-  assert.equal((html.match(/<image href="data:image\/png;base64,/g) ?? []).length, 8);
+  // Thumbnails are small JPEGs; the full PNGs are linked, never inlined.
+  assert.equal((html.match(/<image href="data:image\/jpeg;base64,/g) ?? []).length, 8);
+  assert.equal((html.match(/data:image\/png/g) ?? []).length, 0);
   assert.match(html, /SPRIGHT rewrite/);
   assert.match(html, /VISOR-4/);
 });
@@ -172,7 +175,8 @@ test('runBatch: a full disk or unwritable folder gives a clear error and keeps w
 
 test('runBatch: bad options are refused before any work', async () => {
   const dir = tmp();
-  await assert.rejects(runBatch(options(dir, { imagesPerPrompt: 0 }), fakeDeps()), /positive integer/);
+  await assert.rejects(runBatch(options(dir, { imagesPerPrompt: 0 }), fakeDeps()), /images per prompt must be an integer from 1 to 100, got 0/);
+  await assert.rejects(runBatch(options(dir, { imagesPerPrompt: 1e6 }), fakeDeps()), /from 1 to 100/);
   const dup = options(dir, { prompts: [prompt('3', 'a', 'b'), prompt('3', 'c', 'd')] });
   await assert.rejects(runBatch(dup, fakeDeps()), /two prompts share the id 3/);
 });

@@ -74,7 +74,8 @@ test('evaluate: a batch manifest is re-judged from its recorded detections (matc
       imagesPerPrompt: 4,
       seed: 1,
       rewrite: 'both',
-      render: { model: 'fake', steps: 2, guidance: 7.5, width: SIZE, height: SIZE, scheduler: 'ddim', detector: 'fake' },
+      render: { model: 'fake', steps: 2, guidance: 7.5, width: SIZE, height: SIZE, scheduler: 'ddim', modelId: 'fake-model' },
+      detection: { detector: 'fake', threshold: 0 },
     },
     fakeDeps(),
   );

@@ -7,7 +7,8 @@ import { randomInt } from 'node:crypto';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { outputStem } from '../../io/outputNames';
-import { PROVIDER_REQUESTS, SCHEDULER_NAMES, type ProviderRequest, type SchedulerName } from '../../protocol/service';
+import { MAX_BATCH, MAX_STEPS, PROVIDER_REQUESTS, SCHEDULER_NAMES, type ProviderRequest, type SchedulerName } from '../../protocol/service';
+import { parseSizeFlag } from '../args';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
 import { readPromptInputs } from '../io';
@@ -34,7 +35,8 @@ paths to stdout.
   --seed S             0..4294967295 (default: random, printed); image k of a prompt uses
                        draw k of the same generator
   --scheduler NAME     ddim | euler | euler_a | dpmpp_2m (default: the model's own, else dpmpp_2m)
-  --size WxH           multiples of 8 (default: the UNet's sample size x 8, 768x768 for SD 2.1)
+  --size WxH           multiples of 8 up to 4096 (default: the UNet's sample size x 8, 768x768
+                       for SD 2.1); a size that cannot fit in memory is refused before rendering
   --batch N            images per prompt (default 1)
   --negative TEXT      negative prompt
   --provider P         auto | cuda | webgpu | cpu (default auto: CUDA, then WebGPU, then CPU)
@@ -90,8 +92,8 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (scheduler !== undefined && !SCHEDULER_NAMES.includes(scheduler)) {
     throw new UsageError(`--scheduler must be one of ${SCHEDULER_NAMES.join(', ')}, got '${scheduler}'`);
   }
-  const steps = int('steps', o.steps, 25, 1, 1000);
-  const batch = int('batch', o.batch, 1, 1, 64);
+  const steps = int('steps', o.steps, 25, 1, MAX_STEPS);
+  const batch = int('batch', o.batch, 1, 1, MAX_BATCH);
   const deviceId = int('device', o.device, 0, 0, 64);
   const seed = o.seed === undefined ? randomInt(0, 2 ** 32 - 1) : int('seed', o.seed, 0, 0, 0xffffffff);
   let guidance = 7.5;
@@ -100,13 +102,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     if (!/^\d+(\.\d+)?$/.test(o.guidance) || !Number.isFinite(guidance)) throw new UsageError(`--guidance must be a number >= 0, got '${o.guidance}'`);
   }
   const modelDir = path.resolve(ctx.cwd, o.model);
-  let size: [number, number] | undefined;
-  if (o.size !== undefined) {
-    const m = /^(\d+)x(\d+)$/i.exec(o.size);
-    if (!m) throw new UsageError(`--size must be WxH, e.g. 768x768, got '${o.size}'`);
-    size = [Number(m[1]), Number(m[2])];
-    if (size[0] % 8 || size[1] % 8 || size[0] === 0 || size[1] === 0) throw new UsageError(`--size must be multiples of 8, got ${o.size}`);
-  }
+  const size = o.size === undefined ? undefined : parseSizeFlag(o.size);
 
   // Prompts: one from --prompt, or every prompt of the FILE (- = stdin).
   let prompts: Array<{ text: string; where: string }>;
@@ -128,14 +124,22 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     });
   }
 
+  // A render takes minutes: an --out that names a file or a read-only place fails now, not after.
   const outDir = path.resolve(ctx.cwd, o.out);
+  const { OutputDirError, prepareOutputDir } = require('../../io/outputDir') as typeof import('../../io/outputDir');
+  try {
+    await prepareOutputDir(outDir);
+  } catch (err) {
+    if (err instanceof OutputDirError) throw new InputError(err.message);
+    throw err;
+  }
   const tty = ctx.stderr.isTTY === true;
   const service = forkedService(ctx);
   try {
     // The model is checked (files and graph signatures, no weights) before anything renders.
     const check = await service.call('model/check', { modelDir });
     if (!check.ok) throw new InputError(check.problem);
-    const [width, height] = size ?? [check.width, check.height];
+    const { width, height } = size ?? check.defaultSize;
     ctx.stderr.write(`model ${modelDir}, ${width}x${height}, ${steps} step${steps === 1 ? '' : 's'}, seed ${seed}\n`);
     for (const [k, p] of prompts.entries()) {
       const label = prompts.length > 1 ? `[${k + 1}/${prompts.length}] ` : '';
@@ -158,7 +162,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
       ctx.stderr.write(`${label}${result.timings.stepsPerSecond.toFixed(2)} steps/s, ${(result.timings.totalMs / 1000).toFixed(1)} s on ${result.provider}\n`);
     }
   } catch (err) {
-    throw cliError(err, `${outDir}: cannot write the render`);
+    throw cliError(err, `${outDir}: cannot write the render`, 'give --out a folder you can write to');
   } finally {
     service.dispose();
   }

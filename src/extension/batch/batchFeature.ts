@@ -15,7 +15,7 @@ import { COCO_LABELS, mapToDetectorLabel } from '../../evaluate/vocabulary';
 import { rewritePrompt } from '../../generator/index';
 import { parsePrompt, PromptFileError } from '../../parser/index';
 import type { BatchView } from '../../protocol/messages';
-import type { SchedulerName } from '../../protocol/service';
+import { defaultThresholdFor, type SchedulerName } from '../../protocol/service';
 import type { InferenceService } from '../../service';
 import type { Config, RenderSettings } from '../config';
 import { checkModel } from '../model';
@@ -157,7 +157,9 @@ export class BatchFeature extends Disposable {
     }
 
     const settings = this.#config.render(scope);
-    if (!(await this.#modelUsable(scope))) return undefined;
+    // The model's identity is part of every image's resume key.
+    const modelId = await this.#modelIdentity(scope);
+    if (modelId === undefined) return undefined;
 
     const ds = this.#config.detect(scope);
     const bs = this.#config.batch(scope);
@@ -175,12 +177,18 @@ export class BatchFeature extends Disposable {
         rewrite: bs.rewrite,
         render: {
           model: settings.modelPath,
+          modelId,
           steps: settings.steps,
           guidance: settings.guidance,
           width: settings.width,
           height: settings.height,
           scheduler: settings.scheduler,
+          negativePrompt: settings.negativePrompt,
+        },
+        // The worker detects at the detector's own threshold, so that is also the floor.
+        detection: {
           detector: ds.detector === 'owlvit' ? `owlvit:${ds.owlvitPath}` : 'embedded',
+          threshold: defaultThresholdFor(ds.detector),
         },
       },
       total: 0,
@@ -266,10 +274,10 @@ export class BatchFeature extends Disposable {
   }
 
   /** The same check as Render Preview; an unusable model opens the panel's first-run card. */
-  async #modelUsable(scope: vscode.Uri): Promise<boolean> {
-    const setup = await checkModel(this.#config, this.#service, scope);
+  async #modelIdentity(scope: vscode.Uri): Promise<string | undefined> {
+    const { setup, model } = await checkModel(this.#config, this.#service, scope);
+    if (model !== null) return model.identity;
     const problem = setup.problem;
-    if (setup.configured && problem === null) return true;
     this.#controller.show(scope);
     this.#controller.post({
       type: 'renderError',
@@ -285,7 +293,7 @@ export class BatchFeature extends Disposable {
         'Select Model Folder',
       )
       .then((pick) => (pick ? vscode.commands.executeCommand('sprightLens.selectModel') : undefined));
-    return false;
+    return undefined;
   }
 
   async #chooseFolder(scope: vscode.Uri, key: string, fresh: Descriptor, options: RenderAllOptions): Promise<{ dir: string; descriptor: Descriptor } | undefined> {
@@ -324,7 +332,8 @@ export class BatchFeature extends Disposable {
   }
 
   async #execute(dir: string, descriptor: Descriptor, settings: RenderSettings): Promise<BatchRunInfo> {
-    const extras: StoredExtras = descriptor.extras ?? { negativePrompt: '', detector: descriptor.options.render.detector.startsWith('owlvit:') ? 'owlvit' : 'embedded', owlvitPath: descriptor.options.render.detector.replace(/^owlvit:/, '') };
+    const spec = descriptor.options.detection.detector;
+    const extras: StoredExtras = descriptor.extras ?? { negativePrompt: descriptor.options.render.negativePrompt ?? '', detector: spec.startsWith('owlvit:') ? 'owlvit' : 'embedded', owlvitPath: spec.replace(/^owlvit:/, '') };
     const options: BatchOptions = { ...descriptor.options, outDir: dir };
     const runId = `batch-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     const model = new BatchRunModel(runId, dir, `${descriptor.title} (${path.basename(dir)})`, descriptor.total);
@@ -491,7 +500,7 @@ export class BatchFeature extends Disposable {
     if (!model || model.runId !== runId) return;
     const record = model.record(id);
     if (!record) return;
-    const vocabulary = record.parameters.detector === 'embedded' ? COCO_LABELS : null;
+    const vocabulary = record.detector === 'embedded' ? COCO_LABELS : null;
     const uri = vscode.Uri.file(path.join(model.outDir, record.file));
     const image = batchItemImage({
       record,

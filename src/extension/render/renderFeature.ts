@@ -85,8 +85,8 @@ export class RenderFeature extends Disposable {
     const render = { requestId, promptKey: cur.view.key, phase: 'starting' as const, step: 0, total: settings.steps, useRewrite: rewrite };
     this.#panel.post({ type: 'renderProgress', render });
 
-    const setup = await checkModel(this.#config, this.#service, cur.uri);
-    if (!setup.configured || setup.problem !== null) {
+    const { setup, model } = await checkModel(this.#config, this.#service, cur.uri);
+    if (model === null) {
       this.#panel.post({ type: 'renderError', requestId, message: setup.problem ?? 'No render model is configured: see "Rendering needs a local model" below.', cancelled: false, setup });
       return;
     }
