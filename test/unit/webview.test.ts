@@ -18,9 +18,9 @@ function relation(over: Partial<RelationView> = {}): RelationView {
     label: 'cat to the left of dog',
     status: 'satisfied',
     checks: [
-      { rule: 'visor', status: 'satisfied', detail: 'centre x 100 < 500' },
-      { rule: 't2i-compbench', status: 'satisfied', detail: 'score 1.00' },
-      { rule: 'geneval', status: 'satisfied', detail: 'dx -0.9' },
+      { rule: 'visor', status: 'satisfied', detail: 'centre x 100 < 500', pair: null },
+      { rule: 't2i-compbench', status: 'satisfied', detail: 'score 1.00', pair: null },
+      { rule: 'geneval', status: 'satisfied', detail: 'dx -0.9', pair: null },
     ],
     ...over,
   };
@@ -128,7 +128,7 @@ test('image view: detected boxes with label and score, relations judged on the i
       { label: 'cat', score: 0.91, x: 10, y: 20, w: 100, h: 80, objectId: 'o1' },
       { label: 'chair', score: 0.4, x: 200, y: 20, w: 50, h: 80, objectId: null },
     ],
-    relations: [relation({ status: 'unknown', checks: [{ rule: 'visor', status: 'unknown', detail: "no 'dog' detected" }] })],
+    relations: [relation({ status: 'unknown', checks: [{ rule: 'visor', status: 'unknown', detail: "no 'dog' detected", pair: null }] })],
     notInVocabulary: [],
   };
   const s = state({ image: image('img-1', det) });
