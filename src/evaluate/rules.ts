@@ -186,8 +186,11 @@ export function genevalRelations(a: Box, b: Box): Set<RelationType> {
   const ry = Math.max(Math.abs(oy) - GENEVAL_POSITION_THRESHOLD * (dimAy + dimBy), 0) * Math.sign(oy);
   const out = new Set<RelationType>();
   if (Math.abs(rx) < 1e-3 && Math.abs(ry) < 1e-3) return out;
-  // np.linalg.norm of a 2-vector: the square root of its dot product with itself.
-  const norm = Math.sqrt(ox * ox + oy * oy);
+  // np.linalg.norm of a 2-vector is sqrt(x.dot(x)), and BLAS's dot on any x86-64 CPU since 2013
+  // fuses the second multiply-add: fma(oy, oy, ox*ox). That is 1 ulp off the plain sum now and
+  // then, which only matters when a component lands on ±0.5; there the fused sum is recomputed.
+  let norm = Math.sqrt(ox * ox + oy * oy);
+  if (nearHalf(rx / norm) || nearHalf(ry / norm)) norm = Math.sqrt(fusedSquareSum(ox, oy));
   const dx = rx / norm;
   const dy = ry / norm;
   if (dx < -0.5) out.add('left_of');
@@ -195,6 +198,38 @@ export function genevalRelations(a: Box, b: Box): Set<RelationType> {
   if (dy < -0.5) out.add('above');
   if (dy > 0.5) out.add('below');
   return out;
+}
+
+/** Whether |v| is within a few ulps of 0.5, where a 1-ulp difference in the norm can flip a verdict. */
+function nearHalf(v: number): boolean {
+  return Math.abs(Math.abs(v) - 0.5) < 1e-12;
+}
+
+const f64 = new DataView(new ArrayBuffer(8));
+
+/** v = m * 2^e with m an integer (exact; v finite). */
+function decompose(v: number): [bigint, number] {
+  f64.setFloat64(0, Math.abs(v));
+  const hi = f64.getUint32(0);
+  const lo = f64.getUint32(4);
+  const exp = hi >>> 20;
+  const frac = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
+  return exp === 0 ? [frac, -1074] : [frac | (1n << 52n), exp - 1075];
+}
+
+/**
+ * x*x + y*y as a fused multiply-add computes it: x*x rounded, then y*y added exactly and the sum
+ * rounded once (to nearest, ties to even, as BigInt -> Number converts).
+ */
+function fusedSquareSum(x: number, y: number): number {
+  const [mp, ep] = decompose(x * x);
+  const [my, ey] = decompose(y);
+  const eq = 2 * ey;
+  const e = Math.min(ep, eq);
+  // Far below any pixel offset; the plain sum is as good there.
+  if (e < -1000) return x * x + y * y;
+  const m = (mp << BigInt(ep - e)) + ((my * my) << BigInt(eq - e));
+  return Number(m) * 2 ** e;
 }
 
 /** GenEval's position rule for "A relation B" on one pair; null for relations GenEval does not score. */
