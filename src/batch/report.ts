@@ -6,6 +6,7 @@
 import { decodePng, encodeJpeg, resizeBilinear } from '../image/index';
 import type { EvaluationSummary } from '../evaluate/index';
 import type { RelationType } from '../parser/types';
+import { judgeRecord } from './summary';
 import type { BatchSummary } from './summary';
 import type { BatchPrompt, ManifestRecord, Variant } from './types';
 
@@ -134,7 +135,9 @@ function cell(r: ManifestRecord | undefined, images: ReadonlyMap<string, Buffer>
   const png = images.get(r.file);
   const uri = png ? thumbnailUri(png, thumb) : '';
   const nounOf = new Map(r.eval_prompt.objects.map((o) => [o.id, o.noun]));
-  const marks = r.relations
+  // Marks re-judged from the detections, as summary.json is, not the verdicts stored at render time.
+  const marks = judgeRecord(r)
+    .relations
     .map((rel) => {
       const sym = rel.status === 'satisfied' ? '✔' : rel.status === 'violated' ? '✘' : rel.status === 'unknown' ? '?' : '·';
       return `<li class="${rel.status}">${sym} ${escapeHtml(nounOf.get(rel.subject) ?? rel.subject)} ${escapeHtml(rel.relation)} ${escapeHtml(nounOf.get(rel.object) ?? rel.object)}</li>`;

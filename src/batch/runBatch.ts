@@ -4,7 +4,7 @@
  * line with one append, so that a line always points at a complete image.
  */
 import * as path from 'node:path';
-import { evaluateImage } from '../evaluate/index';
+import { judgeImage } from '../evaluate/index';
 import { fsProblem } from '../io/outputDir';
 import type { Detection } from '../protocol/geometry';
 import { FolderLockedError, lockFolder, removeDeadTempFiles, type FolderLock } from './lock';
@@ -248,7 +248,6 @@ async function runLocked(
       old.raw_floor,
       old.timings,
       options,
-      deps,
       old.finished_at,
     );
     if (JSON.stringify(again) !== JSON.stringify(old)) compact = true;
@@ -329,7 +328,6 @@ async function runLocked(
         floorOf(options.detection),
         { render_ms: Math.round(t1 - t0), detect_ms: Math.round(t2 - t1) },
         options,
-        deps,
       );
       const dir = path.dirname(path.join(out, job.file));
       try {
@@ -355,7 +353,6 @@ async function runLocked(
         floorOf(options.detection),
         { render_ms: item.old.timings.render_ms, detect_ms: Math.round(t2 - t1) },
         options,
-        deps,
         item.old.finished_at,
       );
       redetected++;
@@ -377,7 +374,7 @@ async function runLocked(
 
   // Summary and report cover every finished image, in job order.
   const records = jobs.map((j) => done.get(imageKey(j.variant, j.promptId, j.k))).filter((r): r is ManifestRecord => r !== undefined);
-  await writeOutputs(out, records, options, deps, fs);
+  await writeOutputs(out, records, options, fs);
   return { rendered, skipped, redetected, total, cancelled, corruptedLines: corrupted.map((c) => c.line), records };
 }
 
@@ -393,12 +390,12 @@ function makeRecord(
   floor: number,
   timings: ManifestRecord['timings'],
   options: BatchOptions,
-  deps: BatchDeps,
   finishedAt = new Date().toISOString(),
 ): ManifestRecord {
   const threshold = options.detection.threshold;
-  const detections = raw.filter((d) => d.score >= threshold);
-  const evaluation = evaluateImage(prompt.evalPrompt, detections, { labelFor: deps.labelFor });
+  // Strict, as the benchmarks filter (VISOR `score > 0.1`, GenEval `score > 0.3`).
+  const detections = raw.filter((d) => d.score > threshold);
+  const evaluation = judgeImage({ promptId: job.promptId, prompt: prompt.evalPrompt, detections, detector: options.detection.detector }, threshold);
   return {
     render_key: job.key,
     prompt_id: job.promptId,
@@ -437,10 +434,9 @@ async function writeOutputs(
   out: string,
   records: ManifestRecord[],
   options: BatchOptions,
-  deps: BatchDeps,
   fs: NonNullable<BatchDeps['fs']>,
 ): Promise<void> {
-  const summary = summarize(records, { labelFor: deps.labelFor });
+  const summary = summarize(records);
   const images = new Map<string, Buffer>();
   for (const r of records) {
     const bytes = await fs.readFile(path.join(out, r.file));

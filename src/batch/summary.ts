@@ -1,6 +1,6 @@
 /** summary.json: the benchmarks' aggregates per variant, computed by the evaluation core. */
-import { aggregate, evaluateImage } from '../evaluate/index';
-import type { EvaluationSummary } from '../evaluate/index';
+import { Evaluation, judgeImage } from '../evaluate/index';
+import type { EvaluationSummary, ImageEvaluation, ImageToJudge } from '../evaluate/index';
 import type { ManifestRecord, RenderParameters, Variant } from './types';
 
 /** What summary.json holds. */
@@ -15,22 +15,27 @@ export interface BatchSummary {
 }
 
 /**
- * Re-judges every record's detections (those at or above its threshold) with the current rules
- * and aggregates per variant.
+ * A manifest line as the evaluation core takes it: its raw detections, judged at its threshold,
+ * with the vocabulary of the detector it records.
  */
-export function summarize(
-  records: readonly ManifestRecord[],
-  opts: { labelFor?: (n: string) => string | null } = {},
-): BatchSummary {
+export function imageToJudge(r: ManifestRecord): ImageToJudge {
+  return { promptId: r.prompt_id, prompt: r.eval_prompt, detections: r.raw_detections, detector: r.detector, threshold: r.threshold };
+}
+
+/** Re-judges one record's detections with the current rules (the path summary.json takes). */
+export function judgeRecord(r: ManifestRecord): ImageEvaluation {
+  return judgeImage(imageToJudge(r));
+}
+
+/** Re-judges every record's detections with the current rules and aggregates per variant. */
+export function summarize(records: readonly ManifestRecord[]): BatchSummary {
   const variants: BatchSummary['variants'] = {};
   for (const variant of ['original', 'rewrite'] as const) {
     const mine = records.filter((r) => r.variant === variant);
     if (mine.length === 0) continue;
-    const evaluated = mine.map((r) => ({
-      promptId: r.prompt_id,
-      evaluation: evaluateImage(r.eval_prompt, r.detections, { labelFor: opts.labelFor }),
-    }));
-    variants[variant] = { ...aggregate(evaluated), images: mine.length };
+    const evaluation = new Evaluation();
+    for (const r of mine) evaluation.judge(imageToJudge(r));
+    variants[variant] = { ...evaluation.summary(), images: mine.length };
   }
   return {
     images: records.length,

@@ -102,8 +102,6 @@ export interface BatchDeps {
   detect(png: Buffer, labels: string[], signal: AbortSignal): Promise<Detection[]>;
   /** SPRIGHT-style rewrite of a prompt. */
   rewrite(text: string, seed: number): string;
-  /** Maps a prompt noun to the detector's label (null: the detector cannot know it). */
-  labelFor?(noun: string): string | null;
   now(): number;
   fs?: BatchFs;
 }

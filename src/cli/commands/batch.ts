@@ -237,7 +237,6 @@ const command: Command = {
           },
           detect: (png, labels) => detector.detect(decodePng(png), labels),
           rewrite: (text, s) => rewritePrompt(parsePrompt(text), { seed: s, width, height }).text,
-          labelFor: (noun) => detector.labelFor(noun),
           now: () => performance.now(),
         },
         {
