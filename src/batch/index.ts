@@ -34,3 +34,18 @@ export type {
 } from './types';
 export { ProgressReporter, formatProgress, formatDuration } from './progress';
 export type { ProgressStream } from './progress';
+export {
+  promptsFromSources,
+  findPromptFiles,
+  PROMPT_FILE_EXTENSIONS,
+  DESCRIPTOR,
+  batchTotal,
+  sourceKey,
+  batchFolderName,
+  readDescriptor,
+  finishedCount,
+  findResumable,
+} from './sources';
+export type { PromptSource, BatchDescriptor, ResumableBatch } from './sources';
+export { serviceBatchDeps } from './serviceDeps';
+export type { ServiceBatchOptions } from './serviceDeps';

@@ -309,17 +309,21 @@ async function runLocked(
     const labels = [...new Set(prompt.evalPrompt.objects.map((o) => o.noun))];
     let record: ManifestRecord;
     if (item.kind === 'render') {
+      // The PNG is in place before its manifest line: a kill in between leaves an image with no
+      // line, which the next run renders again (atomically, over it).
+      const file = path.join(out, job.file);
       const t0 = deps.now();
-      const png = await deps.render(job, hardSignal, (step, steps) =>
-        events.onProgress?.({ done: finished, total, etaMs: eta(), current: { ...current, step, steps } }),
-      );
+      let size: { width: number; height: number };
+      try {
+        size = await deps.render(job, file, hardSignal, (step, steps) =>
+          events.onProgress?.({ done: finished, total, etaMs: eta(), current: { ...current, step, steps } }),
+        );
+      } catch (err) {
+        throw (err as NodeJS.ErrnoException).code ? fsError(err, path.dirname(file), `writing ${job.file}`) : err;
+      }
       const t1 = deps.now();
-      const raw = await deps.detect(png, labels, hardSignal);
+      const raw = await deps.detect(file, labels, hardSignal);
       const t2 = deps.now();
-      const size = {
-        width: png.length >= 24 ? png.readUInt32BE(16) : options.render.width,
-        height: png.length >= 24 ? png.readUInt32BE(20) : options.render.height,
-      };
       record = makeRecord(
         job,
         prompt,
@@ -329,21 +333,13 @@ async function runLocked(
         { render_ms: Math.round(t1 - t0), detect_ms: Math.round(t2 - t1) },
         options,
       );
-      const dir = path.dirname(path.join(out, job.file));
-      try {
-        await fs.writeFileAtomic(path.join(out, job.file), png);
-      } catch (err) {
-        throw fsError(err, dir, `writing ${job.file}`);
-      }
       rendered++;
     } else {
-      const png = await fs.readFile(path.join(out, item.old.file));
-      if (!completePng(png))
-        throw new BatchError(
-          `${path.join(out, item.old.file)} disappeared while the batch ran; run the same command again`,
-        );
+      const file = path.join(out, item.old.file);
+      if (!completePng(await fs.readFile(file)))
+        throw new BatchError(`${file} disappeared while the batch ran; run the same command again`);
       const t1 = deps.now();
-      const raw = await deps.detect(png!, labels, hardSignal);
+      const raw = await deps.detect(file, labels, hardSignal);
       const t2 = deps.now();
       record = makeRecord(
         job,

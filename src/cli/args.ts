@@ -1,6 +1,6 @@
 /** Option parsing shared by several commands. */
 import * as path from 'node:path';
-import { sizeProblem, type DetectorSpec } from '../protocol/service';
+import { detectorFromName, sizeProblem, type DetectorSpec } from '../protocol/service';
 import { UsageError } from './command';
 
 /** `--threshold T`: a detection score in 0..1, or undefined when not given (the detector's own). */
@@ -16,10 +16,9 @@ export function parseThreshold(text: string | undefined): number | undefined {
  * The batch manifest records the same text form.
  */
 export function parseDetectorSpec(text: string, cwd: string): DetectorSpec {
-  if (text === 'embedded' || text === 'nanodet') return { kind: 'embedded' };
-  const m = /^owlvit:(.+)$/s.exec(text);
-  if (m) return { kind: 'owlvit', modelDir: path.resolve(cwd, m[1]!) };
-  throw new UsageError(`unknown detector '${text}': use 'embedded' or 'owlvit:DIR' (DIR = an optimum export of google/owlvit-base-patch32)`);
+  const spec = detectorFromName(text);
+  if (spec === null) throw new UsageError(`unknown detector '${text}': use 'embedded' or 'owlvit:DIR' (DIR = an optimum export of google/owlvit-base-patch32)`);
+  return spec.kind === 'owlvit' ? { kind: 'owlvit', modelDir: path.resolve(cwd, spec.modelDir) } : spec;
 }
 
 /** `--size WxH`: a render size within the service's limits (multiples of 8 up to MAX_SIDE). */

@@ -31,6 +31,18 @@ export type RenderBackendName = (typeof RENDER_BACKENDS)[number];
 /** Which detector to run. */
 export type DetectorSpec = { readonly kind: 'embedded' } | { readonly kind: 'owlvit'; readonly modelDir: string };
 
+/** A detector's text form, as the CLI takes it and batch manifests record it: `embedded` or `owlvit:DIR`. */
+export function detectorName(spec: DetectorSpec): string {
+  return spec.kind === 'owlvit' ? `owlvit:${spec.modelDir}` : 'embedded';
+}
+
+/** The detector a text form names (`nanodet` is the embedded one too), or null when it names none. */
+export function detectorFromName(name: string): DetectorSpec | null {
+  if (name === 'embedded' || name === 'nanodet') return { kind: 'embedded' };
+  const m = /^owlvit:(.+)$/s.exec(name);
+  return m ? { kind: 'owlvit', modelDir: m[1]! } : null;
+}
+
 // ---- limits a request must keep (the service refuses the rest with the reason) ------------------
 
 /** Longest side in pixels: 4x SD 2.1's 768 side already needs hundreds of GB on the CPU. */

@@ -2,29 +2,16 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseSizeFlag, parseThreshold } from '../args';
+import { parseDetectorSpec, parseSizeFlag, parseThreshold } from '../args';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
-import { BatchError, MAX_IMAGES_PER_PROMPT, ProgressReporter, runBatch } from '../../batch/index';
+import { cliError, forkedService } from '../service';
+import { BatchError, MAX_IMAGES_PER_PROMPT, ProgressReporter, promptsFromSources, runBatch, serviceBatchDeps } from '../../batch/index';
 import type { BatchPrompt, RenderParameters } from '../../batch/index';
-import { parseSr2d, promptFromParsed, PromptSetError } from '../../evaluate/index';
-import { decodePng } from '../../image/index';
-import { parsePrompt, PromptFileError, readPromptFile } from '../../parser/index';
-import { rewritePrompt } from '../../generator/index';
-import { defaultThresholdFor } from '../../protocol/service';
-import {
-  loadPipeline,
-  MAX_STEPS,
-  modelIdentity,
-  PROVIDER_REQUESTS,
-  RenderParamsError,
-  SCHEDULER_NAMES,
-  ModelDirError,
-  validateModelDir,
-} from '../../render/index';
-import type { ModelDirInfo } from '../../render/index';
-import type { Pipeline, ProviderRequest, SchedulerName } from '../../render/index';
-import { loadCliDetector } from './evaluate';
+import { PromptSetError } from '../../evaluate/index';
+import { PromptFileError } from '../../parser/index';
+import { defaultThresholdFor, detectorName, MAX_STEPS, PROVIDER_REQUESTS, SCHEDULER_NAMES, type ProviderRequest, type SchedulerName } from '../../protocol/service';
+import { ServiceRequestError } from '../../service';
 
 const USAGE = `Usage: spright-lens batch --model DIR --prompts FILE... --out DIR [options]
 
@@ -67,46 +54,17 @@ function intArg(name: string, v: string | undefined, def: number, min: number, m
   return n;
 }
 
-/** Reads the prompt files into batch prompts with stable ids. */
+/**
+ * Reads the prompt files into batch prompts with stable ids (the same rules as the editor's
+ * Render All Prompts); a bad file is one InputError.
+ */
 export function readBatchPrompts(files: string[], cwd: string): BatchPrompt[] {
-  const out: BatchPrompt[] = [];
-  const stems = files.map((f) => path.basename(f).replace(/\.[^.]*$/, ''));
-  files.forEach((file, i) => {
-    const abs = path.resolve(cwd, file);
-    // With several files, line numbers collide: prefix them with the file's stem.
-    const prefix = files.length > 1 ? `${stems[i]}-` : '';
-    if (/\.json$/i.test(abs)) {
-      let text: string;
-      try {
-        text = require('node:fs').readFileSync(abs, 'utf8') as string;
-      } catch (err) {
-        throw new InputError(`${abs}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-      }
-      try {
-        for (const p of parseSr2d(text, abs)) {
-          const id = prefix + p.id;
-          out.push({ id, text: p.text, source: `${file}#${p.id}`, evalPrompt: { ...p, id } });
-        }
-      } catch (err) {
-        if (err instanceof PromptSetError) throw new InputError(err.message);
-        throw err;
-      }
-      return;
-    }
-    try {
-      for (const r of readPromptFile(abs)) {
-        const id = `${prefix}${r.line}`;
-        out.push({ id, text: r.text, source: `${file}:${r.line}`, evalPrompt: promptFromParsed(id, parsePrompt(r.text)) });
-      }
-    } catch (err) {
-      if (err instanceof PromptFileError) throw new InputError(err.message);
-      throw err;
-    }
-  });
-  if (new Set(stems).size !== stems.length && files.length > 1) {
-    throw new UsageError('two --prompts files share a file name; image ids would collide, rename one');
+  try {
+    return promptsFromSources(files.map((file) => ({ file: path.resolve(cwd, file), label: file })));
+  } catch (err) {
+    if (err instanceof PromptFileError || err instanceof PromptSetError) throw new InputError(err.message);
+    throw err;
   }
-  return out;
 }
 
 const command: Command = {
@@ -158,50 +116,36 @@ const command: Command = {
     const provider = (values.provider ?? 'auto') as ProviderRequest;
     if (!PROVIDER_REQUESTS.includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDER_REQUESTS.join(', ')}, got '${values.provider}'`);
     const threshold = parseThreshold(values.threshold);
-    const detectorSpec = values.detector ?? 'embedded';
+    const detector = parseDetectorSpec(values.detector ?? 'embedded', ctx.cwd);
 
     const prompts = readBatchPrompts(values.prompts, ctx.cwd);
     if (prompts.length === 0) throw new InputError(`no prompts in ${values.prompts.join(', ')}`);
     const outDir = path.resolve(ctx.cwd, values.out);
     const modelDir = path.resolve(ctx.cwd, values.model);
-    try {
-      if (!(await fs.stat(modelDir)).isDirectory()) throw new InputError(`${modelDir}: not a folder; --model takes an ONNX model folder`);
-    } catch (err) {
-      if (err instanceof InputError) throw err;
-      throw new InputError(`${modelDir}: no such folder; --model takes an ONNX model folder (optimum-cli export onnx ...)`);
-    }
-
-    // A wrong model folder fails here, before an output folder is made; reading the graphs'
-    // signatures does not load weights.
-    let info: ModelDirInfo;
-    try {
-      info = await validateModelDir(modelDir);
-    } catch (err) {
-      if (err instanceof ModelDirError) throw new InputError(err.message);
-      throw err;
-    }
-
-    // Models load on first use: a finished batch or an options mismatch answers at once.
-    let loading: Promise<Pipeline> | null = null;
-    const pipeline = (): Promise<Pipeline> =>
-      (loading ??= loadPipeline(modelDir, { provider, logger: { info: (m) => ctx.stderr.write(`${m}\n`), warn: (m) => ctx.stderr.write(`warning: ${m}\n`) } }).catch(
-        (err: unknown) => {
-          if (err instanceof ModelDirError) throw new InputError(err.message);
-          throw err;
-        },
-      ));
     const scheduler = values.scheduler as SchedulerName | undefined;
     // Detections are recorded down to RAW_FLOOR with their scores, so that a later --threshold
     // (down to that floor) re-judges finished images without detecting again.
-    const effective = threshold ?? defaultThresholdFor(detectorSpec);
+    const effective = threshold ?? defaultThresholdFor(detector);
     const floor = Math.min(effective, RAW_FLOOR);
-    const detector = loadCliDetector(detectorSpec, ctx.cwd, floor);
-    const detectorId = detectorSpec.startsWith('owlvit:')
-      ? `owlvit:${path.resolve(ctx.cwd, detectorSpec.slice('owlvit:'.length))}`
-      : detectorSpec;
+    const detectorId = detectorName(detector);
+    const service = forkedService(ctx);
+    // A wrong model folder fails here, before an output folder is made; reading the graphs'
+    // signatures does not load weights (the pipeline loads with the first image to render, so a
+    // finished batch or an options mismatch answers at once).
+    let check;
+    try {
+      check = await service.call('model/check', { modelDir });
+    } catch (err) {
+      service.dispose();
+      throw cliError(err);
+    }
+    if (!check.ok) {
+      service.dispose();
+      throw new InputError(check.problem);
+    }
     const render: RenderParameters = {
       model: modelDir,
-      modelId: await modelIdentity(info),
+      modelId: check.identity,
       steps,
       guidance,
       width,
@@ -222,23 +166,7 @@ const command: Command = {
           detection: { detector: detectorId, threshold: effective, floor },
           force: values.force,
         },
-        {
-          async render(job, signal, onStep) {
-            try {
-              const r = await (await pipeline()).generate(
-                { prompt: job.text, steps, guidanceScale: guidance, seed: job.seed, width, height, scheduler },
-                { signal, onStep: (s, t) => onStep(s, t) },
-              );
-              return r.png[0];
-            } catch (err) {
-              if (err instanceof RenderParamsError) throw new InputError(err.message);
-              throw err;
-            }
-          },
-          detect: (png, labels) => detector.detect(decodePng(png), labels),
-          rewrite: (text, s) => rewritePrompt(parsePrompt(text), { seed: s, width, height }).text,
-          now: () => performance.now(),
-        },
+        serviceBatchDeps(service, { render }, { provider, detector, floor }),
         {
           onProgress: (p) => {
             const cur = p.current ? `${p.current.variant === 'rewrite' ? 'rewrite/' : ''}${p.current.promptId}_${p.current.k}${p.current.step ? ` step ${p.current.step}/${p.current.steps}` : ''}` : '';
@@ -265,12 +193,12 @@ const command: Command = {
     } catch (err) {
       progress.finish();
       if (err instanceof BatchError) throw new InputError(err.message);
-      throw err;
+      // A render that cannot be made (too large for memory, a scheduler config it cannot use) is
+      // bad input for this batch, not a usage mistake.
+      if (err instanceof ServiceRequestError && (err.remoteName === 'RenderParamsError' || err.remoteName === 'SchedulerConfigError')) throw new InputError(err.message);
+      throw cliError(err);
     } finally {
-      detector.dispose();
-      // Assigned inside the closure above, which TypeScript's narrowing cannot see.
-      const pending = loading as Promise<Pipeline> | null;
-      if (pending) await pending.then((p) => p.dispose(), () => undefined);
+      service.dispose();
     }
   },
 };

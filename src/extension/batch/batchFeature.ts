@@ -4,26 +4,22 @@
 // ETA, resume of the last unfinished batch of the same source, a summary notification at the end,
 // and the preview panel paging through the images as they arrive.
 import * as vscode from 'vscode';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { BatchError, REPORT, runBatch, summarize } from '../../batch/index';
-import type { BatchDeps, BatchOptions, BatchResult, ManifestRecord } from '../../batch/index';
-import { MANIFEST, parseManifest } from '../../batch/index';
-import { labelMapperFor } from '../../evaluate/index';
-import { rewritePrompt } from '../../generator/index';
-import { parsePrompt, PromptFileError } from '../../parser/index';
+import { BatchError, MANIFEST, parseManifest, REPORT, runBatch, serviceBatchDeps, summarize } from '../../batch/index';
+import { batchFolderName, batchTotal, DESCRIPTOR, findPromptFiles, findResumable, promptsFromSources, readDescriptor, sourceKey } from '../../batch/index';
+import type { BatchDescriptor, BatchOptions, BatchResult, ManifestRecord, PromptSource } from '../../batch/index';
+import { labelMapperFor, PromptSetError } from '../../evaluate/index';
+import { PromptFileError } from '../../parser/index';
 import type { BatchView } from '../../protocol/messages';
-import { defaultThresholdFor, type SchedulerName } from '../../protocol/service';
+import { defaultThresholdFor, detectorFromName, detectorName } from '../../protocol/service';
 import type { InferenceService } from '../../service';
+import { batchItemImage, BatchRunModel, progressText, summaryText } from '../../view/batchView';
 import type { Config, RenderSettings } from '../config';
 import { checkModel } from '../model';
 import type { PanelHost } from '../panelHost';
 import { Disposable } from '../util/dispose';
-import { batchItemImage, BatchRunModel, progressText, summaryText } from '../../view/batchView';
-import { batchFolderName, batchTotal, DESCRIPTOR, findPromptFiles, findResumable, promptsFromSources, readDescriptor, sourceKey } from './batchModel';
-import type { BatchDescriptor, PromptSource } from './batchModel';
 
 /** Options for programmatic runs (integration tests); the UI asks instead when they are absent. */
 export interface RenderAllOptions {
@@ -44,14 +40,7 @@ export interface BatchRunInfo {
   message: string | null;
 }
 
-/** The worker request fields that are not batch parameters (kept so a resume renders alike). */
-interface StoredExtras {
-  negativePrompt: string;
-  detector: 'embedded' | 'owlvit';
-  owlvitPath: string;
-}
-
-type Descriptor = BatchDescriptor & { extras?: StoredExtras };
+type Descriptor = BatchDescriptor;
 
 interface ActiveRun {
   model: BatchRunModel;
@@ -144,7 +133,7 @@ export class BatchFeature extends Disposable {
     try {
       prompts = promptsFromSources(sources);
     } catch (err) {
-      if (err instanceof PromptFileError) {
+      if (err instanceof PromptFileError || err instanceof PromptSetError) {
         void vscode.window.showErrorMessage(`SPRIGHT Lens: ${err.message}`);
         return undefined;
       }
@@ -184,14 +173,13 @@ export class BatchFeature extends Disposable {
           scheduler: settings.scheduler,
           negativePrompt: settings.negativePrompt,
         },
-        // The worker detects at the detector's own threshold, so that is also the floor.
+        // Detection runs at the detector's own threshold, so that is also the floor.
         detection: {
-          detector: ds.detector === 'owlvit' ? `owlvit:${ds.owlvitPath}` : 'embedded',
+          detector: detectorName(ds.detector === 'owlvit' ? { kind: 'owlvit', modelDir: ds.owlvitPath } : { kind: 'embedded' }),
           threshold: defaultThresholdFor(ds.detector),
         },
       },
       total: 0,
-      extras: { negativePrompt: settings.negativePrompt, detector: ds.detector, owlvitPath: ds.owlvitPath },
     };
     fresh.total = batchTotal(fresh.options);
 
@@ -331,8 +319,6 @@ export class BatchFeature extends Disposable {
   }
 
   async #execute(dir: string, descriptor: Descriptor, settings: RenderSettings): Promise<BatchRunInfo> {
-    const spec = descriptor.options.detection.detector;
-    const extras: StoredExtras = descriptor.extras ?? { negativePrompt: descriptor.options.render.negativePrompt ?? '', detector: spec.startsWith('owlvit:') ? 'owlvit' : 'embedded', owlvitPath: spec.replace(/^owlvit:/, '') };
     const options: BatchOptions = { ...descriptor.options, outDir: dir };
     const runId = `batch-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     const model = new BatchRunModel(runId, dir, `${descriptor.title} (${path.basename(dir)})`, descriptor.total);
@@ -350,29 +336,10 @@ export class BatchFeature extends Disposable {
     // its resource roots, which now include this folder.
     this.#controller.show();
 
-    const deps: BatchDeps = {
-      render: async (job, signal, onStep) => {
-        const p = job.parameters;
-        const tmp = path.join(os.tmpdir(), `spright-batch-${process.pid}-${randomBytes(4).toString('hex')}.png`);
-        try {
-          await this.#service.call(
-            'render',
-            { modelDir: p.model, provider: settings.provider, deviceId: settings.deviceId, prompt: job.text, negativePrompt: extras.negativePrompt, steps: p.steps, guidanceScale: p.guidance, scheduler: p.scheduler === 'default' ? undefined : (p.scheduler as SchedulerName), width: p.width, height: p.height, seed: job.seed, output: { files: [tmp] } },
-            { signal, onProgress: (e) => (e.phase === 'denoising' || e.phase === 'decoding' ? onStep(e.step, e.total) : undefined) },
-          );
-          return await fs.readFile(tmp);
-        } finally {
-          await fs.rm(tmp, { force: true });
-        }
-      },
-      detect: async (png, labels, signal) => {
-        const detector = extras.detector === 'owlvit' ? { kind: 'owlvit' as const, modelDir: extras.owlvitPath } : { kind: 'embedded' as const };
-        const out = await this.#service.call('detect', { pngBase64: png.toString('base64'), labels, detector }, { signal });
-        return out.detections;
-      },
-      rewrite: (text, seed) => rewritePrompt(parsePrompt(text), { seed, width: options.render.width, height: options.render.height }).text,
-      now: () => performance.now(),
-    };
+    const detection = descriptor.options.detection;
+    const detector = detectorFromName(detection.detector) ?? { kind: 'embedded' };
+    // The same render and detect as the CLI's batch: the service writes each PNG in place.
+    const deps = serviceBatchDeps(this.#service, options, { provider: settings.provider, deviceId: settings.deviceId, detector, floor: detection.floor ?? detection.threshold });
 
     let result: BatchResult | undefined;
     let failure: string | null = null;

@@ -1,13 +1,17 @@
-// The vscode-free half of "Render all prompts": which prompts a source yields and the run
-// descriptor that makes a batch folder resumable. Unit-tested in plain Node
-// (test/unit/extensionBatch.test.ts); batchFeature.ts adds the VS Code side.
-import { promises as fs } from 'node:fs';
+/**
+ * Where a batch's prompts come from, for the CLI's `batch` and the editor's Render All Prompts
+ * alike: prompt files and SR2D sets (or an editor's unsaved text, or a selection of its lines),
+ * the prompt ids that name the images, and the run descriptor that lets the editor find and resume
+ * an unfinished batch of the same source.
+ */
+import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { MANIFEST, parseManifest } from '../../batch/index';
-import type { BatchOptions, BatchPrompt } from '../../batch/index';
-import { promptFromParsed } from '../../evaluate/index';
-import { parsePrompt, readPromptSource } from '../../parser/index';
+import { parseSr2d, promptFromParsed } from '../evaluate/index';
+import { parsePrompt, PromptFileError, readPromptSource } from '../parser/index';
+import { parseManifest } from './manifest';
+import { MANIFEST } from './runBatch';
+import type { BatchOptions, BatchPrompt } from './types';
 
 /** File extensions "Render all prompts" picks up when given a folder. */
 export const PROMPT_FILE_EXTENSIONS: readonly string[] = ['.prompt', '.prompts'];
@@ -36,14 +40,14 @@ export async function findPromptFiles(dir: string): Promise<string[]> {
   return found.sort();
 }
 
-/** One prompt source: a file's text (possibly unsaved editor contents) and optionally a line range. */
+/** One prompt source: a file (or its unsaved text) and optionally a line range. */
 export interface PromptSource {
   /** Absolute path of the file (used for the file-type rules and messages). */
   file: string;
   /** Path shown to people and stored in the manifest ("prompts/set.prompts"). */
   label: string;
-  /** The file's text. */
-  text: string;
+  /** The file's text (an editor's unsaved contents); read from `file` when absent. */
+  text?: string;
   /** 1-based inclusive line range to keep (a selection); all lines when absent. */
   lines?: { start: number; end: number };
 }
@@ -53,10 +57,23 @@ function safeId(s: string): string {
   return s.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^[._]+/, '') || 'prompts';
 }
 
+function sourceBytes(s: PromptSource): Uint8Array {
+  if (s.text !== undefined) return Buffer.from(s.text, 'utf8');
+  try {
+    return readFileSync(s.file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file; check the path' : code === 'EISDIR' ? 'is a folder; pass the prompt files inside it' : `cannot be read (${code ?? (err as Error).message})`;
+    throw new PromptFileError(`${s.file}: ${why}`, s.file);
+  }
+}
+
 /**
- * The batch prompts of the sources, with stable ids: the line number for one source (VISOR
- * naming), `{file stem}-{line}` for several, and the label-derived path when two stems collide.
- * Throws PromptFileError (from the parser) for a file that is not prompt text.
+ * The batch prompts of the sources, with stable ids: the line number (or SR2D's unique_id) for
+ * one source, as VISOR names images; `{file stem}-{line}` for several, and the label-derived path
+ * when two stems collide. Ids are safe in file names (`{prompt_id}_{k}.png`). A `.json` source is
+ * VISOR's SR2D set (objects and relation from its record fields); anything else is prompt text.
+ * Throws PromptFileError for a file that is not prompt text, PromptSetError for a bad SR2D set.
  */
 export function promptsFromSources(sources: readonly PromptSource[]): BatchPrompt[] {
   const stems = sources.map((s) => safeId(path.basename(s.label).replace(/\.[^.]*$/, '')));
@@ -64,7 +81,15 @@ export function promptsFromSources(sources: readonly PromptSource[]): BatchPromp
   const out: BatchPrompt[] = [];
   sources.forEach((s, i) => {
     const prefix = sources.length === 1 ? '' : `${clash ? safeId(s.label.replace(/\.[^.]*$/, '')) : stems[i]}-`;
-    for (const r of readPromptSource(Buffer.from(s.text, 'utf8'), s.file)) {
+    const bytes = sourceBytes(s);
+    if (/\.json$/i.test(s.file)) {
+      for (const p of parseSr2d(Buffer.from(bytes).toString('utf8'), s.file)) {
+        const id = `${prefix}${safeId(p.id)}`;
+        out.push({ id, text: p.text, source: `${s.label}#${p.id}`, evalPrompt: { ...p, id } });
+      }
+      return;
+    }
+    for (const r of readPromptSource(bytes, s.file)) {
       if (s.lines && (r.line < s.lines.start || r.line > s.lines.end)) continue;
       const id = `${prefix}${r.line}`;
       out.push({ id, text: r.text, source: `${s.label}:${r.line}`, evalPrompt: promptFromParsed(id, parsePrompt(r.text)) });
