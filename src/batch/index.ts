@@ -18,34 +18,8 @@ export type { BatchSummary } from './summary';
 export { renderReport, escapeHtml } from './report';
 export type { ReportOptions } from './report';
 export { nodeBatchFs } from './nodeFs';
-export type {
-  BatchPrompt,
-  Variant,
-  RenderParameters,
-  DetectionSettings,
-  BatchOptions,
-  RenderJob,
-  BatchFs,
-  BatchDeps,
-  BatchProgress,
-  BatchEvents,
-  ManifestRecord,
-  BatchResult,
-} from './types';
+export type * from './types';
 export { ProgressReporter, formatProgress, formatDuration } from './progress';
 export type { ProgressStream } from './progress';
-export {
-  promptsFromSources,
-  findPromptFiles,
-  PROMPT_FILE_EXTENSIONS,
-  DESCRIPTOR,
-  batchTotal,
-  sourceKey,
-  batchFolderName,
-  readDescriptor,
-  finishedCount,
-  findResumable,
-} from './sources';
-export type { PromptSource, BatchDescriptor, ResumableBatch } from './sources';
-export { serviceBatchDeps } from './serviceDeps';
-export type { ServiceBatchOptions } from './serviceDeps';
+export * from './sources';
+export * from './serviceDeps';

@@ -307,13 +307,14 @@ async function runLocked(
     const current = { promptId: job.promptId, variant: job.variant, k: job.k };
     events.onProgress?.({ done: finished, total, etaMs: eta(), current });
     const labels = [...new Set(prompt.evalPrompt.objects.map((o) => o.noun))];
-    let record: ManifestRecord;
+    // A new image is rendered into place first; a re-detected one keeps its PNG and render time.
+    const file = path.join(out, item.kind === 'render' ? job.file : item.old.file);
+    let size: { width: number; height: number } = item.kind === 'render' ? { width: 0, height: 0 } : item.old;
+    let renderMs = item.kind === 'render' ? 0 : item.old.timings.render_ms;
     if (item.kind === 'render') {
       // The PNG is in place before its manifest line: a kill in between leaves an image with no
       // line, which the next run renders again (atomically, over it).
-      const file = path.join(out, job.file);
       const t0 = deps.now();
-      let size: { width: number; height: number };
       try {
         size = await deps.render(job, file, hardSignal, (step, steps) =>
           events.onProgress?.({ done: finished, total, etaMs: eta(), current: { ...current, step, steps } }),
@@ -321,38 +322,17 @@ async function runLocked(
       } catch (err) {
         throw (err as NodeJS.ErrnoException).code ? fsError(err, path.dirname(file), `writing ${job.file}`) : err;
       }
-      const t1 = deps.now();
-      const raw = await deps.detect(file, labels, hardSignal);
-      const t2 = deps.now();
-      record = makeRecord(
-        job,
-        prompt,
-        size,
-        raw,
-        floorOf(options.detection),
-        { render_ms: Math.round(t1 - t0), detect_ms: Math.round(t2 - t1) },
-        options,
-      );
+      renderMs = Math.round(deps.now() - t0);
       rendered++;
     } else {
-      const file = path.join(out, item.old.file);
       if (!completePng(await fs.readFile(file)))
         throw new BatchError(`${file} disappeared while the batch ran; run the same command again`);
-      const t1 = deps.now();
-      const raw = await deps.detect(file, labels, hardSignal);
-      const t2 = deps.now();
-      record = makeRecord(
-        job,
-        prompt,
-        item.old,
-        raw,
-        floorOf(options.detection),
-        { render_ms: item.old.timings.render_ms, detect_ms: Math.round(t2 - t1) },
-        options,
-        item.old.finished_at,
-      );
       redetected++;
     }
+    const t1 = deps.now();
+    const raw = await deps.detect(file, labels, hardSignal);
+    const timings = { render_ms: renderMs, detect_ms: Math.round(deps.now() - t1) };
+    const record = makeRecord(job, prompt, size, raw, floorOf(options.detection), timings, options, item.kind === 'render' ? undefined : item.old.finished_at);
     try {
       // For a re-detected image this line supersedes the old one until the manifest is compacted.
       await fs.appendFile(manifestPath, JSON.stringify(record) + '\n');

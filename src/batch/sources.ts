@@ -8,7 +8,7 @@ import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { parseSr2d, promptFromParsed } from '../evaluate/index';
-import { parsePrompt, PromptFileError, readPromptSource } from '../parser/index';
+import { parsePrompt, promptFileReadError, readPromptSource } from '../parser/index';
 import { parseManifest } from './manifest';
 import { MANIFEST } from './runBatch';
 import type { BatchOptions, BatchPrompt } from './types';
@@ -62,9 +62,7 @@ function sourceBytes(s: PromptSource): Uint8Array {
   try {
     return readFileSync(s.file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file; check the path' : code === 'EISDIR' ? 'is a folder; pass the prompt files inside it' : `cannot be read (${code ?? (err as Error).message})`;
-    throw new PromptFileError(`${s.file}: ${why}`, s.file);
+    throw promptFileReadError(s.file, err);
   }
 }
 

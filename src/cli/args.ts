@@ -1,5 +1,6 @@
 /** Option parsing shared by several commands. */
 import * as path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { detectorFromName, sizeProblem, type DetectorSpec } from '../protocol/service';
 import { UsageError } from './command';
 
@@ -29,4 +30,13 @@ export function parseSizeFlag(text: string, flag = '--size'): { width: number; h
   const problem = sizeProblem(size.width, size.height);
   if (problem !== null) throw new UsageError(`${flag}: ${problem}`);
   return size;
+}
+
+/** node:util's parseArgs, with its errors (unknown option, missing value) as UsageError. */
+export function parseFlags<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import type { CliContext } from './command';
 import { InputError, UsageError } from './command';
-import { PromptFileError, readPromptSource } from '../parser';
+import { promptFileReadError, PromptFileError, readPromptSource } from '../parser';
 import type { PromptRecord } from '../parser';
 
 export async function readStdin(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
@@ -45,16 +45,7 @@ function lineBreaks(b: Uint8Array): number {
 }
 
 function openError(file: string, err: unknown): InputError {
-  const code = (err as NodeJS.ErrnoException).code;
-  const why =
-    code === 'ENOENT'
-      ? 'no such file; check the path'
-      : code === 'EISDIR'
-        ? 'is a directory; pass the prompt files inside it'
-        : code === 'EACCES'
-          ? 'permission denied; check the file permissions'
-          : `cannot be read (${code ?? (err as Error).message})`;
-  return new InputError(`${file}: ${why}`);
+  return new InputError(promptFileReadError(file, err).message);
 }
 
 /**

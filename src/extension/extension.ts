@@ -7,14 +7,11 @@ import * as vscode from 'vscode';
 import { ForkedService } from '../service';
 import type { SprightLensApi } from './api';
 import { BatchFeature } from './batch/batchFeature';
-import { RenderAllCommand } from './batch/commands/renderAll';
+import { batchCommands } from './batch/commands';
 import { Config } from './config';
 import { CodeActionsFeature } from './language/codeActions';
 import { CodeLensFeature } from './language/codeLens';
-import { RemoveRelationCommand } from './language/commands/removeRelation';
-import { RewriteAllCommand } from './language/commands/rewriteAll';
-import { RewritePromptCommand } from './language/commands/rewritePrompt';
-import { ToggleInlayHintsCommand } from './language/commands/toggleInlayHints';
+import { languageCommands } from './language/commands';
 import { DecorationsFeature } from './language/decorations';
 import { DiagnosticsFeature } from './language/diagnostics';
 import { HoverFeature } from './language/hover';
@@ -22,16 +19,12 @@ import { InlayHintsFeature } from './language/inlayHints';
 import { Rewriter } from './language/rewriter';
 import { StatusBarFeature } from './language/statusBar';
 import { DocumentSymbolFeature } from './language/symbols';
-import { PreviewLayoutCommand } from './preview/commands/previewLayout';
+import { previewCommands } from './preview/commands';
 import { PreviewController } from './preview/previewController';
 import { PreviewPanel } from './preview/previewPanel';
 import { PreviewSerializer } from './preview/serializer';
 import { PromptDocuments } from './promptDocuments';
-import { CancelRenderCommand } from './render/commands/cancelRender';
-import { CheckImageCommand } from './render/commands/checkImage';
-import { RenderPreviewCommand } from './render/commands/renderPreview';
-import { SaveWithOverlaysCommand } from './render/commands/saveWithOverlays';
-import { SelectModelCommand } from './render/commands/selectModel';
+import { renderCommands } from './render/commands';
 import { RenderFeature } from './render/renderFeature';
 import { CommandManager } from './util/commandManager';
 
@@ -54,10 +47,7 @@ export function activate(context: vscode.ExtensionContext): SprightLensApi {
       new CodeActionsFeature(docs),
       new CodeLensFeature(docs, config),
     );
-    commands.register(new RewritePromptCommand(docs, rewriter));
-    commands.register(new RewriteAllCommand(docs, rewriter, config));
-    commands.register(new RemoveRelationCommand(docs));
-    commands.register(new ToggleInlayHintsCommand(config));
+    commands.register(languageCommands(docs, rewriter, config));
     const analyzer = { parsedLines: (uri: string) => docs.peek(uri) };
 
     // The inference service (dist/service.js), forked on the first render or detection. A model
@@ -80,13 +70,9 @@ export function activate(context: vscode.ExtensionContext): SprightLensApi {
     const render: RenderFeature = new RenderFeature(preview, service, config);
     const batch: BatchFeature = new BatchFeature(preview, service, config);
     context.subscriptions.push(preview, render, batch, vscode.window.registerWebviewPanelSerializer(PreviewPanel.viewType, new PreviewSerializer(preview)));
-    commands.register(new PreviewLayoutCommand(preview));
-    commands.register(new RenderPreviewCommand(render));
-    commands.register(new CheckImageCommand(render));
-    commands.register(new SaveWithOverlaysCommand(render));
-    commands.register(new CancelRenderCommand(render));
-    commands.register(new SelectModelCommand(config, service));
-    commands.register(new RenderAllCommand(batch));
+    commands.register(previewCommands(preview));
+    commands.register(renderCommands(render, config, service));
+    commands.register(batchCommands(batch));
     const panel = {
       current: () => (preview.panel ? { viewType: PreviewPanel.viewType, lastInitState: preview.panel.lastInitState } : undefined),
     };

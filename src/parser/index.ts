@@ -9,7 +9,7 @@ export { splitPromptLines, DocumentAnalyzer, type PromptLine, type AnalyzedLine 
 export { findConflicts, inverseRelation, normalizeRelation } from './conflicts';
 export { relationLabel, relationKey, relationWords, nounsOf, idsOf, type NameOf, type RelationLabelStyle } from './labels';
 export { removeRelation, tidy, toSingleLine, rewriteDocumentText, type PromptEdit, type RemovalResult } from './edits';
-export { readPromptSource, readPromptFile, PromptFileError, type PromptRecord } from './promptFile';
+export { readPromptSource, readPromptFile, promptFileReadError, PromptFileError, type PromptRecord } from './promptFile';
 export {
   SPATIAL_PHRASES,
   SIDE_PHRASES,

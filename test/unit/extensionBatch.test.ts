@@ -11,7 +11,7 @@ import { batchItemImage, BatchRunModel, formatEta, itemId, progressText, relatio
 import { parseToWebview } from '../../media/validate';
 import { reduce, initialModel } from '../../media/model';
 import type { PanelState } from '../../src/protocol/messages';
-import { RenderAllCommand } from '../../src/extension/batch/commands/renderAll';
+import { batchCommands } from '../../src/extension/batch/commands';
 import { repoRoot } from './helpers/paths';
 import { fakeDeps, SIZE } from '../fixtures/evaluate/batchFakes';
 
@@ -289,10 +289,11 @@ test('the webview accepts the batch messages: batchPage and an opened item with 
   assert.equal(m2?.state?.batch?.runId, 'run-7');
 });
 
-test('RenderAllCommand: menus pass (uri, uris[]) or (uri, editor context); tests pass options second or third', async () => {
+test('sprightLens.renderAll: menus pass (uri, uris[]) or (uri, editor context); tests pass options second or third', async () => {
   const calls: unknown[][] = [];
   const fake = { renderAll: async (...args: unknown[]) => (calls.push(args), undefined) };
-  const cmd = new RenderAllCommand(fake as unknown as ConstructorParameters<typeof RenderAllCommand>[0]);
+  const [cmd] = batchCommands(fake as unknown as Parameters<typeof batchCommands>[0]);
+  assert.ok(cmd);
   assert.equal(cmd.id, 'sprightLens.renderAll');
   const uri = { path: '/w/set.prompts' };
   await cmd.execute(uri, { outDir: '/out' });

@@ -1,8 +1,7 @@
 /** `spright-lens batch`: renders prompt sets, judges every image, writes a resumable report folder. */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import { parseDetectorSpec, parseSizeFlag, parseThreshold } from '../args';
+import { parseDetectorSpec, parseFlags, parseSizeFlag, parseThreshold } from '../args';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
 import { cliError, forkedService } from '../service';
@@ -67,139 +66,136 @@ export function readBatchPrompts(files: string[], cwd: string): BatchPrompt[] {
   }
 }
 
+async function run(argv: string[], ctx: CliContext): Promise<number> {
+  const { values } = parseFlags({
+    args: argv,
+    options: {
+      model: { type: 'string' },
+      prompts: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      'images-per-prompt': { type: 'string' },
+      seed: { type: 'string' },
+      rewrite: { type: 'string' },
+      detector: { type: 'string' },
+      threshold: { type: 'string' },
+      steps: { type: 'string' },
+      guidance: { type: 'string' },
+      size: { type: 'string' },
+      scheduler: { type: 'string' },
+      provider: { type: 'string' },
+      force: { type: 'boolean' },
+    },
+    allowPositionals: true,
+  });
+  if (!values.model) throw new UsageError('--model DIR is required');
+  if (!values.prompts?.length) throw new UsageError('--prompts FILE is required');
+  if (!values.out) throw new UsageError('--out DIR is required');
+  const rewrite = values.rewrite ?? 'off';
+  if (rewrite !== 'off' && rewrite !== 'only' && rewrite !== 'both')
+    throw new UsageError(`--rewrite must be off, only or both, got '${rewrite}'`);
+  const imagesPerPrompt = intArg('images-per-prompt', values['images-per-prompt'], 4, 1, MAX_IMAGES_PER_PROMPT);
+  const seed = intArg('seed', values.seed, 0, 0, 0xffffffff);
+  const steps = intArg('steps', values.steps, 25, 1, MAX_STEPS);
+  const guidance = values.guidance === undefined ? 7.5 : Number(values.guidance);
+  if (!Number.isFinite(guidance) || guidance < 0)
+    throw new UsageError(`--guidance must be a number >= 0, got '${values.guidance}'`);
+  const { width, height } = parseSizeFlag(values.size ?? '512x512');
+  if (values.scheduler !== undefined && !(SCHEDULER_NAMES as readonly string[]).includes(values.scheduler)) {
+    throw new UsageError(`--scheduler must be one of ${SCHEDULER_NAMES.join(', ')}, got '${values.scheduler}'`);
+  }
+  const provider = (values.provider ?? 'auto') as ProviderRequest;
+  if (!PROVIDER_REQUESTS.includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDER_REQUESTS.join(', ')}, got '${values.provider}'`);
+  const threshold = parseThreshold(values.threshold);
+  const detector = parseDetectorSpec(values.detector ?? 'embedded', ctx.cwd);
+
+  const prompts = readBatchPrompts(values.prompts, ctx.cwd);
+  if (prompts.length === 0) throw new InputError(`no prompts in ${values.prompts.join(', ')}`);
+  const outDir = path.resolve(ctx.cwd, values.out);
+  const modelDir = path.resolve(ctx.cwd, values.model);
+  const scheduler = values.scheduler as SchedulerName | undefined;
+  // Detections are recorded down to RAW_FLOOR with their scores, so that a later --threshold
+  // (down to that floor) re-judges finished images without detecting again.
+  const effective = threshold ?? defaultThresholdFor(detector);
+  const floor = Math.min(effective, RAW_FLOOR);
+  const detectorId = detectorName(detector);
+  const service = forkedService(ctx);
+  // A wrong model folder fails here, before an output folder is made; reading the graphs'
+  // signatures does not load weights (the pipeline loads with the first image to render, so a
+  // finished batch or an options mismatch answers at once).
+  let check;
+  try {
+    check = await service.call('model/check', { modelDir });
+  } catch (err) {
+    service.dispose();
+    throw cliError(err);
+  }
+  if (!check.ok) {
+    service.dispose();
+    throw new InputError(check.problem);
+  }
+  const render: RenderParameters = {
+    model: modelDir,
+    modelId: check.identity,
+    steps,
+    guidance,
+    width,
+    height,
+    scheduler: scheduler ?? 'default',
+  };
+  const progress = new ProgressReporter(ctx.stderr);
+  // Ctrl-C (ctx.signal) stops after the current image; main.ts exits at once on a second one.
+  try {
+    const result = await runBatch(
+      {
+        prompts,
+        outDir,
+        imagesPerPrompt,
+        seed,
+        rewrite,
+        render,
+        detection: { detector: detectorId, threshold: effective, floor },
+        force: values.force,
+      },
+      serviceBatchDeps(service, { render }, { provider, detector, floor }),
+      {
+        onProgress: (p) => {
+          const cur = p.current ? `${p.current.variant === 'rewrite' ? 'rewrite/' : ''}${p.current.promptId}_${p.current.k}${p.current.step ? ` step ${p.current.step}/${p.current.steps}` : ''}` : '';
+          progress.update(p.done, p.total, p.etaMs, cur, p.current === null || p.current.step === undefined);
+        },
+        onWarning: (m) => {
+          progress.finish();
+          ctx.stderr.write(`warning: ${m}\n`);
+        },
+      },
+      ctx.signal,
+    );
+    progress.finish();
+    const s = JSON.parse(await fs.readFile(path.join(outDir, 'summary.json'), 'utf8')) as {
+      variants: Record<string, { visor: { uncond: number | null; oa: number | null } }>;
+    };
+    const line = Object.entries(s.variants)
+      .map(([v, a]) => `${v}: VISOR uncond ${a.visor.uncond?.toFixed(2) ?? '–'}%, OA ${a.visor.oa?.toFixed(2) ?? '–'}%`)
+      .join('; ');
+    ctx.stdout.write(
+      `${result.rendered} rendered, ${result.skipped} already done, ${result.total} in all${result.cancelled ? ' (stopped early; run the same command to resume)' : ''}\n${line}\nreport: ${path.join(outDir, 'report.html')}\n`,
+    );
+    return result.cancelled ? 130 : 0;
+  } catch (err) {
+    progress.finish();
+    if (err instanceof BatchError) throw new InputError(err.message);
+    // A render that cannot be made (too large for memory, a scheduler config it cannot use) is
+    // bad input for this batch, not a usage mistake.
+    if (err instanceof ServiceRequestError && (err.remoteName === 'RenderParamsError' || err.remoteName === 'SchedulerConfigError')) throw new InputError(err.message);
+    throw cliError(err);
+  } finally {
+    service.dispose();
+  }
+}
+
 const command: Command = {
   name: 'batch',
   summary: 'Render prompt sets, score every image, and write a resumable report',
   usage: USAGE,
-  async run(argv: string[], ctx: CliContext): Promise<number> {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          model: { type: 'string' },
-          prompts: { type: 'string', multiple: true },
-          out: { type: 'string' },
-          'images-per-prompt': { type: 'string' },
-          seed: { type: 'string' },
-          rewrite: { type: 'string' },
-          detector: { type: 'string' },
-          threshold: { type: 'string' },
-          steps: { type: 'string' },
-          guidance: { type: 'string' },
-          size: { type: 'string' },
-          scheduler: { type: 'string' },
-          provider: { type: 'string' },
-          force: { type: 'boolean' },
-        },
-        allowPositionals: true,
-      }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-    if (!values.model) throw new UsageError('--model DIR is required');
-    if (!values.prompts?.length) throw new UsageError('--prompts FILE is required');
-    if (!values.out) throw new UsageError('--out DIR is required');
-    const rewrite = values.rewrite ?? 'off';
-    if (rewrite !== 'off' && rewrite !== 'only' && rewrite !== 'both')
-      throw new UsageError(`--rewrite must be off, only or both, got '${rewrite}'`);
-    const imagesPerPrompt = intArg('images-per-prompt', values['images-per-prompt'], 4, 1, MAX_IMAGES_PER_PROMPT);
-    const seed = intArg('seed', values.seed, 0, 0, 0xffffffff);
-    const steps = intArg('steps', values.steps, 25, 1, MAX_STEPS);
-    const guidance = values.guidance === undefined ? 7.5 : Number(values.guidance);
-    if (!Number.isFinite(guidance) || guidance < 0)
-      throw new UsageError(`--guidance must be a number >= 0, got '${values.guidance}'`);
-    const { width, height } = parseSizeFlag(values.size ?? '512x512');
-    if (values.scheduler !== undefined && !(SCHEDULER_NAMES as readonly string[]).includes(values.scheduler)) {
-      throw new UsageError(`--scheduler must be one of ${SCHEDULER_NAMES.join(', ')}, got '${values.scheduler}'`);
-    }
-    const provider = (values.provider ?? 'auto') as ProviderRequest;
-    if (!PROVIDER_REQUESTS.includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDER_REQUESTS.join(', ')}, got '${values.provider}'`);
-    const threshold = parseThreshold(values.threshold);
-    const detector = parseDetectorSpec(values.detector ?? 'embedded', ctx.cwd);
-
-    const prompts = readBatchPrompts(values.prompts, ctx.cwd);
-    if (prompts.length === 0) throw new InputError(`no prompts in ${values.prompts.join(', ')}`);
-    const outDir = path.resolve(ctx.cwd, values.out);
-    const modelDir = path.resolve(ctx.cwd, values.model);
-    const scheduler = values.scheduler as SchedulerName | undefined;
-    // Detections are recorded down to RAW_FLOOR with their scores, so that a later --threshold
-    // (down to that floor) re-judges finished images without detecting again.
-    const effective = threshold ?? defaultThresholdFor(detector);
-    const floor = Math.min(effective, RAW_FLOOR);
-    const detectorId = detectorName(detector);
-    const service = forkedService(ctx);
-    // A wrong model folder fails here, before an output folder is made; reading the graphs'
-    // signatures does not load weights (the pipeline loads with the first image to render, so a
-    // finished batch or an options mismatch answers at once).
-    let check;
-    try {
-      check = await service.call('model/check', { modelDir });
-    } catch (err) {
-      service.dispose();
-      throw cliError(err);
-    }
-    if (!check.ok) {
-      service.dispose();
-      throw new InputError(check.problem);
-    }
-    const render: RenderParameters = {
-      model: modelDir,
-      modelId: check.identity,
-      steps,
-      guidance,
-      width,
-      height,
-      scheduler: scheduler ?? 'default',
-    };
-    const progress = new ProgressReporter(ctx.stderr);
-    // Ctrl-C (ctx.signal) stops after the current image; main.ts exits at once on a second one.
-    try {
-      const result = await runBatch(
-        {
-          prompts,
-          outDir,
-          imagesPerPrompt,
-          seed,
-          rewrite,
-          render,
-          detection: { detector: detectorId, threshold: effective, floor },
-          force: values.force,
-        },
-        serviceBatchDeps(service, { render }, { provider, detector, floor }),
-        {
-          onProgress: (p) => {
-            const cur = p.current ? `${p.current.variant === 'rewrite' ? 'rewrite/' : ''}${p.current.promptId}_${p.current.k}${p.current.step ? ` step ${p.current.step}/${p.current.steps}` : ''}` : '';
-            progress.update(p.done, p.total, p.etaMs, cur, p.current === null || p.current.step === undefined);
-          },
-          onWarning: (m) => {
-            progress.finish();
-            ctx.stderr.write(`warning: ${m}\n`);
-          },
-        },
-        ctx.signal,
-      );
-      progress.finish();
-      const s = JSON.parse(await fs.readFile(path.join(outDir, 'summary.json'), 'utf8')) as {
-        variants: Record<string, { visor: { uncond: number | null; oa: number | null } }>;
-      };
-      const line = Object.entries(s.variants)
-        .map(([v, a]) => `${v}: VISOR uncond ${a.visor.uncond?.toFixed(2) ?? '–'}%, OA ${a.visor.oa?.toFixed(2) ?? '–'}%`)
-        .join('; ');
-      ctx.stdout.write(
-        `${result.rendered} rendered, ${result.skipped} already done, ${result.total} in all${result.cancelled ? ' (stopped early; run the same command to resume)' : ''}\n${line}\nreport: ${path.join(outDir, 'report.html')}\n`,
-      );
-      return result.cancelled ? 130 : 0;
-    } catch (err) {
-      progress.finish();
-      if (err instanceof BatchError) throw new InputError(err.message);
-      // A render that cannot be made (too large for memory, a scheduler config it cannot use) is
-      // bad input for this batch, not a usage mistake.
-      if (err instanceof ServiceRequestError && (err.remoteName === 'RenderParamsError' || err.remoteName === 'SchedulerConfigError')) throw new InputError(err.message);
-      throw cliError(err);
-    } finally {
-      service.dispose();
-    }
-  },
+  run,
 };
 export default command;

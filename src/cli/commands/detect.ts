@@ -1,11 +1,10 @@
 /** `spright-lens detect`: object boxes in PNG images, as JSON lines, through the inference service. */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { mapToDetectorLabel } from '../../evaluate/vocabulary';
 import type { Detection } from '../../protocol/geometry';
 import type { DetectorSpec } from '../../protocol/service';
-import { parseDetectorSpec, parseThreshold } from '../args';
+import { parseDetectorSpec, parseFlags, parseThreshold } from '../args';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
 import { cliError, inProcessService } from '../service';
@@ -65,22 +64,16 @@ const command: Command = {
   summary: 'detect objects in PNG images (NanoDet embedded, or OWL-ViT): JSON lines with boxes in pixels',
   usage: USAGE,
   async run(argv: string[], ctx: CliContext): Promise<number> {
-    let values: { labels?: string; detector?: string; threshold?: string };
-    let positionals: string[];
-    try {
-      ({ values, positionals } = parseArgs({
-        args: argv,
-        options: {
-          labels: { type: 'string', short: 'l' },
-          detector: { type: 'string', short: 'd', default: 'embedded' },
-          threshold: { type: 'string', short: 't' },
-        },
-        allowPositionals: true,
-        strict: true,
-      }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const { values, positionals } = parseFlags({
+      args: argv,
+      options: {
+        labels: { type: 'string', short: 'l' },
+        detector: { type: 'string', short: 'd', default: 'embedded' },
+        threshold: { type: 'string', short: 't' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
     if (positionals.length === 0) throw new UsageError('no images: pass one or more PNG files');
     const spec: DetectorSpec = parseDetectorSpec(values.detector ?? 'embedded', ctx.cwd);
     const threshold = parseThreshold(values.threshold);

@@ -4,8 +4,7 @@
  */
 import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import { parseDetectorSpec, parseThreshold } from '../args';
+import { parseDetectorSpec, parseFlags, parseThreshold } from '../args';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
 import { ChunkedWriter } from '../io';
@@ -331,24 +330,19 @@ const command: Command = {
   summary: 'Score images against prompts with VISOR, T2I-CompBench and GenEval rules',
   usage: USAGE,
   async run(argv: string[], ctx: CliContext): Promise<number> {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          prompts: { type: 'string' },
-          images: { type: 'string' },
-          benchmark: { type: 'string' },
-          detector: { type: 'string' },
-          threshold: { type: 'string' },
-          variant: { type: 'string' },
-          format: { type: 'string' },
-        },
-        allowPositionals: false,
-      }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const { values } = parseFlags({
+      args: argv,
+      options: {
+        prompts: { type: 'string' },
+        images: { type: 'string' },
+        benchmark: { type: 'string' },
+        detector: { type: 'string' },
+        threshold: { type: 'string' },
+        variant: { type: 'string' },
+        format: { type: 'string' },
+      },
+      allowPositionals: false,
+    });
     if (values.prompts === undefined && values.images === undefined) throw new UsageError('--prompts FILE or --images DIR is required');
     const benchmarks = pickBenchmarks(values.benchmark);
     const format = (values.format ?? 'json') as Format;

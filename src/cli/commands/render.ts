@@ -5,10 +5,9 @@
  */
 import { randomInt } from 'node:crypto';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { outputStem } from '../../io/outputNames';
 import { MAX_BATCH, MAX_STEPS, PROVIDER_REQUESTS, SCHEDULER_NAMES, type ProviderRequest, type SchedulerName } from '../../protocol/service';
-import { parseSizeFlag } from '../args';
+import { parseFlags, parseSizeFlag } from '../args';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
 import { readPromptInputs } from '../io';
@@ -56,31 +55,25 @@ function int(name: string, v: string | undefined, def: number, min: number, max:
 }
 
 async function run(argv: string[], ctx: CliContext): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        model: { type: 'string' },
-        prompt: { type: 'string' },
-        out: { type: 'string' },
-        steps: { type: 'string' },
-        guidance: { type: 'string' },
-        seed: { type: 'string' },
-        scheduler: { type: 'string' },
-        size: { type: 'string' },
-        batch: { type: 'string' },
-        negative: { type: 'string' },
-        provider: { type: 'string' },
-        device: { type: 'string' },
-        rewrite: { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { values: o, positionals } = parsed;
+  const { values: o, positionals } = parseFlags({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' },
+      prompt: { type: 'string' },
+      out: { type: 'string' },
+      steps: { type: 'string' },
+      guidance: { type: 'string' },
+      seed: { type: 'string' },
+      scheduler: { type: 'string' },
+      size: { type: 'string' },
+      batch: { type: 'string' },
+      negative: { type: 'string' },
+      provider: { type: 'string' },
+      device: { type: 'string' },
+      rewrite: { type: 'boolean' },
+    },
+  });
   if (!o.model) throw new UsageError('--model DIR is required (a Stable Diffusion ONNX export)');
   if (!o.out) throw new UsageError('--out DIR is required');
   if ((o.prompt === undefined) === (positionals.length === 0)) throw new UsageError('give either --prompt TEXT or one prompt FILE');

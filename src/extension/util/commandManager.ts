@@ -1,6 +1,6 @@
-// One class per command (house style 7): each command file exports a class with `readonly id`
-// and `execute()`, and activate() hands instances to this manager, which registers them and
-// disposes the registrations with the extension.
+// Commands (house style 7): each feature folder's commands.ts returns a table of `{ id, execute }`
+// entries that adapt VS Code's arguments to the feature, and activate() hands them to this
+// manager, which registers them and disposes the registrations with the extension.
 import * as vscode from 'vscode';
 import { Disposable } from './dispose';
 
@@ -15,12 +15,13 @@ export interface Command {
 export class CommandManager extends Disposable {
   readonly #ids = new Set<string>();
 
-  /** Registers `command`; a second command with the same id is a programming error. */
-  register<T extends Command>(command: T): T {
-    if (this.#ids.has(command.id)) throw new Error(`Command '${command.id}' is already registered`);
-    this.#ids.add(command.id);
-    this._register(vscode.commands.registerCommand(command.id, (...args: unknown[]) => command.execute(...args)));
-    return command;
+  /** Registers `commands`; a second command with the same id is a programming error. */
+  register(commands: readonly Command[]): void {
+    for (const command of commands) {
+      if (this.#ids.has(command.id)) throw new Error(`Command '${command.id}' is already registered`);
+      this.#ids.add(command.id);
+      this._register(vscode.commands.registerCommand(command.id, (...args: unknown[]) => command.execute(...args)));
+    }
   }
 
   /** The ids registered so far (for diagnostics and tests). */
