@@ -62,7 +62,7 @@ function openError(file: string, err: unknown): InputError {
  * prompt-file rules, so memory stays flat for any number of lines. Line numbers and byte offsets
  * in messages count from the start of the source.
  */
-async function* sourceRecords(name: string, stream: AsyncIterable<Buffer | string>): AsyncGenerator<PromptRecord> {
+async function* sourceRecords(name: string, stream: AsyncIterable<Buffer | string>): AsyncGenerator<PromptRecord[]> {
   let line = 0;
   let offset = 0;
   try {
@@ -78,7 +78,8 @@ async function* sourceRecords(name: string, stream: AsyncIterable<Buffer | strin
           .replace(/offset (\d+)/, (_m, n: string) => `offset ${Number(n) + offset}`);
         throw new InputError(message);
       }
-      for (const r of records) yield line === 0 ? r : { ...r, line: r.line + line };
+      if (line > 0) for (const r of records) r.line += line;
+      if (records.length) yield records;
       line += lineBreaks(block);
       offset += block.length;
     }
@@ -95,14 +96,14 @@ function fileStream(file: string): AsyncIterable<Buffer> {
 
 /**
  * Streams every prompt of the given files ('-' = stdin; no files and a piped stdin = stdin) with
- * flat memory. Files are checked whole first (a cheap pass without parsing), so a bad file fails
+ * flat memory, a block of records at a time (one await per block, not per record). Files are checked whole first (a cheap pass without parsing), so a bad file fails
  * the run with one line (InputError) before any output; stdin, which cannot be read twice, is
  * checked as it streams. Records keep the file name as the user typed it.
  */
 export async function* streamPromptInputs(
   positionals: readonly string[],
   ctx: CliContext,
-): AsyncGenerator<PromptRecord> {
+): AsyncGenerator<PromptRecord[]> {
   const stdinIsTTY = (ctx.stdin as NodeJS.ReadableStream & { isTTY?: boolean }).isTTY === true;
   const files = positionals.length > 0 ? positionals : stdinIsTTY ? [] : ['-'];
   if (files.length === 0) throw new UsageError('no input: pass prompt files, or - to read prompts from stdin');
@@ -122,7 +123,7 @@ export async function* streamPromptInputs(
 /** Every record of {@link streamPromptInputs} in one array (small inputs only). */
 export async function readPromptInputs(positionals: readonly string[], ctx: CliContext): Promise<PromptRecord[]> {
   const out: PromptRecord[] = [];
-  for await (const r of streamPromptInputs(positionals, ctx)) out.push(r);
+  for await (const block of streamPromptInputs(positionals, ctx)) for (const r of block) out.push(r);
   return out;
 }
 
