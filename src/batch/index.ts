@@ -15,7 +15,7 @@ export { parseManifest, parameterDifferences, renderKey } from './manifest';
 export type { CorruptedLine } from './manifest';
 export { summarize } from './summary';
 export type { BatchSummary } from './summary';
-export { renderReport, escapeHtml } from './report';
+export { renderReport, escapeHtml, thumbnailUri } from './report';
 export type { ReportOptions } from './report';
 export { nodeBatchFs } from './nodeFs';
 export type {
