@@ -38,7 +38,6 @@ export class RenderParamsError extends Error {
 
 /** Removes ANSI colour codes, which onnxruntime puts around its log lines. */
 export function stripAnsi(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/\x1b\[[0-9;]*m/g, '');
 }
 
