@@ -115,16 +115,6 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
       throw err;
     }
   }
-  // The folder is checked (configs against graphs) before anything is rendered; its UNet config
-  // gives the default size.
-  let info: import('../../render').ModelDirInfo;
-  try {
-    info = await render.validateModelDir(modelDir);
-  } catch (err) {
-    if (err instanceof render.ModelDirError) throw new InputError(err.message);
-    throw err;
-  }
-  const { width, height } = size ?? info.defaultSize;
 
   // Prompts: one from --prompt, or every prompt of the FILE.
   const parser = require('../../parser') as typeof import('../../parser');
@@ -150,6 +140,17 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
       return { text: r.text, where: p.where };
     });
   }
+
+  // The folder is checked (configs against graphs) before anything is rendered; its UNet config
+  // gives the default size.
+  let info: import('../../render').ModelDirInfo;
+  try {
+    info = await render.validateModelDir(modelDir);
+  } catch (err) {
+    if (err instanceof render.ModelDirError) throw new InputError(err.message);
+    throw err;
+  }
+  const { width, height } = size ?? info.defaultSize;
 
   const outDir = path.resolve(ctx.cwd, o.out);
   const { OutputDirError, prepareOutputDir } = require('../../io/outputDir') as typeof import('../../io/outputDir');
