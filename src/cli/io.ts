@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import type { CliContext } from './command';
 import { InputError, UsageError } from './command';
-import { PromptFileError, readPromptSource } from '../parser';
+import { PromptFileError, readPromptFile, readPromptSource } from '../parser';
 import type { PromptRecord } from '../parser';
 
 export async function readStdin(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
@@ -44,17 +44,16 @@ function lineBreaks(b: Uint8Array): number {
   return n;
 }
 
-function openError(file: string, err: unknown): InputError {
-  const code = (err as NodeJS.ErrnoException).code;
-  const why =
-    code === 'ENOENT'
-      ? 'no such file; check the path'
-      : code === 'EISDIR'
-        ? 'is a directory; pass the prompt files inside it'
-        : code === 'EACCES'
-          ? 'permission denied; check the file permissions'
-          : `cannot be read (${code ?? (err as Error).message})`;
-  return new InputError(`${file}: ${why}`);
+/** A file that cannot be opened, with the prompt-file reader's own wording for why. */
+function openError(name: string, file: string | null, err: unknown): InputError {
+  if (file) {
+    try {
+      readPromptFile(file);
+    } catch (e) {
+      if (e instanceof PromptFileError) return new InputError(e.message.replace(e.file, name));
+    }
+  }
+  return new InputError(`${name}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
 }
 
 /**
@@ -62,7 +61,7 @@ function openError(file: string, err: unknown): InputError {
  * prompt-file rules, so memory stays flat for any number of lines. Line numbers and byte offsets
  * in messages count from the start of the source.
  */
-async function* sourceRecords(name: string, stream: AsyncIterable<Buffer | string>): AsyncGenerator<PromptRecord[]> {
+async function* sourceRecords(name: string, stream: AsyncIterable<Buffer | string>, file: string | null = null): AsyncGenerator<PromptRecord[]> {
   let line = 0;
   let offset = 0;
   try {
@@ -85,7 +84,7 @@ async function* sourceRecords(name: string, stream: AsyncIterable<Buffer | strin
     }
   } catch (err) {
     if (err instanceof InputError) throw err;
-    if ((err as NodeJS.ErrnoException).code) throw openError(name, err);
+    if ((err as NodeJS.ErrnoException).code) throw openError(name, file, err);
     throw err;
   }
 }
@@ -110,13 +109,14 @@ export async function* streamPromptInputs(
   if (files.filter((f) => f === '-').length > 1) throw new UsageError("'-' (stdin) can be given only once");
   for (const file of files) {
     if (file === '-') continue;
-    for await (const _ of sourceRecords(file, fileStream(path.resolve(ctx.cwd, file)))) {
+    const abs = path.resolve(ctx.cwd, file);
+    for await (const _ of sourceRecords(file, fileStream(abs), abs)) {
       // Only checking.
     }
   }
   for (const file of files) {
     if (file === '-') yield* sourceRecords('<stdin>', ctx.stdin as AsyncIterable<Buffer | string>);
-    else yield* sourceRecords(file, fileStream(path.resolve(ctx.cwd, file)));
+    else yield* sourceRecords(file, fileStream(path.resolve(ctx.cwd, file)), path.resolve(ctx.cwd, file));
   }
 }
 

@@ -9,8 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
-import renderCommand from '../../src/cli/commands/render';
-import { InputError, UsageError, type CliContext } from '../../src/cli/command';
+import { main } from '../../src/cli/main';
 import { OutputDirError, prepareOutputDir } from '../../src/io/outputDir';
 import {
   estimateRenderMemory,
@@ -41,20 +40,16 @@ function tmp(): string {
   return d;
 }
 
+/** `spright-lens render ARGS` through the CLI dispatcher, with in-memory stdio. */
 async function cli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = new PassThrough();
   const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c: Buffer) => (stdout += c.toString()));
-  err.on('data', (c: Buffer) => (stderr += c.toString()));
-  const ctx: CliContext = { stdout: out, stderr: err, stdin: new PassThrough(), cwd, env: {}, signal: new AbortController().signal };
-  try {
-    return { code: await renderCommand.run(args, ctx), stdout, stderr };
-  } catch (e) {
-    if (!(e instanceof UsageError || e instanceof InputError)) throw e;
-    return { code: 2, stdout, stderr: stderr + e.message };
-  }
+  const chunks = { out: '', err: '' };
+  out.on('data', (c: Buffer) => (chunks.out += c.toString()));
+  err.on('data', (c: Buffer) => (chunks.err += c.toString()));
+  const code = await main(['render', ...args], { stdout: out, stderr: err, stdin: new PassThrough(), cwd, env: {}, signal: new AbortController().signal });
+  await new Promise((r) => setImmediate(r));
+  return { code, stdout: chunks.out, stderr: chunks.err };
 }
 
 test('sizes: multiples of 8 up to 4096 a side', () => {
