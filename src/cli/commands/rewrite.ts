@@ -6,7 +6,7 @@ import { layoutToSvg, rewritePrompt, type Layout } from '../../generator';
 import { parsePrompt, type PromptRecord } from '../../parser';
 import { ChunkedWriter, streamPromptInputs } from '../io';
 import { writeFileAtomic } from '../../io/atomic';
-import { fsProblem } from '../../io/outputDir';
+import { fsProblem, makeDirs } from '../../io/outputDir';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
 
@@ -131,7 +131,7 @@ const command: Command = {
     const firstRecord = await records.next();
     if (svgDir) {
       try {
-        fs.mkdirSync(svgDir, { recursive: true });
+        await makeDirs(svgDir);
       } catch (err) {
         throw new InputError(
           `--svg ${values.svg}: cannot create the folder (${fsProblem(err)}); give --svg a folder you can write to`,
