@@ -59,7 +59,11 @@ export interface StreamEvaluation {
 const NEVER = new AbortController().signal;
 
 /** Judges every job (detecting where nothing is recorded) through the one evaluation path. */
-export async function evaluateImages(jobs: AsyncIterable<ImageJob> | Iterable<ImageJob>, deps: EvaluateImagesDeps, options: EvaluateImagesOptions = {}): Promise<StreamEvaluation> {
+export async function evaluateImages(
+  jobs: AsyncIterable<ImageJob> | Iterable<ImageJob>,
+  deps: EvaluateImagesDeps,
+  options: EvaluateImagesOptions = {},
+): Promise<StreamEvaluation> {
   const signal = options.signal ?? NEVER;
   const evaluation = new Evaluation({ threshold: options.threshold });
   let cancelled = false;
@@ -76,7 +80,14 @@ export async function evaluateImages(jobs: AsyncIterable<ImageJob> | Iterable<Im
       continue;
     }
     const e = evaluation.judge({ promptId: job.promptId, prompt: job.prompt, detections, detector: job.detector });
-    await options.onImage?.({ file: job.file, prompt_id: job.promptId, k: job.k, prompt: job.prompt.text, detections, evaluation: e });
+    await options.onImage?.({
+      file: job.file,
+      prompt_id: job.promptId,
+      k: job.k,
+      prompt: job.prompt.text,
+      detections,
+      evaluation: e,
+    });
   }
   return { summary: evaluation.summary(), images: evaluation.images, skipped, cancelled };
 }
