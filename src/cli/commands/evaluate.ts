@@ -243,9 +243,15 @@ async function* fileLines(file: string): AsyncGenerator<{ line: number; text: st
   const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 16 });
   try {
     for await (const chunk of stream as AsyncIterable<string>) {
-      const parts = (rest + chunk).split('\n');
-      rest = parts.pop()!;
-      for (const text of parts) yield { line: ++line, text, complete: true };
+      let start = 0;
+      for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+        const text = rest + chunk.slice(start, nl);
+        rest = '';
+        start = nl + 1;
+        yield { line: ++line, text, complete: true };
+      }
+      // A long line (a one-line JSON file) grows piece by piece, never re-split.
+      rest += chunk.slice(start);
     }
   } catch (err) {
     throw fileError(err, file, 'a prompts file');
