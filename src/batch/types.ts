@@ -41,7 +41,7 @@ export interface BatchOptions {
   render: RenderParameters;
   /** Start over: ignore (and replace) an existing manifest whose parameters differ. */
   force?: boolean;
-  /** Minimum detection score passed to evaluation; 0 trusts the detector's own threshold. */
+  /** Detections count when they score above this (strict); 0 trusts the detector's own threshold. */
   threshold?: number;
 }
 
