@@ -178,16 +178,19 @@ def main() -> None:
         ort_backend = OrtBackend(copies[variant], encoder, tokenizer, VAE_CONFIG["scaling_factor"])
         replay = run_regions(ort_backend, make_scheduler(case["scheduler"], PREDICTION[variant], None), spec, initial,
                              noise)
+        def worst(key: str) -> float:
+            return max(diff(a, b) for a, b in zip(ref[key], replay[key]))
+
         parity = {
-            "latents_max_abs": max(diff(a, b) for a, b in zip(ref["latents_per_step"], replay["latents_per_step"])),
-            "model_output_max_abs": max(diff(a, b) for a, b in zip(ref["model_output_per_step"], replay["model_output_per_step"])),
-            "background_latents_max_abs": diff(ref["background_latents"], replay["background_latents"]) if boot else 0.0,
+            "latents_max_abs": worst("latents_per_step"),
+            "model_output_max_abs": worst("model_output_per_step"),
+            "background_latents_max_abs": diff(ref["background_latents"], replay["background_latents"]) if boot else 0.,
             "image_max_abs": diff(ref["image"], replay["image"]),
         }
         self_check = None
         if case["scheduler"] == "ddim" and case["mask_softness"] == 0:
-            per_region = run_regions(torch_backend, make_scheduler("ddim", PREDICTION[variant], None), spec, initial, None,
-                                     step_mode="latents")
+            ddim = make_scheduler("ddim", PREDICTION[variant], None)
+            per_region = run_regions(torch_backend, ddim, spec, initial, None, step_mode="latents")
             self_check = max(diff(a, b) for a, b in zip(ref["latents_per_step"], per_region["latents_per_step"]))
 
         rec = {
@@ -222,11 +225,12 @@ def main() -> None:
         payload = (json.dumps(rec, separators=(",", ":"), allow_nan=False) + "\n").encode()
         path.write_bytes(gzip.compress(payload, mtime=0))
         summary[f"{variant}.{case['name']}"] = {**parity, "self_check_per_region_ddim_max_abs": self_check}
+        check = f"; per-region DDIM vs blend {self_check:.3g}" if self_check is not None else ""
         print(f"{variant} {case['name']}: onnxruntime vs torch latents {parity['latents_max_abs']:.3g} "
-              f"image {parity['image_max_abs']:.3g}" + (f"; per-region DDIM vs blend {self_check:.3g}" if self_check is not None else ""),
-              flush=True)
+              f"image {parity['image_max_abs']:.3g}{check}", flush=True)
     (OUT / "summary.json").write_text(json.dumps({
-        "reference": "tools/parity/region_reference.py on diffusers 0.39 (torch float32; fp16: weights rounded to float16)",
+        "reference": "tools/parity/region_reference.py on diffusers 0.39 "
+                     "(torch float32; fp16: weights rounded to float16)",
         "scheduler_base": {k: v for k, v in SD21_SCHEDULER.items() if not k.startswith("_")},
         "cases": summary,
     }, indent=2) + "\n")

@@ -140,7 +140,8 @@ class OrtBackend:
 
     def encode_text(self, text: str) -> np.ndarray:
         dt, _ = self._meta(self.te, "input_ids")
-        return self.te.run(["last_hidden_state"], {"input_ids": np.asarray([self.ids(text)], dtype=dt)})[0].astype(np.float32)
+        ids = np.asarray([self.ids(text)], dtype=dt)
+        return self.te.run(["last_hidden_state"], {"input_ids": ids})[0].astype(np.float32)
 
     def encode_colours(self, images: np.ndarray) -> np.ndarray:
         dt, _ = self._meta(self.ve, "sample")
@@ -158,7 +159,8 @@ class OrtBackend:
 
     def decode(self, latents: np.ndarray) -> np.ndarray:
         dt, _ = self._meta(self.vd, "latent_sample")
-        out = self.vd.run(["sample"], {"latent_sample": (latents / self.scaling_factor).astype(dt)})[0].astype(np.float32)
+        scaled = (latents / self.scaling_factor).astype(dt)
+        out = self.vd.run(["sample"], {"latent_sample": scaled})[0].astype(np.float32)
         return np.clip(out / 2 + 0.5, 0, 1)
 
 
