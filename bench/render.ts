@@ -341,15 +341,15 @@ async function main(): Promise<void> {
     options: { model: { type: 'string' }, provider: { type: 'string' }, steps: { type: 'string' }, size: { type: 'string' }, runs: { type: 'string' }, threads: { type: 'string' } },
   });
   const size = values.size ? /^(\d+)x(\d+)$/.exec(values.size) : null;
-  const r = await benchRender({
+  const common = {
     model: values.model,
     provider: values.provider as ProviderRequest | undefined,
     steps: values.steps ? Number(values.steps) : undefined,
     width: size ? Number(size[1]) : undefined,
     height: size ? Number(size[2]) : undefined,
-    runs: values.runs ? Number(values.runs) : undefined,
     threads: values.threads ? Number(values.threads) : undefined,
-  });
+  };
+  const r = await benchRender({ ...common, runs: values.runs ? Number(values.runs) : undefined });
   process.stdout.write(
     `render bench: ${r.provider}, ${r.size}, ${r.steps} steps, guidance batch 2\n` +
       `pipeline ${r.pipelineMinMs.toFixed(1)} ms, bare session.run loop ${r.bareMinMs.toFixed(1)} ms (fastest of each)\n` +
@@ -357,15 +357,8 @@ async function main(): Promise<void> {
       `overhead ${r.overheadPct.toFixed(1)}%\n` +
       `steps/s ${r.stepsPerSecond.toFixed(2)} (pipeline UNet), ${r.bareStepsPerSecond.toFixed(2)} (bare, whole loop)\n`,
   );
-  const regions = await benchRegions({
-    model: values.model,
-    provider: values.provider as ProviderRequest | undefined,
-    steps: values.steps ? Number(values.steps) : undefined,
-    width: size ? Number(size[1]) : undefined,
-    height: size ? Number(size[2]) : undefined,
-    runs: values.runs ? Math.max(1, Math.round(Number(values.runs) / 3)) : undefined,
-    threads: values.threads ? Number(values.threads) : undefined,
-  });
+  // Each region run renders ten configurations, so it takes a third of the runs.
+  const regions = await benchRegions({ ...common, runs: values.runs ? Math.max(1, Math.round(Number(values.runs) / 3)) : undefined });
   process.stdout.write(`\n${formatRegions(regions)}`);
 }
 
