@@ -113,7 +113,7 @@ export interface GenerateResult {
   /** PNG bytes per image with tEXt/iTXt: prompt, negative_prompt, seed, steps, guidance, scheduler, model, size, provider. */
   readonly png: Buffer[];
   readonly timings: RenderTimings;
-  /** Diagnostics for tests and the bench: token ids and the text embeddings. */
+  /** Diagnostics for tests and the bench: token ids and the text embeddings (of the guide's background with `regions`). */
   readonly inputIds: Int32Array;
   readonly uncondInputIds: Int32Array | undefined;
   readonly textEmbeddings: Float32Array;
