@@ -2,6 +2,8 @@
  * The pure parts of region-guided sampling (region-based MultiDiffusion, Bar-Tal et al. 2023,
  * github.com/omerbt/MultiDiffusion region_based.py): checking a guide, the soft box masks and
  * their blend weights on the latent grid, and the seeded draws of the bootstrapping backgrounds.
+ * region_based.py thresholds its masks; feathering them with a Gaussian, as StreamMultiDiffusion
+ * (Lee et al. 2024) does with its mask_std, keeps the seams between regions soft.
  * The denoising loop that uses them is in pipeline.ts; tools/parity/region_reference.py is the
  * same algorithm on diffusers, and the two are held to each other by test/unit/renderRegions.
  */
