@@ -11,9 +11,9 @@ export {
 } from './runBatch';
 export { lockFolder, removeDeadTempFiles, processAlive, FolderLockedError, LOCK_DIR, LOCK_OWNER } from './lock';
 export type { FolderLock, LockOwner } from './lock';
-export { parseManifest, parameterDifferences, renderKey } from './manifest';
+export { parseManifest, manifestRecordProblem, parameterDifferences, renderKey } from './manifest';
 export type { CorruptedLine } from './manifest';
-export { summarize } from './summary';
+export { summarize, judgeRecord, imageToJudge } from './summary';
 export type { BatchSummary } from './summary';
 export { renderReport, escapeHtml, thumbnailUri } from './report';
 export type { ReportOptions } from './report';

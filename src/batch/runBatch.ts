@@ -4,7 +4,7 @@
  * line with one append, so that a line always points at a complete image.
  */
 import * as path from 'node:path';
-import { evaluateImage } from '../evaluate/index';
+import { judgeImage } from '../evaluate/index';
 import { fsProblem } from '../io/outputDir';
 import type { Detection } from '../protocol/geometry';
 import { FolderLockedError, lockFolder, removeDeadTempFiles, type FolderLock } from './lock';
@@ -34,6 +34,8 @@ export const SUMMARY = 'summary.json';
 export const REPORT = 'report.html';
 /** Rewrite-variant images live here, named like the originals, so each folder is VISOR-compatible. */
 export const REWRITE_DIR = 'rewrite';
+/** Re-detected images between two rewrites of the manifest. */
+const REWRITE_EVERY = 20;
 /** Upper bound of images per prompt: VISOR uses 4; far more is a typo, not a benchmark. */
 export const MAX_IMAGES_PER_PROMPT = 100;
 
@@ -182,7 +184,8 @@ async function runLocked(
   }
   const byId = new Map(options.prompts.map((p) => [p.id, p]));
 
-  // What the manifest says is done; of several lines for one image the last one counts.
+  // What the manifest says is done; of several lines for one image the first counts (as in
+  // `evaluate`), and the manifest is rewritten without the others.
   const existing = await fs.readFile(manifestPath);
   const { records: oldRecords, corrupted } = parseManifest(existing ? existing.toString('utf8') : '');
   for (const c of corrupted) {
@@ -191,7 +194,10 @@ async function runLocked(
     );
   }
   const latest = new Map<string, ManifestRecord>();
-  for (const r of oldRecords) latest.set(imageKey(r.variant, r.prompt_id, r.k), r);
+  for (const r of oldRecords) {
+    const k3 = imageKey(r.variant, r.prompt_id, r.k);
+    if (!latest.has(k3)) latest.set(k3, r);
+  }
   let compact =
     corrupted.length > 0 ||
     latest.size !== oldRecords.length ||
@@ -234,7 +240,7 @@ async function runLocked(
       work.set(k3, { kind: 'render' });
       continue;
     }
-    if (old.detector !== options.detection.detector || threshold < old.raw_floor) {
+    if (old.parameters.detector !== options.detection.detector || threshold < old.raw_floor) {
       work.set(k3, { kind: 'detect', old });
       continue;
     }
@@ -248,7 +254,6 @@ async function runLocked(
       old.raw_floor,
       old.timings,
       options,
-      deps,
       old.finished_at,
     );
     if (JSON.stringify(again) !== JSON.stringify(old)) compact = true;
@@ -329,7 +334,6 @@ async function runLocked(
         floorOf(options.detection),
         { render_ms: Math.round(t1 - t0), detect_ms: Math.round(t2 - t1) },
         options,
-        deps,
       );
       const dir = path.dirname(path.join(out, job.file));
       try {
@@ -355,29 +359,32 @@ async function runLocked(
         floorOf(options.detection),
         { render_ms: item.old.timings.render_ms, detect_ms: Math.round(t2 - t1) },
         options,
-        deps,
         item.old.finished_at,
       );
       redetected++;
     }
-    try {
-      // For a re-detected image this line supersedes the old one until the manifest is compacted.
-      await fs.appendFile(manifestPath, JSON.stringify(record) + '\n');
-    } catch (err) {
-      throw fsError(err, out, `appending to ${MANIFEST}`);
-    }
-    if (item.kind === 'detect') compact = true;
     work.delete(k3);
     done.set(k3, record);
+    if (item.kind === 'render') {
+      try {
+        await fs.appendFile(manifestPath, JSON.stringify(record) + '\n');
+      } catch (err) {
+        throw fsError(err, out, `appending to ${MANIFEST}`);
+      }
+    } else if (redetected % REWRITE_EVERY === 0) {
+      // A re-detected line replaces the old one: the manifest is rewritten (never two lines for
+      // one image), every few images so that a kill loses little.
+      await writeManifest();
+    }
     finished++;
     events.onImage?.(record);
   }
   events.onProgress?.({ done: finished, total, etaMs: cancelled ? eta() : 0, current: null });
-  if (compact && redetected > 0) await writeManifest();
+  if (redetected % REWRITE_EVERY !== 0) await writeManifest();
 
   // Summary and report cover every finished image, in job order.
   const records = jobs.map((j) => done.get(imageKey(j.variant, j.promptId, j.k))).filter((r): r is ManifestRecord => r !== undefined);
-  await writeOutputs(out, records, options, deps, fs);
+  await writeOutputs(out, records, options, fs);
   return { rendered, skipped, redetected, total, cancelled, corruptedLines: corrupted.map((c) => c.line), records };
 }
 
@@ -393,12 +400,13 @@ function makeRecord(
   floor: number,
   timings: ManifestRecord['timings'],
   options: BatchOptions,
-  deps: BatchDeps,
   finishedAt = new Date().toISOString(),
 ): ManifestRecord {
   const threshold = options.detection.threshold;
-  const detections = raw.filter((d) => d.score >= threshold);
-  const evaluation = evaluateImage(prompt.evalPrompt, detections, { labelFor: deps.labelFor });
+  // Strict, as `evaluate` and summary.json apply a threshold.
+  const detections = raw.filter((d) => d.score > threshold);
+  const detector = options.detection.detector;
+  const evaluation = judgeImage({ promptId: job.promptId, prompt: prompt.evalPrompt, detections, detector });
   return {
     render_key: job.key,
     prompt_id: job.promptId,
@@ -411,9 +419,8 @@ function makeRecord(
     file: job.file,
     width: size.width,
     height: size.height,
-    parameters: options.render,
+    parameters: { ...options.render, detector },
     timings,
-    detector: options.detection.detector,
     raw_floor: floor,
     raw_detections: raw,
     threshold,
@@ -437,10 +444,11 @@ async function writeOutputs(
   out: string,
   records: ManifestRecord[],
   options: BatchOptions,
-  deps: BatchDeps,
   fs: NonNullable<BatchDeps['fs']>,
 ): Promise<void> {
-  const summary = summarize(records, { labelFor: deps.labelFor });
+  // The records' detections are already those above the threshold; judging them again with it is
+  // what `evaluate --threshold` does with the manifest, so both give the same figures.
+  const summary = summarize(records, { threshold: options.detection.threshold });
   const images = new Map<string, Buffer>();
   for (const r of records) {
     const bytes = await fs.readFile(path.join(out, r.file));
@@ -450,7 +458,7 @@ async function writeOutputs(
     await fs.writeFileAtomic(path.join(out, SUMMARY), JSON.stringify(summary, null, 2) + '\n');
     await fs.writeFileAtomic(
       path.join(out, REPORT),
-      renderReport(records, summary, { images, title: path.basename(out), prompts: options.prompts }),
+      renderReport(records, summary, { images, title: path.basename(out), prompts: options.prompts, threshold: options.detection.threshold }),
     );
   } catch (err) {
     throw fsError(err, out, `writing ${SUMMARY} and ${REPORT}`);

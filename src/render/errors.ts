@@ -31,7 +31,7 @@ export class RenderCancelledError extends Error {
   }
 }
 
-/** Invalid render parameters (bad size, steps, scheduler name...) or a render that cannot fit. */
+/** Invalid render parameters (bad size, steps, scheduler name, region guide...) or a render that cannot fit. */
 export class RenderParamsError extends Error {
   override readonly name = 'RenderParamsError';
 }
