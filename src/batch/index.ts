@@ -15,7 +15,7 @@ export { parseManifest, manifestRecordProblem, parameterDifferences, renderKey }
 export type { CorruptedLine } from './manifest';
 export { summarize, judgeRecord, imageToJudge } from './summary';
 export type { BatchSummary } from './summary';
-export { renderReport, escapeHtml } from './report';
+export { renderReport, escapeHtml, thumbnailUri } from './report';
 export type { ReportOptions } from './report';
 export { nodeBatchFs } from './nodeFs';
 export type * from './types';

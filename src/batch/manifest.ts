@@ -29,12 +29,11 @@ export function manifestRecordProblem(v: unknown): string | null {
   if (typeof r.seed !== 'number') return 'missing "seed"';
   if (typeof r.render_key !== 'string') return 'missing "render_key" (written by an older version)';
   if (!Array.isArray(r.detections) || !Array.isArray(r.raw_detections)) return 'missing "detections"';
-  if (typeof r.detector !== 'string' || typeof r.threshold !== 'number' || typeof r.raw_floor !== 'number')
-    return 'missing "detector", "threshold" or "raw_floor"';
+  if (typeof r.threshold !== 'number' || typeof r.raw_floor !== 'number') return 'missing "threshold" or "raw_floor"';
   const ep = r.eval_prompt as Record<string, unknown> | undefined;
   if (typeof ep !== 'object' || ep === null || !Array.isArray(ep.objects) || !Array.isArray(ep.relations)) return 'missing "eval_prompt"';
   const p = r.parameters as Record<string, unknown> | undefined;
-  if (typeof p !== 'object' || p === null || PARAM_KEYS.some((k) => k !== 'negativePrompt' && !(k in p)))
+  if (typeof p !== 'object' || p === null || typeof p.detector !== 'string' || PARAM_KEYS.some((k) => k !== 'negativePrompt' && !(k in p)))
     return 'missing "parameters"';
   return null;
 }

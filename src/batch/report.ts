@@ -24,6 +24,8 @@ export interface ReportOptions {
   thumbnail?: number;
   /** The batch's prompts as the prompt files say now: headings, and rows for prompts not rendered yet. */
   prompts?: readonly BatchPrompt[];
+  /** The batch's score threshold, for the per-image marks (judged like summary.json). */
+  threshold?: number;
 }
 
 const VARIANT_LABEL: Record<Variant, string> = { original: 'As written', rewrite: 'SPRIGHT rewrite' };
@@ -130,13 +132,13 @@ function overlay(r: ManifestRecord): string {
     .join('');
 }
 
-function cell(r: ManifestRecord | undefined, images: ReadonlyMap<string, Buffer>, thumb: number): string {
+function cell(r: ManifestRecord | undefined, images: ReadonlyMap<string, Buffer>, thumb: number, threshold: number | undefined): string {
   if (!r) return '<td class="img missing">not rendered</td>';
   const png = images.get(r.file);
   const uri = png ? thumbnailUri(png, thumb) : '';
   const nounOf = new Map(r.eval_prompt.objects.map((o) => [o.id, o.noun]));
   // Marks re-judged from the detections, as summary.json is, not the verdicts stored at render time.
-  const marks = judgeRecord(r)
+  const marks = judgeRecord(r, threshold)
     .relations
     .map((rel) => {
       const sym = rel.status === 'satisfied' ? '✔' : rel.status === 'violated' ? '✘' : rel.status === 'unknown' ? '?' : '·';
@@ -198,9 +200,7 @@ export function renderReport(records: readonly ManifestRecord[], summary: BatchS
       const rw = records.find((r) => r.prompt_id === id && r.rewrite !== null)?.rewrite;
       const rows = gridVariants
         .map((v) => {
-          const cells = Array.from({ length: Math.max(1, maxK) }, (_, k) =>
-            cell(byKey.get(`${v}\u0000${id}\u0000${k}`), options.images, thumb),
-          ).join('');
+          const cells = Array.from({ length: Math.max(1, maxK) }, (_, k) => cell(byKey.get(`${v}\u0000${id}\u0000${k}`), options.images, thumb, options.threshold)).join('');
           return `<tr class="${v}"><th scope="row">${VARIANT_LABEL[v]}</th>${cells}</tr>`;
         })
         .join('');

@@ -34,6 +34,8 @@ export const SUMMARY = 'summary.json';
 export const REPORT = 'report.html';
 /** Rewrite-variant images live here, named like the originals, so each folder is VISOR-compatible. */
 export const REWRITE_DIR = 'rewrite';
+/** Re-detected images between two rewrites of the manifest. */
+const REWRITE_EVERY = 20;
 /** Upper bound of images per prompt: VISOR uses 4; far more is a typo, not a benchmark. */
 export const MAX_IMAGES_PER_PROMPT = 100;
 
@@ -182,7 +184,8 @@ async function runLocked(
   }
   const byId = new Map(options.prompts.map((p) => [p.id, p]));
 
-  // What the manifest says is done; of several lines for one image the last one counts.
+  // What the manifest says is done; of several lines for one image the first counts (as in
+  // `evaluate`), and the manifest is rewritten without the others.
   const existing = await fs.readFile(manifestPath);
   const { records: oldRecords, corrupted } = parseManifest(existing ? existing.toString('utf8') : '');
   for (const c of corrupted) {
@@ -191,7 +194,10 @@ async function runLocked(
     );
   }
   const latest = new Map<string, ManifestRecord>();
-  for (const r of oldRecords) latest.set(imageKey(r.variant, r.prompt_id, r.k), r);
+  for (const r of oldRecords) {
+    const k3 = imageKey(r.variant, r.prompt_id, r.k);
+    if (!latest.has(k3)) latest.set(k3, r);
+  }
   let compact =
     corrupted.length > 0 ||
     latest.size !== oldRecords.length ||
@@ -234,7 +240,7 @@ async function runLocked(
       work.set(k3, { kind: 'render' });
       continue;
     }
-    if (old.detector !== options.detection.detector || threshold < old.raw_floor) {
+    if (old.parameters.detector !== options.detection.detector || threshold < old.raw_floor) {
       work.set(k3, { kind: 'detect', old });
       continue;
     }
@@ -333,20 +339,24 @@ async function runLocked(
     const raw = await deps.detect(file, labels, hardSignal);
     const timings = { render_ms: renderMs, detect_ms: Math.round(deps.now() - t1) };
     const record = makeRecord(job, prompt, size, raw, floorOf(options.detection), timings, options, item.kind === 'render' ? undefined : item.old.finished_at);
-    try {
-      // For a re-detected image this line supersedes the old one until the manifest is compacted.
-      await fs.appendFile(manifestPath, JSON.stringify(record) + '\n');
-    } catch (err) {
-      throw fsError(err, out, `appending to ${MANIFEST}`);
-    }
-    if (item.kind === 'detect') compact = true;
     work.delete(k3);
     done.set(k3, record);
+    if (item.kind === 'render') {
+      try {
+        await fs.appendFile(manifestPath, JSON.stringify(record) + '\n');
+      } catch (err) {
+        throw fsError(err, out, `appending to ${MANIFEST}`);
+      }
+    } else if (redetected % REWRITE_EVERY === 0) {
+      // A re-detected line replaces the old one: the manifest is rewritten (never two lines for
+      // one image), every few images so that a kill loses little.
+      await writeManifest();
+    }
     finished++;
     events.onImage?.(record);
   }
   events.onProgress?.({ done: finished, total, etaMs: cancelled ? eta() : 0, current: null });
-  if (compact && redetected > 0) await writeManifest();
+  if (redetected % REWRITE_EVERY !== 0) await writeManifest();
 
   // Summary and report cover every finished image, in job order.
   const records = jobs.map((j) => done.get(imageKey(j.variant, j.promptId, j.k))).filter((r): r is ManifestRecord => r !== undefined);
@@ -369,9 +379,10 @@ function makeRecord(
   finishedAt = new Date().toISOString(),
 ): ManifestRecord {
   const threshold = options.detection.threshold;
-  // Strict, as the benchmarks filter (VISOR `score > 0.1`, GenEval `score > 0.3`).
+  // Strict, as `evaluate` and summary.json apply a threshold.
   const detections = raw.filter((d) => d.score > threshold);
-  const evaluation = judgeImage({ promptId: job.promptId, prompt: prompt.evalPrompt, detections, detector: options.detection.detector }, threshold);
+  const detector = options.detection.detector;
+  const evaluation = judgeImage({ promptId: job.promptId, prompt: prompt.evalPrompt, detections, detector });
   return {
     render_key: job.key,
     prompt_id: job.promptId,
@@ -384,9 +395,8 @@ function makeRecord(
     file: job.file,
     width: size.width,
     height: size.height,
-    parameters: options.render,
+    parameters: { ...options.render, detector },
     timings,
-    detector: options.detection.detector,
     raw_floor: floor,
     raw_detections: raw,
     threshold,
@@ -412,7 +422,9 @@ async function writeOutputs(
   options: BatchOptions,
   fs: NonNullable<BatchDeps['fs']>,
 ): Promise<void> {
-  const summary = summarize(records);
+  // The records' detections are already those above the threshold; judging them again with it is
+  // what `evaluate --threshold` does with the manifest, so both give the same figures.
+  const summary = summarize(records, { threshold: options.detection.threshold });
   const images = new Map<string, Buffer>();
   for (const r of records) {
     const bytes = await fs.readFile(path.join(out, r.file));
@@ -422,7 +434,7 @@ async function writeOutputs(
     await fs.writeFileAtomic(path.join(out, SUMMARY), JSON.stringify(summary, null, 2) + '\n');
     await fs.writeFileAtomic(
       path.join(out, REPORT),
-      renderReport(records, summary, { images, title: path.basename(out), prompts: options.prompts }),
+      renderReport(records, summary, { images, title: path.basename(out), prompts: options.prompts, threshold: options.detection.threshold }),
     );
   } catch (err) {
     throw fsError(err, out, `writing ${SUMMARY} and ${REPORT}`);

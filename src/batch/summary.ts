@@ -14,26 +14,23 @@ export interface BatchSummary {
   variants: Partial<Record<Variant, EvaluationSummary & { images: number }>>;
 }
 
-/**
- * A manifest line as the evaluation core takes it: its raw detections, judged at its threshold,
- * with the vocabulary of the detector it records.
- */
+/** A manifest line as the evaluation core takes it: the detector it records decides the vocabulary. */
 export function imageToJudge(r: ManifestRecord): ImageToJudge {
-  return { promptId: r.prompt_id, prompt: r.eval_prompt, detections: r.raw_detections, detector: r.detector, threshold: r.threshold };
+  return { promptId: r.prompt_id, prompt: r.eval_prompt, detections: r.detections, detector: r.parameters.detector };
 }
 
 /** Re-judges one record's detections with the current rules (the path summary.json takes). */
-export function judgeRecord(r: ManifestRecord): ImageEvaluation {
-  return judgeImage(imageToJudge(r));
+export function judgeRecord(r: ManifestRecord, threshold?: number): ImageEvaluation {
+  return judgeImage(imageToJudge(r), threshold);
 }
 
 /** Re-judges every record's detections with the current rules and aggregates per variant. */
-export function summarize(records: readonly ManifestRecord[]): BatchSummary {
+export function summarize(records: readonly ManifestRecord[], opts: { threshold?: number } = {}): BatchSummary {
   const variants: BatchSummary['variants'] = {};
   for (const variant of ['original', 'rewrite'] as const) {
     const mine = records.filter((r) => r.variant === variant);
     if (mine.length === 0) continue;
-    const evaluation = new Evaluation();
+    const evaluation = new Evaluation({ threshold: opts.threshold });
     for (const r of mine) evaluation.judge(imageToJudge(r));
     variants[variant] = { ...evaluation.summary(), images: mine.length };
   }
@@ -41,7 +38,7 @@ export function summarize(records: readonly ManifestRecord[]): BatchSummary {
     images: records.length,
     prompts: new Set(records.map((r) => r.prompt_id)).size,
     parameters: records[0]?.parameters ?? null,
-    detection: records[0] ? { detector: records[0].detector, threshold: records[0].threshold } : null,
+    detection: records[0] ? { detector: records[0].parameters.detector, threshold: records[0].threshold } : null,
     variants,
   };
 }

@@ -42,7 +42,7 @@ export interface RenderParameters {
 export interface DetectionSettings {
   /** Detector identity ("embedded", "owlvit:/abs/path"); another one detects again. */
   detector: string;
-  /** Minimum score of a detection the verdicts use (the user's, else the detector's default). */
+  /** Detections count when they score above this (strict, as in `evaluate`): the user's, else the detector's default. */
   threshold: number;
   /**
    * Score down to which `BatchDeps.detect` reports detections (default: `threshold`). Recorded
@@ -145,17 +145,16 @@ export interface ManifestRecord {
   file: string;
   width: number;
   height: number;
-  parameters: RenderParameters;
+  /** The render parameters, and the detector that produced `raw_detections` (what `evaluate` reads). */
+  parameters: RenderParameters & { detector: string };
   timings: { render_ms: number; detect_ms: number };
-  /** The detector that produced `raw_detections`. */
-  detector: string;
   /** The score floor `raw_detections` reach down to. */
   raw_floor: number;
   /** Every detection at or above `raw_floor`, with scores: what a new threshold is applied to. */
   raw_detections: Detection[];
-  /** The minimum score applied for `detections` and `relations`. */
+  /** The (strict) threshold applied for `detections` and `relations`. */
   threshold: number;
-  /** The raw detections at or above `threshold`: the ones the verdicts were made on. */
+  /** The raw detections scoring above `threshold`: the ones the verdicts were made on. */
   detections: Detection[];
   /** The objects and relations the image was judged against (lets `evaluate` re-score it). */
   eval_prompt: EvalPrompt;

@@ -44,8 +44,9 @@ function lineBreaks(b: Uint8Array): number {
   return n;
 }
 
-function openError(file: string, err: unknown): InputError {
-  return new InputError(promptFileReadError(file, err).message);
+/** A file that cannot be opened, with the prompt-file reader's own wording for why, as `name` shows it. */
+function openError(name: string, err: unknown): InputError {
+  return new InputError(promptFileReadError(name, err).message);
 }
 
 /**
@@ -53,7 +54,7 @@ function openError(file: string, err: unknown): InputError {
  * prompt-file rules, so memory stays flat for any number of lines. Line numbers and byte offsets
  * in messages count from the start of the source.
  */
-async function* sourceRecords(name: string, stream: AsyncIterable<Buffer | string>): AsyncGenerator<PromptRecord> {
+async function* sourceRecords(name: string, stream: AsyncIterable<Buffer | string>): AsyncGenerator<PromptRecord[]> {
   let line = 0;
   let offset = 0;
   try {
@@ -69,7 +70,8 @@ async function* sourceRecords(name: string, stream: AsyncIterable<Buffer | strin
           .replace(/offset (\d+)/, (_m, n: string) => `offset ${Number(n) + offset}`);
         throw new InputError(message);
       }
-      for (const r of records) yield line === 0 ? r : { ...r, line: r.line + line };
+      if (line > 0) for (const r of records) r.line += line;
+      if (records.length) yield records;
       line += lineBreaks(block);
       offset += block.length;
     }
@@ -86,21 +88,22 @@ function fileStream(file: string): AsyncIterable<Buffer> {
 
 /**
  * Streams every prompt of the given files ('-' = stdin; no files and a piped stdin = stdin) with
- * flat memory. Files are checked whole first (a cheap pass without parsing), so a bad file fails
+ * flat memory, a block of records at a time (one await per block, not per record). Files are checked whole first (a cheap pass without parsing), so a bad file fails
  * the run with one line (InputError) before any output; stdin, which cannot be read twice, is
  * checked as it streams. Records keep the file name as the user typed it.
  */
 export async function* streamPromptInputs(
   positionals: readonly string[],
   ctx: CliContext,
-): AsyncGenerator<PromptRecord> {
+): AsyncGenerator<PromptRecord[]> {
   const stdinIsTTY = (ctx.stdin as NodeJS.ReadableStream & { isTTY?: boolean }).isTTY === true;
   const files = positionals.length > 0 ? positionals : stdinIsTTY ? [] : ['-'];
   if (files.length === 0) throw new UsageError('no input: pass prompt files, or - to read prompts from stdin');
   if (files.filter((f) => f === '-').length > 1) throw new UsageError("'-' (stdin) can be given only once");
   for (const file of files) {
     if (file === '-') continue;
-    for await (const _ of sourceRecords(file, fileStream(path.resolve(ctx.cwd, file)))) {
+    const abs = path.resolve(ctx.cwd, file);
+    for await (const _ of sourceRecords(file, fileStream(abs))) {
       // Only checking.
     }
   }
@@ -113,7 +116,7 @@ export async function* streamPromptInputs(
 /** Every record of {@link streamPromptInputs} in one array (small inputs only). */
 export async function readPromptInputs(positionals: readonly string[], ctx: CliContext): Promise<PromptRecord[]> {
   const out: PromptRecord[] = [];
-  for await (const r of streamPromptInputs(positionals, ctx)) out.push(r);
+  for await (const block of streamPromptInputs(positionals, ctx)) for (const r of block) out.push(r);
   return out;
 }
 

@@ -1,7 +1,14 @@
 /** Per-image evaluation and the benchmarks' aggregates, as pure functions over plain records. */
 import type { Detection } from '../protocol/geometry';
 import type { ParsedPrompt, RelationType } from '../parser/types';
-import { genevalFailingPair, genevalOrder, t2iCompbenchImageScore, t2iCompbenchPosition, visorPair, VISOR_RELATIONS } from './rules';
+import {
+  genevalFailingPair,
+  genevalOrder,
+  t2iCompbenchImageScore,
+  t2iCompbenchPosition,
+  visorPair,
+  VISOR_RELATIONS,
+} from './rules';
 import type {
   EvalPrompt,
   EvaluateOptions,
@@ -46,7 +53,11 @@ const isVisorRelation = (r: RelationType): boolean => VISOR_RELATIONS.includes(r
 const isT2iRelation = (r: RelationType): boolean => isVisorRelation(r) || r === 'next_to' || r === 'near';
 
 /** Judges one image (its detections) against one prompt by all three benchmarks' rules. */
-export function evaluateImage(prompt: EvalPrompt, detections: readonly Detection[], options: EvaluateOptions = {}): ImageEvaluation {
+export function evaluateImage(
+  prompt: EvalPrompt,
+  detections: readonly Detection[],
+  options: EvaluateOptions = {},
+): ImageEvaluation {
   const labelFor = options.labelFor ?? defaultLabelFor;
   const threshold = options.threshold ?? 0;
 
@@ -77,7 +88,8 @@ export function evaluateImage(prompt: EvalPrompt, detections: readonly Detection
   const relations: RelationEvaluation[] = prompt.relations.map((r) => {
     const s = byId.get(r.subject);
     const o = byId.get(r.object);
-    if (!s || !o) throw new Error(`prompt ${prompt.id}: relation refers to unknown object ${!s ? r.subject : r.object}`);
+    if (!s || !o)
+      throw new Error(`prompt ${prompt.id}: relation refers to unknown object ${!s ? r.subject : r.object}`);
     const bothFound = s.indices.length > 0 && o.indices.length > 0;
     const pairs: RelationEvaluation['pairs'] = { visor: null, t2iCompbench: null, geneval: null };
     let visor: boolean | null = null;
@@ -94,7 +106,11 @@ export function evaluateImage(prompt: EvalPrompt, detections: readonly Detection
       if (isVisorRelation(r.relation)) {
         const as = ranked(s).slice(0, Math.max(1, countOf.get(s.id) ?? 1));
         const bs = ranked(o).slice(0, Math.max(1, countOf.get(o.id) ?? 1));
-        const fail = genevalFailingPair(r.relation, as.map((i) => detections[i]), bs.map((i) => detections[i]));
+        const fail = genevalFailingPair(
+          r.relation,
+          as.map((i) => detections[i]),
+          bs.map((i) => detections[i]),
+        );
         geneval = fail === null;
         pairs.geneval = fail ? [as[fail[0]], bs[fail[1]]] : [as[0], bs[0]];
       }

@@ -23,7 +23,7 @@ export type { Corners } from './rules';
 export { evaluateImage, aggregate, Aggregator, promptFromParsed, defaultLabelFor } from './evaluate';
 export { Evaluation, judgeImage, labelMapperFor } from './judge';
 export type { ImageToJudge } from './judge';
-export { parseSr2d, parseImageName, PromptSetError } from './sources';
+export { parseSr2d, parseImageName, PromptSetError, SR2D_RELATIONS } from './sources';
 export type { Sr2dRecord } from './sources';
 export type {
   EvalObject,

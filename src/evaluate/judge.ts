@@ -19,8 +19,6 @@ export interface ImageToJudge {
    * or `owlvit:DIR` (open vocabulary). Any other name keeps the core's default noun mapping.
    */
   detector: string;
-  /** The minimum score this image's verdicts use (a batch records its own), unless the caller sets one. */
-  threshold?: number;
 }
 
 const EMBEDDED = new Set(['embedded', 'nanodet']);
@@ -42,12 +40,9 @@ export function labelMapperFor(detector: string): (noun: string) => string | nul
   return m;
 }
 
-/**
- * Judges one image by all three benchmarks' rules; `threshold` (else the image's own) is strict
- * (see EvaluateOptions).
- */
+/** Judges one image by all three benchmarks' rules; `threshold` is strict (see EvaluateOptions). */
 export function judgeImage(image: ImageToJudge, threshold?: number): ImageEvaluation {
-  return evaluateImage(image.prompt, image.detections, { labelFor: labelMapperFor(image.detector), threshold: threshold ?? image.threshold });
+  return evaluateImage(image.prompt, image.detections, { labelFor: labelMapperFor(image.detector), threshold });
 }
 
 /**

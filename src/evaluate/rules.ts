@@ -260,7 +260,11 @@ export function genevalOrder(scores: readonly number[]): number[] {
  * `evaluate` (the loop over `found_objects` and `matched_groups[target_group]`, which stops at the
  * first pair that fails). Returns the failing pair as positions in `as`/`bs`, or null when all hold.
  */
-export function genevalFailingPair(relation: RelationType, as: readonly Box[], bs: readonly Box[]): [number, number] | null {
+export function genevalFailingPair(
+  relation: RelationType,
+  as: readonly Box[],
+  bs: readonly Box[],
+): [number, number] | null {
   for (let i = 0; i < as.length; i++) {
     for (let j = 0; j < bs.length; j++) if (genevalRule(relation, as[i], bs[j]) !== true) return [i, j];
   }

@@ -19,8 +19,6 @@ export interface ImageJob {
   detections: Detection[] | null;
   /** The detector the boxes come from (see labelMapperFor): recorded, or the one given now. */
   detector: string;
-  /** The score threshold recorded with the boxes (a batch's), used unless the run sets one. */
-  threshold?: number;
 }
 
 /** One evaluated image as `evaluate` prints it under `per_image`. */
@@ -61,7 +59,11 @@ export interface StreamEvaluation {
 const NEVER = new AbortController().signal;
 
 /** Judges every job (detecting where nothing is recorded) through the one evaluation path. */
-export async function evaluateImages(jobs: AsyncIterable<ImageJob> | Iterable<ImageJob>, deps: EvaluateImagesDeps, options: EvaluateImagesOptions = {}): Promise<StreamEvaluation> {
+export async function evaluateImages(
+  jobs: AsyncIterable<ImageJob> | Iterable<ImageJob>,
+  deps: EvaluateImagesDeps,
+  options: EvaluateImagesOptions = {},
+): Promise<StreamEvaluation> {
   const signal = options.signal ?? NEVER;
   const evaluation = new Evaluation({ threshold: options.threshold });
   let cancelled = false;
@@ -77,8 +79,15 @@ export async function evaluateImages(jobs: AsyncIterable<ImageJob> | Iterable<Im
       skipped++;
       continue;
     }
-    const e = evaluation.judge({ promptId: job.promptId, prompt: job.prompt, detections, detector: job.detector, threshold: job.threshold });
-    await options.onImage?.({ file: job.file, prompt_id: job.promptId, k: job.k, prompt: job.prompt.text, detections, evaluation: e });
+    const e = evaluation.judge({ promptId: job.promptId, prompt: job.prompt, detections, detector: job.detector });
+    await options.onImage?.({
+      file: job.file,
+      prompt_id: job.promptId,
+      k: job.k,
+      prompt: job.prompt.text,
+      detections,
+      evaluation: e,
+    });
   }
   return { summary: evaluation.summary(), images: evaluation.images, skipped, cancelled };
 }

@@ -52,9 +52,11 @@ function pngProblem(bytes: Uint8Array, message: string): string {
   // Walk the chunks: a file that ends inside one, or before IEND, was cut short.
   let pos = 8;
   let ended = false;
+  let badCrc = false;
   while (pos + 12 <= buf.length) {
     const len = buf.readUInt32BE(pos);
     if (pos + 12 + len > buf.length) break;
+    badCrc ||= crc32(buf.subarray(pos + 4, pos + 8 + len)) !== buf.readUInt32BE(pos + 8 + len);
     if (buf.toString('latin1', pos + 4, pos + 8) === 'IEND') {
       ended = true;
       break;
@@ -62,7 +64,7 @@ function pngProblem(bytes: Uint8Array, message: string): string {
     pos += 12 + len;
   }
   if (!ended) return `truncated PNG (the file ends before its image data does); ${fix}`;
-  if (/crc/i.test(message)) return `corrupt PNG (a chunk's checksum does not match its data); ${fix}`;
+  if (badCrc || /crc/i.test(message)) return `corrupt PNG (a chunk's checksum does not match its data); ${fix}`;
   if (/unsupported|not supported|invalid (color|colour|bit)/i.test(message))
     return `unsupported PNG variant (${message.replace(/[^\w ,.-]/g, '').slice(0, 80)}); save it as an 8-bit RGB or RGBA PNG`;
   return `corrupt PNG (its compressed image data cannot be decoded); ${fix}`;

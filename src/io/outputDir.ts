@@ -4,6 +4,7 @@
  * names the path, says what is wrong and what to do.
  */
 import { constants, promises as fs } from 'node:fs';
+import * as path from 'node:path';
 
 /** An output folder that cannot be used; the message is one line for a person. */
 export class OutputDirError extends Error {
@@ -38,6 +39,32 @@ export function fsProblem(err: unknown): string {
 }
 
 /**
+ * `mkdir -p` one level at a time. Node's `mkdir(dir, {recursive: true})` retries forever when a
+ * file system answers ENOENT for a folder whose parent exists (/proc, some FUSE and read-only
+ * mounts); here that error surfaces at once.
+ */
+export async function makeDirs(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    try {
+      if ((await fs.stat(d)).isDirectory()) break;
+      throw Object.assign(new Error(`${d} is a file`), { code: 'ENOTDIR' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    missing.push(d);
+    if (path.dirname(d) === d) break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      await fs.mkdir(d);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
+/**
  * Makes `dir` (and its parents) if needed and checks that files can be written in it; throws
  * OutputDirError otherwise. `flag` is how the user named it ("--out").
  */
@@ -51,7 +78,7 @@ export async function prepareOutputDir(dir: string, flag = '--out'): Promise<voi
   if (stat && !stat.isDirectory())
     throw new OutputDirError(`${dir}: is a file; ${flag} takes a folder (made if needed): give another path`);
   try {
-    await fs.mkdir(dir, { recursive: true });
+    await makeDirs(dir);
     await fs.access(dir, constants.W_OK);
   } catch (err) {
     throw new OutputDirError(`${dir}: cannot write there (${fsProblem(err)}); give ${flag} a folder you can write to`);

@@ -36,7 +36,7 @@ export function renderBaseName(stem: string, seed: number, index: number, count:
  * The PNG text chunks that identify a render: two files that agree on these are the same render
  * (the execution provider is left out: it changes how, not what, is computed).
  */
-export const RENDER_IDENTITY_KEYS = ['prompt', 'negative_prompt', 'seed', 'batch_index', 'steps', 'guidance', 'scheduler', 'size', 'model'] as const;
+export const RENDER_IDENTITY_KEYS = ['prompt', 'negative_prompt', 'seed', 'batch_index', 'steps', 'guidance', 'scheduler', 'size', 'model', 'guide'] as const;
 
 /** The settings in which two renders differ, as `key value` of the other one (empty: the same render). */
 export function identityDifferences(mine: Readonly<Record<string, string>>, other: Readonly<Record<string, string>>): string[] {

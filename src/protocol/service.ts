@@ -9,6 +9,7 @@
  * its handler in src/service/methods.ts (the compiler asks for it).
  */
 import type { Detection } from './geometry';
+import type { RegionGuide } from './regions';
 
 // ---- names shared by the render core, the CLI and the settings ------------------------------------
 
@@ -95,6 +96,8 @@ export interface RenderSettings {
   readonly scheduler?: SchedulerName;
   /** Images of this prompt and seed (default 1). */
   readonly batch?: number;
+  /** Region guidance: each box denoised with its own prompt (see protocol/regions.ts). */
+  readonly regions?: RegionGuide;
 }
 
 /**
@@ -127,6 +130,8 @@ export interface RenderProgress {
   readonly phase: RenderPhase;
   readonly step: number;
   readonly total: number;
+  /** The execution provider that runs it, from the first event after the model loaded (`encoding`) on. */
+  readonly provider?: string;
 }
 
 /** Milliseconds spent in each stage of one render. */

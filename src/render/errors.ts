@@ -31,14 +31,13 @@ export class RenderCancelledError extends Error {
   }
 }
 
-/** Invalid render parameters (bad size, steps, scheduler name...) or a render that cannot fit. */
+/** Invalid render parameters (bad size, steps, scheduler name, region guide...) or a render that cannot fit. */
 export class RenderParamsError extends Error {
   override readonly name = 'RenderParamsError';
 }
 
 /** Removes ANSI colour codes, which onnxruntime puts around its log lines. */
 export function stripAnsi(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/\x1b\[[0-9;]*m/g, '');
 }
 

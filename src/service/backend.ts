@@ -11,8 +11,8 @@ import type { ModelCheckResult, RenderParams, RenderPhase, RenderTimings, Schedu
 export interface BackendControl {
   /** Aborted on cancel: stop within one step (reject with an error named RenderCancelledError or AbortError). */
   readonly signal: AbortSignal;
-  /** Reports the phase and step (`step` of `total` denoising steps). */
-  phase(phase: RenderPhase, step: number, total: number): void;
+  /** Reports the phase and step (`step` of `total` denoising steps), and the provider once loaded. */
+  phase(phase: RenderPhase, step: number, total: number, provider?: string): void;
   /** A note for the user (a provider fallback, a model load). */
   log(level: 'info' | 'warn', message: string): void;
 }

@@ -35,7 +35,7 @@ export function createOnnxBackend(): RenderBackend {
       );
       const width = params.width ?? pipeline.info.defaultSize.width;
       const height = params.height ?? pipeline.info.defaultSize.height;
-      control.phase('encoding', 0, params.steps);
+      control.phase('encoding', 0, params.steps, pipeline.provider);
       const result = await pipeline.generate(
         {
           prompt: params.prompt,
@@ -47,6 +47,7 @@ export function createOnnxBackend(): RenderBackend {
           height,
           scheduler: params.scheduler,
           batch: params.batch,
+          regions: params.regions,
         },
         { signal: control.signal, onStep: (step, total) => control.phase(step >= total ? 'decoding' : 'denoising', step, total) },
       );

@@ -95,6 +95,9 @@ export function checkRenderParams(params: unknown): RenderParams {
   if (p.scheduler !== undefined && !SCHEDULER_NAMES.includes(p.scheduler as SchedulerName)) {
     throw new TypeError(`render param 'scheduler' must be one of ${SCHEDULER_NAMES.join(', ')}`);
   }
+  if (p.regions !== undefined && (typeof p.regions !== 'object' || p.regions === null || !Array.isArray((p.regions as Obj).regions))) {
+    throw new TypeError(`render param 'regions' must be a region guide {background, regions: [...]}, got ${JSON.stringify(p.regions)}`);
+  }
   checkOutput(p.output, typeof p.batch === 'number' ? p.batch : 1);
   return p as unknown as RenderParams;
 }
@@ -169,7 +172,7 @@ export function createRenderHandler(backends: Backends): MethodHandler<RenderPar
   const render = async (params: RenderParams, ctx: Parameters<MethodHandler<RenderParams, RenderProgress, RenderResult>['run']>[1]): Promise<RenderResult> => {
     const images = await backends.get(params.backend).render(params, {
       signal: ctx.signal,
-      phase: (phase, step, total) => ctx.progress({ phase, step, total }),
+      phase: (phase, step, total, provider) => ctx.progress(provider === undefined ? { phase, step, total } : { phase, step, total, provider }),
       log: (level, message) => ctx.log(level, message),
     });
     ctx.progress({ phase: 'saving', step: params.steps, total: params.steps });

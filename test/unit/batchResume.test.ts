@@ -122,7 +122,7 @@ test('a lower threshold than the recorded floor, or another detector, detects ag
     assert.equal(detects, 6);
     const { records } = manifest(dir);
     assert.equal(records.length, 6, 'the re-detected lines replace the old ones');
-    assert.ok(records.every((r) => r.detector === detection.detector && r.raw_floor === 0.2));
+    assert.ok(records.every((r) => r.parameters.detector === detection.detector && r.raw_floor === 0.2));
   }
 });
 

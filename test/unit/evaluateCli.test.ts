@@ -194,7 +194,7 @@ test('one evaluation path: summarize() and evaluateImages() on the same records 
     { prompts, outDir: dir, imagesPerPrompt: 3, seed: 1, rewrite: 'off', render: { model: 'fake', modelId: 'fake-model', steps: 2, guidance: 7.5, width: SIZE, height: SIZE, scheduler: 'ddim' }, detection: { detector: 'embedded', threshold: 0 } },
     fakeDeps(),
   );
-  const jobs: ImageJob[] = result.records.map((r) => ({ file: r.file, promptId: r.prompt_id, k: r.k, prompt: r.eval_prompt, detections: r.raw_detections, detector: r.detector, threshold: r.threshold }));
+  const jobs: ImageJob[] = result.records.map((r) => ({ file: r.file, promptId: r.prompt_id, k: r.k, prompt: r.eval_prompt, detections: r.detections, detector: r.parameters.detector }));
   const streamed = await evaluateImages(jobs, { detect: () => Promise.reject(new Error('nothing to detect')) });
   const { images, ...summary } = summarize(result.records).variants.original!;
   assert.equal(images, 9);

@@ -60,14 +60,16 @@ const command: Command = {
     }
     // Records stream through with flat memory; files are checked whole before the first output.
     const out = new ChunkedWriter(ctx.stdout);
-    for await (const record of streamPromptInputs(positionals, ctx)) {
-      if (ctx.signal.aborted) break;
-      const parsed = parsePrompt(record.text);
-      await out.write(
-        format === 'jsonl'
-          ? JSON.stringify({ source: record.source, line: record.line, ...parsed }) + '\n'
-          : formatText(record, parsed),
-      );
+    for await (const block of streamPromptInputs(positionals, ctx)) {
+      for (const record of block) {
+        if (ctx.signal.aborted) break;
+        const parsed = parsePrompt(record.text);
+        await out.write(
+          format === 'jsonl'
+            ? JSON.stringify({ source: record.source, line: record.line, ...parsed }) + '\n'
+            : formatText(record, parsed),
+        );
+      }
     }
     await out.flush();
     return ctx.signal.aborted ? 130 : 0;

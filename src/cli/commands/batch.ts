@@ -33,7 +33,8 @@ Options:
   --seed S                  image k uses seed S+k, for both variants (default 0)
   --rewrite off|only|both   render the prompt as written, its rewrite, or both (default off)
   --detector SPEC           embedded (default) | owlvit:DIR
-  --threshold X             minimum detection score (default: the detector's own)
+  --threshold X             keep detections scoring above X (default: the detector's own);
+                            another X re-judges finished images without rendering them
   --steps N                 denoising steps, 1 to 1000 (default 25)
   --guidance G              classifier-free guidance scale (default 7.5)
   --size WxH                image size in pixels, multiples of 8 up to 4096 (default 512x512)

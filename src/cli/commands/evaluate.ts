@@ -96,7 +96,11 @@ export function perImageJson(p: PerImageResult, benchmarks: Set<Benchmark>): Rec
       ...(t ? { t2i_compbench: r.t2iCompbench } : {}),
       ...(g ? { geneval: r.geneval } : {}),
       // Positions in `detections` of the (subject, object) boxes behind each verdict.
-      pairs: { ...(v ? { visor: r.pairs.visor } : {}), ...(t ? { t2i_compbench: r.pairs.t2iCompbench } : {}), ...(g ? { geneval: r.pairs.geneval } : {}) },
+      pairs: {
+        ...(v ? { visor: r.pairs.visor } : {}),
+        ...(t ? { t2i_compbench: r.pairs.t2iCompbench } : {}),
+        ...(g ? { geneval: r.pairs.geneval } : {}),
+      },
     })),
     ...(v ? { visor: e.visor } : {}),
     ...(t ? { t2i_compbench: e.t2iCompbench } : {}),
@@ -113,15 +117,21 @@ export function evaluationText(summary: EvaluationSummary, benchmarks: Set<Bench
     const v = summary.visor;
     lines.push(`VISOR (${v.images} images of ${v.prompts} two-object prompts, percent)`);
     lines.push(`  OA ${f(v.oa)}   cond ${f(v.cond)}   uncond ${f(v.uncond)}`);
-    lines.push(`  VISOR-1 ${f(v.visor_1)}   VISOR-2 ${f(v.visor_2)}   VISOR-3 ${f(v.visor_3)}   VISOR-4 ${f(v.visor_4)}`);
+    lines.push(
+      `  VISOR-1 ${f(v.visor_1)}   VISOR-2 ${f(v.visor_2)}   VISOR-3 ${f(v.visor_3)}   VISOR-4 ${f(v.visor_4)}`,
+    );
   }
-  if (benchmarks.has('t2i-compbench')) lines.push(`T2I-CompBench spatial  ${f(summary.t2i_compbench.score, 4)}  (${summary.t2i_compbench.images} images)`);
-  if (benchmarks.has('geneval')) lines.push(`GenEval position       ${f(summary.geneval.score, 4)}  (${summary.geneval.images} images)`);
+  if (benchmarks.has('t2i-compbench'))
+    lines.push(`T2I-CompBench spatial  ${f(summary.t2i_compbench.score, 4)}  (${summary.t2i_compbench.images} images)`);
+  if (benchmarks.has('geneval'))
+    lines.push(`GenEval position       ${f(summary.geneval.score, 4)}  (${summary.geneval.images} images)`);
   const rel = Object.entries(summary.per_relation);
   if (rel.length) {
     lines.push('Per relation            n  found  VISOR%     T2I  GenEval%');
     for (const [type, r] of rel) {
-      lines.push(`  ${type.padEnd(18)} ${String(r.relations).padStart(4)} ${String(r.detected).padStart(6)} ${f(r.visor).padStart(7)} ${f(r.t2iCompbench, 3).padStart(7)} ${f(r.geneval).padStart(9)}`);
+      lines.push(
+        `  ${type.padEnd(18)} ${String(r.relations).padStart(4)} ${String(r.detected).padStart(6)} ${f(r.visor).padStart(7)} ${f(r.t2iCompbench, 3).padStart(7)} ${f(r.geneval).padStart(9)}`,
+      );
     }
   }
   return lines.join('\n') + '\n';
@@ -186,9 +196,15 @@ async function* fileLines(file: string): AsyncGenerator<{ line: number; text: st
   const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 16 });
   try {
     for await (const chunk of stream as AsyncIterable<string>) {
-      const parts = (rest + chunk).split('\n');
-      rest = parts.pop()!;
-      for (const text of parts) yield { line: ++line, text, complete: true };
+      let start = 0;
+      for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+        const text = rest + chunk.slice(start, nl);
+        rest = '';
+        start = nl + 1;
+        yield { line: ++line, text, complete: true };
+      }
+      // A long line (a one-line JSON file) grows piece by piece, never re-split.
+      rest += chunk.slice(start);
     }
   } catch (err) {
     throw fileError(err, file, 'a prompts file');
@@ -231,7 +247,9 @@ async function sniffPromptSet(file: string): Promise<PromptSetKind> {
     const o = value as Record<string, unknown>;
     if ('eval_prompt' in o && 'detections' in o && 'variant' in o) return 'manifest';
     if (typeof o.prompt === 'string' || typeof o.text === 'string') return 'prompts-jsonl';
-    throw new InputError(`${file}:${line}: a JSON object with keys ${Object.keys(o).slice(0, 6).join(', ') || '(none)'}; ${NEITHER}`);
+    throw new InputError(
+      `${file}:${line}: a JSON object with keys ${Object.keys(o).slice(0, 6).join(', ') || '(none)'}; ${NEITHER}`,
+    );
   }
   throw new InputError(`${file}: empty; ${NEITHER}`);
 }
@@ -239,7 +257,8 @@ async function sniffPromptSet(file: string): Promise<PromptSetKind> {
 /** A prompts file (text or JSONL) parsed with the parser; ids are line numbers. */
 async function readPrompts(file: string, jsonl: boolean): Promise<EvalPrompt[]> {
   try {
-    if (!jsonl || /\.(jsonl|ndjson)$/i.test(file)) return readPromptFile(file).map((l) => promptFromParsed(String(l.line), parsePrompt(l.text)));
+    if (!jsonl || /\.(jsonl|ndjson)$/i.test(file))
+      return readPromptFile(file).map((l) => promptFromParsed(String(l.line), parsePrompt(l.text)));
     // JSONL by content under another name: the parser picks JSONL by name, so name it so and
     // put the real name back into any message.
     const bytes = await fs.readFile(file);
@@ -252,17 +271,25 @@ async function readPrompts(file: string, jsonl: boolean): Promise<EvalPrompt[]> 
 
 /**
  * The manifest's images of one variant, streamed. Corrupted lines are reported and left out, and
- * a line that repeats an image keeps the first, as the batch itself does when it resumes.
+ * a line that repeats an image keeps the first, as the batch itself does when it resumes. What is
+ * kept to spot repeats grows with the prompts, not the lines: the image indices seen per prompt.
  */
-async function* manifestJobs(file: string, variant: string, detector: string | undefined, warn: (m: string) => void): AsyncGenerator<ImageJob> {
-  const seen = new Set<string>();
+async function* manifestJobs(
+  file: string,
+  variant: string,
+  detector: string | undefined,
+  warn: (m: string) => void,
+): AsyncGenerator<ImageJob> {
+  const seen = new Map<string, Set<number>>();
   for await (const { line, text, complete } of fileLines(file)) {
     if (text.trim() === '') continue;
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch {
-      warn(`${file}:${line}: skipping a corrupted manifest line (${complete ? 'not valid JSON' : 'truncated (no newline, not valid JSON)'})`);
+      warn(
+        `${file}:${line}: skipping a corrupted manifest line (${complete ? 'not valid JSON' : 'truncated (no newline, not valid JSON)'})`,
+      );
       continue;
     }
     // Without its newline the last line may have been cut mid-write; the batch re-renders it.
@@ -273,17 +300,21 @@ async function* manifestJobs(file: string, variant: string, detector: string | u
     }
     const r = value as ManifestRecord;
     if (r.variant !== variant) continue;
-    const key = `${r.prompt_id}\u0000${r.k}`;
-    if (seen.has(key)) {
+    let ks = seen.get(r.prompt_id);
+    if (!ks) seen.set(r.prompt_id, (ks = new Set()));
+    if (ks.has(r.k)) {
       warn(`${file}:${line}: ${r.file} is listed again; the first line is kept`);
       continue;
     }
-    seen.add(key);
-    // Without --detector the recorded raw detections are judged at the batch's own threshold, as
-    // summary.json judges them, so both give the same figures.
-    yield detector === undefined
-      ? { file: r.file, promptId: r.prompt_id, k: r.k, prompt: { ...r.eval_prompt, id: r.prompt_id }, detections: r.raw_detections, detector: r.detector, threshold: r.threshold }
-      : { file: r.file, promptId: r.prompt_id, k: r.k, prompt: { ...r.eval_prompt, id: r.prompt_id }, detections: null, detector };
+    ks.add(r.k);
+    yield {
+      file: r.file,
+      promptId: r.prompt_id,
+      k: r.k,
+      prompt: { ...r.eval_prompt, id: r.prompt_id },
+      detections: detector === undefined ? r.detections : null,
+      detector: detector ?? r.parameters.detector,
+    };
   }
 }
 
@@ -292,7 +323,13 @@ async function* manifestJobs(file: string, variant: string, detector: string | u
  * batch write it. Images of the same prompt text share a prompt id (1, 2, ... in order of first
  * appearance) so that VISOR_n counts them together.
  */
-async function* promptChunkJobs(dir: string, names: string[], detector: string, onNoPrompt: (file: string) => void, warn: (m: string) => void): AsyncGenerator<ImageJob> {
+async function* promptChunkJobs(
+  dir: string,
+  names: string[],
+  detector: string,
+  onNoPrompt: (file: string) => void,
+  warn: (m: string) => void,
+): AsyncGenerator<ImageJob> {
   const ids = new Map<string, { id: string; next: number; prompt: EvalPrompt }>();
   for (const file of names) {
     let text: string | undefined;
@@ -318,10 +355,18 @@ async function* promptChunkJobs(dir: string, names: string[], detector: string, 
 
 async function listPngs(dir: string): Promise<string[]> {
   try {
-    return (await fs.readdir(dir)).filter((n) => /\.png$/i.test(n)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+    return (await fs.readdir(dir))
+      .filter((n) => /\.png$/i.test(n))
+      .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? `${dir}: no such folder` : code === 'ENOTDIR' ? `${dir}: not a folder` : `${dir}: cannot list (${code})`);
+    throw new InputError(
+      code === 'ENOENT'
+        ? `${dir}: no such folder`
+        : code === 'ENOTDIR'
+          ? `${dir}: not a folder`
+          : `${dir}: cannot list (${code})`,
+    );
   }
 }
 
@@ -343,13 +388,16 @@ const command: Command = {
       },
       allowPositionals: false,
     });
-    if (values.prompts === undefined && values.images === undefined) throw new UsageError('--prompts FILE or --images DIR is required');
+    if (values.prompts === undefined && values.images === undefined)
+      throw new UsageError('--prompts FILE or --images DIR is required');
     const benchmarks = pickBenchmarks(values.benchmark);
     const format = (values.format ?? 'json') as Format;
-    if (!['json', 'jsonl', 'text'].includes(format)) throw new UsageError(`--format must be json, jsonl or text, got '${format}'`);
+    if (!['json', 'jsonl', 'text'].includes(format))
+      throw new UsageError(`--format must be json, jsonl or text, got '${format}'`);
     const threshold = parseThreshold(values.threshold);
     const variant = values.variant ?? 'original';
-    if (variant !== 'original' && variant !== 'rewrite') throw new UsageError(`--variant must be original or rewrite, got '${variant}'`);
+    if (variant !== 'original' && variant !== 'rewrite')
+      throw new UsageError(`--variant must be original or rewrite, got '${variant}'`);
     const detector = parseDetectorSpec(values.detector ?? 'embedded', ctx.cwd);
     // The detector's name as manifests record it, which decides its vocabulary when judging.
     const detectorSpec = detectorName(detector);
@@ -376,17 +424,24 @@ const command: Command = {
         needsDetector = values.detector !== undefined;
         jobs = manifestJobs(promptsFile, variant, values.detector, warn);
         const base = path.dirname(promptsFile);
-        imagePath = (job) => (imagesDir === null ? path.join(base, job.file) : path.join(imagesDir, path.basename(job.file)));
+        imagePath = (job) =>
+          imagesDir === null ? path.join(base, job.file) : path.join(imagesDir, path.basename(job.file));
         emptyMessage = `${promptsFile}: no '${variant}' images in this manifest`;
       } else {
         let prompts: EvalPrompt[];
         try {
-          prompts = kind === 'sr2d' ? parseSr2d(await readText(promptsFile), promptsFile) : await readPrompts(promptsFile, kind === 'prompts-jsonl');
+          prompts =
+            kind === 'sr2d'
+              ? parseSr2d(await readText(promptsFile), promptsFile)
+              : await readPrompts(promptsFile, kind === 'prompts-jsonl');
         } catch (err) {
           if (err instanceof PromptSetError) throw new InputError(err.message);
           throw err;
         }
-        if (imagesDir === null) throw new UsageError('--images DIR is required with a prompt set (or leave out --prompts to use the prompt each PNG carries)');
+        if (imagesDir === null)
+          throw new UsageError(
+            '--images DIR is required with a prompt set (or leave out --prompts to use the prompt each PNG carries)',
+          );
         const matched = matchImages(await listPngs(imagesDir), prompts, detectorSpec);
         // Check the naming before loading a detector model: a wrong folder should fail fast.
         if (matched.jobs.length === 0) {
@@ -394,7 +449,10 @@ const command: Command = {
             `${imagesDir}: no image matched the prompts (expected files named {prompt_id}_{k}.png with ids from ${path.basename(promptsFile)}; for render output, leave out --prompts to use the prompt each PNG carries)`,
           );
         }
-        if (matched.unmatched.length) notes.push(`note: ${matched.unmatched.length} image(s) in ${imagesDir} have no prompt in ${path.basename(promptsFile)}`);
+        if (matched.unmatched.length)
+          notes.push(
+            `note: ${matched.unmatched.length} image(s) in ${imagesDir} have no prompt in ${path.basename(promptsFile)}`,
+          );
         jobs = matched.jobs;
         total = matched.jobs.length;
         imagePath = (job) => path.join(imagesDir, job.file);
@@ -450,7 +508,8 @@ const command: Command = {
         },
       );
       progress.finish();
-      if (result.images === 0 && !result.cancelled) throw new InputError(result.skipped > 0 ? `no image could be read (${result.skipped} skipped)` : emptyMessage);
+      if (result.images === 0 && !result.cancelled)
+        throw new InputError(result.skipped > 0 ? `no image could be read (${result.skipped} skipped)` : emptyMessage);
       await writer.finish(result.summary);
       for (const n of notes) ctx.stderr.write(`${n}\n`);
       if (noPrompt > 0) ctx.stderr.write(`note: ${noPrompt} PNG(s) carry no prompt text chunk and were left out\n`);
@@ -459,7 +518,9 @@ const command: Command = {
         return 130;
       }
       if (result.skipped > 0) {
-        ctx.stderr.write(`${result.skipped} image(s) could not be read (see the warnings above); the figures leave them out\n`);
+        ctx.stderr.write(
+          `${result.skipped} image(s) could not be read (see the warnings above); the figures leave them out\n`,
+        );
         return 2;
       }
       return 0;

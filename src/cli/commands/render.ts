@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto';
 import * as path from 'node:path';
 import { outputStem } from '../../io/outputNames';
+import type { RegionGuide } from '../../protocol/regions';
 import { MAX_BATCH, MAX_STEPS, PROVIDER_REQUESTS, SCHEDULER_NAMES, type ProviderRequest, type SchedulerName } from '../../protocol/service';
 import { parseFlags, parseSizeFlag } from '../args';
 import type { CliContext, Command } from '../command';
@@ -41,6 +42,9 @@ paths to stdout.
   --provider P         auto | cuda | webgpu | cpu (default auto: CUDA, then WebGPU, then CPU)
   --device N           GPU index for CUDA (default 0)
   --rewrite            render the SPRIGHT-style rewrite of each prompt instead of the prompt
+  --guide layout       region guidance: plan each prompt's layout (as rewrite does) and denoise
+                       every object box with its own prompt, blended into the whole picture
+                       (region-based MultiDiffusion); needs the model's vae_encoder/
 
 Seeds use the project's own generator (xoshiro128** + Box-Muller), not torch's: the same seed
 gives the same image here on every machine, but not the image diffusers would give.
@@ -72,12 +76,14 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
       provider: { type: 'string' },
       device: { type: 'string' },
       rewrite: { type: 'boolean' },
+      guide: { type: 'string' },
     },
   });
   if (!o.model) throw new UsageError('--model DIR is required (a Stable Diffusion ONNX export)');
   if (!o.out) throw new UsageError('--out DIR is required');
   if ((o.prompt === undefined) === (positionals.length === 0)) throw new UsageError('give either --prompt TEXT or one prompt FILE');
   if (positionals.length > 1) throw new UsageError(`one prompt FILE at a time, got ${positionals.length}`);
+  if (o.guide !== undefined && o.guide !== 'layout') throw new UsageError(`--guide must be 'layout' (plan the layout from the prompt), got '${o.guide}'`);
 
   const provider = (o.provider ?? 'auto') as ProviderRequest;
   if (!PROVIDER_REQUESTS.includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDER_REQUESTS.join(', ')}, got '${o.provider}'`);
@@ -107,7 +113,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     prompts = (await readPromptInputs([file], ctx)).map((r) => ({ text: r.text, where: `${r.source}:${r.line}` }));
     if (prompts.length === 0) throw new InputError(`${file === '-' ? '<stdin>' : path.resolve(ctx.cwd, file)}: no prompts (one a line; # starts a comment)`);
   }
-  if (o.rewrite) {
+  if (o.rewrite && o.guide === undefined) {
     const parser = require('../../parser') as typeof import('../../parser');
     const generator = require('../../generator') as typeof import('../../generator');
     prompts = prompts.map((p) => {
@@ -117,31 +123,41 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     });
   }
 
-  // A render takes minutes: an --out that names a file or a read-only place fails now, not after.
   const outDir = path.resolve(ctx.cwd, o.out);
-  const { OutputDirError, prepareOutputDir } = require('../../io/outputDir') as typeof import('../../io/outputDir');
-  try {
-    await prepareOutputDir(outDir);
-  } catch (err) {
-    if (err instanceof OutputDirError) throw new InputError(err.message);
-    throw err;
-  }
   const tty = ctx.stderr.isTTY === true;
   const service = forkedService(ctx);
   try {
     // The model is checked (files and graph signatures, no weights) before anything renders.
     const check = await service.call('model/check', { modelDir });
     if (!check.ok) throw new InputError(check.problem);
+    // A render takes minutes: an --out that names a file or a read-only place fails now, not after.
+    const { OutputDirError, prepareOutputDir } = require('../../io/outputDir') as typeof import('../../io/outputDir');
+    try {
+      await prepareOutputDir(outDir);
+    } catch (err) {
+      if (err instanceof OutputDirError) throw new InputError(err.message);
+      throw err;
+    }
     const { width, height } = size ?? check.defaultSize;
-    ctx.stderr.write(`model ${modelDir}, ${width}x${height}, ${steps} step${steps === 1 ? '' : 's'}, seed ${seed}\n`);
+    // Region guides need the render's size, which may be the model's own.
+    let guides: Array<RegionGuide | undefined> = prompts.map(() => undefined);
+    if (o.guide === 'layout') ({ prompts, guides } = planGuides(prompts, width, height, o.rewrite === true, ctx));
+    // Said once the model has loaded (the first render's `encoding` event names the provider), so
+    // that a model that cannot load is the only line.
+    let saidHeader = false;
     for (const [k, p] of prompts.entries()) {
       const label = prompts.length > 1 ? `[${k + 1}/${prompts.length}] ` : '';
       const result = await service.call(
         'render',
-        { modelDir, provider, deviceId, prompt: p.text, negativePrompt: o.negative, steps, guidanceScale: guidance, seed, width, height, scheduler, batch, output: { dir: outDir, stem: outputStem(p.text) } },
+        { modelDir, provider, deviceId, prompt: p.text, negativePrompt: o.negative, steps, guidanceScale: guidance, seed, width, height, scheduler, batch, regions: guides[k], output: { dir: outDir, stem: outputStem(p.text) } },
         {
           signal: ctx.signal,
-          onProgress: ({ phase, step, total }) => {
+          onProgress: (e) => {
+            const { phase, step, total } = e;
+            if (!saidHeader && e.provider !== undefined) {
+              ctx.stderr.write(`model ${modelDir} on ${e.provider}, ${width}x${height}, ${steps} step${steps === 1 ? '' : 's'}, seed ${seed}\n`);
+              saidHeader = true;
+            }
             if (phase !== 'denoising' && phase !== 'decoding') return;
             if (tty) ctx.stderr.write(`\r${label}step ${step}/${total}${step === total ? '\n' : ''}`);
             else if (step === total || step % 10 === 0) ctx.stderr.write(`${label}step ${step}/${total}\n`);
@@ -152,7 +168,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
         if (f.kept) ctx.stderr.write(`note: ${f.kept.path} holds another render (${f.kept.differs.join(', ')}); kept it and wrote ${path.basename(f.path)}\n`);
         ctx.stdout.write(`${f.path}\n`);
       }
-      ctx.stderr.write(`${label}${result.timings.stepsPerSecond.toFixed(2)} steps/s, ${(result.timings.totalMs / 1000).toFixed(1)} s on ${result.provider}\n`);
+      ctx.stderr.write(`${label}${result.timings.stepsPerSecond.toFixed(2)} steps/s, ${(result.timings.totalMs / 1000).toFixed(1)} s\n`);
     }
   } catch (err) {
     throw cliError(err, `${outDir}: cannot write the render`, 'give --out a folder you can write to');
@@ -160,6 +176,36 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     service.dispose();
   }
   return 0;
+}
+
+/**
+ * `--guide layout`: each prompt's layout, planned as the rewrite plans it (seed 0, the render's
+ * aspect at the planner's 768-pixel scale), turned into a region guide; with `rewrite` the prompt
+ * rendered (and the background's fallback) is the rewrite.
+ */
+function planGuides(
+  prompts: Array<{ text: string; where: string }>,
+  width: number,
+  height: number,
+  rewrite: boolean,
+  ctx: CliContext,
+): { prompts: Array<{ text: string; where: string }>; guides: RegionGuide[] } {
+  const parser = require('../../parser') as typeof import('../../parser');
+  const generator = require('../../generator') as typeof import('../../generator');
+  const { regionGuideFromLayout } = require('../../generator/regions') as typeof import('../../generator/regions');
+  const scale = 768 / Math.max(width, height);
+  const size = { width: Math.max(16, Math.round(width * scale)), height: Math.max(16, Math.round(height * scale)) };
+  const out = prompts.map((p) => {
+    const parsed = parser.parsePrompt(p.text);
+    const r = generator.rewritePrompt(parsed, size);
+    for (const note of r.notes) ctx.stderr.write(`${p.where}: ${rewrite ? 'rewrite' : 'layout'}: ${note}\n`);
+    const text = rewrite ? r.text : p.text;
+    const guide = regionGuideFromLayout({ ...parsed, text }, r.layout ?? { ...size, boxes: [] });
+    const what = guide.regions.length ? guide.regions.map((g) => g.prompt).join('; ') : 'no objects to place, a plain render';
+    ctx.stderr.write(`${p.where}: guide: ${guide.regions.length} region${guide.regions.length === 1 ? '' : 's'} (${what})\n`);
+    return { prompt: { text, where: p.where }, guide };
+  });
+  return { prompts: out.map((x) => x.prompt), guides: out.map((x) => x.guide) };
 }
 
 const command: Command = {

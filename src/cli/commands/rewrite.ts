@@ -5,7 +5,7 @@ import { layoutToSvg, rewritePrompt, type Layout } from '../../generator';
 import { parsePrompt, type PromptRecord } from '../../parser';
 import { ChunkedWriter, streamPromptInputs } from '../io';
 import { writeFileAtomic } from '../../io/atomic';
-import { fsProblem } from '../../io/outputDir';
+import { fsProblem, makeDirs } from '../../io/outputDir';
 import { parseFlags } from '../args';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
@@ -125,7 +125,7 @@ const command: Command = {
     const firstRecord = await records.next();
     if (svgDir) {
       try {
-        fs.mkdirSync(svgDir, { recursive: true });
+        await makeDirs(svgDir);
       } catch (err) {
         throw new InputError(
           `--svg ${values.svg}: cannot create the folder (${fsProblem(err)}); give --svg a folder you can write to`,
@@ -136,28 +136,29 @@ const command: Command = {
     // SVG names are unique per run; the set holds one short string per prompt with a layout.
     const used = new Set<string>();
     const writer = new ChunkedWriter(ctx.stdout);
-    for (let next = firstRecord; !next.done; next = await records.next()) {
-      const record = next.value;
-      if (ctx.signal.aborted) break;
-      const parsed = parsePrompt(record.text);
-      const result = rewritePrompt(parsed, { seed, ...size });
-      const out: RewriteRecord = {
-        source: record.source,
-        line: record.line,
-        text: record.text,
-        rewrite: result.text,
-        layout: result.layout && {
-          width: result.layout.width,
-          height: result.layout.height,
-          boxes: result.layout.boxes.map(({ id, noun, x, y, w, h }) => ({ id, noun, x, y, w, h })),
-        },
-      };
-      if (result.notes.length) out.notes = result.notes;
-      if (result.conflicts.length) out.conflicts = result.conflicts;
-      await writer.write(format === 'jsonl' ? JSON.stringify(out) + '\n' : formatText(out, result.layout));
-      if (svgDir && result.layout) {
-        const file = path.join(svgDir, `${svgName(record, used)}.svg`);
-        await writeFileAtomic(file, layoutToSvg(result.layout, { title: record.text }));
+    for (let next = firstRecord; !next.done && !ctx.signal.aborted; next = await records.next()) {
+      for (const record of next.value) {
+        if (ctx.signal.aborted) break;
+        const parsed = parsePrompt(record.text);
+        const result = rewritePrompt(parsed, { seed, ...size });
+        const out: RewriteRecord = {
+          source: record.source,
+          line: record.line,
+          text: record.text,
+          rewrite: result.text,
+          layout: result.layout && {
+            width: result.layout.width,
+            height: result.layout.height,
+            boxes: result.layout.boxes.map(({ id, noun, x, y, w, h }) => ({ id, noun, x, y, w, h })),
+          },
+        };
+        if (result.notes.length) out.notes = result.notes;
+        if (result.conflicts.length) out.conflicts = result.conflicts;
+        await writer.write(format === 'jsonl' ? JSON.stringify(out) + '\n' : formatText(out, result.layout));
+        if (svgDir && result.layout) {
+          const file = path.join(svgDir, `${svgName(record, used)}.svg`);
+          await writeFileAtomic(file, layoutToSvg(result.layout, { title: record.text }));
+        }
       }
     }
     await writer.flush();

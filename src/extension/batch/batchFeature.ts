@@ -472,7 +472,7 @@ export class BatchFeature extends Disposable {
       fileUri: uri.toString(),
       rule: this.#config.evaluationRule(this.#controller.current?.uri),
       // The detector recorded with the image decides what it could know, as in summary.json.
-      labelFor: labelMapperFor(record.detector),
+      labelFor: labelMapperFor(record.parameters.detector),
     });
     this.#controller.post({ type: 'showImage', image });
   }

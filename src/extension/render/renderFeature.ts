@@ -112,7 +112,7 @@ export class RenderFeature extends Disposable {
           scheduler: settings.scheduler,
           output: { dir: this.#config.renderOutputFolder(cur.uri).fsPath, stem: outputStem(text) },
         },
-        { signal: ac.signal, onProgress: (p) => this.#panel.post({ type: 'renderProgress', render: { ...render, ...p } }) },
+        { signal: ac.signal, onProgress: (p) => this.#panel.post({ type: 'renderProgress', render: { ...render, phase: p.phase, step: p.step, total: p.total } }) },
       );
       const file = out.files[0]!.path;
       const details: Array<[string, string]> = [
