@@ -30,11 +30,16 @@ const IRREGULAR_PLURALS: Record<string, string> = {
   tomato: 'tomatoes',
   hero: 'heroes',
 };
-/** Nouns whose plural is the word itself (and plural-only nouns such as "scissors"). */
+/** Nouns whose plural is the word itself: either number agrees ("the sheep is", "the sheep are"). */
 export const SAME_PLURAL: ReadonlySet<string> = new Set([
-  'sheep', 'deer', 'fish', 'bison', 'moose', 'skis', 'scissors', 'glasses', 'pants', 'aircraft',
-  'salmon', 'trout', 'shrimp', 'series', 'species', 'jeans', 'shorts', 'trousers', 'binoculars',
-  'headphones', 'goggles', 'tongs', 'pliers', 'news', 'spacecraft', 'offspring',
+  'sheep', 'deer', 'fish', 'bison', 'moose', 'skis', 'aircraft', 'salmon', 'trout', 'shrimp',
+  'series', 'species', 'news', 'spacecraft', 'offspring',
+]);
+/** Nouns that are plural even for one thing: "the scissors are", "the clothes are". */
+export const PLURAL_ONLY: ReadonlySet<string> = new Set([
+  'clothes', 'scissors', 'glasses', 'sunglasses', 'eyeglasses', 'pants', 'jeans', 'shorts',
+  'trousers', 'binoculars', 'headphones', 'earphones', 'goggles', 'tongs', 'pliers', 'leggings',
+  'pajamas', 'pyjamas', 'tights', 'overalls', 'shears', 'tweezers', 'clippers', 'stairs',
 ]);
 
 /** English plural of a (possibly multi-word) noun: the last word inflects ("wine glasses"). */
@@ -44,7 +49,7 @@ export function pluralize(noun: string): string {
   const lower = last.toLowerCase();
   let plural: string;
   if (IRREGULAR_PLURALS[lower]) plural = IRREGULAR_PLURALS[lower];
-  else if (SAME_PLURAL.has(lower)) plural = last;
+  else if (SAME_PLURAL.has(lower) || PLURAL_ONLY.has(lower)) plural = last;
   else if (/(s|x|z|ch|sh)$/i.test(last)) plural = `${last}es`;
   else if (/[^aeiou]y$/i.test(last)) plural = `${last.slice(0, -1)}ies`;
   else plural = `${last}s`;
@@ -126,11 +131,12 @@ function computeClass(word: string): WordClass {
   const adjective = (has('Adjective') || has('Comparative') || has('Superlative')) && !has('Noun');
   const verb = has('Verb') && !participle && !has('Noun');
   const known = KNOWN.has(word) || KNOWN.has(word.replace(/e?s$/, ''));
-  if (known) return { noun: true, adjective: false, participle: false, verb: false, closed: false, number: SAME_PLURAL.has(word) || asNoun.has('Uncountable') ? 'both' : asNoun.has('Plural') ? 'plural' : 'singular' };
-  const noun = !closed && !adjective && !participle && !has('Value');
+  const noun = known || (!closed && !adjective && !participle && !has('Value'));
   let number: WordClass['number'] = 'singular';
-  if (SAME_PLURAL.has(word) || asNoun.has('Uncountable')) number = 'both';
+  if (PLURAL_ONLY.has(word)) number = 'plural';
+  else if (SAME_PLURAL.has(word) || asNoun.has('Uncountable')) number = 'both';
   else if (asNoun.has('Plural')) number = 'plural';
+  if (known) return { noun: true, adjective: false, participle: false, verb: false, closed: false, number };
   return { noun, adjective, participle, verb, closed, number };
 }
 

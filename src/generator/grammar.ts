@@ -177,17 +177,11 @@ export function grammarIssues(text: string): GrammarIssue[] {
 
 const issueKey = (g: GrammarIssue): string => `${g.rule}:${g.words.toLowerCase()}`;
 
-/** Issues of `rewrite` that `original` does not have already (compared by rule and words). */
+/**
+ * Issues of `rewrite` that `original` does not have (same rule, same words). An issue the prompt
+ * already has is the person's, however often the rewrite repeats the words.
+ */
 export function newGrammarIssues(original: string, rewrite: string): GrammarIssue[] {
-  const before = new Map<string, number>();
-  for (const g of grammarIssues(original)) before.set(issueKey(g), (before.get(issueKey(g)) ?? 0) + 1);
-  return grammarIssues(rewrite).filter((g) => {
-    const k = issueKey(g);
-    const left = before.get(k) ?? 0;
-    if (left > 0) {
-      before.set(k, left - 1);
-      return false;
-    }
-    return true;
-  });
+  const before = new Set(grammarIssues(original).map(issueKey));
+  return grammarIssues(rewrite).filter((g) => !before.has(issueKey(g)));
 }

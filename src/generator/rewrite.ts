@@ -16,7 +16,7 @@
  * issue; an added sentence that fails is left out.
  */
 import { parsePrompt, SIDE_PHRASES, type ParsedPrompt, type PromptObject } from '../parser/index';
-import { isKnownNoun, pluralize, wordClass } from './english';
+import { isKnownNoun, PLURAL_ONLY, pluralize, wordClass } from './english';
 import { newGrammarIssues } from './grammar';
 import { depthOf, planLayout, relationLabel } from './layout';
 import { createRandom, hashString } from './prng';
@@ -139,11 +139,11 @@ function relationIsUsable(parsed: ParsedPrompt, i: number, notes: string[]): boo
 }
 
 /**
- * The prompt as sentences: whitespace tidied, each sentence capitalised and ended with a full stop.
- * Nothing else changes; quoted text is left exactly as written.
+ * The prompt as sentences: whitespace tidied, stray unpaired brackets dropped, each sentence
+ * capitalised and ended with a full stop. Nothing else changes; quoted text is left as written.
  */
 export function normalizeProse(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const flat = dropUnpairedBrackets(text).replace(/\s+/g, ' ').trim();
   if (!flat) return '';
   // Sentence ends: ., ! or ? (with any closing quote or bracket) followed by a space.
   const parts = flat.split(/(?<=[.!?]["'”’)\]]?)\s+(?=\S)/u);
@@ -154,6 +154,24 @@ export function normalizeProse(text: string): string {
       return s.replace(/^(\p{Ll})/u, (c) => c.toUpperCase());
     })
     .join(' ');
+}
+
+/** Removes a bracket that has no partner ("on top of a [pillow"): a typo, not content. */
+function dropUnpairedBrackets(text: string): string {
+  const pairs: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+  const open: number[] = [];
+  const drop = new Set<number>();
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '(' || c === '[' || c === '{') open.push(i);
+    else if (c in pairs) {
+      if (open.length && text[open[open.length - 1]!] === pairs[c]) open.pop();
+      else drop.add(i);
+    }
+  }
+  for (const i of open) drop.add(i);
+  if (!drop.size) return text;
+  return [...text].filter((_, i) => !drop.has(i)).join('');
 }
 
 /**
@@ -175,7 +193,9 @@ function fragmentWithCopula(parsed: ParsedPrompt): string | null {
   const first = r.phrase.split(/\s+/)[0]!.toLowerCase();
   const c = wordClass(first);
   if ((c.verb && !c.participle) || /^(is|are|was|were|be|being|been|has|have)$/.test(first)) return null;
-  const plural = subject.count !== null ? subject.count > 1 : wordClass(lastWord(subject.phrase)).number === 'plural';
+  // The verb agrees with the grammatical head: "a pair of scissors is", "a couple of cats are".
+  const partitive = /^(a|an|one)\s+([\w-]+)\s+of\s/i.exec(subject.phrase.trim());
+  const plural = partitive ? /^(couple|few|lot|lots|number|dozen)$/i.test(partitive[2]!) : isPlural(subject);
   return normalizeProse(`${text.slice(0, subject.span[1])} ${plural ? 'are' : 'is'}${text.slice(subject.span[1])}`);
 }
 
@@ -253,8 +273,10 @@ function writtenHead(o: PromptObject): string | null {
 }
 
 function isPlural(o: PromptObject): boolean {
-  if (o.count !== null) return o.count > 1;
   const head = writtenHead(o);
+  // "a pair of scissors" is one thing, but "the scissors are".
+  if (PLURAL_ONLY.has(lastWord(head ?? o.noun).toLowerCase())) return true;
+  if (o.count !== null) return o.count > 1;
   return head !== null ? wordClass(lastWord(head)).number === 'plural' : /s$/i.test(o.phrase.trim());
 }
 
