@@ -181,7 +181,17 @@ const issueKey = (g: GrammarIssue): string => `${g.rule}:${g.words.toLowerCase()
  * Issues of `rewrite` that `original` does not have (same rule, same words). An issue the prompt
  * already has is the person's, however often the rewrite repeats the words.
  */
-export function newGrammarIssues(original: string, rewrite: string): GrammarIssue[] {
-  const before = new Set(grammarIssues(original).map(issueKey));
-  return grammarIssues(rewrite).filter((g) => !before.has(issueKey(g)));
+export function newGrammarIssues(original: string | GrammarBaseline, rewrite: string): GrammarIssue[] {
+  const before = typeof original === 'string' ? grammarBaseline(original) : original;
+  return grammarIssues(rewrite).filter((g) => !before.keys.has(issueKey(g)));
+}
+
+/** The issues a prompt already has, computed once for checking several rewrites of it. */
+export interface GrammarBaseline {
+  readonly keys: ReadonlySet<string>;
+}
+
+/** The baseline `newGrammarIssues` compares rewrites of `original` against. */
+export function grammarBaseline(original: string): GrammarBaseline {
+  return { keys: new Set(grammarIssues(original).map(issueKey)) };
 }

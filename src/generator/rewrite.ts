@@ -17,7 +17,7 @@
  */
 import { parsePrompt, SIDE_PHRASES, type ParsedPrompt, type PromptObject } from '../parser/index';
 import { isKnownNoun, PLURAL_ONLY, pluralize, wordClass } from './english';
-import { newGrammarIssues } from './grammar';
+import { grammarBaseline, newGrammarIssues } from './grammar';
 import { depthOf, planLayout, relationLabel } from './layout';
 import { createRandom, hashString } from './prng';
 import { compareRewrite } from './roundTrip';
@@ -158,6 +158,7 @@ export function normalizeProse(text: string): string {
 
 /** Removes a bracket that has no partner ("on top of a [pillow"): a typo, not content. */
 function dropUnpairedBrackets(text: string): string {
+  if (!/[()[\]{}]/.test(text)) return text;
   const pairs: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
   const open: number[] = [];
   const drop = new Set<number>();
@@ -333,12 +334,18 @@ function sizeSentence(nameable: PromptObject[], layout: Layout, random: () => nu
   return choices(random, BIGGER_TEMPLATES, mention(big.o), mention(small.o));
 }
 
-/** One added sentence: its wordings, the seeded choice first and the others as fallbacks. */
-type Choice = string[];
+/** One added sentence: the seeded wording, and the other wordings (filled only when needed). */
+interface Choice {
+  preferred: string;
+  others(): string[];
+}
 
 function choices(random: () => number, templates: readonly string[], s: Mention, o?: Mention, place?: string): Choice {
   const k = Math.floor(random() * templates.length);
-  return templates.map((_, i) => fill(templates[(k + i) % templates.length]!, s, o, place));
+  return {
+    preferred: fill(templates[k]!, s, o, place),
+    others: () => templates.filter((_, i) => i !== k).map((t) => fill(t, s, o, place)),
+  };
 }
 
 function fill(template: string, s: Mention, o?: Mention, place?: string): string {
@@ -370,14 +377,15 @@ function verifiedText(parsed: ParsedPrompt, bases: string[], added: Choice[]): s
   // more than the parser reads back; then the additions must keep the parser's own reading.
   let own: ParsedPrompt | undefined;
   const keeps = (back: ParsedPrompt): boolean => compareRewrite(parsed, back).ok || compareRewrite((own ??= parsePrompt(parsed.text)), back).ok;
-  const ok = (text: string): boolean => keeps(parsePrompt(text)) && newGrammarIssues(parsed.text, text).length === 0;
+  const baseline = grammarBaseline(parsed.text);
+  const ok = (text: string): boolean => keeps(parsePrompt(text)) && newGrammarIssues(baseline, text).length === 0;
   const join = (base: string, extra: string[]): string => [base, ...extra].join(' ');
-  const preferred = added.map((c) => c[0]!);
+  const preferred = added.map((c) => c.preferred);
   for (const base of bases) if (ok(join(base, preferred))) return join(base, preferred);
   const base = bases.find((b) => ok(b)) ?? bases[bases.length - 1]!;
   const keep: string[] = [];
   for (const choice of added) {
-    const good = choice.find((sentence) => ok(join(base, [...keep, sentence])));
+    const good = [choice.preferred, ...choice.others()].find((sentence) => ok(join(base, [...keep, sentence])));
     if (good) keep.push(good);
   }
   return join(base, keep);
