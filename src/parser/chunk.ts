@@ -147,6 +147,8 @@ export interface NounPhrase {
   ofComplement: boolean;
   /** "a bowl of fruit": what the container holds, and how. */
   contents: { np: NounPhrase; relation: 'inside' | 'on'; span: Span } | null;
+  /** "the inside of a subway train": a place seen from within, a setting. */
+  interior: boolean;
   start: number;
   end: number;
 }
@@ -242,7 +244,15 @@ function nounAhead(tokens: Token[], j: number): boolean {
 }
 
 /** Reads one noun phrase at token i (no "of" complement), or null when none starts there. */
-export function readNounPhrase(tokens: Token[], i: number, _text: string): (NounPhrase & { next: number }) | null {
+/** How the caller found the phrase. */
+export interface ReadOptions {
+  /** After "A and": a verb that follows agrees with a plural ("a man and a woman stand"). */
+  coordinated?: boolean;
+  /** Stop before a possessive 's ("to the lamp's right"). */
+  stopAtPossessive?: boolean;
+}
+
+export function readNounPhrase(tokens: Token[], i: number, _text: string, options: ReadOptions = {}): (NounPhrase & { next: number }) | null {
   let j = i;
   let count: number | null | undefined;
   let definite = false;
@@ -327,10 +337,17 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string): (Noun
       }
       // "the inside of", "the top of the hill": after a determiner a part word is a noun.
       const partNoun = !hasNoun && cands.length === 0 && definite && PARTS.has(w) && tokens[j + 1]?.lower === 'of';
-      if (!partNoun && !(t.cap && cands.length > 0 && m.entry.kind !== 'rel')) break;
+      if (partNoun) {
+        cands.push({ words: [w], noun: true, attribute: false, plural: false, singular: w, multi: false, proper: false });
+        lastEnd = t.end;
+        j++;
+        break;
+      }
+      if (!(t.cap && cands.length > 0 && m.entry.kind !== 'rel')) break;
     }
     if (PRONOUN_SET.has(w) || DEFINITE.has(w) || (w in COUNT_WORDS && !t.cap)) break;
     if (w === "'s") {
+      if (options.stopAtPossessive) break;
       // "a cat's tail", "someone's bed": the possessor describes the head that follows.
       const n = tokens[j + 1];
       if (hasNoun && isWord(n) && startsContent(n.lower) && matchPhrase(tokens, j + 1)?.entry.kind !== 'rel' && matchPhrase(tokens, j + 1)?.entry.kind !== 'side') {
@@ -401,16 +418,21 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string): (Noun
     } else if (hasNoun) {
       // After the head: another noun continues a compound ("coffee table"), a verb form ends the
       // phrase ("a cat sitting", "a dog stands", "the donkey holds the rope").
-      if (!info.noun && !(info.verbForm === 's' && !info.verb)) break;
-      if (postHeadVerb(tokens, j, info, singularDet, cands)) break;
+      const last = cands[cands.length - 1];
+      // A base form after a singular head is a compound ("a cash register", "a cruise ship");
+      // after a plural one, the verb ("two cats sit").
+      const compoundBase = info.verbForm === 'base' && !options.coordinated && !info.adjective && !info.func && last.noun && !last.plural && nounLike(w) && !(info.link && isVerbContext(tokens, j + 1) && !singularDet);
+      if (!info.noun && !compoundBase && !(info.verbForm === 's' && !info.verb)) break;
+      if (!compoundBase && postHeadVerb(tokens, j, info, singularDet, cands)) break;
       const ns = nounSingular(w);
       cands.push({ words: [w], noun: true, attribute: info.attribute, plural: ns.plural, singular: ns.singular, multi: false, proper: false });
     } else if (info.noun && !(info.verbForm === 'ing' && !info.knownNoun && isWord(next) && nounAhead(tokens, j + 1))) {
       const ns = nounSingular(w);
       cands.push({ words: [w], noun: true, attribute: info.attribute, plural: ns.plural, singular: ns.singular, multi: false, proper: false });
     } else if (info.verbForm !== null || info.adjective || info.verb) {
-      // Before the head: a modifier, if a noun follows ("a parked car").
-      const continues = isWord(next) && nounAhead(tokens, j + 1);
+      // Before the head: a modifier, if a noun follows ("a parked car"); but "a jet passes over"
+      // has its head before the verb.
+      const continues = isWord(next) && nounAhead(tokens, j + 1) && !(singularDet && nounLike(w) && verbFollows(tokens, j + 1));
       if (!continues) {
         // The last word of the phrase: a noun after a determiner ("the seats", "the frosting").
         if ((determiner || cands.length > 0) && (nounLike(w) || (determiner && info.verbForm === 'ing' && !info.link))) {
@@ -484,6 +506,7 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string): (Noun
     negated,
     ofComplement: false,
     contents: null,
+    interior: false,
     start: tokens[i].start,
     end: Math.max(lastEnd, tokens[i].end),
   };
@@ -530,7 +553,12 @@ function countPrefix(tokens: Token[], j: number): number {
 function postHeadVerb(tokens: Token[], j: number, info: ReturnType<typeof wordInfo>, singularDet: boolean, cands: Candidate[]): boolean {
   const w = tokens[j].lower;
   if (info.link && !(info.knownNoun && !info.verb && !/s$/.test(w))) return true;
-  if (info.verbForm === 'ing' || info.verbForm === 'ed') return !info.knownNoun || isVerbContext(tokens, j + 1);
+  if (info.verbForm === 'ing' || info.verbForm === 'ed') {
+    if (!info.knownNoun) return true;
+    // "an oil painting of a lighthouse" is a noun; "a man painting a fence" a verb with its object.
+    const n = tokens[j + 1];
+    return isWord(n) && (DEFINITE.has(n.lower) || POSS.has(n.lower) || PRONOUN_SET.has(n.lower) || (n.lower in COUNT_WORDS && n.lower !== 'of'));
+  }
   const pluralLooking = /[^us'’]s$/.test(w) && w.length > 3;
   if (!pluralLooking) return false;
   const next = tokens[j + 1];
@@ -541,6 +569,15 @@ function postHeadVerb(tokens: Token[], j: number, info: ReturnType<typeof wordIn
   if (singularDet && !lastHead.plural) return true;
   if (info.verb || info.verbForm === 's') return isVerbContext(tokens, j + 1);
   return false;
+}
+
+/** Whether token j is a third-person verb after a head ("passes over", "sits on"). */
+function verbFollows(tokens: Token[], j: number): boolean {
+  const t = tokens[j];
+  if (!isWord(t)) return false;
+  const info = wordInfo(t.lower);
+  if (info.link && /s$/.test(t.lower)) return true;
+  return /[^us'’]s$/.test(t.lower) && isVerbContext(tokens, j + 1);
 }
 
 /** What follows a verb: an object, a relation, a preposition or an adverb. */
@@ -786,7 +823,8 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
       i++;
       continue;
     }
-    const np = readOuterNounPhrase(tokens, i, text, !sentenceHasContent, scene);
+    const coordinated = prev?.k === 'and' && chunks[chunks.length - 2]?.k === 'np';
+    const np = readOuterNounPhrase(tokens, i, text, !sentenceHasContent, scene, coordinated);
     if (np === null) {
       const word = wordInfo(w);
       if (word.adjective || word.verbForm !== null) push({ k: 'adj', start: t.start, end: t.end });
@@ -833,7 +871,8 @@ function isVerbHere(tokens: Token[], i: number, info: ReturnType<typeof wordInfo
   if (afterSubject) {
     if (canVerb && !(info.knownNoun && info.verbForm === null && !info.link)) return true;
     // "while it naps", "a whale breaches": an unknown -s word after a singular subject.
-    if ((k === 'pron' || k === 'np') && /[^us'’]s$/.test(w) && !info.knownNoun && !info.func && isWord(tokens[i + 1]) && isVerbContext(tokens, i + 1)) return true;
+    // The noun phrase reader stopped before it, so it is no plural head either.
+    if ((k === 'pron' || k === 'np') && /[^us'’]s$/.test(w) && !info.func && isWord(tokens[i + 1]) && isVerbContext(tokens, i + 1)) return true;
     return false;
   }
   if (k === 'verb' && canVerb && (info.verbForm === 'ing' || info.verbForm === 'ed')) return !nounAhead(tokens, i + 1) || !info.adjective;
@@ -893,7 +932,7 @@ function possessiveRelation(tokens: Token[], i: number, text: string): { rel: Ch
   if (w !== 'to' && w !== 'on' && w !== 'at') return null;
   const d = tokens[i + 1];
   if (!isWord(d) || !(DEFINITE.has(d.lower) || d.lower === 'a' || d.lower === 'an')) return null;
-  const np = readNounPhrase(tokens, i + 1, text);
+  const np = readNounPhrase(tokens, i + 1, text, { stopAtPossessive: true });
   if (!np || tokens[np.next]?.lower !== "'s") return null;
   const side = tokens[np.next + 1]?.lower;
   let relation: RelationType | null = null;
@@ -924,8 +963,9 @@ function readOuterNounPhrase(
   text: string,
   sentenceStart: boolean,
   scene: SceneSpan[],
+  coordinated: boolean,
 ): { np: NounPhrase; next: number; measure: boolean } | null {
-  const first = readNounPhrase(tokens, i, text);
+  const first = readNounPhrase(tokens, i, text, { coordinated });
   if (first === null || first.next === i) return null;
   let np: NounPhrase = first;
   let next = first.next;
@@ -950,7 +990,7 @@ function readOuterNounPhrase(
       continue;
     }
     if (PARTS.has(np.head) && simpleHead && np.definite && !innerProper) {
-      np = { ...inner, start: np.start };
+      np = { ...inner, start: np.start, interior: np.head === 'inside' || np.head === 'interior' };
       next = inner.next;
       continue;
     }

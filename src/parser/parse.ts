@@ -104,6 +104,8 @@ interface Pending {
   used: boolean;
   /** Detail owners, for "in a red dress". */
   detailStart: number;
+  /** The noun phrase right before the preposition: "a man in a suit" describes the man. */
+  before: Entity[] | null;
 }
 
 interface SidePlacement {
@@ -147,6 +149,7 @@ export function parsePrompt(text: string): ParsedPrompt {
 }
 
 function isSetting(np: NounPhrase): boolean {
+  if (np.interior) return true;
   return !np.proper && (SETTINGS.has(np.noun) || SETTINGS.has(np.head) || SETTINGS.has(np.head + 's')) && np.contents === null;
 }
 function isTime(np: NounPhrase): boolean {
@@ -175,7 +178,8 @@ function parseUnsafe(text: string): ParsedPrompt {
   let sentence = 0;
 
   const materialize = (e: Entity): void => {
-    if (e.obj >= 0 || e.scene >= 0) return;
+    // Denied ("no windows") and scene entities are never objects.
+    if (e.obj >= 0 || e.scene >= 0 || e.negated) return;
     e.obj = objects.length;
     objects.push(e);
     if (e.np.contents) {
@@ -361,6 +365,8 @@ function parseUnsafe(text: string): ParsedPrompt {
     }
     if ((lastKind === 'and' || lastKind === 'comma') && subjOpen) {
       subj.push(e);
+      // "a zebra and a giraffe": a pair whose other member an elliptic placement may place.
+      if (subj.length === 2 && lastKind === 'and') pairs.push(subj);
     } else {
       subj = [e];
       subjOpen = true;
@@ -375,7 +381,7 @@ function parseUnsafe(text: string): ParsedPrompt {
   const relationSubjects = (next: Chunk | undefined, hasPronoun: boolean): Entity[] | null => {
     if (expect === 'with' && withNP.length > 0) {
       const refersBack = hasPronoun || next === undefined || next.k === 'pron' || (next.k !== 'np' && next.k !== 'adv');
-      const described = withNP.every((e) => e.np.bare && !e.np.proper) && !refersBack;
+      const described = (withNP.every((e) => e.np.bare && !e.np.proper) && !refersBack) || withNP.some((e) => e.negated);
       if (!described && !withNeg) {
         // "a room with a painting on the wall above a couch": the painting is what the rest of
         // the phrase places.
@@ -451,7 +457,7 @@ function parseUnsafe(text: string): ParsedPrompt {
       }
       if (p.soft === 'in' && (CLOTHING.has(np.noun) || CLOTHING.has(np.head))) {
         // "a woman in a red dress": what she wears.
-        for (const s of p.subjects ?? []) {
+        for (const s of p.before ?? p.subjects ?? []) {
           const words = text.slice(p.span[0], np.end);
           if (!s.details.includes(words)) s.details.push(words);
         }
@@ -461,7 +467,7 @@ function parseUnsafe(text: string): ParsedPrompt {
     if (p.middle && p.objects.length === 1 && !(first.np.plural || (first.np.count ?? 1) > 1)) {
       // "in the middle of the road": the middle of a setting, or next to a single thing.
       if (isSetting(first.np) && first.obj < 0) {
-        first.scene = addScene('setting', [p.span[1] - 0, first.np.end]);
+        first.scene = addScene('setting', [first.np.start, first.np.end]);
         for (const s of p.subjects ?? []) sides.push({ entity: s, side: 'center', phrase: p.phrase, span: p.span });
         return;
       }
@@ -511,7 +517,6 @@ function parseUnsafe(text: string): ParsedPrompt {
     if (f && !f.used && f.objects.length) {
       for (const s of clauseList) emit(s, f.relation, f.objects[0], f.objects[1], f.swap, f.phrase, f.span);
     }
-    if (clauseList.length === 2 && lastListWasPair) pairs.push(clauseList.slice());
     fronted = null;
     pendingSide = null;
     withAnchor = undefined;
@@ -608,7 +613,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         }
         pending = {
           relation: c.relation, swap: c.swap, phrase: c.phrase, span: [c.start, c.end], subjects, objects: [], negated: negNext,
-          soft: null, middle: c.middle, coord: 'none', tentative: null, commaObjects: [], used: false, detailStart: c.start,
+          soft: null, middle: c.middle, coord: 'none', tentative: null, commaObjects: [], used: false, detailStart: c.start, before: null,
         };
         if (subjects) fronted = null;
         negNext = false;
@@ -623,7 +628,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           pending = {
             relation: 'inside', swap: false, phrase: text.slice(c.start, c.end), span: [c.start, c.end], subjects: subjects ?? (actor.length ? actor : null),
             objects: [], negated: negNext, soft: c.word === 'at' ? 'at' : 'in', middle: false, coord: 'none', tentative: null, commaObjects: [], used: false,
-            detailStart: c.start,
+            detailStart: c.start, before: lastKind === 'np' && lastNP.every((e) => e.scene < 0) ? lastNP.slice() : null,
           };
           if (c.word === 'at') {
             // "looking at the camera" stays in the detail; "at night" becomes scene.
@@ -693,7 +698,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           lastKind = 'verb';
           continue;
         }
-        if (prevKind === 'np' && (lastRole === 'object' || lastRole === 'with') && lastNP.length && (c.form === 'ing' || c.form === 'ed')) {
+        if (prevKind === 'np' && (lastRole === 'object' || lastRole === 'with') && lastNP.length && lastNP.every((e) => e.scene < 0) && (c.form === 'ing' || c.form === 'ed')) {
           // A participle belongs to the noun before it: "a bag sitting on a bed", "with the sun
           // setting behind them".
           if (lastRole === 'with') {
@@ -934,6 +939,7 @@ function parseUnsafe(text: string): ParsedPrompt {
   // --- Results ---------------------------------------------------------------------------------
   // Elliptic placements: "a zebra and a giraffe, the zebra on the left" puts the giraffe right.
   for (const pair of pairs) {
+    if (pair.length !== 2) continue;
     const [a, b] = pair;
     for (const axis of AXES) {
       const sa = sides.find((s) => s.entity === a && axis.order[s.side] !== undefined && s.side !== 'center');

@@ -257,7 +257,7 @@ function compute(word: string): WordInfo {
       info.func = true;
       info.adverb = true;
     } else if (guessed !== null && ADJECTIVE_TAGS.has(guessed)) info.adjective = true;
-    else if (guessed !== null && VERB_TAGS.has(guessed) && guessed !== 'PresentTense' && guessed !== 'Infinitive') info.verb = true;
+    else if (guessed === 'Gerund' || guessed === 'PastTense' || guessed === 'Participle') info.verb = true;
     else info.noun = true;
   }
   if (known.has(word) || known.has(word.replace(/s$/, '')) || known.has(word.replace(/es$/, ''))) {
@@ -274,6 +274,7 @@ function compute(word: string): WordInfo {
   info.verbForm = verbFormOf(word, tags, guessed);
   if (info.verbForm !== null) info.verb = true;
   if (info.link && info.verbForm === null) info.verbForm = /s$/.test(word) ? 's' : 'base';
+  if (info.link) info.verb = true;
   // A verb form with no noun reading of its own ("sitting", "parked") is not a noun, whatever the
   // fallback guessed; the chunker still reads it as a modifier before a noun ("a parked car").
   if (info.verbForm !== null && !info.knownNoun && (info.verbForm === 'ing' || info.verbForm === 'ed')) info.noun = false;
