@@ -10,6 +10,7 @@
  */
 import {
   CONTAINER_NOUNS,
+  CORNER_PHRASES,
   COUNT_PHRASES,
   COUNT_WORDS,
   DEFINITE_WORDS,
@@ -41,6 +42,7 @@ import { nounLike, nounSingular, wordInfo, type VerbForm } from './words';
 type Entry =
   | { kind: 'rel'; relation: RelationType; swap: boolean; poss: boolean; middle?: boolean }
   | { kind: 'side'; side: AbsoluteSide }
+  | { kind: 'corner'; sides: readonly [AbsoluteSide, AbsoluteSide] }
   | { kind: 'vague' }
   | { kind: 'unknown' }
   | { kind: 'noun'; noun: string; plural: boolean }
@@ -78,6 +80,7 @@ function buildTrie(): TrieNode {
   }
   for (const p of MIDDLE_PHRASES) add(p, { kind: 'rel', relation: 'between', swap: false, poss: false, middle: true });
   for (const [p, side] of Object.entries(SIDE_PHRASES)) add(p, { kind: 'side', side });
+  for (const [p, sides] of Object.entries(CORNER_PHRASES)) add(p, { kind: 'corner', sides });
   for (const p of UNKNOWN_RELATION_PHRASES) add(p, { kind: 'unknown' });
   for (const p of VAGUE_PHRASES) if (p !== 'and' && p !== 'with') add(p, { kind: 'vague' });
   for (const n of MULTI_WORD_NOUNS) {
@@ -121,6 +124,12 @@ const COUNT_PREFIX = [
   ['at', 'least'], ['at', 'most'], ['up', 'to'], ['about'], ['approximately'], ['roughly'], ['exactly'],
   ['nearly'], ['almost'], ['over'], ['around'], ['precisely'], ['only'], ['just'],
 ];
+// Verbs that show a picture as a thing in the scene: "a poster of a cat hanging on the wall".
+const DISPLAY_VERBS = new Set(['hanging', 'hung', 'hangs', 'framed', 'mounted', 'pinned', 'taped', 'displayed', 'leaning', 'leans', 'propped', 'nailed', 'stuck', 'tacked']);
+// Participles spelled like their base form: after a noun and before a preposition, a verb.
+// Parts named without their whole ("on the front") stand for the whole they belong to.
+const PART_ANAPHORS = new Set(['front', 'back', 'side', 'top', 'bottom', 'edge', 'surface', 'rear', 'end', 'tip', 'base']);
+const SAME_FORM_PARTICIPLES = new Set(['cut', 'put', 'spread', 'split', 'shut', 'hit', 'cast', 'burst', 'slit', 'thrust']);
 // Participle + particle before a noun is one modifier: "a run down bus", "a worn out shoe".
 const PHRASAL_MODIFIER_PARTICLES = new Set(['down', 'out', 'up', 'off']);
 const IRREGULAR_PARTICIPLES = new Set(['run', 'worn', 'beat', 'broken', 'burnt', 'burned', 'dried', 'washed', 'tired', 'stressed', 'spaced', 'rolled', 'blown', 'knocked', 'cut', 'torn', 'messed', 'banged', 'dressed', 'bundled', 'zipped', 'buttoned', 'locked', 'boarded', 'shut', 'lit', 'lined', 'laid', 'set', 'turned', 'sold']);
@@ -155,7 +164,7 @@ export interface NounPhrase {
 
 export type Chunk =
   | { k: 'np'; np: NounPhrase; start: number; end: number }
-  | { k: 'pron'; word: string; start: number; end: number; plural: boolean | null }
+  | { k: 'pron'; word: string; start: number; end: number; plural: boolean | null; partOf?: boolean }
   | { k: 'recip'; start: number; end: number }
   | { k: 'rel'; relation: RelationType; swap: boolean; pronoun: string | null; phrase: string; start: number; end: number; middle: boolean }
   | { k: 'side'; side: AbsoluteSide; phrase: string; start: number; end: number }
@@ -345,7 +354,8 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
       }
       if (!(t.cap && cands.length > 0 && m.entry.kind !== 'rel')) break;
     }
-    if (PRONOUN_SET.has(w) || DEFINITE.has(w) || (w in COUNT_WORDS && !t.cap)) break;
+    // Count words end the phrase, except collective nouns inside a compound ("a chess set").
+    if (PRONOUN_SET.has(w) || DEFINITE.has(w) || (w in COUNT_WORDS && !t.cap && (COUNT_WORDS[w] !== null || !hasNoun))) break;
     if (w === "'s") {
       if (options.stopAtPossessive) break;
       // "a cat's tail", "someone's bed": the possessor describes the head that follows.
@@ -553,6 +563,7 @@ function countPrefix(tokens: Token[], j: number): number {
 function postHeadVerb(tokens: Token[], j: number, info: ReturnType<typeof wordInfo>, singularDet: boolean, cands: Candidate[]): boolean {
   const w = tokens[j].lower;
   if (info.link && !(info.knownNoun && !info.verb && !/s$/.test(w))) return true;
+  if (SAME_FORM_PARTICIPLES.has(w) && isVerbContext(tokens, j + 1)) return true;
   if (info.verbForm === 'ing' || info.verbForm === 'ed') {
     if (!info.knownNoun) return true;
     // "an oil painting of a lighthouse" is a noun; "a man painting a fence" a verb with its object.
@@ -642,7 +653,7 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
     }
     // "one of them", "two of which": a pronoun for part of a plural antecedent.
     if ((w in COUNT_WORDS || /^\p{N}+$/u.test(w)) && tokens[i + 1]?.lower === 'of' && isWord(tokens[i + 2]) && /^(them|those|these|which|whom|us)$/.test(tokens[i + 2].lower)) {
-      push({ k: 'pron', word: 'them', start: t.start, end: tokens[i + 2].end, plural: true });
+      push({ k: 'pron', word: 'them', start: t.start, end: tokens[i + 2].end, plural: true, partOf: true });
       i += 3;
       continue;
     }
@@ -744,6 +755,8 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
         push({ k: 'rel', relation: e.relation, swap: e.swap, pronoun, phrase, start: span[0], end: span[1], middle });
       } else if (e.kind === 'side') {
         push({ k: 'side', side: e.side, phrase, start: span[0], end: span[1] });
+      } else if (e.kind === 'corner') {
+        for (const side of e.sides) push({ k: 'side', side, phrase, start: span[0], end: span[1] });
       } else if (e.kind === 'unknown') {
         push({ k: 'unknown', phrase, start: span[0], end: span[1] });
       } else if (e.kind === 'vague') {
@@ -836,6 +849,12 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
       i = np.next;
       continue;
     }
+    if (np.np.definite && np.np.noun === np.np.head && PART_ANAPHORS.has(np.np.head) && np.np.possessedBy === null && (prev?.k === 'rel' || prev?.k === 'prep')) {
+      // "a basket on the front", "a ladder against the side": a part of what was just named.
+      push({ k: 'pron', word: 'it', start: np.np.start, end: np.np.end, plural: null });
+      i = np.next;
+      continue;
+    }
     push({ k: 'np', np: np.np, start: np.np.start, end: np.np.end });
     i = np.next;
   }
@@ -847,7 +866,7 @@ const BY_AGENT = /^(painted|drawn|made|created|taken|shot|photographed|illustrat
 
 function verbChunk(t: Token, w: string): Chunk {
   const info = wordInfo(w);
-  const form: VerbForm = info.verbForm ?? (/ing$/.test(w) ? 'ing' : /ed$/.test(w) ? 'ed' : /s$/.test(w) ? 's' : 'base');
+  const form: VerbForm = SAME_FORM_PARTICIPLES.has(w) ? 'ed' : info.verbForm ?? (/ing$/.test(w) ? 'ing' : /ed$/.test(w) ? 'ed' : /s$/.test(w) ? 's' : 'base');
   return {
     k: 'verb',
     word: w,
@@ -865,11 +884,11 @@ function verbChunk(t: Token, w: string): Chunk {
 function isVerbHere(tokens: Token[], i: number, info: ReturnType<typeof wordInfo>, prev: Chunk | undefined): boolean {
   const w = tokens[i].lower;
   if (COPULAS.has(w) || AUXILIARIES.has(w) || POSSESSION.has(w)) return w !== "'s" || prev?.k === 'pron' || prev?.k === 'np' || prev?.k === 'there';
-  const canVerb = info.verbForm !== null || info.link;
+  const canVerb = info.verbForm !== null || info.link || SAME_FORM_PARTICIPLES.has(w);
   const k = prev?.k;
   const afterSubject = k === 'np' || k === 'pron' || k === 'rp' || k === 'there' || k === 'recip' || (k === 'verb' && (prev.cop || prev.aux || prev.possession === false && false)) || k === 'neg';
   if (afterSubject) {
-    if (canVerb && !(info.knownNoun && info.verbForm === null && !info.link)) return true;
+    if (canVerb && (!(info.knownNoun && info.verbForm === null && !info.link) || SAME_FORM_PARTICIPLES.has(w))) return true;
     // "while it naps", "a whale breaches": an unknown -s word after a singular subject.
     // The noun phrase reader stopped before it, so it is no plural head either.
     if ((k === 'pron' || k === 'np') && /[^us'’]s$/.test(w) && !info.func && isWord(tokens[i + 1]) && isVerbContext(tokens, i + 1)) return true;
@@ -976,7 +995,8 @@ function readOuterNounPhrase(
     if (inner === null || inner.next === next + 1) break;
     const simpleHead = np.noun === np.head || np.noun === wordInfo(np.head).singular;
     const innerProper = inner.proper && inner.bare;
-    if (mediumAllowed && FRAMES.has(np.noun) && !innerProper) {
+    // "a painting of a cat hanging on the wall" is a painting in the picture, not its medium.
+    if (mediumAllowed && FRAMES.has(np.noun) && !innerProper && !DISPLAY_VERBS.has(tokens[inner.next]?.lower ?? '')) {
       // "A photo of a cat": the frame is the medium, the cat the object.
       scene.push({ kind: 'medium', span: [np.start, tokens[next].end] });
       np = inner;

@@ -251,6 +251,28 @@ export const SIDE_PHRASES: Readonly<Record<string, AbsoluteSide>> = Object.freez
 });
 
 /**
+ * Corners: two placements at once ("in the top left corner" is top and left). Built from the
+ * vertical and horizontal words people combine.
+ */
+export const CORNER_PHRASES: Readonly<Record<string, readonly [AbsoluteSide, AbsoluteSide]>> = Object.freeze(
+  Object.fromEntries(
+    (['top', 'upper', 'bottom', 'lower'] as const).flatMap((v) =>
+      (['left', 'right'] as const).flatMap((h) => {
+        const sides: readonly [AbsoluteSide, AbsoluteSide] = [v === 'top' || v === 'upper' ? 'top' : 'bottom', h];
+        return [
+          [`in the ${v} ${h} corner`, sides],
+          [`in the ${v} ${h}`, sides],
+          [`at the ${v} ${h}`, sides],
+          [`at the ${v} ${h} corner`, sides],
+          [`in the ${v}-${h} corner`, sides],
+          [`on the ${v} ${h}`, sides],
+        ] as Array<[string, readonly [AbsoluteSide, AbsoluteSide]]>;
+      }),
+    ),
+  ),
+);
+
+/**
  * Placement words that say two things share a picture but not where: an object tied to the others
  * only by these gets a `vague` diagnostic naming the word.
  */
@@ -524,7 +546,7 @@ export const SETTING_NOUNS: readonly string[] = Object.freeze([
   'wilderness', 'nature', 'market', 'stadium', 'arena', 'zoo', 'museum', 'gallery', 'church',
   'temple', 'station', 'airport', 'harbor', 'harbour', 'port', 'marina', 'suburb', 'neighborhood',
   'neighbourhood', 'interior', 'distance', 'scene', 'setting', 'environment', 'background',
-  'foreground', 'open', 'outdoors', 'indoors', 'wind', 'breeze',
+  'foreground', 'open', 'corner', 'outdoors', 'indoors', 'wind', 'breeze',
   'heat', 'cold', 'dust', 'smoke', 'clouds', 'waves', 'surf', 'tide', 'wave', 'stable', 'barn',
   'pasture', 'hills', 'mountains', 'valley', 'canyon', 'cave', 'tundra', 'savanna', 'savannah',
   'swamp', 'marsh', 'arctic', 'antarctic', 'underwater', 'cosmos', 'galaxy', 'void', 'wasteland',

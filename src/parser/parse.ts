@@ -239,6 +239,8 @@ function parseUnsafe(text: string): ParsedPrompt {
   let withOwner: Entity[] = [];
   let withOwnerScene = -1;
   let withStart = -1;
+  // Where the verb of "playing with a frisbee" ends: the with phrase continues its detail.
+  let withVerbEnd = -1;
   let withNeg = false;
   let withVague: string | null = null;
   let withActorUsed = false;
@@ -255,6 +257,7 @@ function parseUnsafe(text: string): ParsedPrompt {
   let lastKind = '';
   let lastVague: string | null = null;
   let touchNextEntity = false;
+  let oneOf: Entity | undefined;
   const andList = andLists(chunks);
   const mentions: Entity[] = [];
   const pairs: Entity[][] = [];
@@ -329,7 +332,7 @@ function parseUnsafe(text: string): ParsedPrompt {
     const d = detail;
     detail = null;
     if (d.end <= d.start) return;
-    const words = text.slice(d.start, d.end).trim().replace(/[,;:]$/, '').trim();
+    const words = text.slice(d.start, d.end).trim().replace(/(?:[,;:]|\s(?:and|or|but))+$/i, '').trim();
     if (!words) return;
     if (d.scene >= 0) {
       const s = scene[d.scene];
@@ -381,36 +384,50 @@ function parseUnsafe(text: string): ParsedPrompt {
   const relationSubjects = (next: Chunk | undefined, hasPronoun: boolean): Entity[] | null => {
     if (expect === 'with' && withNP.length > 0) {
       const refersBack = hasPronoun || next === undefined || next.k === 'pron' || (next.k !== 'np' && next.k !== 'adv');
-      const described = (withNP.every((e) => e.np.bare && !e.np.proper) && !refersBack) || withNP.some((e) => e.negated);
+      const afterVerb = withVerbEnd > withStart;
+      const described = ((afterVerb || withNP.every((e) => e.np.bare && !e.np.proper)) && !refersBack) || withNP.some((e) => e.negated);
       if (!described && !withNeg) {
         // "a room with a painting on the wall above a couch": the painting is what the rest of
         // the phrase places.
         const s = withNP.slice();
         for (const e of s) materialize(e);
         withAnchor = withOwner[0];
-        endWith(false);
+        endWith('object');
         actor = s;
         return s;
       }
-      endWith(true);
+      endWith('detail');
       return withOwner.length ? withOwner : actor.length ? actor : null;
     }
-    if (lastKind === 'np' && lastRole === 'detail' && placementVerb && lastNP.length) return lastNP;
+    if (lastKind === 'np' && lastRole === 'detail' && placementVerb && lastNP.length) {
+      // "a squirrel holding an acorn over its head": the acorn is placed, the squirrel holds it.
+      for (const h of actor) touched.add(h);
+      return lastNP;
+    }
     if (actor.length) return actor;
     return null;
   };
 
-  /** Ends a "with" phrase: its noun phrases are a detail of the owner, or objects of their own. */
-  const endWith = (asDetail: boolean): void => {
+  /**
+   * Ends a "with" phrase: its noun phrases are a detail of the owner ('detail'), objects of their
+   * own ('object'), or, with nothing placing them ('auto'), a detail when they only describe
+   * ("with red leaves", "with a sleepy look", "playing with a frisbee").
+   */
+  const endWith = (mode: 'auto' | 'detail' | 'object'): void => {
     if (expect !== 'with') return;
     expect = 'any';
     const nps = withNP;
     withNP = [];
+    const verbDetail = withVerbEnd > withStart ? text.slice(withStart, withVerbEnd).trim() : '';
     if (nps.length === 0) {
+      if (verbDetail) for (const o of withOwner) if (!o.details.includes(verbDetail)) o.details.push(verbDetail);
       return;
     }
     const end = Math.max(...nps.map((e) => e.np.end));
-    const describes = asDetail || withNeg || nps.every((e) => (e.np.bare && !e.np.proper) || ABSTRACT.has(e.np.head) || e.np.possessedBy !== null);
+    const describes =
+      mode === 'detail' ||
+      (mode === 'auto' && (withNeg || withVerbEnd > withStart || nps.every((e) => (e.np.bare && !e.np.proper) || ABSTRACT.has(e.np.head) || e.np.possessedBy !== null)));
+    if (!describes && verbDetail) for (const o of withOwner) if (!o.details.includes(verbDetail)) o.details.push(verbDetail);
     if (describes) {
       if (withOwnerScene >= 0) {
         const s = scene[withOwnerScene];
@@ -510,7 +527,7 @@ function parseUnsafe(text: string): ParsedPrompt {
   const endSentence = (): void => {
     retractCommaObjects();
     finishPending();
-    endWith(false);
+    endWith('auto');
     closeDetail();
     applyOrder();
     const f = fronted as Pending | null;
@@ -534,6 +551,7 @@ function parseUnsafe(text: string): ParsedPrompt {
     clauseList = [];
     lastListWasPair = false;
     lastSetting = -1;
+    oneOf = undefined;
     sentence++;
   };
   let lastListWasPair = false;
@@ -576,13 +594,16 @@ function parseUnsafe(text: string): ParsedPrompt {
       case 'pron': {
         const asObject = pending !== null && (pending.objects.length === 0 || pending.coord !== 'none');
         let e: Entity | undefined;
-        if (asObject) e = resolve(c.word, c.plural, 'object', pending!.subjects ?? []);
+        if ((c.word === 'other' || c.word === 'others') && oneOf !== undefined) e = oneOf;
+        else if (asObject) e = resolve(c.word, c.plural, 'object', pending!.subjects ?? []);
         else if (expect === 'detail' || expect === 'with') e = resolve(c.word, c.plural, 'object', actor);
         else e = resolve(c.word, c.plural, 'subject', []);
         if (e === undefined) {
           lastKind = 'pron';
           continue;
         }
+        // "one of them ... the other": both are members of the same group.
+        if (c.partOf) oneOf = e;
         handleEntity(e, null, next);
         lastKind = 'np';
         continue;
@@ -653,7 +674,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         let who: Entity[] | null;
         if (expect === 'with' && withNP.length) {
           who = withNP;
-          endWith(false);
+          endWith('object');
         } else if (lastKind === 'np' && lastRole === 'detail' && lastNP.length) who = lastNP;
         else who = actor.length ? actor : null;
         if (who) {
@@ -674,7 +695,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           if (existential) break;
           if (prevKind === 'np' && lastRole !== 'subject' && rcActor === null && lastRole !== 'with') actor = subj.length ? subj : actor;
           if (rcActor) actor = rcActor;
-          endWith(false);
+          endWith('auto');
           closeDetail();
           // What follows a copula describes the subject ("is a tabby"), unless a relation does.
           expect = 'detail';
@@ -684,12 +705,13 @@ function parseUnsafe(text: string): ParsedPrompt {
         }
         if (c.possession) {
           // "the cat has its paw on the keyboard": read like "with".
-          endWith(false);
+          endWith('auto');
           closeDetail();
           if (prevKind === 'np' && lastRole === 'object' && rcActor === null) actor = subj.length ? subj : actor;
           withOwner = actor.slice();
           withOwnerScene = -1;
           withStart = c.start;
+          withVerbEnd = -1;
           withNeg = false;
           withVague = null;
           withNP = [];
@@ -704,7 +726,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           if (lastRole === 'with') {
             if (withNP.some((e) => ABSTRACT.has(e.np.head) && e.np.possessedBy === null && !e.np.bare) || withNP.some((e) => e.np.possessedBy !== null && c.form === 'ed')) {
               // "with a sleepy look sitting ...", "with its wings spread out": a description.
-              endWith(true);
+              endWith('detail');
             } else {
               actor = withNP.slice();
               withAnchor = withOwner[0];
@@ -721,13 +743,13 @@ function parseUnsafe(text: string): ParsedPrompt {
           actor = subj.length ? subj : actor;
         } else if (prevKind === 'np' && lastRole === 'detail') {
           // "a truck carrying oil driving next to a train": the truck drives.
-          endWith(false);
+          endWith('auto');
         } else if (withActorUsed && prevKind !== 'and') {
           // "with its wings spread out swooping over a tree": the owl swoops.
           actor = withOwner.length ? withOwner.slice() : actor;
           withActorUsed = false;
         }
-        if (expect === 'with') endWith(false);
+        if (expect === 'with') endWith('auto');
         if (rcActor && prevKind === 'rp') actor = rcActor;
         closeDetail();
         if (!c.presentation && actor.length) openDetail(actor, c.start, c.end);
@@ -737,7 +759,11 @@ function parseUnsafe(text: string): ParsedPrompt {
       }
       case 'with': {
         finishPending();
-        endWith(false);
+        endWith('auto');
+        // "playing with a frisbee", "filled with flowers": the phrase completes the verb.
+        const afterVerb = lastKind === 'verb' && detail !== null && !c.neg;
+        const verbStart = afterVerb ? detail!.start : -1;
+        if (afterVerb) detail = null;
         closeDetail();
         // A "with" phrase hangs on the noun before it, unless that noun is ground the subject
         // stands on ("an airplane on a runway with the sun behind it").
@@ -746,7 +772,9 @@ function parseUnsafe(text: string): ParsedPrompt {
         withOwner = owner.filter((e) => e.scene < 0);
         withOwnerScene = lastKind === 'np' && lastSetting >= 0 && lastNP.length && lastNP[0].scene === lastSetting ? lastSetting : -1;
         if (withOwner.length === 0 && withOwnerScene < 0) withOwner = actor.slice();
-        withStart = c.start;
+        withStart = afterVerb ? verbStart : c.start;
+        withVerbEnd = afterVerb ? c.start : -1;
+        if (afterVerb) withOwner = actor.slice();
         withNeg = c.neg;
         withVague = c.vague;
         withNP = [];
@@ -785,7 +813,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         }
         if (expect === 'with' && withNP.length && listFollows) {
           // "with a red hat, a scarf and boots": the list goes on.
-        } else endWith(false);
+        } else endWith('auto');
         if (detail && listFollows && expect !== 'any') extendDetail(c.end);
         else {
           closeDetail();
@@ -805,7 +833,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         if (!retract()) retractCommaObjects();
         finishPending();
         closeDetail();
-        endWith(false);
+        endWith('auto');
         if (lastNP.length && lastKind === 'np') actor = lastNP.slice();
         rcActor = actor.slice();
         expect = 'any';
@@ -813,7 +841,7 @@ function parseUnsafe(text: string): ParsedPrompt {
       case 'there':
         finishPending();
         closeDetail();
-        endWith(false);
+        endWith('auto');
         existential = true;
         subjOpen = false;
         lastKind = 'comma';
@@ -822,7 +850,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         if (!retract()) retractCommaObjects();
         finishPending();
         closeDetail();
-        endWith(false);
+        endWith('auto');
         expect = 'any';
         rcActor = null;
         subjOpen = false;
