@@ -108,6 +108,7 @@ const PHRASINGS: Array<[string, string[]]> = [
   // Coordinated subjects and chained relations.
   ['a cat sits to the left of a dog and above a bird', ['left_of(cat, dog)', 'above(cat, bird)']],
   ['a cat and a dog to the left of a tree', ['left_of(cat, tree)', 'left_of(dog, tree)']],
+  ['a cat on the left of a dog and a bird', ['left_of(cat, dog)', 'left_of(cat, bird)']],
   ['directly above the bed hangs a painting', ['above(painting, bed)']],
   ['a bird right next to a tree', ['next_to(bird, tree)']],
   // Regressions from realistic prompts.
@@ -228,7 +229,7 @@ describe('diagnostics', () => {
     assert.match(p.diagnostics[1].message, /'with' does not say where dog is/);
     assert.deepEqual(p.diagnostics[1].span, [11, 16]);
     assert.deepEqual(codes(parsePrompt('a cat near-ish a dog')), ['vague', 'vague']);
-    assert.deepEqual(codes(parsePrompt('a cat on the left of a dog and a bird')), ['vague']);
+    assert.deepEqual(codes(parsePrompt('a cat on the left of a dog. A bird.')), ['vague']);
     assert.deepEqual(codes(parsePrompt('a cat')), [], 'one object is never vague');
     assert.deepEqual(codes(parsePrompt('a cat on the left')), []);
     assert.deepEqual(codes(parsePrompt('A kitchen with a refrigerator on the left and an oven on the right.')), [], 'a scene is not vague');
