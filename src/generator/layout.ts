@@ -355,6 +355,7 @@ function solve(parsed: ParsedPrompt, active: Set<number>, width: number, height:
     ...colWish,
   ]);
   const place = packComponents(G, componentOf, row, col);
+  centreOverRows(place, xEdges, yEdges, G, width, height);
   padToTargets(place, targets);
 
   // --- sizes -----------------------------------------------------------------------------------
@@ -880,6 +881,40 @@ function attachDepthPlacements(
       role[i] = depth === 'background' ? 'behind' : 'front';
     }
   });
+}
+
+/**
+ * "Two chameleons above a waterfall", "a song book above the keys": a lone group related
+ * vertically to a row of several groups is moved under (or over) the middle of that row, and the
+ * rows are pulled apart when needed, so that every pair is more above than beside (T2I's
+ * dominant-axis test, judged for every instance pair). Only groups that no left/right relation
+ * places are moved; empty rows keep every vertical order.
+ */
+function centreOverRows(place: Packing, xEdges: Edge[], yEdges: Edge[], G: number, width: number, height: number): void {
+  const fixedX = new Set(xEdges.filter((e) => e.relation >= 0).flatMap((e) => [e.from, e.to]));
+  for (let g = 0; g < G; g++) {
+    if (fixedX.has(g)) continue;
+    const partners = [...new Set(yEdges.filter((e) => e.relation >= 0 && (e.from === g || e.to === g)).map((e) => (e.from === g ? e.to : e.from)))];
+    if (partners.length < 2 || partners.some((h) => place.y[h] !== place.y[partners[0]!])) continue;
+    const xs = partners.map((h) => place.x[h]!);
+    const centre = (Math.min(...xs) + Math.max(...xs)) / 2;
+    const rowOf = place.y[g]!;
+    // Never onto another group of the same row.
+    const crowded = Array.from({ length: G }, (_, h) => h).some((h) => h !== g && place.y[h] === rowOf && Math.abs(place.x[h]! - centre) < 1);
+    if (crowded) continue;
+    place.x[g] = centre;
+    const reach = (Math.max(...xs) - Math.min(...xs)) / 2;
+    const partnerRow = place.y[partners[0]!]!;
+    const top = Math.min(rowOf, partnerRow);
+    let gap = Math.abs(rowOf - partnerRow);
+    for (let extra = 0; extra < 4; extra++) {
+      if ((gap * height) / place.rows > ((reach * width) / place.cols) * 1.05) break;
+      // An empty row between the two: everything below moves down one.
+      for (let h = 0; h < G; h++) if (place.y[h]! > top) place.y[h]! += 1;
+      place.rows += 1;
+      gap += 1;
+    }
+  }
 }
 
 /** Per group, where the prompt puts it on each axis: 0 left/top, 1 center, 2 right/bottom, -1 nowhere. */

@@ -303,3 +303,15 @@ test('scene elements and details are never boxes', () => {
   const evalPrompt = promptFromParsed('1', p);
   assert.deepEqual(evalPrompt.objects.map((o) => o.noun), ['cow', 'tree']);
 });
+
+test('a lone object related vertically to a row of instances sits under (or over) its middle, more above than beside each', () => {
+  for (const parsed of [
+    prompt([['chameleon', 'chameleon', 2], ['waterfall', 'waterfall']], [['chameleon', 'above', 'waterfall']]),
+    prompt([['piano', 'piano'], ['book', 'song book'], ['key', 'key', 3]], [['book', 'above', 'key']]),
+    prompt([['bird', 'bird', 20], ['tree', 'tree']], [['bird', 'above', 'tree']]),
+  ]) {
+    const l = ok(parsed);
+    assert.ok(l.checks.every((c) => c.satisfied && c.t2i === 1), JSON.stringify(l.checks));
+    assertInCanvas(l);
+  }
+});

@@ -97,7 +97,7 @@ test('an answer that paraphrases words away, alters quoted text or adds a gramma
   const cases: Array<[string, RegExp]> = [
     // Whether "oil painting" is read as the medium or as an object, the answer loses it.
     ['A cat wearing a hat is to the left of a dog, and a sign says "hello".', /dropped the words "oil", "painting"|lost the object "oil painting"/],
-    ['An oil painting of a cat to the left of a dog, a sign saying "hello". The dog is bigger than the cat.', /dropped the words "wearing", "hat"|lost the object "hat"/],
+    ['An oil painting of a cat to the left of a dog, a sign saying "hello". The dog is on the right side.', /dropped the words "wearing", "hat"|lost the object "hat"/],
     ['An oil painting of a cat wearing a hat to the left of a dog, a sign saying "Hello". The dog is bigger.', /dropped the words "\\"hello\\""|dropped the words ""hello""/],
     ['An oil painting of a cat wearing a hat to the left of a dog, a sign saying "hello". The dogs is on the right side.', /grammar error: "The dogs" is plural/],
   ];
