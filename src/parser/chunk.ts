@@ -236,6 +236,15 @@ interface Candidate {
   proper: boolean;
 }
 
+/**
+ * A word compromise does not list, guessed an adjective from its ending ("animal", "crystal"):
+ * where a noun is expected it is one.
+ */
+function guessedAdjective(w: string): boolean {
+  const info = wordInfo(w);
+  return info.adjective && !info.listed && !info.attribute && info.verbForm === null && !info.adverb;
+}
+
 /** Whether a noun could start at token j (a bounded look-ahead over adjectives). */
 function nounAhead(tokens: Token[], j: number): boolean {
   for (let k = j; k < tokens.length && k < j + 5; k++) {
@@ -246,7 +255,7 @@ function nounAhead(tokens: Token[], j: number): boolean {
     if (m) return false;
     const info = wordInfo(t.lower);
     if (t.cap) return true;
-    if (nounLike(t.lower)) return true;
+    if (nounLike(t.lower) || guessedAdjective(t.lower)) return true;
     if (!(info.adjective || info.attribute || info.verbForm === 'ed' || info.verbForm === 'ing' || info.adverb)) return false;
   }
   return false;
@@ -431,7 +440,8 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
       const last = cands[cands.length - 1];
       // A base form after a singular head is a compound ("a cash register", "a cruise ship");
       // after a plural one, the verb ("two cats sit").
-      const compoundBase = info.verbForm === 'base' && !options.coordinated && !info.adjective && !info.func && last.noun && !last.plural && nounLike(w) && !(info.link && isVerbContext(tokens, j + 1) && !singularDet);
+      const pluralHead = last.plural || (count !== undefined && count !== 1);
+      const compoundBase = info.verbForm === 'base' && !options.coordinated && !info.adjective && !info.func && last.noun && !pluralHead && nounLike(w) && !(info.link && isVerbContext(tokens, j + 1) && !singularDet);
       if (!info.noun && !compoundBase && !(info.verbForm === 's' && !info.verb)) break;
       if (!compoundBase && postHeadVerb(tokens, j, info, singularDet, cands)) break;
       const ns = nounSingular(w);
@@ -445,7 +455,7 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
       const continues = isWord(next) && nounAhead(tokens, j + 1) && !(singularDet && nounLike(w) && verbFollows(tokens, j + 1));
       if (!continues) {
         // The last word of the phrase: a noun after a determiner ("the seats", "the frosting").
-        if ((determiner || cands.length > 0) && (nounLike(w) || (determiner && info.verbForm === 'ing' && !info.link))) {
+        if ((determiner || cands.length > 0) && (nounLike(w) || guessedAdjective(w))) {
           const ns = nounSingular(w);
           cands.push({ words: [w], noun: true, attribute: false, plural: ns.plural, singular: ns.singular, multi: false, proper: false });
           lastEnd = t.end;
@@ -644,6 +654,14 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
     if (w === 'there' && isWord(tokens[i + 1]) && (COPULAS.has(tokens[i + 1].lower) || LINKS.has(tokens[i + 1].lower) && /s$/.test(tokens[i + 1].lower))) {
       push({ k: 'there', start: t.start, end: tokens[i + 1].end });
       i += 2;
+      continue;
+    }
+    if (w === 'side' && tokens[i + 1]?.lower === 'by' && tokens[i + 2]?.lower === 'side' && tokens[i + 3]?.lower !== 'with') {
+      // "a truck and a car parked side by side": next to each other.
+      const span: Span = [t.start, tokens[i + 2].end];
+      push({ k: 'rel', relation: 'next_to', swap: false, pronoun: null, phrase: text.slice(span[0], span[1]), start: span[0], end: span[1], middle: false });
+      push({ k: 'recip', start: span[0], end: span[1] });
+      i += 3;
       continue;
     }
     if ((w === 'each' && tokens[i + 1]?.lower === 'other') || (w === 'one' && tokens[i + 1]?.lower === 'another')) {

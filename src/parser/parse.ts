@@ -13,6 +13,7 @@ import { describeRelation, findConflicts } from './conflicts';
 import {
   CLOTHING_NOUNS,
   GROUND_NOUNS,
+  LINK_VERBS,
   PICTURE_NOUNS,
   SURFACE_NOUNS,
   SCENE_NOUNS,
@@ -56,6 +57,7 @@ const SURFACES = new Set(SURFACE_NOUNS);
 const TIMES = new Set(TIME_NOUNS);
 const CLOTHING = new Set(CLOTHING_NOUNS);
 const STYLES = new Set(STYLE_HEADS);
+const LINK_WORDS = new Set(LINK_VERBS);
 // "with" phrases that describe rather than add an object: "a cat with a sleepy look".
 const ABSTRACT = new Set([
   'look', 'expression', 'smile', 'grin', 'frown', 'gaze', 'stare', 'attitude', 'pose', 'posture',
@@ -241,6 +243,7 @@ function parseUnsafe(text: string): ParsedPrompt {
   let withStart = -1;
   // Where the verb of "playing with a frisbee" ends: the with phrase continues its detail.
   let withVerbEnd = -1;
+  let withEnd = -1;
   let withNeg = false;
   let withVague: string | null = null;
   let withActorUsed = false;
@@ -423,7 +426,7 @@ function parseUnsafe(text: string): ParsedPrompt {
       if (verbDetail) for (const o of withOwner) if (!o.details.includes(verbDetail)) o.details.push(verbDetail);
       return;
     }
-    const end = Math.max(...nps.map((e) => e.np.end));
+    const end = withEnd;
     const describes =
       mode === 'detail' ||
       (mode === 'auto' && (withNeg || withVerbEnd > withStart || nps.every((e) => (e.np.bare && !e.np.proper) || ABSTRACT.has(e.np.head) || e.np.possessedBy !== null)));
@@ -588,7 +591,7 @@ function parseUnsafe(text: string): ParsedPrompt {
     switch (c.k) {
       case 'np': {
         const e = entityFor(c.np);
-        handleEntity(e, c.np, next);
+        handleEntity(e, c.np, next, c.end);
         break;
       }
       case 'pron': {
@@ -604,7 +607,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         }
         // "one of them ... the other": both are members of the same group.
         if (c.partOf) oneOf = e;
-        handleEntity(e, null, next);
+        handleEntity(e, null, next, c.end);
         lastKind = 'np';
         continue;
       }
@@ -622,7 +625,23 @@ function parseUnsafe(text: string): ParsedPrompt {
         if (!retract()) retractCommaObjects();
         finishPending();
         closeDetail();
-        const subjects = relationSubjects(next, c.pronoun !== null);
+        // "... and to its right is a towel rack", "and beside the door stands a lamp": a phrase
+        // fronted before its verb and subject.
+        const opens = lastKind === 'and' || lastKind === 'comma' || lastKind === 'stop' || lastKind === '' || lastKind === 'but';
+        const after = c.pronoun ? next : chunks[ci + 2];
+        const frontedHere =
+          opens && expect !== 'with' && after?.k === 'verb' && (after.cop || LINK_WORDS.has(after.word)) && (c.pronoun !== null || next?.k === 'np' || next?.k === 'pron');
+        if (frontedHere && c.pronoun) {
+          const o = resolve(c.pronoun, null, 'object', []);
+          pending = {
+            relation: c.relation, swap: c.swap, phrase: c.phrase, span: [c.start, c.end], subjects: null, objects: o ? [o] : [], negated: negNext,
+            soft: null, middle: c.middle, coord: 'none', tentative: null, commaObjects: [], used: false, detailStart: c.start, before: null,
+          };
+          negNext = false;
+          expect = 'any';
+          break;
+        }
+        const subjects = frontedHere ? null : relationSubjects(next, c.pronoun !== null);
         if (c.pronoun) {
           // "with a lamp on its left": the possessive names the object.
           const who = subjects ?? [];
@@ -715,6 +734,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           withNeg = false;
           withVague = null;
           withNP = [];
+          withEnd = -1;
           withActorUsed = false;
           expect = 'with';
           lastKind = 'verb';
@@ -778,6 +798,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         withNeg = c.neg;
         withVague = c.vague;
         withNP = [];
+        withEnd = -1;
         withActorUsed = false;
         withAnchor = withOwner[0];
         expect = 'with';
@@ -834,7 +855,9 @@ function parseUnsafe(text: string): ParsedPrompt {
         finishPending();
         closeDetail();
         endWith('auto');
-        if (lastNP.length && lastKind === 'np') actor = lastNP.slice();
+        // "a bicycle, which is leaning against a fence": the noun before, comma or not.
+        if (lastNP.length && (lastKind === 'np' || (lastKind === 'comma' && chunks[ci - 2]?.k === 'np'))) actor = lastNP.filter((e) => e.scene < 0);
+        if (actor.length === 0) actor = subj.slice();
         rcActor = actor.slice();
         expect = 'any';
         break;
@@ -892,7 +915,8 @@ function parseUnsafe(text: string): ParsedPrompt {
   }
   endSentence();
 
-  function handleEntity(e: Entity, np: NounPhrase | null, next: Chunk | undefined): void {
+  /** A noun phrase or pronoun (`np` null) naming `e`, written up to `end`. */
+  function handleEntity(e: Entity, np: NounPhrase | null, next: Chunk | undefined, end: number): void {
     mention(e);
     if (touchNextEntity) {
       touched.add(e);
@@ -927,14 +951,22 @@ function parseUnsafe(text: string): ParsedPrompt {
       if (p.relation === 'between' && p.objects.length === 1 && next?.k === 'and') {
         p.coord = 'and';
       }
-      if (p.soft === 'at' && detail) extendDetail(e.np.end);
+      if (p.soft === 'at' && detail) extendDetail(end);
+      return;
+    }
+    if (expect === 'detail' && fronted !== null && !fronted.used && lastKind === 'verb') {
+      // "to its right is a towel rack": the noun phrase after the verb is the subject.
+      expect = 'any';
+      startSubject(e);
+      lastNP = [e];
+      lastRole = 'subject';
       return;
     }
     if (expect === 'detail') {
       lastNP = [e];
       lastRole = 'detail';
-      if (detail) extendDetail(e.np.end);
-      else if (actor.length) openDetail(actor, e.np.start, e.np.end);
+      if (detail) extendDetail(end);
+      else if (actor.length && np) openDetail(actor, np.start, end);
       if (!detail && actor.length === 0) {
         // A verb before any subject ("Sitting on a bench, ..."): the noun phrase is a subject.
         expect = 'any';
@@ -945,6 +977,7 @@ function parseUnsafe(text: string): ParsedPrompt {
     }
     if (expect === 'with') {
       if (lastKind === 'and' || lastKind === 'comma' || withNP.length === 0) withNP.push(e);
+      withEnd = Math.max(withEnd, end);
       lastNP = withNP.slice();
       lastRole = 'with';
       return;
