@@ -1014,7 +1014,7 @@ function readOuterNounPhrase(
     const simpleHead = np.noun === np.head || np.noun === wordInfo(np.head).singular;
     const innerProper = inner.proper && inner.bare;
     // "a painting of a cat hanging on the wall" is a painting in the picture, not its medium.
-    if (mediumAllowed && FRAMES.has(np.noun) && !innerProper && !DISPLAY_VERBS.has(tokens[inner.next]?.lower ?? '')) {
+    if (mediumAllowed && (FRAMES.has(np.noun) || FRAMES.has(np.head)) && !innerProper && !DISPLAY_VERBS.has(tokens[inner.next]?.lower ?? '')) {
       // "A photo of a cat": the frame is the medium, the cat the object.
       scene.push({ kind: 'medium', span: [np.start, tokens[next].end] });
       np = inner;

@@ -244,6 +244,7 @@ function parseUnsafe(text: string): ParsedPrompt {
   // Where the verb of "playing with a frisbee" ends: the with phrase continues its detail.
   let withVerbEnd = -1;
   let withEnd = -1;
+  let withQuoted = false;
   let withNeg = false;
   let withVague: string | null = null;
   let withActorUsed = false;
@@ -422,6 +423,12 @@ function parseUnsafe(text: string): ParsedPrompt {
     const nps = withNP;
     withNP = [];
     const verbDetail = withVerbEnd > withStart ? text.slice(withStart, withVerbEnd).trim() : '';
+    if (withQuoted) {
+      withQuoted = false;
+      const words = text.slice(withStart, withEnd).trim();
+      for (const o of withOwner) if (!o.details.includes(words)) o.details.push(words);
+      if (nps.length === 0) return;
+    }
     if (nps.length === 0) {
       if (verbDetail) for (const o of withOwner) if (!o.details.includes(verbDetail)) o.details.push(verbDetail);
       return;
@@ -735,6 +742,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           withVague = null;
           withNP = [];
           withEnd = -1;
+          withQuoted = false;
           withActorUsed = false;
           expect = 'with';
           lastKind = 'verb';
@@ -762,8 +770,15 @@ function parseUnsafe(text: string): ParsedPrompt {
           // is next to ...".
           actor = subj.length ? subj : actor;
         } else if (prevKind === 'np' && lastRole === 'detail') {
-          // "a truck carrying oil driving next to a train": the truck drives.
+          // "a truck carrying oil driving next to a train": the truck drives; but "holding a sign
+          // saying 'feed me'" describes the sign, inside the same detail.
           endWith('auto');
+          const spatial = next?.k === 'rel' || next?.k === 'side' || (next?.k === 'prep' && /^(in|into|at|within)$/.test(next.word));
+          if (detail && !spatial && (c.form === 'ing' || c.form === 'ed')) {
+            extendDetail(c.end);
+            placementVerb = false;
+            break;
+          }
         } else if (withActorUsed && prevKind !== 'and') {
           // "with its wings spread out swooping over a tree": the owl swoops.
           actor = withOwner.length ? withOwner.slice() : actor;
@@ -799,6 +814,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         withVague = c.vague;
         withNP = [];
         withEnd = -1;
+        withQuoted = false;
         withActorUsed = false;
         withAnchor = withOwner[0];
         expect = 'with';
@@ -885,6 +901,12 @@ function parseUnsafe(text: string): ParsedPrompt {
       case 'adj':
       case 'quote':
       case 'view':
+        if (c.k === 'quote' && expect === 'with') {
+          // "a mug with 'best dad' printed on it": the words are part of how it looks.
+          withEnd = Math.max(withEnd, c.end);
+          withQuoted = true;
+          continue;
+        }
         if (detail) extendDetail(c.end);
         else if (c.k === 'adj' && lastKind === 'verb' && actor.length) openDetail(actor, c.start, c.end);
         if (c.k === 'adv' || c.k === 'quote' || c.k === 'view') continue;
