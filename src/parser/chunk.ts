@@ -124,6 +124,8 @@ const COUNT_PREFIX = [
   ['at', 'least'], ['at', 'most'], ['up', 'to'], ['about'], ['approximately'], ['roughly'], ['exactly'],
   ['nearly'], ['almost'], ['over'], ['around'], ['precisely'], ['only'], ['just'],
 ];
+// Image-quality tags people append ("highly detailed, 4k, trending on artstation").
+const STYLE_TAGS = /^(\d+k|\d+p|hd|hdr|uhd|4k|8k|16k|artstation|octane|unreal|cgsociety|deviantart|behance|pixiv|photorealistic|hyperrealistic|realistic|detailed|cinematic|lighting|bokeh|masterpiece|quality|resolution|dslr|sharp|focus|highres|ultra|intricate|aesthetic|trending|award-winning|volumetric|unreal engine|4k resolution)$/;
 // Verbs that show a picture as a thing in the scene: "a poster of a cat hanging on the wall".
 const DISPLAY_VERBS = new Set(['hanging', 'hung', 'hangs', 'framed', 'mounted', 'pinned', 'taped', 'displayed', 'leaning', 'leans', 'propped', 'nailed', 'stuck', 'tacked']);
 // Participles spelled like their base form: after a noun and before a preposition, a verb.
@@ -268,6 +270,8 @@ export interface ReadOptions {
   coordinated?: boolean;
   /** Stop before a possessive 's ("to the lamp's right"). */
   stopAtPossessive?: boolean;
+  /** Starts a comma- or sentence-separated fragment: a lone word there is a noun ("..., rain"). */
+  fragment?: boolean;
 }
 
 export function readNounPhrase(tokens: Token[], i: number, _text: string, options: ReadOptions = {}): (NounPhrase & { next: number }) | null {
@@ -438,6 +442,16 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
       // After the head: another noun continues a compound ("coffee table"), a verb form ends the
       // phrase ("a cat sitting", "a dog stands", "the donkey holds the rope").
       const last = cands[cands.length - 1];
+      if (info.verbForm === 'ed' && isWord(next) && !DEFINITE.has(next.lower) && !POSS.has(next.lower) && !(next.lower in COUNT_WORDS) && nounLike(next.lower) && !nounSingular(next.lower).plural && matchPhrase(tokens, j + 1) === null) {
+        // "a neon lit alley", "a snow covered peak": noun and participle make one modifier.
+        let k = cands.length;
+        while (k > 0 && cands[k - 1].noun && !cands[k - 1].attribute) k--;
+        const words = [...cands.slice(k).map((c) => c.words.join(' ')), w].join(' ');
+        cands.splice(k, cands.length - k, { words: [words], noun: false, attribute: true, plural: false, singular: words, multi: false, proper: false });
+        lastEnd = t.end;
+        j++;
+        continue;
+      }
       // A base form after a singular head is a compound ("a cash register", "a cruise ship");
       // after a plural one, the verb ("two cats sit").
       const pluralHead = last.plural || (count !== undefined && count !== 1);
@@ -455,7 +469,8 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
       const continues = isWord(next) && nounAhead(tokens, j + 1) && !(singularDet && nounLike(w) && verbFollows(tokens, j + 1));
       if (!continues) {
         // The last word of the phrase: a noun after a determiner ("the seats", "the frosting").
-        if ((determiner || cands.length > 0) && (nounLike(w) || guessedAdjective(w))) {
+        const alone = options.fragment === true && cands.length === 0 && !isWord(next);
+        if ((determiner || cands.length > 0 || alone) && (nounLike(w) || guessedAdjective(w))) {
           const ns = nounSingular(w);
           cands.push({ words: [w], noun: true, attribute: false, plural: ns.plural, singular: ns.singular, multi: false, proper: false });
           lastEnd = t.end;
@@ -628,14 +643,33 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
     for (let k = chunks.length - 1; k >= 0; k--) if (chunks[k].k !== 'adv' && chunks[k].k !== 'quote') return chunks[k];
     return undefined;
   };
+  // A comma- or sentence-separated segment with no noun, verb or relation but with image-quality
+  // tags ("highly detailed", "8k", "cinematic lighting") is style.
+  let segStart = -1;
+  let segEnd = -1;
+  let segContent = false;
+  let segTag = false;
+  const endSegment = (): void => {
+    if (segStart >= 0 && !segContent && segTag) scene.push({ kind: 'style', span: [segStart, segEnd] });
+    segStart = -1;
+    segContent = false;
+    segTag = false;
+  };
   const push = (c: Chunk): void => {
     chunks.push(c);
+    if (c.k === 'stop' || c.k === 'comma') endSegment();
+    else if (c.k !== 'adv' && c.k !== 'adj') segContent = true;
     if (c.k !== 'stop' && c.k !== 'comma' && c.k !== 'quote' && c.k !== 'adv') sentenceHasContent = true;
     if (c.k === 'stop') sentenceHasContent = false;
   };
 
   for (let i = 0; i < tokens.length; ) {
     const t = tokens[i];
+    if (!t.punct) {
+      if (segStart < 0) segStart = t.start;
+      segEnd = t.end;
+      if (STYLE_TAGS.test(t.lower)) segTag = true;
+    }
     if (t.quote) {
       scene.push({ kind: 'text', span: [t.start, t.end] });
       push({ k: 'quote', start: t.start, end: t.end });
@@ -670,8 +704,9 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
       continue;
     }
     // "one of them", "two of which": a pronoun for part of a plural antecedent.
-    if ((w in COUNT_WORDS || /^\p{N}+$/u.test(w)) && tokens[i + 1]?.lower === 'of' && isWord(tokens[i + 2]) && /^(them|those|these|which|whom|us)$/.test(tokens[i + 2].lower)) {
-      push({ k: 'pron', word: 'them', start: t.start, end: tokens[i + 2].end, plural: true, partOf: true });
+    if ((w in COUNT_WORDS || w === 'all' || /^\p{N}+$/u.test(w)) && tokens[i + 1]?.lower === 'of' && isWord(tokens[i + 2]) && /^(them|those|these|which|whom|us)$/.test(tokens[i + 2].lower)) {
+      // "both of them", "all of them" are the whole group; "one of them", "two of which" part of it.
+      push({ k: 'pron', word: 'them', start: t.start, end: tokens[i + 2].end, plural: true, partOf: w !== 'both' && w !== 'all' });
       i += 3;
       continue;
     }
@@ -700,12 +735,15 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
       let k = i + m.length;
       const named = readNounPhrase(tokens, k, text);
       if (named) k = named.next;
+      // "trending on artstation", "inspired by Studio Ghibli and Moebius".
+      while (isWord(tokens[k]) && (STYLE_TAGS.test(tokens[k].lower) || (wordInfo(tokens[k].lower).func && !wordInfo(tokens[k].lower).listed))) k++;
       while (isWord(tokens[k]) && (tokens[k].lower === 'and' || tokens[k].cap)) {
         const more = readNounPhrase(tokens, tokens[k].lower === 'and' ? k + 1 : k, text);
         if (!more) break;
         k = more.next;
       }
       scene.push({ kind: 'style', span: [t.start, tokens[Math.max(i, k - 1)].end] });
+      segContent = true;
       i = k;
       continue;
     }
@@ -855,7 +893,8 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
       continue;
     }
     const coordinated = prev?.k === 'and' && chunks[chunks.length - 2]?.k === 'np';
-    const np = readOuterNounPhrase(tokens, i, text, !sentenceHasContent, scene, coordinated);
+    const fragment = prev === undefined || prev.k === 'comma' || prev.k === 'stop';
+    const np = readOuterNounPhrase(tokens, i, text, !sentenceHasContent, scene, coordinated, fragment);
     if (np === null) {
       const word = wordInfo(w);
       if (word.adjective || word.verbForm !== null) push({ k: 'adj', start: t.start, end: t.end });
@@ -876,6 +915,7 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
     push({ k: 'np', np: np.np, start: np.np.start, end: np.np.end });
     i = np.next;
   }
+  endSegment();
   return { chunks, scene };
 }
 
@@ -1001,8 +1041,9 @@ function readOuterNounPhrase(
   sentenceStart: boolean,
   scene: SceneSpan[],
   coordinated: boolean,
+  fragment: boolean,
 ): { np: NounPhrase; next: number; measure: boolean } | null {
-  const first = readNounPhrase(tokens, i, text, { coordinated });
+  const first = readNounPhrase(tokens, i, text, { coordinated, fragment });
   if (first === null || first.next === i) return null;
   let np: NounPhrase = first;
   let next = first.next;

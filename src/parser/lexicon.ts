@@ -494,6 +494,13 @@ export const LINK_VERBS: readonly string[] = Object.freeze([
   'stands', 'towers', 'rises', 'rising', 'drawn', 'painted', 'there', 'here', 'also', 'too',
   'shows', 'show', 'showing', 'depicts', 'depicting', 'features', 'featuring', 'contains',
   'containing', 'displays', 'displaying', 'includes', 'including', 'sees', 'watching', 'watches',
+  // Motion and posture verbs that take a place ("the car drives along a road").
+  'drives', 'climbs', 'climbing', 'crawls', 'crawling', 'glides', 'gliding', 'soars', 'soaring',
+  'rolling', 'diving', 'leaping', 'hopping', 'marching', 'strolls', 'strolling', 'wanders',
+  'wandering', 'roams', 'roaming', 'grazes', 'grazing', 'dangles', 'dangling', 'emerges',
+  'emerging', 'crouches', 'crouching', 'kneels', 'kneeling', 'squatting', 'napping', 'lounges',
+  'lounging', 'posing', 'sprawls', 'relaxes', 'relaxing', 'basks', 'basking', 'glowing', 'drifting',
+  'flowing', 'blooming',
 ]);
 
 /** Nouns that name the picture itself: "on the left side of the image" is an absolute placement. */

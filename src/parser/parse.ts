@@ -58,6 +58,8 @@ const TIMES = new Set(TIME_NOUNS);
 const CLOTHING = new Set(CLOTHING_NOUNS);
 const STYLES = new Set(STYLE_HEADS);
 const LINK_WORDS = new Set(LINK_VERBS);
+// What is over everything in a picture: "under" it sets the scene.
+const OVERHEAD = new Set(['sky', 'skies', 'star', 'stars', 'sun', 'sunlight', 'moonlight', 'rain', 'clouds', 'cloud', 'storm', 'snowfall', 'canopy', 'heavens', 'aurora', 'lights', 'spotlight']);
 // "with" phrases that describe rather than add an object: "a cat with a sleepy look".
 const ABSTRACT = new Set([
   'look', 'expression', 'smile', 'grin', 'frown', 'gaze', 'stare', 'attitude', 'pose', 'posture',
@@ -262,6 +264,9 @@ function parseUnsafe(text: string): ParsedPrompt {
   let lastVague: string | null = null;
   let touchNextEntity = false;
   let oneOf: Entity | undefined;
+  // The noun phrase after a non-spatial preposition ("looking at a painting"), which a relation
+  // right after it places.
+  let viaPreposition: Entity | undefined;
   const andList = andLists(chunks);
   const mentions: Entity[] = [];
   const pairs: Entity[][] = [];
@@ -330,6 +335,16 @@ function parseUnsafe(text: string): ParsedPrompt {
   const mention = (e: Entity): void => {
     mentions.push(e);
   };
+  const isPlural = (e: Entity): boolean => (e.np.count === null ? e.np.plural : e.np.count > 1);
+  /** The other member of the latest pair of singular things, for "them" meaning both. */
+  const pairBefore = (e: Entity, exclude: readonly Entity[]): Entity | null => {
+    for (let k = mentions.length - 1; k >= 0; k--) {
+      const m = mentions[k];
+      if (m === e || exclude.includes(m) || !usable(m) || isPlural(m) || (m.obj < 0 && !m.subject)) continue;
+      return m;
+    }
+    return null;
+  };
 
   const closeDetail = (): void => {
     if (!detail) return;
@@ -359,7 +374,7 @@ function parseUnsafe(text: string): ParsedPrompt {
     materialize(e);
     e.subject = true;
     if (fronted && (!fronted.used || lastKind === 'and')) {
-      for (const o of fronted.objects.length ? [fronted.objects[0]] : []) emit(e, fronted.relation, o, fronted.objects[1], fronted.swap, fronted.phrase, fronted.span);
+      emitAll(e, fronted);
       fronted.used = true;
     }
     if (pendingSide) {
@@ -402,6 +417,11 @@ function parseUnsafe(text: string): ParsedPrompt {
       }
       endWith('detail');
       return withOwner.length ? withOwner : actor.length ? actor : null;
+    }
+    if (lastKind === 'np' && lastNP.length === 1 && lastNP[0] === viaPreposition && !SURFACES.has(lastNP[0].np.head) && !isSetting(lastNP[0].np)) {
+      // "looking up at a painting above the fireplace": the painting is above it.
+      for (const h of actor) touched.add(h);
+      return lastNP.slice();
     }
     if (lastKind === 'np' && lastRole === 'detail' && placementVerb && lastNP.length) {
       // "a squirrel holding an acorn over its head": the acorn is placed, the squirrel holds it.
@@ -456,6 +476,13 @@ function parseUnsafe(text: string): ParsedPrompt {
     }
   };
 
+  /** The relation of `p` for subject `s` and each of its objects ("between" takes two at once). */
+  const emitAll = (s: Entity, p: Pending): void => {
+    if (p.negated || p.objects.length === 0) return;
+    if (p.relation === 'between') emit(s, 'between', p.objects[0], p.objects[1], p.swap, p.phrase, p.span);
+    else for (const o of p.objects) emit(s, p.relation, o, undefined, p.swap, p.phrase, p.span);
+  };
+
   const finishPending = (): void => {
     if (!pending) return;
     const p = pending;
@@ -469,6 +496,11 @@ function parseUnsafe(text: string): ParsedPrompt {
       p.objects.push(implicit);
     }
     const first = p.objects[0];
+    if ((p.relation === 'under' || p.relation === 'below') && OVERHEAD.has(first.np.head) && first.obj < 0 && !first.np.proper) {
+      // "a boat under a starry sky", "dancing under the stars": the setting, not a thing above.
+      first.scene = addScene('setting', [p.span[0], first.np.end]);
+      return;
+    }
     if (p.soft !== null || p.relation === 'on') {
       // "in a field", "at night", "on the grass": where or when, not a relation.
       const np = first.np;
@@ -480,6 +512,7 @@ function parseUnsafe(text: string): ParsedPrompt {
       }
       if (p.soft === 'at') {
         // "looking at the camera": part of what the subject does.
+        viaPreposition = first;
         return;
       }
       if (p.soft === 'in' && (CLOTHING.has(np.noun) || CLOTHING.has(np.head))) {
@@ -542,7 +575,7 @@ function parseUnsafe(text: string): ParsedPrompt {
     applyOrder();
     const f = fronted as Pending | null;
     if (f && !f.used && f.objects.length) {
-      for (const s of clauseList) emit(s, f.relation, f.objects[0], f.objects[1], f.swap, f.phrase, f.span);
+      for (const s of clauseList) emitAll(s, f);
     }
     fronted = null;
     pendingSide = null;
@@ -614,7 +647,15 @@ function parseUnsafe(text: string): ParsedPrompt {
         }
         // "one of them ... the other": both are members of the same group.
         if (c.partOf) oneOf = e;
+        const group = c.plural === true && !c.partOf && !isPlural(e) ? pairBefore(e, asObject ? pending!.subjects ?? [] : actor) : null;
         handleEntity(e, null, next, c.end);
+        if (group) {
+          // "a cat and a dog ... behind both of them": a plural pronoun for two singular things.
+          lastKind = 'and';
+          if (pending && pending.objects.includes(e)) pending.coord = 'and';
+          handleEntity(group, null, next, c.end);
+          if (pending) pending.tentative = null;
+        }
         lastKind = 'np';
         continue;
       }
@@ -940,6 +981,11 @@ function parseUnsafe(text: string): ParsedPrompt {
   /** A noun phrase or pronoun (`np` null) naming `e`, written up to `end`. */
   function handleEntity(e: Entity, np: NounPhrase | null, next: Chunk | undefined, end: number): void {
     mention(e);
+    if (np?.possessedBy) {
+      // "a surfboard on its roof": the owner of the roof is placed through its part.
+      const owner = resolve(np.possessedBy === 'it' ? 'its' : np.possessedBy, null, 'object', [e]);
+      if (owner) touched.add(owner);
+    }
     if (touchNextEntity) {
       touched.add(e);
       touchNextEntity = false;
@@ -987,6 +1033,7 @@ function parseUnsafe(text: string): ParsedPrompt {
     if (expect === 'detail') {
       lastNP = [e];
       lastRole = 'detail';
+      viaPreposition = lastKind === 'prep' ? e : undefined;
       if (detail) extendDetail(end);
       else if (actor.length && np) openDetail(actor, np.start, end);
       if (!detail && actor.length === 0) {

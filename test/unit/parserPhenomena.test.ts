@@ -132,6 +132,18 @@ describe('attachment', () => {
       ['a jet passes over a bridge', ['above(jet, bridge)']],
       ['a kitten hiding underneath a blanket', ['under(kitten, blanket)']],
     ]));
+  test('a relation right after "looking at X" places X', () => {
+    assert.deepEqual(triples(parse('A dog sitting in front of a fireplace, looking up at a painting above it.')), [
+      'in_front_of(dog, fireplace)',
+      'above(painting, fireplace)',
+    ]);
+  });
+  test('under the sky is a setting; a noun and participle make one modifier', () => {
+    const p = parse('a boat sailing under a starry sky next to a neon lit pier');
+    assert.deepEqual(triples(p), ['next_to(boat, pier)']);
+    assert.deepEqual(scene(p), ['setting: under a starry sky']);
+    assert.deepEqual(object(p, 'pier').attributes, ['neon lit']);
+  });
   test('settings and times are scene, and what follows them attaches to the subject', () => {
     const p = parse('a horse in a meadow next to a fence');
     assert.deepEqual(triples(p), ['next_to(horse, fence)']);
@@ -228,6 +240,14 @@ describe('structure', () => {
     assert.deepEqual(object(p, 'statue').placements, ['center']);
     assert.deepEqual(scene(p), ['setting: a park']);
   });
+  test('a plural pronoun for two singular things means both', () => {
+    assert.deepEqual(triples(parse('A cat sits on a mat. Next to the cat there is a dog. Behind both of them is a sofa.')), [
+      'on(cat, mat)',
+      'next_to(dog, cat)',
+      'behind(sofa, dog)',
+      'behind(sofa, cat)',
+    ]);
+  });
   describe('several sentences and "there is"', () =>
     cases([
       ['There is a ball under the bench. There are two birds above the bench.', ['under(ball, bench)', 'above(bird, bench)']],
@@ -263,7 +283,7 @@ describe('record: scene, placements, details', () => {
     assert.deepEqual(object(q, 'dog').details, ["holding a sign saying 'feed me'"]);
   });
   test('styles: trailing fragments, "in the style of", authors', () => {
-    assert.deepEqual(scene(parse('a cat on a mat, oil painting, highly detailed')), ['style: oil painting']);
+    assert.deepEqual(scene(parse('a cat on a mat, oil painting, highly detailed, 8k')), ['style: oil painting', 'style: highly detailed', 'style: 8k']);
     assert.deepEqual(scene(parse('A fox under a tree. Watercolor illustration.')), ['style: Watercolor illustration']);
     assert.deepEqual(scene(parse('a barn next to a silo in the style of Grant Wood')), ['style: in the style of Grant Wood']);
     assert.deepEqual(scene(parse('a boat near a pier, painted by Monet')), ['style: by Monet']);
