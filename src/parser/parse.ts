@@ -58,6 +58,9 @@ const TIMES = new Set(TIME_NOUNS);
 const CLOTHING = new Set(CLOTHING_NOUNS);
 const STYLES = new Set(STYLE_HEADS);
 const LINK_WORDS = new Set(LINK_VERBS);
+// How far back a pronoun or a definite noun looks for what it names: prompts refer to the last few
+// things, and the bound keeps every look-up constant, so the parse stays linear.
+const LOOK_BACK = 48;
 // What is over everything in a picture: "under" it sets the scene.
 const OVERHEAD = new Set(['sky', 'skies', 'star', 'stars', 'sun', 'sunlight', 'moonlight', 'rain', 'clouds', 'cloud', 'storm', 'snowfall', 'canopy', 'heavens', 'aurora', 'lights', 'spotlight']);
 // "with" phrases that describe rather than add an object: "a cat with a sleepy look".
@@ -204,7 +207,7 @@ function parseUnsafe(text: string): ParsedPrompt {
   };
   // "the van" after "a rusty old VW van": a definite head names the latest noun it ends.
   const suffixMatch = (noun: string): Entity | undefined => {
-    for (let k = entities.length - 1; k >= 0; k--) {
+    for (let k = entities.length - 1; k >= Math.max(0, entities.length - LOOK_BACK); k--) {
       const n = entities[k].np.noun;
       if (n.endsWith(` ${noun}`)) return entities[k];
     }
@@ -300,10 +303,11 @@ function parseUnsafe(text: string): ParsedPrompt {
    */
   const resolve = (pronoun: string | null, plural: boolean | null, role: 'subject' | 'object', exclude: readonly Entity[]): Entity | undefined => {
     const ok = (e: Entity | undefined): e is Entity => e !== undefined && usable(e) && !exclude.includes(e) && agree(e, pronoun, plural) && genderOk(e, pronoun);
+    const floor = Math.max(0, mentions.length - LOOK_BACK);
     if (gendered(pronoun)) {
-      for (let k = mentions.length - 1; k >= 0; k--) if (ok(mentions[k]) && genderMatch(mentions[k], pronoun)) return mentions[k];
+      for (let k = mentions.length - 1; k >= floor; k--) if (ok(mentions[k]) && genderMatch(mentions[k], pronoun)) return mentions[k];
       for (const e of [...sentSubj, ...prevSentSubj]) if (ok(e) && ANIMATE.test(e.np.noun)) return e;
-      for (let k = mentions.length - 1; k >= 0; k--) if (ok(mentions[k]) && ANIMATE.test(mentions[k].np.noun)) return mentions[k];
+      for (let k = mentions.length - 1; k >= floor; k--) if (ok(mentions[k]) && ANIMATE.test(mentions[k].np.noun)) return mentions[k];
     }
     if (role === 'subject') {
       for (const e of subj) if (ok(e)) return e;
@@ -313,19 +317,16 @@ function parseUnsafe(text: string): ParsedPrompt {
       return withAnchor;
     }
     let fallback: Entity | undefined;
-    for (let k = mentions.length - 1; k >= 0; k--) {
+    for (let k = mentions.length - 1; k >= floor; k--) {
       const e = mentions[k];
-      if (!ok(e)) {
-        if (fallback === undefined && e !== undefined && usable(e) && !exclude.includes(e) && pronoun !== 'one') fallback = undefined;
-        continue;
-      }
+      if (!ok(e)) continue;
       // Objects and subjects before details: "it" rarely means what something wears.
       if (e.obj >= 0 || e.subject) return e;
       fallback ??= e;
     }
     if (fallback) return fallback;
     // Number disagreement is common in prompts ("the seats ... it"); keep the latest usable one.
-    for (let k = mentions.length - 1; k >= 0; k--) {
+    for (let k = mentions.length - 1; k >= floor; k--) {
       const e = mentions[k];
       if (usable(e) && !exclude.includes(e) && (e.obj >= 0 || e.subject)) return e;
     }
@@ -338,7 +339,7 @@ function parseUnsafe(text: string): ParsedPrompt {
   const isPlural = (e: Entity): boolean => (e.np.count === null ? e.np.plural : e.np.count > 1);
   /** The other member of the latest pair of singular things, for "them" meaning both. */
   const pairBefore = (e: Entity, exclude: readonly Entity[]): Entity | null => {
-    for (let k = mentions.length - 1; k >= 0; k--) {
+    for (let k = mentions.length - 1; k >= Math.max(0, mentions.length - LOOK_BACK); k--) {
       const m = mentions[k];
       if (m === e || exclude.includes(m) || !usable(m) || isPlural(m) || (m.obj < 0 && !m.subject)) continue;
       return m;
@@ -1068,12 +1069,18 @@ function parseUnsafe(text: string): ParsedPrompt {
 
   // --- Results ---------------------------------------------------------------------------------
   // Elliptic placements: "a zebra and a giraffe, the zebra on the left" puts the giraffe right.
+  const sidesOf = new Map<Entity, SidePlacement[]>();
+  for (const s of sides) {
+    const list = sidesOf.get(s.entity);
+    if (list) list.push(s);
+    else sidesOf.set(s.entity, [s]);
+  }
   for (const pair of pairs) {
     if (pair.length !== 2) continue;
     const [a, b] = pair;
     for (const axis of AXES) {
-      const sa = sides.find((s) => s.entity === a && axis.order[s.side] !== undefined && s.side !== 'center');
-      const sb = sides.find((s) => s.entity === b && axis.order[s.side] !== undefined);
+      const sa = sidesOf.get(a)?.find((s) => axis.order[s.side] !== undefined && s.side !== 'center');
+      const sb = sidesOf.get(b)?.find((s) => axis.order[s.side] !== undefined);
       if ((sa === undefined) === (sb === undefined)) continue;
       const one = sa ?? sb!;
       const other = one === sa ? b : a;
@@ -1110,11 +1117,15 @@ function parseUnsafe(text: string): ParsedPrompt {
 
   // Ids from nouns, in text order, unique.
   const used = new Set<string>();
+  // Next suffix to try per base id, so that a hundred cats cost a hundred look-ups, not 5,000.
+  const suffix = new Map<string, number>();
   const idOf = new Map<Entity, string>();
   const outObjects: PromptObject[] = kept.map((e) => {
     const base = idFor(e.np.noun);
     let id = base;
-    for (let n = 2; used.has(id); n++) id = `${base}_${n}`;
+    let n = suffix.get(base) ?? 2;
+    while (used.has(id)) id = `${base}_${n++}`;
+    suffix.set(base, n);
     used.add(id);
     idOf.set(e, id);
     return {
@@ -1163,10 +1174,12 @@ function parseUnsafe(text: string): ParsedPrompt {
       if (r.object2) placed.add(r.object2);
     }
     for (const s of sides) if (idOf.has(s.entity)) placed.add(idOf.get(s.entity)!);
+    // The first placed object and the first two objects, found once: linear in the objects.
+    const placedObjects = outObjects.filter((x) => placed.has(x.id)).slice(0, 2);
     kept.forEach((e, index) => {
       const o = outObjects[index];
       if (placed.has(o.id) || touched.has(e) || SCENES.has(o.noun)) return;
-      const other = outObjects.find((x) => x !== o && placed.has(x.id)) ?? outObjects.find((x) => x !== o)!;
+      const other = placedObjects.find((x) => x !== o) ?? (outObjects[0] !== o ? outObjects[0] : outObjects[1]);
       const word = vagueWord.get(e);
       const why = word ? `'${word}' does not say where ${o.id} is` : `${o.id} has no stated position`;
       diagnostics.push({
