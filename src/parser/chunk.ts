@@ -11,6 +11,7 @@
 import {
   CONTAINER_NOUNS,
   CORNER_PHRASES,
+  PICTURE_NOUNS,
   COUNT_PHRASES,
   COUNT_WORDS,
   DEFINITE_WORDS,
@@ -102,6 +103,9 @@ const PARTITIVES = new Set(PARTITIVE_NOUNS);
 const CONTAINERS = new Set(CONTAINER_NOUNS);
 const SURFACES = new Set(SURFACE_CONTAINERS);
 const PARTS = new Set(PART_NOUNS);
+const PICTURE_SET = new Set(PICTURE_NOUNS);
+// Instructions to the image model at the start of a prompt ("Draw a cat on a mat").
+const IMPERATIVES = new Set(['place', 'put', 'draw', 'show', 'create', 'generate', 'make', 'paint', 'render', 'imagine', 'depict', 'illustrate', 'design', 'add', 'give', 'sketch', 'photograph', 'picture', 'visualize', 'visualise', 'produce', 'compose', 'arrange', 'position']);
 const MEASURES = new Set(MEASURE_NOUNS);
 const LINKS = new Set(LINK_VERBS);
 const PLACEMENT = new Set(PLACEMENT_VERBS);
@@ -129,6 +133,8 @@ const STYLE_TAGS = /^(\d+k|\d+p|hd|hdr|uhd|4k|8k|16k|artstation|octane|unreal|cg
 // Verbs that show a picture as a thing in the scene: "a poster of a cat hanging on the wall".
 const DISPLAY_VERBS = new Set(['hanging', 'hung', 'hangs', 'framed', 'mounted', 'pinned', 'taped', 'displayed', 'leaning', 'leans', 'propped', 'nailed', 'stuck', 'tacked']);
 // Participles spelled like their base form: after a noun and before a preposition, a verb.
+// Things that are one object but grammatically plural, counted in pairs.
+const PAIR_NOUNS = new Set(['scissors', 'glasses', 'pants', 'jeans', 'shorts', 'trousers', 'tongs', 'pliers', 'binoculars', 'headphones', 'goggles', 'sunglasses', 'tights', 'leggings', 'pajamas', 'pyjamas', 'earphones', 'tweezers', 'shears', 'overalls']);
 // Parts named without their whole ("on the front") stand for the whole they belong to.
 const PART_ANAPHORS = new Set(['front', 'back', 'side', 'top', 'bottom', 'edge', 'surface', 'rear', 'end', 'tip', 'base']);
 const SAME_FORM_PARTICIPLES = new Set(['cut', 'put', 'spread', 'split', 'shut', 'hit', 'cast', 'burst', 'slit', 'thrust']);
@@ -515,6 +521,8 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
   const nounWords = cands.slice(compoundStart, head).map((c) => c.words.join(' '));
   let plural = h.plural && !proper;
   let headWord = plural ? h.singular : h.words.join(' ');
+  // "a pair of scissors" is one pair-noun; "a pair of skis" two skis.
+  if (count === 2 && PAIR_NOUNS.has(h.words[h.words.length - 1]) && tokens[i]?.lower === 'a' && tokens[i + 1]?.lower === 'pair') count = 1;
   // "two glasses of wine" are glasses to drink from; "glasses" alone are worn.
   if (h.words[0] === 'glasses' && (count !== undefined && count !== 1 || tokens[j]?.lower === 'of')) {
     headWord = 'glass';
@@ -715,6 +723,11 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
       i += 2;
       continue;
     }
+    if ((prev === undefined || prev.k === 'stop') && IMPERATIVES.has(w) && isWord(tokens[i + 1]) && (DEFINITE.has(tokens[i + 1].lower) || tokens[i + 1].lower in COUNT_WORDS || /^\p{N}/u.test(tokens[i + 1].lower) || (POSS.has(tokens[i + 1].lower) && false))) {
+      // "Place a red ball at the center": the instruction is not an object.
+      i++;
+      continue;
+    }
     const possRel = possessiveRelation(tokens, i, text);
     if (possRel) {
       push(possRel.rel);
@@ -810,7 +823,14 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
         }
         push({ k: 'rel', relation: e.relation, swap: e.swap, pronoun, phrase, start: span[0], end: span[1], middle });
       } else if (e.kind === 'side') {
-        push({ k: 'side', side: e.side, phrase, start: span[0], end: span[1] });
+        // "in the left part of the image": the picture named after the placement.
+        let k = at + mm.length;
+        if (tokens[k]?.lower === 'of' && isWord(tokens[k + 1]) && DEFINITE.has(tokens[k + 1].lower) && PICTURE_SET.has(tokens[k + 2]?.lower ?? '')) {
+          span[1] = tokens[k + 2].end;
+          k += 3;
+          mm = { ...mm, length: k - at };
+        }
+        push({ k: 'side', side: e.side, phrase: text.slice(span[0], span[1]), start: span[0], end: span[1] });
       } else if (e.kind === 'corner') {
         for (const side of e.sides) push({ k: 'side', side, phrase, start: span[0], end: span[1] });
       } else if (e.kind === 'unknown') {

@@ -648,13 +648,20 @@ function parseUnsafe(text: string): ParsedPrompt {
         }
         // "one of them ... the other": both are members of the same group.
         if (c.partOf) oneOf = e;
-        const group = c.plural === true && !c.partOf && !isPlural(e) ? pairBefore(e, asObject ? pending!.subjects ?? [] : actor) : null;
-        handleEntity(e, null, next, c.end);
-        if (group) {
-          // "a cat and a dog ... behind both of them": a plural pronoun for two singular things.
+        let members: Entity[] = [e];
+        if (c.plural === true && !c.partOf && !isPlural(e)) {
+          // "they", "both of them" for singular things: the group named together ("an astronaut
+          // and a robot ... behind them"), else the last two things.
+          const exclude = asObject ? pending!.subjects ?? [] : actor;
+          const together = [subj, sentSubj, prevSentSubj].find((g) => g.length >= 2 && g.every((m) => usable(m) && !exclude.includes(m)));
+          const other = together ? null : pairBefore(e, exclude);
+          members = together ? together.slice() : other ? [e, other] : [e];
+        }
+        handleEntity(members[0], null, next, c.end);
+        for (const m of members.slice(1)) {
           lastKind = 'and';
-          if (pending && pending.objects.includes(e)) pending.coord = 'and';
-          handleEntity(group, null, next, c.end);
+          if (pending && pending.objects.length > 0) pending.coord = 'and';
+          handleEntity(m, null, next, c.end);
           if (pending) pending.tentative = null;
         }
         lastKind = 'np';
@@ -740,6 +747,14 @@ function parseUnsafe(text: string): ParsedPrompt {
         finishPending();
         closeDetail();
         let who: Entity[] | null;
+        // "..., and on the right a small boat": a placement fronted before its noun phrase.
+        const opensClause = lastKind === 'and' || lastKind === 'comma' || lastKind === 'stop' || lastKind === '';
+        if (opensClause && expect !== 'with' && (next?.k === 'np' || (next?.k === 'there' && chunks[ci + 2]?.k === 'np') || (next?.k === 'comma' && chunks[ci + 2]?.k === 'np'))) {
+          pendingSide = { side: c.side, phrase: c.phrase, span: [c.start, c.end] };
+          subjOpen = false;
+          expect = 'any';
+          break;
+        }
         if (expect === 'with' && withNP.length) {
           who = withNP;
           endWith('object');
