@@ -1067,6 +1067,16 @@ function parseUnsafe(text: string): ParsedPrompt {
       lastRole = 'with';
       return;
     }
+    if (lastKind === 'side' && actor.length && !pendingSide && np) {
+      // "The one on the left a detailed oil painting of a king": an apposition describing it.
+      for (const o of actor) {
+        const words = text.slice(np.start, end);
+        if (!o.details.includes(words)) o.details.push(words);
+      }
+      lastNP = [e];
+      lastRole = 'detail';
+      return;
+    }
     const listContinues = (lastKind === 'and' || lastKind === 'comma') && subjOpen;
     if (!listContinues) {
       subjOpen = false;
@@ -1218,7 +1228,7 @@ function parseUnsafe(text: string): ParsedPrompt {
   const outScene: SceneElement[] = scene
     .map((s) => ({ kind: s.kind, phrase: s.phrase, span: s.span }))
     .sort((a, b) => a.span[0] - b.span[0] || a.span[1] - b.span[1]);
-  return { text, objects: outObjects, relations, scene: dedupeScene(outScene), diagnostics };
+  return { text, objects: outObjects, relations, scene: dedupeScene(outScene, text), diagnostics };
 }
 
 /** For each chunk index: does a list "NP (, NP)* (,) and NP" start there? Right to left, linear. */
@@ -1265,12 +1275,19 @@ function idFor(noun: string): string {
   return base.length > 0 ? base.slice(0, 40) : 'object';
 }
 
-function dedupeScene(scene: SceneElement[]): SceneElement[] {
+/** Drops repeated scene spans and joins style words written next to each other. */
+function dedupeScene(scene: SceneElement[], text: string): SceneElement[] {
   const out: SceneElement[] = [];
   for (const s of scene) {
     const last = out[out.length - 1];
     if (last && last.span[0] === s.span[0] && last.span[1] === s.span[1]) continue;
-    out.push(s);
+    if (last && last.kind === 'style' && s.kind === 'style' && s.span[0] >= last.span[1] && /^\s*$/.test(text.slice(last.span[1], s.span[0]))) {
+      // "wide-angle lens from below": one style phrase.
+      last.span = [last.span[0], s.span[1]];
+      last.phrase = text.slice(last.span[0], last.span[1]);
+      continue;
+    }
+    out.push({ ...s });
   }
   return out;
 }
