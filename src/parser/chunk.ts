@@ -11,6 +11,7 @@
 import {
   CONTAINER_NOUNS,
   CORNER_PHRASES,
+  PICTURE_NOUNS,
   COUNT_PHRASES,
   COUNT_WORDS,
   DEFINITE_WORDS,
@@ -102,6 +103,9 @@ const PARTITIVES = new Set(PARTITIVE_NOUNS);
 const CONTAINERS = new Set(CONTAINER_NOUNS);
 const SURFACES = new Set(SURFACE_CONTAINERS);
 const PARTS = new Set(PART_NOUNS);
+const PICTURE_SET = new Set(PICTURE_NOUNS);
+// Instructions to the image model at the start of a prompt ("Draw a cat on a mat").
+const IMPERATIVES = new Set(['place', 'put', 'draw', 'show', 'create', 'generate', 'make', 'paint', 'render', 'imagine', 'depict', 'illustrate', 'design', 'add', 'give', 'sketch', 'photograph', 'picture', 'visualize', 'visualise', 'produce', 'compose', 'arrange', 'position']);
 const MEASURES = new Set(MEASURE_NOUNS);
 const LINKS = new Set(LINK_VERBS);
 const PLACEMENT = new Set(PLACEMENT_VERBS);
@@ -124,9 +128,13 @@ const COUNT_PREFIX = [
   ['at', 'least'], ['at', 'most'], ['up', 'to'], ['about'], ['approximately'], ['roughly'], ['exactly'],
   ['nearly'], ['almost'], ['over'], ['around'], ['precisely'], ['only'], ['just'],
 ];
+// Image-quality tags people append ("highly detailed, 4k, trending on artstation").
+const STYLE_TAGS = /^(\d+k|\d+p|hd|hdr|uhd|4k|8k|16k|artstation|octane|unreal|cgsociety|deviantart|behance|pixiv|photorealistic|hyperrealistic|realistic|detailed|cinematic|lighting|bokeh|masterpiece|quality|resolution|dslr|sharp|focus|highres|ultra|intricate|aesthetic|trending|award-winning|volumetric|unreal engine|4k resolution)$/;
 // Verbs that show a picture as a thing in the scene: "a poster of a cat hanging on the wall".
 const DISPLAY_VERBS = new Set(['hanging', 'hung', 'hangs', 'framed', 'mounted', 'pinned', 'taped', 'displayed', 'leaning', 'leans', 'propped', 'nailed', 'stuck', 'tacked']);
 // Participles spelled like their base form: after a noun and before a preposition, a verb.
+// Things that are one object but grammatically plural, counted in pairs.
+const PAIR_NOUNS = new Set(['scissors', 'glasses', 'pants', 'jeans', 'shorts', 'trousers', 'tongs', 'pliers', 'binoculars', 'headphones', 'goggles', 'sunglasses', 'tights', 'leggings', 'pajamas', 'pyjamas', 'earphones', 'tweezers', 'shears', 'overalls']);
 // Parts named without their whole ("on the front") stand for the whole they belong to.
 const PART_ANAPHORS = new Set(['front', 'back', 'side', 'top', 'bottom', 'edge', 'surface', 'rear', 'end', 'tip', 'base']);
 const SAME_FORM_PARTICIPLES = new Set(['cut', 'put', 'spread', 'split', 'shut', 'hit', 'cast', 'burst', 'slit', 'thrust']);
@@ -236,6 +244,15 @@ interface Candidate {
   proper: boolean;
 }
 
+/**
+ * A word compromise does not list, guessed an adjective from its ending ("animal", "crystal"):
+ * where a noun is expected it is one.
+ */
+function guessedAdjective(w: string): boolean {
+  const info = wordInfo(w);
+  return info.adjective && !info.listed && !info.attribute && info.verbForm === null && !info.adverb;
+}
+
 /** Whether a noun could start at token j (a bounded look-ahead over adjectives). */
 function nounAhead(tokens: Token[], j: number): boolean {
   for (let k = j; k < tokens.length && k < j + 5; k++) {
@@ -246,7 +263,7 @@ function nounAhead(tokens: Token[], j: number): boolean {
     if (m) return false;
     const info = wordInfo(t.lower);
     if (t.cap) return true;
-    if (nounLike(t.lower)) return true;
+    if (nounLike(t.lower) || guessedAdjective(t.lower)) return true;
     if (!(info.adjective || info.attribute || info.verbForm === 'ed' || info.verbForm === 'ing' || info.adverb)) return false;
   }
   return false;
@@ -259,6 +276,8 @@ export interface ReadOptions {
   coordinated?: boolean;
   /** Stop before a possessive 's ("to the lamp's right"). */
   stopAtPossessive?: boolean;
+  /** Starts a comma- or sentence-separated fragment: a lone word there is a noun ("..., rain"). */
+  fragment?: boolean;
 }
 
 export function readNounPhrase(tokens: Token[], i: number, _text: string, options: ReadOptions = {}): (NounPhrase & { next: number }) | null {
@@ -429,9 +448,20 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
       // After the head: another noun continues a compound ("coffee table"), a verb form ends the
       // phrase ("a cat sitting", "a dog stands", "the donkey holds the rope").
       const last = cands[cands.length - 1];
+      if (info.verbForm === 'ed' && isWord(next) && !DEFINITE.has(next.lower) && !POSS.has(next.lower) && !(next.lower in COUNT_WORDS) && nounLike(next.lower) && !nounSingular(next.lower).plural && matchPhrase(tokens, j + 1) === null) {
+        // "a neon lit alley", "a snow covered peak": noun and participle make one modifier.
+        let k = cands.length;
+        while (k > 0 && cands[k - 1].noun && !cands[k - 1].attribute) k--;
+        const words = [...cands.slice(k).map((c) => c.words.join(' ')), w].join(' ');
+        cands.splice(k, cands.length - k, { words: [words], noun: false, attribute: true, plural: false, singular: words, multi: false, proper: false });
+        lastEnd = t.end;
+        j++;
+        continue;
+      }
       // A base form after a singular head is a compound ("a cash register", "a cruise ship");
       // after a plural one, the verb ("two cats sit").
-      const compoundBase = info.verbForm === 'base' && !options.coordinated && !info.adjective && !info.func && last.noun && !last.plural && nounLike(w) && !(info.link && isVerbContext(tokens, j + 1) && !singularDet);
+      const pluralHead = last.plural || (count !== undefined && count !== 1);
+      const compoundBase = info.verbForm === 'base' && !options.coordinated && !info.adjective && !info.func && last.noun && !pluralHead && nounLike(w) && !(info.link && isVerbContext(tokens, j + 1) && !singularDet);
       if (!info.noun && !compoundBase && !(info.verbForm === 's' && !info.verb)) break;
       if (!compoundBase && postHeadVerb(tokens, j, info, singularDet, cands)) break;
       const ns = nounSingular(w);
@@ -445,7 +475,8 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
       const continues = isWord(next) && nounAhead(tokens, j + 1) && !(singularDet && nounLike(w) && verbFollows(tokens, j + 1));
       if (!continues) {
         // The last word of the phrase: a noun after a determiner ("the seats", "the frosting").
-        if ((determiner || cands.length > 0) && (nounLike(w) || (determiner && info.verbForm === 'ing' && !info.link))) {
+        const alone = options.fragment === true && cands.length === 0 && !isWord(next);
+        if ((determiner || cands.length > 0 || alone) && (nounLike(w) || guessedAdjective(w))) {
           const ns = nounSingular(w);
           cands.push({ words: [w], noun: true, attribute: false, plural: ns.plural, singular: ns.singular, multi: false, proper: false });
           lastEnd = t.end;
@@ -490,6 +521,8 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
   const nounWords = cands.slice(compoundStart, head).map((c) => c.words.join(' '));
   let plural = h.plural && !proper;
   let headWord = plural ? h.singular : h.words.join(' ');
+  // "a pair of scissors" is one pair-noun; "a pair of skis" two skis.
+  if (count === 2 && PAIR_NOUNS.has(h.words[h.words.length - 1]) && tokens[i]?.lower === 'a' && tokens[i + 1]?.lower === 'pair') count = 1;
   // "two glasses of wine" are glasses to drink from; "glasses" alone are worn.
   if (h.words[0] === 'glasses' && (count !== undefined && count !== 1 || tokens[j]?.lower === 'of')) {
     headWord = 'glass';
@@ -618,14 +651,33 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
     for (let k = chunks.length - 1; k >= 0; k--) if (chunks[k].k !== 'adv' && chunks[k].k !== 'quote') return chunks[k];
     return undefined;
   };
+  // A comma- or sentence-separated segment with no noun, verb or relation but with image-quality
+  // tags ("highly detailed", "8k", "cinematic lighting") is style.
+  let segStart = -1;
+  let segEnd = -1;
+  let segContent = false;
+  let segTag = false;
+  const endSegment = (): void => {
+    if (segStart >= 0 && !segContent && segTag) scene.push({ kind: 'style', span: [segStart, segEnd] });
+    segStart = -1;
+    segContent = false;
+    segTag = false;
+  };
   const push = (c: Chunk): void => {
     chunks.push(c);
+    if (c.k === 'stop' || c.k === 'comma') endSegment();
+    else if (c.k !== 'adv' && c.k !== 'adj') segContent = true;
     if (c.k !== 'stop' && c.k !== 'comma' && c.k !== 'quote' && c.k !== 'adv') sentenceHasContent = true;
     if (c.k === 'stop') sentenceHasContent = false;
   };
 
   for (let i = 0; i < tokens.length; ) {
     const t = tokens[i];
+    if (!t.punct) {
+      if (segStart < 0) segStart = t.start;
+      segEnd = t.end;
+      if (STYLE_TAGS.test(t.lower)) segTag = true;
+    }
     if (t.quote) {
       scene.push({ kind: 'text', span: [t.start, t.end] });
       push({ k: 'quote', start: t.start, end: t.end });
@@ -646,20 +698,34 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
       i += 2;
       continue;
     }
+    if (w === 'side' && tokens[i + 1]?.lower === 'by' && tokens[i + 2]?.lower === 'side' && tokens[i + 3]?.lower !== 'with') {
+      // "a truck and a car parked side by side": next to each other.
+      const span: Span = [t.start, tokens[i + 2].end];
+      push({ k: 'rel', relation: 'next_to', swap: false, pronoun: null, phrase: text.slice(span[0], span[1]), start: span[0], end: span[1], middle: false });
+      push({ k: 'recip', start: span[0], end: span[1] });
+      i += 3;
+      continue;
+    }
     if ((w === 'each' && tokens[i + 1]?.lower === 'other') || (w === 'one' && tokens[i + 1]?.lower === 'another')) {
       push({ k: 'recip', start: t.start, end: tokens[i + 1].end });
       i += 2;
       continue;
     }
     // "one of them", "two of which": a pronoun for part of a plural antecedent.
-    if ((w in COUNT_WORDS || /^\p{N}+$/u.test(w)) && tokens[i + 1]?.lower === 'of' && isWord(tokens[i + 2]) && /^(them|those|these|which|whom|us)$/.test(tokens[i + 2].lower)) {
-      push({ k: 'pron', word: 'them', start: t.start, end: tokens[i + 2].end, plural: true, partOf: true });
+    if ((w in COUNT_WORDS || w === 'all' || /^\p{N}+$/u.test(w)) && tokens[i + 1]?.lower === 'of' && isWord(tokens[i + 2]) && /^(them|those|these|which|whom|us)$/.test(tokens[i + 2].lower)) {
+      // "both of them", "all of them" are the whole group; "one of them", "two of which" part of it.
+      push({ k: 'pron', word: 'them', start: t.start, end: tokens[i + 2].end, plural: true, partOf: w !== 'both' && w !== 'all' });
       i += 3;
       continue;
     }
     if (w === 'the' && /^(one|ones|other|others|latter|former)$/.test(tokens[i + 1]?.lower ?? '') && !nounAhead(tokens, i + 2)) {
       push({ k: 'pron', word: tokens[i + 1].lower, start: t.start, end: tokens[i + 1].end, plural: /s$/.test(tokens[i + 1].lower) ? true : null });
       i += 2;
+      continue;
+    }
+    if ((prev === undefined || prev.k === 'stop') && IMPERATIVES.has(w) && isWord(tokens[i + 1]) && (DEFINITE.has(tokens[i + 1].lower) || tokens[i + 1].lower in COUNT_WORDS || /^\p{N}/u.test(tokens[i + 1].lower) || (POSS.has(tokens[i + 1].lower) && false))) {
+      // "Place a red ball at the center": the instruction is not an object.
+      i++;
       continue;
     }
     const possRel = possessiveRelation(tokens, i, text);
@@ -682,12 +748,15 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
       let k = i + m.length;
       const named = readNounPhrase(tokens, k, text);
       if (named) k = named.next;
+      // "trending on artstation", "inspired by Studio Ghibli and Moebius".
+      while (isWord(tokens[k]) && (STYLE_TAGS.test(tokens[k].lower) || (wordInfo(tokens[k].lower).func && !wordInfo(tokens[k].lower).listed))) k++;
       while (isWord(tokens[k]) && (tokens[k].lower === 'and' || tokens[k].cap)) {
         const more = readNounPhrase(tokens, tokens[k].lower === 'and' ? k + 1 : k, text);
         if (!more) break;
         k = more.next;
       }
       scene.push({ kind: 'style', span: [t.start, tokens[Math.max(i, k - 1)].end] });
+      segContent = true;
       i = k;
       continue;
     }
@@ -754,7 +823,14 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
         }
         push({ k: 'rel', relation: e.relation, swap: e.swap, pronoun, phrase, start: span[0], end: span[1], middle });
       } else if (e.kind === 'side') {
-        push({ k: 'side', side: e.side, phrase, start: span[0], end: span[1] });
+        // "in the left part of the image": the picture named after the placement.
+        let k = at + mm.length;
+        if (tokens[k]?.lower === 'of' && isWord(tokens[k + 1]) && DEFINITE.has(tokens[k + 1].lower) && PICTURE_SET.has(tokens[k + 2]?.lower ?? '')) {
+          span[1] = tokens[k + 2].end;
+          k += 3;
+          mm = { ...mm, length: k - at };
+        }
+        push({ k: 'side', side: e.side, phrase: text.slice(span[0], span[1]), start: span[0], end: span[1] });
       } else if (e.kind === 'corner') {
         for (const side of e.sides) push({ k: 'side', side, phrase, start: span[0], end: span[1] });
       } else if (e.kind === 'unknown') {
@@ -837,7 +913,8 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
       continue;
     }
     const coordinated = prev?.k === 'and' && chunks[chunks.length - 2]?.k === 'np';
-    const np = readOuterNounPhrase(tokens, i, text, !sentenceHasContent, scene, coordinated);
+    const fragment = prev === undefined || prev.k === 'comma' || prev.k === 'stop';
+    const np = readOuterNounPhrase(tokens, i, text, !sentenceHasContent, scene, coordinated, fragment);
     if (np === null) {
       const word = wordInfo(w);
       if (word.adjective || word.verbForm !== null) push({ k: 'adj', start: t.start, end: t.end });
@@ -858,6 +935,7 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
     push({ k: 'np', np: np.np, start: np.np.start, end: np.np.end });
     i = np.next;
   }
+  endSegment();
   return { chunks, scene };
 }
 
@@ -983,8 +1061,9 @@ function readOuterNounPhrase(
   sentenceStart: boolean,
   scene: SceneSpan[],
   coordinated: boolean,
+  fragment: boolean,
 ): { np: NounPhrase; next: number; measure: boolean } | null {
-  const first = readNounPhrase(tokens, i, text, { coordinated });
+  const first = readNounPhrase(tokens, i, text, { coordinated, fragment });
   if (first === null || first.next === i) return null;
   let np: NounPhrase = first;
   let next = first.next;
@@ -996,7 +1075,7 @@ function readOuterNounPhrase(
     const simpleHead = np.noun === np.head || np.noun === wordInfo(np.head).singular;
     const innerProper = inner.proper && inner.bare;
     // "a painting of a cat hanging on the wall" is a painting in the picture, not its medium.
-    if (mediumAllowed && FRAMES.has(np.noun) && !innerProper && !DISPLAY_VERBS.has(tokens[inner.next]?.lower ?? '')) {
+    if (mediumAllowed && (FRAMES.has(np.noun) || FRAMES.has(np.head)) && !innerProper && !DISPLAY_VERBS.has(tokens[inner.next]?.lower ?? '')) {
       // "A photo of a cat": the frame is the medium, the cat the object.
       scene.push({ kind: 'medium', span: [np.start, tokens[next].end] });
       np = inner;

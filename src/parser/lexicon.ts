@@ -248,6 +248,18 @@ export const SIDE_PHRASES: Readonly<Record<string, AbsoluteSide>> = Object.freez
   'at the very bottom': 'bottom',
   'in the upper part': 'top',
   'in the lower part': 'bottom',
+  'in the left part': 'left',
+  'in the right part': 'right',
+  'on the left part': 'left',
+  'on the right part': 'right',
+  'in the left half': 'left',
+  'in the right half': 'right',
+  'on the left half': 'left',
+  'on the right half': 'right',
+  'in the top half': 'top',
+  'in the bottom half': 'bottom',
+  'in the upper half': 'top',
+  'in the lower half': 'bottom',
 });
 
 /**
@@ -407,6 +419,7 @@ export const MULTI_WORD_NOUNS: readonly string[] = Object.freeze([
   'washing machine',
   'tv stand',
   'book shelf',
+  'close up',
 ]);
 
 /** Single words that are always nouns here, whatever compromise's lexicon says ("tie", "sink"). */
@@ -494,6 +507,13 @@ export const LINK_VERBS: readonly string[] = Object.freeze([
   'stands', 'towers', 'rises', 'rising', 'drawn', 'painted', 'there', 'here', 'also', 'too',
   'shows', 'show', 'showing', 'depicts', 'depicting', 'features', 'featuring', 'contains',
   'containing', 'displays', 'displaying', 'includes', 'including', 'sees', 'watching', 'watches',
+  // Motion and posture verbs that take a place ("the car drives along a road").
+  'drives', 'climbs', 'climbing', 'crawls', 'crawling', 'glides', 'gliding', 'soars', 'soaring',
+  'rolling', 'diving', 'leaping', 'hopping', 'marching', 'strolls', 'strolling', 'wanders',
+  'wandering', 'roams', 'roaming', 'grazes', 'grazing', 'dangles', 'dangling', 'emerges',
+  'emerging', 'crouches', 'crouching', 'kneels', 'kneeling', 'squatting', 'napping', 'lounges',
+  'lounging', 'posing', 'sprawls', 'relaxes', 'relaxing', 'basks', 'basking', 'glowing', 'drifting',
+  'flowing', 'blooming',
 ]);
 
 /** Nouns that name the picture itself: "on the left side of the image" is an absolute placement. */
@@ -628,7 +648,7 @@ export const SURFACE_CONTAINERS: readonly string[] = Object.freeze([
  */
 export const FRAME_NOUNS: readonly string[] = Object.freeze([
   'photo', 'photograph', 'picture', 'image', 'illustration', 'drawing', 'painting', 'render',
-  'rendering', 'sketch', 'close-up', 'closeup', 'shot', 'view', 'portrait', 'scene', 'snapshot',
+  'rendering', 'sketch', 'close-up', 'closeup', 'close up', 'shot', 'view', 'portrait', 'scene', 'snapshot',
   'watercolor', 'watercolour', 'artwork', 'poster', 'still', 'depiction', 'cartoon', 'model',
   'photography', 'selfie', 'mural', 'print', 'postcard', 'comic', 'diagram', 'icon', 'logo',
   'infographic', 'engraving', 'etching', 'woodcut', 'lithograph', 'collage', 'mosaic', 'tapestry',

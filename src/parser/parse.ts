@@ -13,6 +13,7 @@ import { describeRelation, findConflicts } from './conflicts';
 import {
   CLOTHING_NOUNS,
   GROUND_NOUNS,
+  LINK_VERBS,
   PICTURE_NOUNS,
   SURFACE_NOUNS,
   SCENE_NOUNS,
@@ -56,6 +57,12 @@ const SURFACES = new Set(SURFACE_NOUNS);
 const TIMES = new Set(TIME_NOUNS);
 const CLOTHING = new Set(CLOTHING_NOUNS);
 const STYLES = new Set(STYLE_HEADS);
+const LINK_WORDS = new Set(LINK_VERBS);
+// How far back a pronoun or a definite noun looks for what it names: prompts refer to the last few
+// things, and the bound keeps every look-up constant, so the parse stays linear.
+const LOOK_BACK = 48;
+// What is over everything in a picture: "under" it sets the scene.
+const OVERHEAD = new Set(['sky', 'skies', 'star', 'stars', 'sun', 'sunlight', 'moonlight', 'rain', 'clouds', 'cloud', 'storm', 'snowfall', 'canopy', 'heavens', 'aurora', 'lights', 'spotlight']);
 // "with" phrases that describe rather than add an object: "a cat with a sleepy look".
 const ABSTRACT = new Set([
   'look', 'expression', 'smile', 'grin', 'frown', 'gaze', 'stare', 'attitude', 'pose', 'posture',
@@ -200,7 +207,7 @@ function parseUnsafe(text: string): ParsedPrompt {
   };
   // "the van" after "a rusty old VW van": a definite head names the latest noun it ends.
   const suffixMatch = (noun: string): Entity | undefined => {
-    for (let k = entities.length - 1; k >= 0; k--) {
+    for (let k = entities.length - 1; k >= Math.max(0, entities.length - LOOK_BACK); k--) {
       const n = entities[k].np.noun;
       if (n.endsWith(` ${noun}`)) return entities[k];
     }
@@ -241,6 +248,8 @@ function parseUnsafe(text: string): ParsedPrompt {
   let withStart = -1;
   // Where the verb of "playing with a frisbee" ends: the with phrase continues its detail.
   let withVerbEnd = -1;
+  let withEnd = -1;
+  let withQuoted = false;
   let withNeg = false;
   let withVague: string | null = null;
   let withActorUsed = false;
@@ -258,6 +267,9 @@ function parseUnsafe(text: string): ParsedPrompt {
   let lastVague: string | null = null;
   let touchNextEntity = false;
   let oneOf: Entity | undefined;
+  // The noun phrase after a non-spatial preposition ("looking at a painting"), which a relation
+  // right after it places.
+  let viaPreposition: Entity | undefined;
   const andList = andLists(chunks);
   const mentions: Entity[] = [];
   const pairs: Entity[][] = [];
@@ -291,10 +303,11 @@ function parseUnsafe(text: string): ParsedPrompt {
    */
   const resolve = (pronoun: string | null, plural: boolean | null, role: 'subject' | 'object', exclude: readonly Entity[]): Entity | undefined => {
     const ok = (e: Entity | undefined): e is Entity => e !== undefined && usable(e) && !exclude.includes(e) && agree(e, pronoun, plural) && genderOk(e, pronoun);
+    const floor = Math.max(0, mentions.length - LOOK_BACK);
     if (gendered(pronoun)) {
-      for (let k = mentions.length - 1; k >= 0; k--) if (ok(mentions[k]) && genderMatch(mentions[k], pronoun)) return mentions[k];
+      for (let k = mentions.length - 1; k >= floor; k--) if (ok(mentions[k]) && genderMatch(mentions[k], pronoun)) return mentions[k];
       for (const e of [...sentSubj, ...prevSentSubj]) if (ok(e) && ANIMATE.test(e.np.noun)) return e;
-      for (let k = mentions.length - 1; k >= 0; k--) if (ok(mentions[k]) && ANIMATE.test(mentions[k].np.noun)) return mentions[k];
+      for (let k = mentions.length - 1; k >= floor; k--) if (ok(mentions[k]) && ANIMATE.test(mentions[k].np.noun)) return mentions[k];
     }
     if (role === 'subject') {
       for (const e of subj) if (ok(e)) return e;
@@ -304,19 +317,16 @@ function parseUnsafe(text: string): ParsedPrompt {
       return withAnchor;
     }
     let fallback: Entity | undefined;
-    for (let k = mentions.length - 1; k >= 0; k--) {
+    for (let k = mentions.length - 1; k >= floor; k--) {
       const e = mentions[k];
-      if (!ok(e)) {
-        if (fallback === undefined && e !== undefined && usable(e) && !exclude.includes(e) && pronoun !== 'one') fallback = undefined;
-        continue;
-      }
+      if (!ok(e)) continue;
       // Objects and subjects before details: "it" rarely means what something wears.
       if (e.obj >= 0 || e.subject) return e;
       fallback ??= e;
     }
     if (fallback) return fallback;
     // Number disagreement is common in prompts ("the seats ... it"); keep the latest usable one.
-    for (let k = mentions.length - 1; k >= 0; k--) {
+    for (let k = mentions.length - 1; k >= floor; k--) {
       const e = mentions[k];
       if (usable(e) && !exclude.includes(e) && (e.obj >= 0 || e.subject)) return e;
     }
@@ -325,6 +335,16 @@ function parseUnsafe(text: string): ParsedPrompt {
 
   const mention = (e: Entity): void => {
     mentions.push(e);
+  };
+  const isPlural = (e: Entity): boolean => (e.np.count === null ? e.np.plural : e.np.count > 1);
+  /** The other member of the latest pair of singular things, for "them" meaning both. */
+  const pairBefore = (e: Entity, exclude: readonly Entity[]): Entity | null => {
+    for (let k = mentions.length - 1; k >= Math.max(0, mentions.length - LOOK_BACK); k--) {
+      const m = mentions[k];
+      if (m === e || exclude.includes(m) || !usable(m) || isPlural(m) || (m.obj < 0 && !m.subject)) continue;
+      return m;
+    }
+    return null;
   };
 
   const closeDetail = (): void => {
@@ -355,7 +375,7 @@ function parseUnsafe(text: string): ParsedPrompt {
     materialize(e);
     e.subject = true;
     if (fronted && (!fronted.used || lastKind === 'and')) {
-      for (const o of fronted.objects.length ? [fronted.objects[0]] : []) emit(e, fronted.relation, o, fronted.objects[1], fronted.swap, fronted.phrase, fronted.span);
+      emitAll(e, fronted);
       fronted.used = true;
     }
     if (pendingSide) {
@@ -399,6 +419,11 @@ function parseUnsafe(text: string): ParsedPrompt {
       endWith('detail');
       return withOwner.length ? withOwner : actor.length ? actor : null;
     }
+    if (lastKind === 'np' && lastNP.length === 1 && lastNP[0] === viaPreposition && !SURFACES.has(lastNP[0].np.head) && !isSetting(lastNP[0].np)) {
+      // "looking up at a painting above the fireplace": the painting is above it.
+      for (const h of actor) touched.add(h);
+      return lastNP.slice();
+    }
     if (lastKind === 'np' && lastRole === 'detail' && placementVerb && lastNP.length) {
       // "a squirrel holding an acorn over its head": the acorn is placed, the squirrel holds it.
       for (const h of actor) touched.add(h);
@@ -419,11 +444,17 @@ function parseUnsafe(text: string): ParsedPrompt {
     const nps = withNP;
     withNP = [];
     const verbDetail = withVerbEnd > withStart ? text.slice(withStart, withVerbEnd).trim() : '';
+    if (withQuoted) {
+      withQuoted = false;
+      const words = text.slice(withStart, withEnd).trim();
+      for (const o of withOwner) if (!o.details.includes(words)) o.details.push(words);
+      if (nps.length === 0) return;
+    }
     if (nps.length === 0) {
       if (verbDetail) for (const o of withOwner) if (!o.details.includes(verbDetail)) o.details.push(verbDetail);
       return;
     }
-    const end = Math.max(...nps.map((e) => e.np.end));
+    const end = withEnd;
     const describes =
       mode === 'detail' ||
       (mode === 'auto' && (withNeg || withVerbEnd > withStart || nps.every((e) => (e.np.bare && !e.np.proper) || ABSTRACT.has(e.np.head) || e.np.possessedBy !== null)));
@@ -446,6 +477,13 @@ function parseUnsafe(text: string): ParsedPrompt {
     }
   };
 
+  /** The relation of `p` for subject `s` and each of its objects ("between" takes two at once). */
+  const emitAll = (s: Entity, p: Pending): void => {
+    if (p.negated || p.objects.length === 0) return;
+    if (p.relation === 'between') emit(s, 'between', p.objects[0], p.objects[1], p.swap, p.phrase, p.span);
+    else for (const o of p.objects) emit(s, p.relation, o, undefined, p.swap, p.phrase, p.span);
+  };
+
   const finishPending = (): void => {
     if (!pending) return;
     const p = pending;
@@ -459,6 +497,11 @@ function parseUnsafe(text: string): ParsedPrompt {
       p.objects.push(implicit);
     }
     const first = p.objects[0];
+    if ((p.relation === 'under' || p.relation === 'below') && OVERHEAD.has(first.np.head) && first.obj < 0 && !first.np.proper) {
+      // "a boat under a starry sky", "dancing under the stars": the setting, not a thing above.
+      first.scene = addScene('setting', [p.span[0], first.np.end]);
+      return;
+    }
     if (p.soft !== null || p.relation === 'on') {
       // "in a field", "at night", "on the grass": where or when, not a relation.
       const np = first.np;
@@ -470,6 +513,7 @@ function parseUnsafe(text: string): ParsedPrompt {
       }
       if (p.soft === 'at') {
         // "looking at the camera": part of what the subject does.
+        viaPreposition = first;
         return;
       }
       if (p.soft === 'in' && (CLOTHING.has(np.noun) || CLOTHING.has(np.head))) {
@@ -532,7 +576,7 @@ function parseUnsafe(text: string): ParsedPrompt {
     applyOrder();
     const f = fronted as Pending | null;
     if (f && !f.used && f.objects.length) {
-      for (const s of clauseList) emit(s, f.relation, f.objects[0], f.objects[1], f.swap, f.phrase, f.span);
+      for (const s of clauseList) emitAll(s, f);
     }
     fronted = null;
     pendingSide = null;
@@ -588,7 +632,7 @@ function parseUnsafe(text: string): ParsedPrompt {
     switch (c.k) {
       case 'np': {
         const e = entityFor(c.np);
-        handleEntity(e, c.np, next);
+        handleEntity(e, c.np, next, c.end);
         break;
       }
       case 'pron': {
@@ -604,7 +648,22 @@ function parseUnsafe(text: string): ParsedPrompt {
         }
         // "one of them ... the other": both are members of the same group.
         if (c.partOf) oneOf = e;
-        handleEntity(e, null, next);
+        let members: Entity[] = [e];
+        if (c.plural === true && !c.partOf && !isPlural(e)) {
+          // "they", "both of them" for singular things: the group named together ("an astronaut
+          // and a robot ... behind them"), else the last two things.
+          const exclude = asObject ? pending!.subjects ?? [] : actor;
+          const together = [subj, sentSubj, prevSentSubj].find((g) => g.length >= 2 && g.every((m) => usable(m) && !exclude.includes(m)));
+          const other = together ? null : pairBefore(e, exclude);
+          members = together ? together.slice() : other ? [e, other] : [e];
+        }
+        handleEntity(members[0], null, next, c.end);
+        for (const m of members.slice(1)) {
+          lastKind = 'and';
+          if (pending && pending.objects.length > 0) pending.coord = 'and';
+          handleEntity(m, null, next, c.end);
+          if (pending) pending.tentative = null;
+        }
         lastKind = 'np';
         continue;
       }
@@ -622,7 +681,23 @@ function parseUnsafe(text: string): ParsedPrompt {
         if (!retract()) retractCommaObjects();
         finishPending();
         closeDetail();
-        const subjects = relationSubjects(next, c.pronoun !== null);
+        // "... and to its right is a towel rack", "and beside the door stands a lamp": a phrase
+        // fronted before its verb and subject.
+        const opens = lastKind === 'and' || lastKind === 'comma' || lastKind === 'stop' || lastKind === '' || lastKind === 'but';
+        const after = c.pronoun ? next : chunks[ci + 2];
+        const frontedHere =
+          opens && expect !== 'with' && after?.k === 'verb' && (after.cop || LINK_WORDS.has(after.word)) && (c.pronoun !== null || next?.k === 'np' || next?.k === 'pron');
+        if (frontedHere && c.pronoun) {
+          const o = resolve(c.pronoun, null, 'object', []);
+          pending = {
+            relation: c.relation, swap: c.swap, phrase: c.phrase, span: [c.start, c.end], subjects: null, objects: o ? [o] : [], negated: negNext,
+            soft: null, middle: c.middle, coord: 'none', tentative: null, commaObjects: [], used: false, detailStart: c.start, before: null,
+          };
+          negNext = false;
+          expect = 'any';
+          break;
+        }
+        const subjects = frontedHere ? null : relationSubjects(next, c.pronoun !== null);
         if (c.pronoun) {
           // "with a lamp on its left": the possessive names the object.
           const who = subjects ?? [];
@@ -672,6 +747,14 @@ function parseUnsafe(text: string): ParsedPrompt {
         finishPending();
         closeDetail();
         let who: Entity[] | null;
+        // "..., and on the right a small boat": a placement fronted before its noun phrase.
+        const opensClause = lastKind === 'and' || lastKind === 'comma' || lastKind === 'stop' || lastKind === '';
+        if (opensClause && expect !== 'with' && (next?.k === 'np' || (next?.k === 'there' && chunks[ci + 2]?.k === 'np') || (next?.k === 'comma' && chunks[ci + 2]?.k === 'np'))) {
+          pendingSide = { side: c.side, phrase: c.phrase, span: [c.start, c.end] };
+          subjOpen = false;
+          expect = 'any';
+          break;
+        }
         if (expect === 'with' && withNP.length) {
           who = withNP;
           endWith('object');
@@ -715,6 +798,8 @@ function parseUnsafe(text: string): ParsedPrompt {
           withNeg = false;
           withVague = null;
           withNP = [];
+          withEnd = -1;
+          withQuoted = false;
           withActorUsed = false;
           expect = 'with';
           lastKind = 'verb';
@@ -742,8 +827,15 @@ function parseUnsafe(text: string): ParsedPrompt {
           // is next to ...".
           actor = subj.length ? subj : actor;
         } else if (prevKind === 'np' && lastRole === 'detail') {
-          // "a truck carrying oil driving next to a train": the truck drives.
+          // "a truck carrying oil driving next to a train": the truck drives; but "holding a sign
+          // saying 'feed me'" describes the sign, inside the same detail.
           endWith('auto');
+          const spatial = next?.k === 'rel' || next?.k === 'side' || (next?.k === 'prep' && /^(in|into|at|within)$/.test(next.word));
+          if (detail && !spatial && (c.form === 'ing' || c.form === 'ed')) {
+            extendDetail(c.end);
+            placementVerb = false;
+            break;
+          }
         } else if (withActorUsed && prevKind !== 'and') {
           // "with its wings spread out swooping over a tree": the owl swoops.
           actor = withOwner.length ? withOwner.slice() : actor;
@@ -778,6 +870,8 @@ function parseUnsafe(text: string): ParsedPrompt {
         withNeg = c.neg;
         withVague = c.vague;
         withNP = [];
+        withEnd = -1;
+        withQuoted = false;
         withActorUsed = false;
         withAnchor = withOwner[0];
         expect = 'with';
@@ -834,7 +928,9 @@ function parseUnsafe(text: string): ParsedPrompt {
         finishPending();
         closeDetail();
         endWith('auto');
-        if (lastNP.length && lastKind === 'np') actor = lastNP.slice();
+        // "a bicycle, which is leaning against a fence": the noun before, comma or not.
+        if (lastNP.length && (lastKind === 'np' || (lastKind === 'comma' && chunks[ci - 2]?.k === 'np'))) actor = lastNP.filter((e) => e.scene < 0);
+        if (actor.length === 0) actor = subj.slice();
         rcActor = actor.slice();
         expect = 'any';
         break;
@@ -862,6 +958,12 @@ function parseUnsafe(text: string): ParsedPrompt {
       case 'adj':
       case 'quote':
       case 'view':
+        if (c.k === 'quote' && expect === 'with') {
+          // "a mug with 'best dad' printed on it": the words are part of how it looks.
+          withEnd = Math.max(withEnd, c.end);
+          withQuoted = true;
+          continue;
+        }
         if (detail) extendDetail(c.end);
         else if (c.k === 'adj' && lastKind === 'verb' && actor.length) openDetail(actor, c.start, c.end);
         if (c.k === 'adv' || c.k === 'quote' || c.k === 'view') continue;
@@ -892,8 +994,14 @@ function parseUnsafe(text: string): ParsedPrompt {
   }
   endSentence();
 
-  function handleEntity(e: Entity, np: NounPhrase | null, next: Chunk | undefined): void {
+  /** A noun phrase or pronoun (`np` null) naming `e`, written up to `end`. */
+  function handleEntity(e: Entity, np: NounPhrase | null, next: Chunk | undefined, end: number): void {
     mention(e);
+    if (np?.possessedBy) {
+      // "a surfboard on its roof": the owner of the roof is placed through its part.
+      const owner = resolve(np.possessedBy === 'it' ? 'its' : np.possessedBy, null, 'object', [e]);
+      if (owner) touched.add(owner);
+    }
     if (touchNextEntity) {
       touched.add(e);
       touchNextEntity = false;
@@ -927,14 +1035,23 @@ function parseUnsafe(text: string): ParsedPrompt {
       if (p.relation === 'between' && p.objects.length === 1 && next?.k === 'and') {
         p.coord = 'and';
       }
-      if (p.soft === 'at' && detail) extendDetail(e.np.end);
+      if (p.soft === 'at' && detail) extendDetail(end);
+      return;
+    }
+    if (expect === 'detail' && fronted !== null && !fronted.used && lastKind === 'verb') {
+      // "to its right is a towel rack": the noun phrase after the verb is the subject.
+      expect = 'any';
+      startSubject(e);
+      lastNP = [e];
+      lastRole = 'subject';
       return;
     }
     if (expect === 'detail') {
       lastNP = [e];
       lastRole = 'detail';
-      if (detail) extendDetail(e.np.end);
-      else if (actor.length) openDetail(actor, e.np.start, e.np.end);
+      viaPreposition = lastKind === 'prep' ? e : undefined;
+      if (detail) extendDetail(end);
+      else if (actor.length && np) openDetail(actor, np.start, end);
       if (!detail && actor.length === 0) {
         // A verb before any subject ("Sitting on a bench, ..."): the noun phrase is a subject.
         expect = 'any';
@@ -945,8 +1062,19 @@ function parseUnsafe(text: string): ParsedPrompt {
     }
     if (expect === 'with') {
       if (lastKind === 'and' || lastKind === 'comma' || withNP.length === 0) withNP.push(e);
+      withEnd = Math.max(withEnd, end);
       lastNP = withNP.slice();
       lastRole = 'with';
+      return;
+    }
+    if (lastKind === 'side' && actor.length && !pendingSide && np) {
+      // "The one on the left a detailed oil painting of a king": an apposition describing it.
+      for (const o of actor) {
+        const words = text.slice(np.start, end);
+        if (!o.details.includes(words)) o.details.push(words);
+      }
+      lastNP = [e];
+      lastRole = 'detail';
       return;
     }
     const listContinues = (lastKind === 'and' || lastKind === 'comma') && subjOpen;
@@ -966,12 +1094,18 @@ function parseUnsafe(text: string): ParsedPrompt {
 
   // --- Results ---------------------------------------------------------------------------------
   // Elliptic placements: "a zebra and a giraffe, the zebra on the left" puts the giraffe right.
+  const sidesOf = new Map<Entity, SidePlacement[]>();
+  for (const s of sides) {
+    const list = sidesOf.get(s.entity);
+    if (list) list.push(s);
+    else sidesOf.set(s.entity, [s]);
+  }
   for (const pair of pairs) {
     if (pair.length !== 2) continue;
     const [a, b] = pair;
     for (const axis of AXES) {
-      const sa = sides.find((s) => s.entity === a && axis.order[s.side] !== undefined && s.side !== 'center');
-      const sb = sides.find((s) => s.entity === b && axis.order[s.side] !== undefined);
+      const sa = sidesOf.get(a)?.find((s) => axis.order[s.side] !== undefined && s.side !== 'center');
+      const sb = sidesOf.get(b)?.find((s) => axis.order[s.side] !== undefined);
       if ((sa === undefined) === (sb === undefined)) continue;
       const one = sa ?? sb!;
       const other = one === sa ? b : a;
@@ -1008,11 +1142,15 @@ function parseUnsafe(text: string): ParsedPrompt {
 
   // Ids from nouns, in text order, unique.
   const used = new Set<string>();
+  // Next suffix to try per base id, so that a hundred cats cost a hundred look-ups, not 5,000.
+  const suffix = new Map<string, number>();
   const idOf = new Map<Entity, string>();
   const outObjects: PromptObject[] = kept.map((e) => {
     const base = idFor(e.np.noun);
     let id = base;
-    for (let n = 2; used.has(id); n++) id = `${base}_${n}`;
+    let n = suffix.get(base) ?? 2;
+    while (used.has(id)) id = `${base}_${n++}`;
+    suffix.set(base, n);
     used.add(id);
     idOf.set(e, id);
     return {
@@ -1061,10 +1199,12 @@ function parseUnsafe(text: string): ParsedPrompt {
       if (r.object2) placed.add(r.object2);
     }
     for (const s of sides) if (idOf.has(s.entity)) placed.add(idOf.get(s.entity)!);
+    // The first placed object and the first two objects, found once: linear in the objects.
+    const placedObjects = outObjects.filter((x) => placed.has(x.id)).slice(0, 2);
     kept.forEach((e, index) => {
       const o = outObjects[index];
       if (placed.has(o.id) || touched.has(e) || SCENES.has(o.noun)) return;
-      const other = outObjects.find((x) => x !== o && placed.has(x.id)) ?? outObjects.find((x) => x !== o)!;
+      const other = placedObjects.find((x) => x !== o) ?? (outObjects[0] !== o ? outObjects[0] : outObjects[1]);
       const word = vagueWord.get(e);
       const why = word ? `'${word}' does not say where ${o.id} is` : `${o.id} has no stated position`;
       diagnostics.push({
@@ -1088,7 +1228,7 @@ function parseUnsafe(text: string): ParsedPrompt {
   const outScene: SceneElement[] = scene
     .map((s) => ({ kind: s.kind, phrase: s.phrase, span: s.span }))
     .sort((a, b) => a.span[0] - b.span[0] || a.span[1] - b.span[1]);
-  return { text, objects: outObjects, relations, scene: dedupeScene(outScene), diagnostics };
+  return { text, objects: outObjects, relations, scene: dedupeScene(outScene, text), diagnostics };
 }
 
 /** For each chunk index: does a list "NP (, NP)* (,) and NP" start there? Right to left, linear. */
@@ -1135,12 +1275,19 @@ function idFor(noun: string): string {
   return base.length > 0 ? base.slice(0, 40) : 'object';
 }
 
-function dedupeScene(scene: SceneElement[]): SceneElement[] {
+/** Drops repeated scene spans and joins style words written next to each other. */
+function dedupeScene(scene: SceneElement[], text: string): SceneElement[] {
   const out: SceneElement[] = [];
   for (const s of scene) {
     const last = out[out.length - 1];
     if (last && last.span[0] === s.span[0] && last.span[1] === s.span[1]) continue;
-    out.push(s);
+    if (last && last.kind === 'style' && s.kind === 'style' && s.span[0] >= last.span[1] && /^\s*$/.test(text.slice(last.span[1], s.span[0]))) {
+      // "wide-angle lens from below": one style phrase.
+      last.span = [last.span[0], s.span[1]];
+      last.phrase = text.slice(last.span[0], last.span[1]);
+      continue;
+    }
+    out.push({ ...s });
   }
   return out;
 }
