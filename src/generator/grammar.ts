@@ -1,7 +1,8 @@
 /**
  * Fast structural grammar checks for rewrites: "a"/"an" before the next word's sound, determiners
  * that agree with their noun ("a seat", "two seats"), subjects that agree with their verb
- * ("flowers appear"), and no adjective or bare participle where a noun should be ("the white is").
+ * ("flowers appear"), no adjective or bare participle where a noun should be ("the white is"),
+ * and no words said twice in a row ("in the background in the background").
  * They are the cheap half of the grammar gate (tools/grammar runs LanguageTool over the dev set);
  * the rewriter runs them on every sentence it adds, and tests run them on every rewrite.
  *
@@ -11,7 +12,7 @@
 import { article, NUMBER_VALUES, wordClass } from './english';
 
 /** Which check an issue comes from. */
-export type GrammarRule = 'article' | 'determiner-number' | 'subject-verb' | 'noun-head';
+export type GrammarRule = 'article' | 'determiner-number' | 'subject-verb' | 'noun-head' | 'repetition';
 
 /** One structural grammar problem in a text. */
 export interface GrammarIssue {
@@ -120,11 +121,15 @@ function readHead(tokens: Token[], i: number): Head {
   return { head, next: j, modifiersOnly: head === -1 && modifiers > 0 };
 }
 
+/** Longest run of words checked for an immediate repeat ("in the background in the background"). */
+const MAX_REPEAT = 4;
+
 /** Structural grammar issues of `text`, in text order. Quoted text is never checked. */
 export function grammarIssues(text: string): GrammarIssue[] {
   const tokens = tokenize(text);
   const issues: GrammarIssue[] = [];
   const span = (a: number, b: number): { words: string; offset: number } => ({ words: text.slice(tokens[a]!.start, tokens[b]!.end), offset: tokens[a]!.start });
+  repetitions(tokens, (a, b) => issues.push({ rule: 'repetition', message: `"${text.slice(tokens[a]!.start, tokens[b]!.end)}" says the same words twice`, ...span(a, b) }));
 
   let sentenceStart = true;
   for (let i = 0; i < tokens.length; i++) {
@@ -173,6 +178,21 @@ export function grammarIssues(text: string): GrammarIssue[] {
     }
   }
   return issues;
+}
+
+/** Reports each run of 1..MAX_REPEAT words followed at once by the same words (no punctuation between). */
+function repetitions(tokens: Token[], report: (first: number, last: number) => void): void {
+  for (let i = 0; i < tokens.length; i++) {
+    for (let n = MAX_REPEAT; n >= 1; n--) {
+      const run = tokens.slice(i, i + 2 * n);
+      if (run.length < 2 * n || run.some((t) => t.punct || t.quoted)) continue;
+      if (run.slice(0, n).every((t, k) => t.lower === run[n + k]!.lower)) {
+        report(i, i + 2 * n - 1);
+        i += 2 * n - 1;
+        break;
+      }
+    }
+  }
 }
 
 const issueKey = (g: GrammarIssue): string => `${g.rule}:${g.words.toLowerCase()}`;

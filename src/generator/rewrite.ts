@@ -20,12 +20,15 @@ import { isKnownNoun, PLURAL_ONLY, pluralize, wordClass } from './english';
 import { grammarBaseline, newGrammarIssues } from './grammar';
 import { depthOf, planLayout, relationLabel } from './layout';
 import { createRandom, hashString } from './prng';
+import { sizeClass } from './sizes';
 import { compareRewrite } from './roundTrip';
 import type { Layout, RewriteOptions, RewriteResult } from './types';
 
 
 const PLACEMENT_TEMPLATES = ['{S} {be} {P}.', '{S} {appear} {P}.', '{S} {be} placed {P}.'];
 const BIGGER_TEMPLATES = ['{S} {look} bigger than {O}.', '{S} {be} larger than {O}.', '{S} {appear} larger than {O}.'];
+const LOOKS_BIGGER_TEMPLATES = ['{S} {look} bigger than {O}.', '{S} {appear} larger than {O}.'];
+const SMALLER_TEMPLATES = ['{S} {look} smaller than {O}.', '{S} {appear} smaller than {O}.'];
 const EQUAL_TEMPLATES = ['{S} {be} about as big as {O}.', '{S} {be} about as large as {O}.', '{S} {look} about as big as {O}.'];
 /** Depth and size in one sentence: what is far away is drawn smaller. */
 const BACKGROUND_TEMPLATES = ['{S} in the background {look} smaller than {O}.', '{S} in the background {appear} smaller than {O}.'];
@@ -248,7 +251,14 @@ function additions(parsed: ParsedPrompt, kept: Set<number>, layout: Layout, rand
     if (!sayPlaces || placed.has(o.id) || shared(o)) continue;
     out.push(choices(random, PLACEMENT_TEMPLATES, mention(o), undefined, where(o)));
   }
-  const size = sizesStated ? null : sizeSentence(nameable, layout, random, mention);
+  // "A tree behind a stop sign" is drawn smaller than the sign: perspective, not a mistake.
+  const inFront = new Set<string>();
+  for (const i of kept) {
+    const r = parsed.relations[i]!;
+    if (r.relation === 'in_front_of') inFront.add(`${r.subject}>${r.object}`);
+    if (r.relation === 'behind') inFront.add(`${r.object}>${r.subject}`);
+  }
+  const size = sizesStated ? null : sizeSentence(nameable, layout, random, mention, (a, b) => inFront.has(`${a.id}>${b.id}`));
   if (size) out.push(size);
   if (out.length === 0 && sayPlaces) {
     // SPRIGHT captions have at least two sentences: say where the placed objects ended up.
@@ -308,7 +318,13 @@ function isProperName(o: PromptObject, name: string): boolean {
  * smallest, when they differ enough to say so, otherwise that they are about as big. An object in
  * the background or foreground carries its depth words into the comparison.
  */
-function sizeSentence(nameable: PromptObject[], layout: Layout, random: () => number, mention: (o: PromptObject) => Mention): Choice | null {
+function sizeSentence(
+  nameable: PromptObject[],
+  layout: Layout,
+  random: () => number,
+  mention: (o: PromptObject) => Mention,
+  isInFrontOf: (a: PromptObject, b: PromptObject) => boolean,
+): Choice | null {
   const areas = nameable
     .map((o) => ({ o, area: Math.max(0, ...layout.boxes.filter((b) => b.objectId === o.id).map((b) => b.w * b.h)) }))
     .filter((a) => a.area > 0);
@@ -316,14 +332,23 @@ function sizeSentence(nameable: PromptObject[], layout: Layout, random: () => nu
   const far = areas.find((a) => depthOf(a.o) === 'background');
   const near = areas.find((a) => depthOf(a.o) === 'foreground');
   const biggest = (list: typeof areas): (typeof areas)[number] => list.reduce((a, b) => (b.area > a.area ? b : a));
+  // A name that already carries its depth ("the cat in the background", told apart from another
+  // cat by it) is not given the depth words twice.
+  const saysDepth = (m: Mention): boolean => / in the (background|foreground)$/.test(m.text);
   if (far) {
     const other = areas.filter((a) => depthOf(a.o) !== 'background');
-    if (other.length && biggest(other).area >= far.area * SIZE_RATIO) return choices(random, BACKGROUND_TEMPLATES, mention(far.o), mention(biggest(other).o));
+    if (other.length && biggest(other).area >= far.area * SIZE_RATIO) {
+      const s = mention(far.o);
+      return choices(random, saysDepth(s) ? SMALLER_TEMPLATES : BACKGROUND_TEMPLATES, s, mention(biggest(other).o));
+    }
   }
   if (near) {
     const other = areas.filter((a) => depthOf(a.o) !== 'foreground');
     const smallest = other.length ? other.reduce((a, b) => (b.area < a.area ? b : a)) : null;
-    if (smallest && near.area >= smallest.area * SIZE_RATIO) return choices(random, FOREGROUND_TEMPLATES, mention(near.o), mention(smallest.o));
+    if (smallest && near.area >= smallest.area * SIZE_RATIO) {
+      const s = mention(near.o);
+      return choices(random, saysDepth(s) ? BIGGER_TEMPLATES : FOREGROUND_TEMPLATES, s, mention(smallest.o));
+    }
   }
   const big = biggest(areas);
   const small = areas.reduce((a, b) => (b.area < a.area ? b : a));
@@ -331,7 +356,22 @@ function sizeSentence(nameable: PromptObject[], layout: Layout, random: () => nu
     const [first, second] = areas;
     return choices(random, EQUAL_TEMPLATES, mention(first!.o), mention(second!.o));
   }
-  return choices(random, BIGGER_TEMPLATES, mention(big.o), mention(small.o));
+  // The planner draws loads smaller than their supports and fills cells by typical size, so its
+  // boxes can make a remote control bigger than a cat. Only comparisons that common sense agrees
+  // with are said: the pair with the largest area ratio whose typical sizes do not disagree, or
+  // whose bigger one stands in front of the other.
+  let best: { big: (typeof areas)[number]; small: (typeof areas)[number]; ratio: number } | null = null;
+  for (const a of areas) {
+    for (const b of areas) {
+      const ratio = a.area / b.area;
+      if (ratio < SIZE_RATIO || (sizeClass(a.o) < sizeClass(b.o) && !isInFrontOf(a.o, b.o))) continue;
+      if (!best || ratio > best.ratio) best = { big: a, small: b, ratio };
+    }
+  }
+  if (!best) return null;
+  // Smaller by nature but nearer: it looks bigger, it is not.
+  const perspective = sizeClass(best.big.o) < sizeClass(best.small.o);
+  return choices(random, perspective ? LOOKS_BIGGER_TEMPLATES : BIGGER_TEMPLATES, mention(best.big.o), mention(best.small.o));
 }
 
 /** One added sentence: the seeded wording, and the other wordings (filled only when needed). */

@@ -33,6 +33,7 @@ const PHRASES: Record<string, number> = {
   'fire hydrant': 3,
   'dining table': 4,
   'computer mouse': 1,
+  'remote control': 1,
 };
 
 /** Typical size class of a noun, 1 (tiny) to 5 (huge); 3 when unknown. */

@@ -29,6 +29,11 @@ test('no adjective or bare participle where a noun should be', () => {
   assert.deepEqual(rules('The painting is at the top. The orange is on the left side. The building is tall.'), []);
 });
 
+test('words said twice in a row', () => {
+  assert.deepEqual(rules('The cat in the background in the background looks small.'), ['repetition: in the background in the background']);
+  assert.deepEqual(rules('The the cat. A cat, cat and dog.'), ['repetition: The the']);
+});
+
 test('quoted text is never checked', () => {
   assert.deepEqual(rules('A sign saying "a apples is here" hangs on a wall.'), []);
 });

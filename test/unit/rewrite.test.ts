@@ -239,3 +239,23 @@ test('objects whose noun is an adjective or a bare participle are never named as
   ]));
   assert.doesNotMatch(r.text.slice(text.length), /[Tt]he (playing|white)/, r.text);
 });
+
+test('an object told apart by its depth gets the depth words once', () => {
+  const text = 'Grey cat laying under a car with another cat in the background.';
+  const r = rewritePrompt(parsePrompt(text));
+  assert.ok(r.text.startsWith(text), r.text);
+  assert.doesNotMatch(r.text, /in the background in the background/);
+  assert.deepEqual(newGrammarIssues(text, r.text), []);
+});
+
+test('size comparisons follow common sense, or perspective when one thing stands in front of the other', () => {
+  for (let seed = 0; seed < 6; seed++) {
+    const remote = rewritePrompt(parsePrompt('An adorable cat laying on top of a table next to a remote control.'), { seed }).text;
+    assert.doesNotMatch(remote, /remote control (is|looks|appears) (bigger|larger)/, remote);
+    const fork = rewritePrompt(parsePrompt('Slice of cake next to a fork on a plate.'), { seed }).text;
+    assert.doesNotMatch(fork, /fork (is|looks|appears) (bigger|larger)/, fork);
+    // A tree behind a stop sign is drawn smaller: it looks smaller, it is not.
+    const sign = rewritePrompt(parsePrompt('A stop sign with a large tree behind it.'), { seed }).text;
+    assert.match(sign, /The stop sign (looks bigger|appears larger) than the tree\.$/, sign);
+  }
+});
