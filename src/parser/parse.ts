@@ -87,7 +87,6 @@ interface Entity {
   negated: boolean;
   details: string[];
   placements: Placement[];
-  sentence: number;
   /** First noun phrase of a clause. */
   subject: boolean;
 }
@@ -108,9 +107,8 @@ interface Pending {
   /** The object added after "and": a new subject if a relation or verb follows it. */
   tentative: Entity | null;
   commaObjects: Entity[];
+  /** A fronted relation already given its subject. */
   used: boolean;
-  /** Detail owners, for "in a red dress". */
-  detailStart: number;
   /** The noun phrase right before the preposition: "a man in a suit" describes the man. */
   before: Entity[] | null;
 }
@@ -168,7 +166,7 @@ function parseUnsafe(text: string): ParsedPrompt {
   const tokens = tokenize(analysed);
   const { chunks, scene: sceneSpans } = chunkTokens(tokens, analysed);
   const diagnostics: PromptDiagnostic[] = [];
-  const scene: Array<SceneElement & { entity?: Entity }> = sceneSpans.map((s) => ({ kind: s.kind, phrase: text.slice(s.span[0], s.span[1]), span: s.span }));
+  const scene: SceneElement[] = sceneSpans.map((s) => ({ kind: s.kind, phrase: text.slice(s.span[0], s.span[1]), span: s.span }));
   const addScene = (kind: SceneKind, span: Span): number => {
     scene.push({ kind, phrase: text.slice(span[0], span[1]), span });
     return scene.length - 1;
@@ -182,7 +180,6 @@ function parseUnsafe(text: string): ParsedPrompt {
   const sides: SidePlacement[] = [];
   const touched = new Set<Entity>();
   const vagueWord = new Map<Entity, string>();
-  let sentence = 0;
 
   const materialize = (e: Entity): void => {
     // Denied ("no windows") and scene entities are never objects.
@@ -200,7 +197,7 @@ function parseUnsafe(text: string): ParsedPrompt {
   const entityFor = (np: NounPhrase): Entity => {
     const earlier = byNoun.get(np.noun) ?? (np.definite && !np.ofComplement ? suffixMatch(np.noun) : undefined);
     if (earlier !== undefined && (np.definite || np.bare) && !(np.ofComplement && !earlier.np.ofComplement && earlier.np.noun !== np.noun)) return earlier;
-    const e: Entity = { np, obj: -1, scene: -1, negated: np.negated, details: [], placements: [], sentence, subject: false };
+    const e: Entity = { np, obj: -1, scene: -1, negated: np.negated, details: [], placements: [], subject: false };
     entities.push(e);
     byNoun.set(np.noun, e);
     return e;
@@ -593,12 +590,9 @@ function parseUnsafe(text: string): ParsedPrompt {
     rcActor = null;
     existential = false;
     clauseList = [];
-    lastListWasPair = false;
     lastSetting = -1;
     oneOf = undefined;
-    sentence++;
   };
-  let lastListWasPair = false;
 
   // Objects added after list commas without a closing "and NP" were new subjects.
   const retractCommaObjects = (): void => {
@@ -691,7 +685,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           const o = resolve(c.pronoun, null, 'object', []);
           pending = {
             relation: c.relation, swap: c.swap, phrase: c.phrase, span: [c.start, c.end], subjects: null, objects: o ? [o] : [], negated: negNext,
-            soft: null, middle: c.middle, coord: 'none', tentative: null, commaObjects: [], used: false, detailStart: c.start, before: null,
+            soft: null, middle: c.middle, coord: 'none', tentative: null, commaObjects: [], used: false, before: null,
           };
           negNext = false;
           expect = 'any';
@@ -709,7 +703,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         }
         pending = {
           relation: c.relation, swap: c.swap, phrase: c.phrase, span: [c.start, c.end], subjects, objects: [], negated: negNext,
-          soft: null, middle: c.middle, coord: 'none', tentative: null, commaObjects: [], used: false, detailStart: c.start, before: null,
+          soft: null, middle: c.middle, coord: 'none', tentative: null, commaObjects: [], used: false, before: null,
         };
         if (subjects) fronted = null;
         negNext = false;
@@ -724,7 +718,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           pending = {
             relation: 'inside', swap: false, phrase: text.slice(c.start, c.end), span: [c.start, c.end], subjects: subjects ?? (actor.length ? actor : null),
             objects: [], negated: negNext, soft: c.word === 'at' ? 'at' : 'in', middle: false, coord: 'none', tentative: null, commaObjects: [], used: false,
-            detailStart: c.start, before: lastKind === 'np' && lastNP.every((e) => e.scene < 0) ? lastNP.slice() : null,
+            before: lastKind === 'np' && lastNP.every((e) => e.scene < 0) ? lastNP.slice() : null,
           };
           if (c.word === 'at') {
             // "looking at the camera" stays in the detail; "at night" becomes scene.
@@ -915,7 +909,6 @@ function parseUnsafe(text: string): ParsedPrompt {
         }
         if (lastRole === 'subject' && lastKind === 'np' && listFollows && !pending) subjOpen = true;
         else if (!listFollows) subjOpen = false;
-        if (!listFollows && lastKind !== 'order') lastListWasPair = clauseList.length === 2 && lastListWasPair;
         negNext = false;
         existential = false;
         break;
@@ -1087,7 +1080,6 @@ function parseUnsafe(text: string): ParsedPrompt {
     if (wasAnd && lastVague === null) lastVague = 'and';
     if (lastVague) vagueWord.set(e, lastVague);
     lastVague = null;
-    lastListWasPair = clauseList.length === 2 && (wasAnd || lastListWasPair);
     lastNP = [e];
     lastRole = 'subject';
   }
