@@ -174,7 +174,18 @@ export type Chunk =
   | { k: 'np'; np: NounPhrase; start: number; end: number }
   | { k: 'pron'; word: string; start: number; end: number; plural: boolean | null; partOf?: boolean }
   | { k: 'recip'; start: number; end: number }
-  | { k: 'rel'; relation: RelationType; swap: boolean; pronoun: string | null; phrase: string; start: number; end: number; middle: boolean }
+  | {
+      k: 'rel';
+      relation: RelationType;
+      swap: boolean;
+      pronoun: string | null;
+      phrase: string;
+      start: number;
+      end: number;
+      middle: boolean;
+      /** Led by a participle ("riding", "hidden by"): it belongs to the noun before, like one. */
+      verbLed?: boolean;
+    }
   | { k: 'side'; side: AbsoluteSide; phrase: string; start: number; end: number }
   | { k: 'unknown'; phrase: string; start: number; end: number }
   | { k: 'vague'; phrase: string; start: number; end: number }
@@ -821,7 +832,8 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
           i = at + 1;
           continue;
         }
-        push({ k: 'rel', relation: e.relation, swap: e.swap, pronoun, phrase, start: span[0], end: span[1], middle });
+        const lead = wordInfo(first.lower).verbForm;
+        push({ k: 'rel', relation: e.relation, swap: e.swap, pronoun, phrase, start: span[0], end: span[1], middle, verbLed: lead === 'ing' || lead === 'ed' });
       } else if (e.kind === 'side') {
         // "in the left part of the image": the picture named after the placement.
         let k = at + mm.length;

@@ -61,8 +61,8 @@ const LINK_WORDS = new Set(LINK_VERBS);
 // How far back a pronoun or a definite noun looks for what it names: prompts refer to the last few
 // things, and the bound keeps every look-up constant, so the parse stays linear.
 const LOOK_BACK = 48;
-// What is over everything in a picture: "under" it sets the scene.
-const OVERHEAD = new Set(['sky', 'skies', 'star', 'stars', 'sun', 'sunlight', 'moonlight', 'rain', 'clouds', 'cloud', 'storm', 'snowfall', 'canopy', 'heavens', 'aurora', 'lights', 'spotlight']);
+// What is over everything in a picture, or all around: "under" it sets the scene.
+const OVERHEAD = new Set(['sea', 'ocean', 'water', 'waves', 'sky', 'skies', 'star', 'stars', 'sun', 'sunlight', 'moonlight', 'rain', 'clouds', 'cloud', 'storm', 'snowfall', 'canopy', 'heavens', 'aurora', 'lights', 'spotlight']);
 // "with" phrases that describe rather than add an object: "a cat with a sleepy look".
 const ABSTRACT = new Set([
   'look', 'expression', 'smile', 'grin', 'frown', 'gaze', 'stare', 'attitude', 'pose', 'posture',
@@ -267,6 +267,7 @@ function parseUnsafe(text: string): ParsedPrompt {
   // The noun phrase after a non-spatial preposition ("looking at a painting"), which a relation
   // right after it places.
   let viaPreposition: Entity | undefined;
+  let lastPrep = '';
   const andList = andLists(chunks);
   const mentions: Entity[] = [];
   const pairs: Entity[][] = [];
@@ -398,7 +399,12 @@ function parseUnsafe(text: string): ParsedPrompt {
   };
 
   /** Who a relation read now is about. Null: nobody yet (a fronted phrase). */
-  const relationSubjects = (next: Chunk | undefined, hasPronoun: boolean): Entity[] | null => {
+  const relationSubjects = (next: Chunk | undefined, hasPronoun: boolean, verbLed = false): Entity[] | null => {
+    if (verbLed && lastKind === 'np' && lastRole === 'object' && lastNP.length && lastNP.every((e) => e.scene < 0)) {
+      // "a shark beneath a surfer riding a wave": like a participle, it belongs to the noun before.
+      actor = lastNP.slice();
+      return actor;
+    }
     if (expect === 'with' && withNP.length > 0) {
       const refersBack = hasPronoun || next === undefined || next.k === 'pron' || (next.k !== 'np' && next.k !== 'adv');
       const afterVerb = withVerbEnd > withStart;
@@ -691,7 +697,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           expect = 'any';
           break;
         }
-        const subjects = frontedHere ? null : relationSubjects(next, c.pronoun !== null);
+        const subjects = frontedHere ? null : relationSubjects(next, c.pronoun !== null, c.verbLed);
         if (c.pronoun) {
           // "with a lamp on its left": the possessive names the object.
           const who = subjects ?? [];
@@ -729,6 +735,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           break;
         }
         if (c.word === 'from' && next?.k === 'rel') break;
+        lastPrep = c.word;
         finishPending();
         if (detail) extendDetail(c.end);
         else if (actor.length) openDetail(actor, c.start, c.end);
@@ -746,6 +753,15 @@ function parseUnsafe(text: string): ParsedPrompt {
         if (opensClause && expect !== 'with' && (next?.k === 'np' || (next?.k === 'there' && chunks[ci + 2]?.k === 'np') || (next?.k === 'comma' && chunks[ci + 2]?.k === 'np'))) {
           pendingSide = { side: c.side, phrase: c.phrase, span: [c.start, c.end] };
           subjOpen = false;
+          expect = 'any';
+          break;
+        }
+        if (expect === 'with' && withNP.length && /^on top$/i.test(c.phrase) && withOwner.length) {
+          // "a cake with a cherry on top": on top of the cake.
+          const owners = withOwner.slice();
+          const items = withNP.slice();
+          endWith('object');
+          for (const e of items) for (const o of owners) emit(e, 'on', o, undefined, false, c.phrase, [c.start, c.end]);
           expect = 'any';
           break;
         }
@@ -808,6 +824,8 @@ function parseUnsafe(text: string): ParsedPrompt {
               endWith('detail');
             } else {
               actor = withNP.slice();
+              // "with a cat staring at it": a named thing doing something is in the picture.
+              for (const e of actor) if (!e.np.bare || e.np.proper) materialize(e);
               withAnchor = withOwner[0];
               withNP = [];
               expect = 'any';
@@ -1042,7 +1060,9 @@ function parseUnsafe(text: string): ParsedPrompt {
     if (expect === 'detail') {
       lastNP = [e];
       lastRole = 'detail';
-      viaPreposition = lastKind === 'prep' ? e : undefined;
+      // Only after prepositions of direction ("looking at", "pointing to"); "made of denim" and
+      // "for a walk" name nothing a relation then places.
+      viaPreposition = lastKind === 'prep' && /^(to|toward|towards|into)$/.test(lastPrep) ? e : undefined;
       if (detail) extendDetail(end);
       else if (actor.length && np) openDetail(actor, np.start, end);
       if (!detail && actor.length === 0) {
