@@ -174,7 +174,18 @@ export type Chunk =
   | { k: 'np'; np: NounPhrase; start: number; end: number }
   | { k: 'pron'; word: string; start: number; end: number; plural: boolean | null; partOf?: boolean }
   | { k: 'recip'; start: number; end: number }
-  | { k: 'rel'; relation: RelationType; swap: boolean; pronoun: string | null; phrase: string; start: number; end: number; middle: boolean }
+  | {
+      k: 'rel';
+      relation: RelationType;
+      swap: boolean;
+      pronoun: string | null;
+      phrase: string;
+      start: number;
+      end: number;
+      middle: boolean;
+      /** Led by a participle ("riding", "hidden by"): it belongs to the noun before, like one. */
+      verbLed?: boolean;
+    }
   | { k: 'side'; side: AbsoluteSide; phrase: string; start: number; end: number }
   | { k: 'unknown'; phrase: string; start: number; end: number }
   | { k: 'vague'; phrase: string; start: number; end: number }
@@ -723,7 +734,7 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
       i += 2;
       continue;
     }
-    if ((prev === undefined || prev.k === 'stop') && IMPERATIVES.has(w) && isWord(tokens[i + 1]) && (DEFINITE.has(tokens[i + 1].lower) || tokens[i + 1].lower in COUNT_WORDS || /^\p{N}/u.test(tokens[i + 1].lower) || (POSS.has(tokens[i + 1].lower) && false))) {
+    if ((prev === undefined || prev.k === 'stop') && IMPERATIVES.has(w) && isWord(tokens[i + 1]) && (DEFINITE.has(tokens[i + 1].lower) || tokens[i + 1].lower in COUNT_WORDS || /^\p{N}/u.test(tokens[i + 1].lower))) {
       // "Place a red ball at the center": the instruction is not an object.
       i++;
       continue;
@@ -821,7 +832,8 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
           i = at + 1;
           continue;
         }
-        push({ k: 'rel', relation: e.relation, swap: e.swap, pronoun, phrase, start: span[0], end: span[1], middle });
+        const lead = wordInfo(first.lower).verbForm;
+        push({ k: 'rel', relation: e.relation, swap: e.swap, pronoun, phrase, start: span[0], end: span[1], middle, verbLed: lead === 'ing' || lead === 'ed' });
       } else if (e.kind === 'side') {
         // "in the left part of the image": the picture named after the placement.
         let k = at + mm.length;
@@ -950,7 +962,7 @@ function verbChunk(t: Token, w: string): Chunk {
     word: w,
     form,
     cop: COPULAS.has(w),
-    aux: AUXILIARIES.has(w) || POSSESSION.has(w) && false,
+    aux: AUXILIARIES.has(w),
     placement: PLACEMENT.has(w),
     possession: POSSESSION.has(w),
     presentation: PRESENTATION.has(w),
@@ -964,7 +976,7 @@ function isVerbHere(tokens: Token[], i: number, info: ReturnType<typeof wordInfo
   if (COPULAS.has(w) || AUXILIARIES.has(w) || POSSESSION.has(w)) return w !== "'s" || prev?.k === 'pron' || prev?.k === 'np' || prev?.k === 'there';
   const canVerb = info.verbForm !== null || info.link || SAME_FORM_PARTICIPLES.has(w);
   const k = prev?.k;
-  const afterSubject = k === 'np' || k === 'pron' || k === 'rp' || k === 'there' || k === 'recip' || (k === 'verb' && (prev.cop || prev.aux || prev.possession === false && false)) || k === 'neg';
+  const afterSubject = k === 'np' || k === 'pron' || k === 'rp' || k === 'there' || k === 'recip' || (k === 'verb' && (prev.cop || prev.aux)) || k === 'neg';
   if (afterSubject) {
     if (canVerb && (!(info.knownNoun && info.verbForm === null && !info.link) || SAME_FORM_PARTICIPLES.has(w))) return true;
     // "while it naps", "a whale breaches": an unknown -s word after a singular subject.
@@ -1040,13 +1052,16 @@ function possessiveRelation(tokens: Token[], i: number, text: string): { rel: Ch
   if (tokens[end + 1]?.lower === 'side') end++;
   else if (tokens[end + 1]?.lower === 'hand' && tokens[end + 2]?.lower === 'side') end += 2;
   const phrase = text.slice(tokens[i].start, tokens[end].end);
-  const { next: _next, ...rest } = np;
-  void _next;
   return {
     rel: { k: 'rel', relation, swap: false, pronoun: null, phrase, start: tokens[i].start, end: tokens[end].end, middle: false },
-    np: rest,
+    np: withoutNext(np),
     next: end + 1,
   };
+}
+
+/** The phrase without the reader's position. */
+function withoutNext({ next: _next, ...rest }: NounPhrase & { next: number }): NounPhrase {
+  return rest;
 }
 
 /**

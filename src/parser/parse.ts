@@ -61,8 +61,8 @@ const LINK_WORDS = new Set(LINK_VERBS);
 // How far back a pronoun or a definite noun looks for what it names: prompts refer to the last few
 // things, and the bound keeps every look-up constant, so the parse stays linear.
 const LOOK_BACK = 48;
-// What is over everything in a picture: "under" it sets the scene.
-const OVERHEAD = new Set(['sky', 'skies', 'star', 'stars', 'sun', 'sunlight', 'moonlight', 'rain', 'clouds', 'cloud', 'storm', 'snowfall', 'canopy', 'heavens', 'aurora', 'lights', 'spotlight']);
+// What is over everything in a picture, or all around: "under" it sets the scene.
+const OVERHEAD = new Set(['sea', 'ocean', 'water', 'waves', 'sky', 'skies', 'star', 'stars', 'sun', 'sunlight', 'moonlight', 'rain', 'clouds', 'cloud', 'storm', 'snowfall', 'canopy', 'heavens', 'aurora', 'lights', 'spotlight']);
 // "with" phrases that describe rather than add an object: "a cat with a sleepy look".
 const ABSTRACT = new Set([
   'look', 'expression', 'smile', 'grin', 'frown', 'gaze', 'stare', 'attitude', 'pose', 'posture',
@@ -87,7 +87,6 @@ interface Entity {
   negated: boolean;
   details: string[];
   placements: Placement[];
-  sentence: number;
   /** First noun phrase of a clause. */
   subject: boolean;
 }
@@ -108,9 +107,8 @@ interface Pending {
   /** The object added after "and": a new subject if a relation or verb follows it. */
   tentative: Entity | null;
   commaObjects: Entity[];
+  /** A fronted relation already given its subject. */
   used: boolean;
-  /** Detail owners, for "in a red dress". */
-  detailStart: number;
   /** The noun phrase right before the preposition: "a man in a suit" describes the man. */
   before: Entity[] | null;
 }
@@ -168,7 +166,7 @@ function parseUnsafe(text: string): ParsedPrompt {
   const tokens = tokenize(analysed);
   const { chunks, scene: sceneSpans } = chunkTokens(tokens, analysed);
   const diagnostics: PromptDiagnostic[] = [];
-  const scene: Array<SceneElement & { entity?: Entity }> = sceneSpans.map((s) => ({ kind: s.kind, phrase: text.slice(s.span[0], s.span[1]), span: s.span }));
+  const scene: SceneElement[] = sceneSpans.map((s) => ({ kind: s.kind, phrase: text.slice(s.span[0], s.span[1]), span: s.span }));
   const addScene = (kind: SceneKind, span: Span): number => {
     scene.push({ kind, phrase: text.slice(span[0], span[1]), span });
     return scene.length - 1;
@@ -182,7 +180,6 @@ function parseUnsafe(text: string): ParsedPrompt {
   const sides: SidePlacement[] = [];
   const touched = new Set<Entity>();
   const vagueWord = new Map<Entity, string>();
-  let sentence = 0;
 
   const materialize = (e: Entity): void => {
     // Denied ("no windows") and scene entities are never objects.
@@ -200,7 +197,7 @@ function parseUnsafe(text: string): ParsedPrompt {
   const entityFor = (np: NounPhrase): Entity => {
     const earlier = byNoun.get(np.noun) ?? (np.definite && !np.ofComplement ? suffixMatch(np.noun) : undefined);
     if (earlier !== undefined && (np.definite || np.bare) && !(np.ofComplement && !earlier.np.ofComplement && earlier.np.noun !== np.noun)) return earlier;
-    const e: Entity = { np, obj: -1, scene: -1, negated: np.negated, details: [], placements: [], sentence, subject: false };
+    const e: Entity = { np, obj: -1, scene: -1, negated: np.negated, details: [], placements: [], subject: false };
     entities.push(e);
     byNoun.set(np.noun, e);
     return e;
@@ -270,6 +267,7 @@ function parseUnsafe(text: string): ParsedPrompt {
   // The noun phrase after a non-spatial preposition ("looking at a painting"), which a relation
   // right after it places.
   let viaPreposition: Entity | undefined;
+  let lastPrep = '';
   const andList = andLists(chunks);
   const mentions: Entity[] = [];
   const pairs: Entity[][] = [];
@@ -401,7 +399,12 @@ function parseUnsafe(text: string): ParsedPrompt {
   };
 
   /** Who a relation read now is about. Null: nobody yet (a fronted phrase). */
-  const relationSubjects = (next: Chunk | undefined, hasPronoun: boolean): Entity[] | null => {
+  const relationSubjects = (next: Chunk | undefined, hasPronoun: boolean, verbLed = false): Entity[] | null => {
+    if (verbLed && lastKind === 'np' && lastRole === 'object' && lastNP.length && lastNP.every((e) => e.scene < 0)) {
+      // "a shark beneath a surfer riding a wave": like a participle, it belongs to the noun before.
+      actor = lastNP.slice();
+      return actor;
+    }
     if (expect === 'with' && withNP.length > 0) {
       const refersBack = hasPronoun || next === undefined || next.k === 'pron' || (next.k !== 'np' && next.k !== 'adv');
       const afterVerb = withVerbEnd > withStart;
@@ -593,12 +596,9 @@ function parseUnsafe(text: string): ParsedPrompt {
     rcActor = null;
     existential = false;
     clauseList = [];
-    lastListWasPair = false;
     lastSetting = -1;
     oneOf = undefined;
-    sentence++;
   };
-  let lastListWasPair = false;
 
   // Objects added after list commas without a closing "and NP" were new subjects.
   const retractCommaObjects = (): void => {
@@ -691,13 +691,13 @@ function parseUnsafe(text: string): ParsedPrompt {
           const o = resolve(c.pronoun, null, 'object', []);
           pending = {
             relation: c.relation, swap: c.swap, phrase: c.phrase, span: [c.start, c.end], subjects: null, objects: o ? [o] : [], negated: negNext,
-            soft: null, middle: c.middle, coord: 'none', tentative: null, commaObjects: [], used: false, detailStart: c.start, before: null,
+            soft: null, middle: c.middle, coord: 'none', tentative: null, commaObjects: [], used: false, before: null,
           };
           negNext = false;
           expect = 'any';
           break;
         }
-        const subjects = frontedHere ? null : relationSubjects(next, c.pronoun !== null);
+        const subjects = frontedHere ? null : relationSubjects(next, c.pronoun !== null, c.verbLed);
         if (c.pronoun) {
           // "with a lamp on its left": the possessive names the object.
           const who = subjects ?? [];
@@ -709,7 +709,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         }
         pending = {
           relation: c.relation, swap: c.swap, phrase: c.phrase, span: [c.start, c.end], subjects, objects: [], negated: negNext,
-          soft: null, middle: c.middle, coord: 'none', tentative: null, commaObjects: [], used: false, detailStart: c.start, before: null,
+          soft: null, middle: c.middle, coord: 'none', tentative: null, commaObjects: [], used: false, before: null,
         };
         if (subjects) fronted = null;
         negNext = false;
@@ -724,7 +724,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           pending = {
             relation: 'inside', swap: false, phrase: text.slice(c.start, c.end), span: [c.start, c.end], subjects: subjects ?? (actor.length ? actor : null),
             objects: [], negated: negNext, soft: c.word === 'at' ? 'at' : 'in', middle: false, coord: 'none', tentative: null, commaObjects: [], used: false,
-            detailStart: c.start, before: lastKind === 'np' && lastNP.every((e) => e.scene < 0) ? lastNP.slice() : null,
+            before: lastKind === 'np' && lastNP.every((e) => e.scene < 0) ? lastNP.slice() : null,
           };
           if (c.word === 'at') {
             // "looking at the camera" stays in the detail; "at night" becomes scene.
@@ -735,6 +735,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           break;
         }
         if (c.word === 'from' && next?.k === 'rel') break;
+        lastPrep = c.word;
         finishPending();
         if (detail) extendDetail(c.end);
         else if (actor.length) openDetail(actor, c.start, c.end);
@@ -752,6 +753,15 @@ function parseUnsafe(text: string): ParsedPrompt {
         if (opensClause && expect !== 'with' && (next?.k === 'np' || (next?.k === 'there' && chunks[ci + 2]?.k === 'np') || (next?.k === 'comma' && chunks[ci + 2]?.k === 'np'))) {
           pendingSide = { side: c.side, phrase: c.phrase, span: [c.start, c.end] };
           subjOpen = false;
+          expect = 'any';
+          break;
+        }
+        if (expect === 'with' && withNP.length && /^on top$/i.test(c.phrase) && withOwner.length) {
+          // "a cake with a cherry on top": on top of the cake.
+          const owners = withOwner.slice();
+          const items = withNP.slice();
+          endWith('object');
+          for (const e of items) for (const o of owners) emit(e, 'on', o, undefined, false, c.phrase, [c.start, c.end]);
           expect = 'any';
           break;
         }
@@ -814,6 +824,8 @@ function parseUnsafe(text: string): ParsedPrompt {
               endWith('detail');
             } else {
               actor = withNP.slice();
+              // "with a cat staring at it": a named thing doing something is in the picture.
+              for (const e of actor) if (!e.np.bare || e.np.proper) materialize(e);
               withAnchor = withOwner[0];
               withNP = [];
               expect = 'any';
@@ -915,7 +927,6 @@ function parseUnsafe(text: string): ParsedPrompt {
         }
         if (lastRole === 'subject' && lastKind === 'np' && listFollows && !pending) subjOpen = true;
         else if (!listFollows) subjOpen = false;
-        if (!listFollows && lastKind !== 'order') lastListWasPair = clauseList.length === 2 && lastListWasPair;
         negNext = false;
         existential = false;
         break;
@@ -1049,7 +1060,9 @@ function parseUnsafe(text: string): ParsedPrompt {
     if (expect === 'detail') {
       lastNP = [e];
       lastRole = 'detail';
-      viaPreposition = lastKind === 'prep' ? e : undefined;
+      // Only after prepositions of direction ("looking at", "pointing to"); "made of denim" and
+      // "for a walk" name nothing a relation then places.
+      viaPreposition = lastKind === 'prep' && /^(to|toward|towards|into)$/.test(lastPrep) ? e : undefined;
       if (detail) extendDetail(end);
       else if (actor.length && np) openDetail(actor, np.start, end);
       if (!detail && actor.length === 0) {
@@ -1087,7 +1100,6 @@ function parseUnsafe(text: string): ParsedPrompt {
     if (wasAnd && lastVague === null) lastVague = 'and';
     if (lastVague) vagueWord.set(e, lastVague);
     lastVague = null;
-    lastListWasPair = clauseList.length === 2 && (wasAnd || lastListWasPair);
     lastNP = [e];
     lastRole = 'subject';
   }

@@ -117,6 +117,18 @@ describe('attachment', () => {
     assert.deepEqual(triples(parse('a puppy inside a box sitting on a chair')), ['inside(puppy, box)', 'on(box, chair)']);
     assert.deepEqual(triples(parse('a lamp on a desk, standing next to a plant')), ['on(lamp, desk)', 'next_to(lamp, plant)']);
   });
+  test('a participle-led relation after an object belongs to that object', () => {
+    assert.deepEqual(triples(parse('a shark swimming beneath a surfer riding a wave')), ['under(shark, surfer)', 'on(surfer, wave)']);
+    assert.deepEqual(triples(parse('a boat near a house surrounded by trees')), ['near(boat, house)', 'around(tree, house)']);
+  });
+  test('what something is made of is a detail', () => {
+    const p = parse('a cube made of denim on top of a sphere made of wool');
+    assert.deepEqual(triples(p), ['on(cube, sphere)']);
+    assert.deepEqual(object(p, 'cube').details, ['made of denim']);
+  });
+  test('"with X on top" puts X on its owner', () => {
+    assert.deepEqual(triples(parse('a cake with a cherry on top next to a cup')), ['on(cherry, cake)', 'next_to(cake, cup)']);
+  });
   test('what a placement verb acts on is placed; what other verbs act on is not', () => {
     assert.deepEqual(triples(parse('a squirrel holding an acorn over its head')), ['above(acorn, head)']);
     assert.deepEqual(triples(parse('a cat chasing a butterfly under a tree')), ['under(cat, tree)']);
