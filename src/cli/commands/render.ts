@@ -162,7 +162,6 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     });
   }
 
-
   const outDir = path.resolve(ctx.cwd, o.out);
   const { OutputDirError, prepareOutputDir } = require('../../io/outputDir') as typeof import('../../io/outputDir');
   try {
