@@ -155,7 +155,7 @@ export function parsePrompt(text: string): ParsedPrompt {
 
 function isSetting(np: NounPhrase): boolean {
   if (np.interior) return true;
-  return !np.proper && (SETTINGS.has(np.noun) || SETTINGS.has(np.head) || SETTINGS.has(np.head + 's')) && np.contents === null;
+  return !np.proper && !np.named && (SETTINGS.has(np.noun) || SETTINGS.has(np.head) || SETTINGS.has(np.head + 's')) && np.contents === null;
 }
 function isTime(np: NounPhrase): boolean {
   return !np.proper && (TIMES.has(np.noun) || TIMES.has(np.head) || /^(sunny|rainy|snowy|cloudy|foggy|stormy|windy|summer|winter|autumn|spring) day$/.test(np.noun));
