@@ -58,6 +58,12 @@ const TIMES = new Set(TIME_NOUNS);
 const CLOTHING = new Set(CLOTHING_NOUNS);
 const STYLES = new Set(STYLE_HEADS);
 const LINK_WORDS = new Set(LINK_VERBS);
+// What only people and animals do: a participle of these after a thing belongs to the animal.
+const ANIMATE_VERBS = new Set([
+  'looking', 'watching', 'staring', 'gazing', 'peering', 'reading', 'eating', 'drinking', 'smiling',
+  'laughing', 'crying', 'talking', 'singing', 'barking', 'meowing', 'licking', 'sniffing', 'smelling',
+  'chewing', 'biting', 'wearing', 'waving', 'yawning', 'grinning', 'posing', 'waiting', 'thinking',
+]);
 // How far back a pronoun or a definite noun looks for what it names: prompts refer to the last few
 // things, and the bound keeps every look-up constant, so the parse stays linear.
 const LOOK_BACK = 48;
@@ -247,6 +253,8 @@ function parseUnsafe(text: string): ParsedPrompt {
   let withVerbEnd = -1;
   let withEnd = -1;
   let withQuoted = false;
+  // "with its wings spread out": the description has its participle; a next verb is the owner's.
+  let withParticiple = false;
   let withNeg = false;
   let withVague: string | null = null;
   let withActorUsed = false;
@@ -463,6 +471,13 @@ function parseUnsafe(text: string): ParsedPrompt {
       (mode === 'auto' && (withNeg || withVerbEnd > withStart || nps.every((e) => (e.np.bare && !e.np.proper) || ABSTRACT.has(e.np.head) || e.np.possessedBy !== null)));
     if (!describes && verbDetail) for (const o of withOwner) if (!o.details.includes(verbDetail)) o.details.push(verbDetail);
     if (describes) {
+      // "with its mouth open": the owner is whom "its" names, usually the subject.
+      const possessor = nps.every((e) => e.np.possessedBy !== null) ? resolve(nps[0].np.possessedBy === 'it' ? 'its' : nps[0].np.possessedBy, null, 'subject', nps) : undefined;
+      if (possessor && possessor.scene < 0) {
+        const words = text.slice(withStart, end).trim();
+        if (!possessor.details.includes(words)) possessor.details.push(words);
+        return;
+      }
       if (withOwnerScene >= 0) {
         const s = scene[withOwnerScene];
         s.span = [s.span[0], Math.max(s.span[1], end)];
@@ -810,6 +825,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           withNP = [];
           withEnd = -1;
           withQuoted = false;
+          withParticiple = false;
           withActorUsed = false;
           expect = 'with';
           lastKind = 'verb';
@@ -819,8 +835,15 @@ function parseUnsafe(text: string): ParsedPrompt {
           // A participle belongs to the noun before it: "a bag sitting on a bed", "with the sun
           // setting behind them".
           if (lastRole === 'with') {
-            if (withNP.some((e) => ABSTRACT.has(e.np.head) && e.np.possessedBy === null && !e.np.bare) || withNP.some((e) => e.np.possessedBy !== null && c.form === 'ed')) {
-              // "with a sleepy look sitting ...", "with its wings spread out": a description.
+            if (withNP.some((e) => e.np.possessedBy !== null) && c.form === 'ed' && !withParticiple) {
+              // "with its wings spread out": the participle completes the description.
+              withEnd = Math.max(withEnd, c.end);
+              withParticiple = true;
+              lastKind = 'np';
+              continue;
+            }
+            if (withParticiple || withNP.some((e) => ABSTRACT.has(e.np.head) && e.np.possessedBy === null && !e.np.bare)) {
+              // "with a sleepy look sitting ...": a description.
               endWith('detail');
             } else {
               actor = withNP.slice();
@@ -831,6 +854,8 @@ function parseUnsafe(text: string): ParsedPrompt {
               expect = 'any';
               withActorUsed = true;
             }
+          } else if (ANIMATE_VERBS.has(c.word) && !lastNP.some((e) => ANIMATE.test(e.np.noun)) && actor.some((e) => ANIMATE.test(e.np.noun))) {
+            // "a dog laying on a bed looking out a window": only the dog can look.
           } else {
             actor = lastNP.slice();
           }
@@ -884,6 +909,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         withNP = [];
         withEnd = -1;
         withQuoted = false;
+        withParticiple = false;
         withActorUsed = false;
         withAnchor = withOwner[0];
         expect = 'with';
@@ -969,6 +995,12 @@ function parseUnsafe(text: string): ParsedPrompt {
       case 'adj':
       case 'quote':
       case 'view':
+        if ((c.k === 'adj' || c.k === 'adv') && expect === 'with' && withNP.length && lastKind === 'np') {
+          // "with its mouth open", "with eyes closed".
+          withEnd = Math.max(withEnd, c.end);
+          lastKind = 'np';
+          continue;
+        }
         if (c.k === 'quote' && expect === 'with') {
           // "a mug with 'best dad' printed on it": the words are part of how it looks.
           withEnd = Math.max(withEnd, c.end);

@@ -323,6 +323,15 @@ describe('record: scene, placements, details', () => {
     assert.deepEqual(object(r, 'dog').details, ['playing with a frisbee']);
     assert.deepEqual(object(parse('a tree with red leaves next to a pond'), 'tree').details, ['with red leaves']);
   });
+  test('absolute "with" phrases describe their owner, whom "its" names', () => {
+    const p = parse('a heron on a rock with its wings spread out gliding over a pond');
+    assert.deepEqual(triples(p), ['on(heron, rock)', 'above(heron, pond)']);
+    assert.deepEqual(object(p, 'heron').details, ['with its wings spread out', 'gliding']);
+    const q = parse('A puppy sleeping on a cushion with its eyes closed.');
+    assert.deepEqual(object(q, 'puppy').details, ['sleeping', 'with its eyes closed']);
+    const r = parse('a fox lying under a bush watching a rabbit');
+    assert.deepEqual(object(r, 'fox').details, ['lying', 'watching a rabbit']);
+  });
   test('a detail that a later sentence places becomes an object', () => {
     const p = parse('A donkey holds a rope in its teeth. A cat jumps over the rope.');
     assert.ok(p.relations.some((r) => r.relation === 'above' && r.object === 'rope'));
