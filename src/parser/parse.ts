@@ -586,6 +586,12 @@ function parseUnsafe(text: string): ParsedPrompt {
     return true;
   };
 
+  /** Before a new relation, verb or clause: the last noun phrase joins its list or starts anew. */
+  const settle = (): void => {
+    if (!retract()) retractCommaObjects();
+    finishPending();
+  };
+
   const endSentence = (): void => {
     retractCommaObjects();
     finishPending();
@@ -693,8 +699,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         break;
       }
       case 'rel': {
-        if (!retract()) retractCommaObjects();
-        finishPending();
+        settle();
         closeDetail();
         // "... and to its right is a towel rack", "and beside the door stands a lamp": a phrase
         // fronted before its verb and subject.
@@ -733,8 +738,7 @@ function parseUnsafe(text: string): ParsedPrompt {
       }
       case 'prep': {
         if (c.word === 'in' || c.word === 'into' || c.word === 'at' || c.word === 'within') {
-          if (!retract()) retractCommaObjects();
-          finishPending();
+          settle();
           const subjects = expect === 'with' && withNP.length === 0 ? null : relationSubjects(next, false);
           pending = {
             relation: 'inside', swap: false, phrase: text.slice(c.start, c.end), span: [c.start, c.end], subjects: subjects ?? (actor.length ? actor : null),
@@ -759,8 +763,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         break;
       }
       case 'side': {
-        if (!retract()) retractCommaObjects();
-        finishPending();
+        settle();
         closeDetail();
         let who: Entity[] | null;
         // "..., and on the right a small boat": a placement fronted before its noun phrase.
@@ -796,8 +799,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         break;
       }
       case 'verb': {
-        if (!retract()) retractCommaObjects();
-        finishPending();
+        settle();
         const prevKind = lastKind;
         if (c.cop || c.aux) {
           if (existential) break;
@@ -961,8 +963,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         endSentence();
         break;
       case 'rp':
-        if (!retract()) retractCommaObjects();
-        finishPending();
+        settle();
         closeDetail();
         endWith('auto');
         // "a bicycle, which is leaning against a fence": the noun before, comma or not.
@@ -980,8 +981,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         lastKind = 'comma';
         continue;
       case 'sub':
-        if (!retract()) retractCommaObjects();
-        finishPending();
+        settle();
         closeDetail();
         endWith('auto');
         expect = 'any';
