@@ -488,8 +488,10 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
       const continues = isWord(next) && nounAhead(tokens, j + 1) && !(singularDet && nounLike(w) && verbFollows(tokens, j + 1));
       if (!continues) {
         // The last word of the phrase: a noun after a determiner ("the seats", "the frosting").
-        const alone = options.fragment === true && cands.length === 0 && !isWord(next);
-        if ((determiner || cands.length > 0 || alone) && (nounLike(w) || guessedAdjective(w))) {
+        // A lone word where a noun phrase must stand: a fragment ("..., rain") or after "NP and"
+        // ("food and drinks").
+        const alone = (options.fragment === true && !isWord(next)) || options.coordinated === true;
+        if ((determiner || cands.length > 0 || (alone && cands.length === 0)) && (nounLike(w) || guessedAdjective(w))) {
           const ns = nounSingular(w);
           cands.push({ words: [w], noun: true, attribute: false, plural: ns.plural, singular: ns.singular, multi: false, proper: false });
           lastEnd = t.end;

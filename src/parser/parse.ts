@@ -253,8 +253,9 @@ function parseUnsafe(text: string): ParsedPrompt {
   let withVerbEnd = -1;
   let withEnd = -1;
   let withQuoted = false;
-  // "with its wings spread out": the description has its participle; a next verb is the owner's.
-  let withParticiple = false;
+  // "with its wings spread out", "with its lid up": the description is complete; a next verb or
+  // relation is the owner's.
+  let withClosed = false;
   let withNeg = false;
   let withVague: string | null = null;
   let withActorUsed = false;
@@ -412,6 +413,11 @@ function parseUnsafe(text: string): ParsedPrompt {
       // "a shark beneath a surfer riding a wave": like a participle, it belongs to the noun before.
       actor = lastNP.slice();
       return actor;
+    }
+    if (expect === 'with' && withNP.length > 0 && withClosed) {
+      // "a cat on a bowl with its mouth open next to a dog": the clause goes on about the cat.
+      endWith('detail');
+      return actor.length ? actor : withOwner.length ? withOwner : null;
     }
     if (expect === 'with' && withNP.length > 0) {
       const refersBack = hasPronoun || next === undefined || next.k === 'pron' || (next.k !== 'np' && next.k !== 'adv');
@@ -737,6 +743,12 @@ function parseUnsafe(text: string): ParsedPrompt {
         break;
       }
       case 'prep': {
+        if (expect === 'with' && withNP.length && lastKind === 'np' && /^(up|down|out|off|open|closed)$/.test(c.word) && !(next?.k === 'np')) {
+          // "with its lid up".
+          withEnd = Math.max(withEnd, c.end);
+          withClosed = true;
+          continue;
+        }
         if (c.word === 'in' || c.word === 'into' || c.word === 'at' || c.word === 'within') {
           settle();
           const subjects = expect === 'with' && withNP.length === 0 ? null : relationSubjects(next, false);
@@ -827,7 +839,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           withNP = [];
           withEnd = -1;
           withQuoted = false;
-          withParticiple = false;
+          withClosed = false;
           withActorUsed = false;
           expect = 'with';
           lastKind = 'verb';
@@ -837,14 +849,14 @@ function parseUnsafe(text: string): ParsedPrompt {
           // A participle belongs to the noun before it: "a bag sitting on a bed", "with the sun
           // setting behind them".
           if (lastRole === 'with') {
-            if (withNP.some((e) => e.np.possessedBy !== null) && c.form === 'ed' && !withParticiple) {
+            if (withNP.some((e) => e.np.possessedBy !== null) && c.form === 'ed' && !withClosed) {
               // "with its wings spread out": the participle completes the description.
               withEnd = Math.max(withEnd, c.end);
-              withParticiple = true;
+              withClosed = true;
               lastKind = 'np';
               continue;
             }
-            if (withParticiple || withNP.some((e) => ABSTRACT.has(e.np.head) && e.np.possessedBy === null && !e.np.bare)) {
+            if (withClosed || withNP.some((e) => ABSTRACT.has(e.np.head) && e.np.possessedBy === null && !e.np.bare)) {
               // "with a sleepy look sitting ...": a description.
               endWith('detail');
             } else {
@@ -858,6 +870,11 @@ function parseUnsafe(text: string): ParsedPrompt {
             }
           } else if (ANIMATE_VERBS.has(c.word) && !lastNP.some((e) => ANIMATE.test(e.np.noun)) && actor.some((e) => ANIMATE.test(e.np.noun))) {
             // "a dog laying on a bed looking out a window": only the dog can look.
+          } else if (lastNP.every((e) => e.np.possessedBy !== null)) {
+            // "a dog with a frisbee in its mouth standing on the grass": the mouth's owner stands.
+            const owner = resolve(lastNP[0].np.possessedBy === 'it' ? 'its' : lastNP[0].np.possessedBy, null, 'subject', lastNP);
+            if (owner) actor = [owner];
+            else if (withOwner.length) actor = withOwner.slice();
           } else {
             actor = lastNP.slice();
           }
@@ -911,7 +928,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         withNP = [];
         withEnd = -1;
         withQuoted = false;
-        withParticiple = false;
+        withClosed = false;
         withActorUsed = false;
         withAnchor = withOwner[0];
         expect = 'with';
@@ -998,6 +1015,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         if ((c.k === 'adj' || c.k === 'adv') && expect === 'with' && withNP.length && lastKind === 'np') {
           // "with its mouth open", "with eyes closed".
           withEnd = Math.max(withEnd, c.end);
+          withClosed = true;
           lastKind = 'np';
           continue;
         }
