@@ -332,6 +332,13 @@ describe('record: scene, placements, details', () => {
     const r = parse('a fox lying under a bush watching a rabbit');
     assert.deepEqual(object(r, 'fox').details, ['lying', 'watching a rabbit']);
   });
+  test('a closed "with" phrase hands the clause back; a part never does what its owner does', () => {
+    assert.deepEqual(triples(parse('a kettle with its lid open next to a mug')), ['next_to(kettle, mug)']);
+    const p = parse('a puppy with a ball in its mouth sitting on a rug');
+    assert.ok(triples(p).includes('on(puppy, rug)'), triples(p).join(' '));
+    assert.ok(object(p, 'puppy').details.includes('sitting'));
+    assert.deepEqual(object(parse('a pantry stocked with jars and tins next to a door'), 'pantry').details, ['stocked with jars and tins']);
+  });
   test('a detail that a later sentence places becomes an object', () => {
     const p = parse('A donkey holds a rope in its teeth. A cat jumps over the rope.');
     assert.ok(p.relations.some((r) => r.relation === 'above' && r.object === 'rope'));
