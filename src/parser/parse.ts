@@ -64,6 +64,18 @@ const ANIMATE_VERBS = new Set([
   'laughing', 'crying', 'talking', 'singing', 'barking', 'meowing', 'licking', 'sniffing', 'smelling',
   'chewing', 'biting', 'wearing', 'waving', 'yawning', 'grinning', 'posing', 'waiting', 'thinking',
 ]);
+// Placements and the relation they state against an object named just before, by axis.
+const SIDE_AXIS: Partial<Record<AbsoluteSide, { axis: string; relation: RelationType }>> = {
+  left: { axis: 'x', relation: 'left_of' },
+  right: { axis: 'x', relation: 'right_of' },
+  top: { axis: 'y', relation: 'above' },
+  bottom: { axis: 'y', relation: 'below' },
+  foreground: { axis: 'z', relation: 'in_front_of' },
+  background: { axis: 'z', relation: 'behind' },
+};
+const RELATION_AXIS: Partial<Record<RelationType, string>> = {
+  left_of: 'x', right_of: 'x', above: 'y', below: 'y', in_front_of: 'z', behind: 'z',
+};
 // How far back a pronoun or a definite noun looks for what it names: prompts refer to the last few
 // things, and the bound keeps every look-up constant, so the parse stays linear.
 const LOOK_BACK = 48;
@@ -217,6 +229,16 @@ function parseUnsafe(text: string): ParsedPrompt {
     return undefined;
   };
 
+  // The object of the latest relation on each axis in this sentence: "a horse to the left of a
+  // barn while a cow stands to the right" puts the cow right of the barn.
+  const axisObject = new Map<string, { subject: Entity; object: Entity }>();
+  const elliptic = (e: Entity, side: AbsoluteSide, phrase: string, span: Span): void => {
+    const axis = SIDE_AXIS[side];
+    const last = axis ? axisObject.get(axis.axis) : undefined;
+    if (!axis || !last || last.subject === e || last.object === e) return;
+    emit(e, axis.relation, last.object, undefined, false, phrase, span);
+  };
+
   const emit = (s: Entity, relation: RelationType, o: Entity, o2: Entity | undefined, swap: boolean, phrase: string, span: Span): void => {
     let a = s;
     let b = o;
@@ -230,6 +252,8 @@ function parseUnsafe(text: string): ParsedPrompt {
     const rel: RawRelation = { s: a, relation, o: b, phrase, span };
     if (o2) rel.o2 = o2;
     rawRelations.push(rel);
+    const axis = RELATION_AXIS[relation];
+    if (axis) axisObject.set(axis, { subject: a, object: b });
   };
 
   // --- Clause state ---------------------------------------------------------------------------
@@ -625,6 +649,7 @@ function parseUnsafe(text: string): ParsedPrompt {
     clauseList = [];
     lastSetting = -1;
     oneOf = undefined;
+    axisObject.clear();
   };
 
   // Objects added after list commas without a closing "and NP" were new subjects.
@@ -804,6 +829,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           for (const e of who) {
             materialize(e);
             sides.push({ entity: e, side: c.side, phrase: c.phrase, span: [c.start, c.end] });
+            elliptic(e, c.side, c.phrase, [c.start, c.end]);
           }
           subjOpen = false;
         } else pendingSide = { side: c.side, phrase: c.phrase, span: [c.start, c.end] };

@@ -233,8 +233,11 @@ describe('structure', () => {
     }
     assert.deepEqual(triples(parse('from top to bottom: a star, a moon and a cloud')), ['above(star, moon)', 'above(moon, cloud)']);
   });
-  describe('elliptic placements complete a pair', () =>
+  describe('elliptic placements complete a pair, or relate to the object just named', () =>
     cases([
+      ['a cat to the left of a dog and a bird to the right', ['left_of(cat, dog)', 'right_of(bird, dog)']],
+      ['A horse grazes to the left of a barn while a cow stands to the right.', ['left_of(horse, barn)', 'right_of(cow, barn)']],
+      ['A boy in front of a house. A tree in the background.', ['in_front_of(boy, house)']],
       ['a zebra and a giraffe, the zebra on the left', ['left_of(zebra, giraffe)']],
       ['a bear and a wolf, the bear on the right', ['right_of(bear, wolf)']],
       ['a kite and a balloon; the balloon at the top', ['above(balloon, kite)']],
