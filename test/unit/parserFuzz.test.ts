@@ -122,6 +122,14 @@ test('4x the input is analysed whole: 4x the objects and lines (time ratios: npm
   assertContract(large, unit.repeat(48));
   assert.ok(!large.diagnostics.some((d) => d.code === 'truncated'));
   assert.equal(large.objects.length, 4 * small.objects.length);
+  // A natural unit (participles, "with" phrases, pronouns, lists, quotes, negation) is analysed
+  // whole as well; its time ratio is in the bench with the templated one.
+  const natural = 'A man holding a "sale" sign stands behind a woman with a hat, a scarf and boots; she is not next to him. ';
+  assert.ok(natural.repeat(36).length < 4000);
+  const big = parsePrompt(natural.repeat(36));
+  assertContract(big, natural.repeat(36));
+  assert.ok(!big.diagnostics.some((d) => d.code === 'truncated'));
+  assert.ok(big.objects.length >= 36, `${big.objects.length} objects from 36 copies`);
   const doc = (n: number): string => Array.from({ length: n }, (_, i) => `a cat left of a dog number ${i}`).join('\n');
   assert.equal(new DocumentAnalyzer().update(doc(4000)).length, 4 * new DocumentAnalyzer().update(doc(1000)).length);
 });
