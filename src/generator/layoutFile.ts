@@ -286,6 +286,28 @@ export function layoutWithSaved(parsed: ParsedPrompt, saved: SavedLayout | null,
   return { result: { ok: true, layout: layoutWithBoxes(parsed, planned.layout, applied.boxes) }, unmatched: applied.unmatched };
 }
 
+/**
+ * `current` (the boxes shown) moved to where `edits` put them: every box must be edited once, by
+ * id, and each is rounded to whole pixels and kept on the canvas, at least 1 pixel a side. Null
+ * when the edits are for other boxes (an edit of a layout that has changed since: drop it).
+ */
+export function editedBoxes(current: readonly LayoutBox[], edits: ReadonlyArray<Pick<LayoutBox, 'id' | 'x' | 'y' | 'w' | 'h'>>, canvas: { width: number; height: number }): LayoutBox[] | null {
+  if (edits.length !== current.length) return null;
+  const byId = new Map(edits.map((e) => [e.id, e]));
+  if (byId.size !== edits.length) return null;
+  const out: LayoutBox[] = [];
+  for (const b of current) {
+    const e = byId.get(b.id);
+    if (!e || ![e.x, e.y, e.w, e.h].every(Number.isFinite)) return null;
+    const w = Math.min(canvas.width, Math.max(1, Math.round(e.w)));
+    const h = Math.min(canvas.height, Math.max(1, Math.round(e.h)));
+    const x = Math.min(canvas.width - w, Math.max(0, Math.round(e.x)));
+    const y = Math.min(canvas.height - h, Math.max(0, Math.round(e.y)));
+    out.push({ ...b, x, y, w, h });
+  }
+  return out;
+}
+
 /** A saved entry for `prompt` on `canvas` from layout boxes (rounded to whole pixels). */
 export function savedLayoutOf(prompt: { line: number; text: string }, canvas: { width: number; height: number }, boxes: readonly LayoutBox[]): SavedLayout {
   return {

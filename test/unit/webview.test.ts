@@ -48,6 +48,7 @@ function prompt(over: Partial<PromptView> = {}): PromptView {
       ],
     },
     layoutError: null,
+    layoutEdit: null,
     ...over,
   };
 }
@@ -62,6 +63,7 @@ function state(over: Partial<PanelState> = {}): PanelState {
     setup: { configured: true, modelPath: '/models/spright', problem: null, ignoredUntrusted: false },
     batch: null,
     notice: null,
+    regionGuide: false,
     ...over,
   };
 }
