@@ -82,7 +82,7 @@ export function activate(context: vscode.ExtensionContext): SprightLensApi {
     commands.register(renderCommands(render, config, service));
     commands.register(batchCommands(batch));
     const panel = {
-      current: () => (preview.panel ? { viewType: PreviewPanel.viewType, lastInitState: preview.panel.lastInitState } : undefined),
+      current: () => (preview.panel ? { viewType: PreviewPanel.viewType, lastInitState: preview.panel.lastInitState, state: preview.state() } : undefined),
     };
 
     return { analyzer, panel, batch: { lastRun: () => batch.lastRun(), cancel: () => batch.cancel() } };
