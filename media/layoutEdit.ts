@@ -262,7 +262,7 @@ export class LayoutEditSession {
     if (this.#drag === null && !this.#keyed && this.#inFlight === null && seq >= this.#lastFinal) this.#boxes = null;
   }
 
-  /** The panel moved to another prompt (or got a fresh state): drop the edit under way. */
+  /** The panel moved to another prompt: drop the edit under way. */
   forget(): void {
     this.#drag = null;
     this.#boxes = null;

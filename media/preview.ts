@@ -84,8 +84,9 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   if (next === undefined) return;
   model = next;
   if (msg.type === 'layoutUpdate') layoutEdit.answered(msg.seq);
-  // A fresh state, or another prompt: an edit under way belonged to what was shown before.
-  else if (msg.type === 'init' || model.state?.prompt?.key !== before) layoutEdit.forget();
+  // Another prompt: an edit under way belonged to the one shown before. (A fresh `init` of the
+  // same prompt, after a render say, leaves a drag alone.)
+  else if (model.state?.prompt?.key !== before) layoutEdit.forget();
   const persisted = persistable(model);
   if (persisted !== undefined) vscode.setState(persisted);
   draw();
