@@ -60,6 +60,8 @@ suite('layout editing in the preview panel', () => {
   suiteSetup(() => fs.rmSync(layoutFile, { force: true }));
   suiteTeardown(async () => {
     for (const key of RENDER_SETTINGS) await setSetting(key, undefined);
+    // The suites after this one open the panel themselves and read its first state.
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
   test('a dragged box flips the check while dragging, is saved beside the prompt, and Render with this layout renders it', async function () {
