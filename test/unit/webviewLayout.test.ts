@@ -9,9 +9,10 @@ import type { EditLayoutMessage, LayoutEditView, PanelState, PromptView, Relatio
 import { dragBox, isEditKey, KEY_STEP, keyBox, LayoutEditSession, MIN_SIDE } from '../../media/layoutEdit';
 import { initialModel, reduce } from '../../media/model';
 import { parseToWebview } from '../../media/validate';
-import { boxAriaLabel, renderApp } from '../../media/view';
+import { boxAriaLabel } from '../../media/view';
 import { findAll, textOf, type VElement } from '../../media/vnode';
 import { parseFromWebview } from '../../src/view/messageGuard';
+import { appTree, panelState } from './helpers/panelState';
 
 const canvas = { width: 768, height: 768 };
 
@@ -58,26 +59,10 @@ function prompt(over: Partial<PromptView> = {}): PromptView {
 }
 
 function state(over: Partial<PanelState> = {}): PanelState {
-  return {
-    rule: 'visor',
-    view: { showBoxes: true, showLabels: true },
-    prompt: prompt(),
-    image: null,
-    render: null,
-    setup: { configured: true, modelPath: '/m', problem: null, ignoredUntrusted: false },
-    batch: null,
-    notice: null,
-    regionGuide: false,
-    ...over,
-  };
+  return panelState(prompt(), over);
 }
 
-const tree = (s: PanelState, extras: Partial<Parameters<typeof renderApp>[1]> = {}): VElement => ({
-  tag: 'div',
-  svg: false,
-  attrs: {},
-  children: renderApp(s, { saveStatus: null, saving: false, ...extras }),
-});
+const tree = (s: PanelState, extras: Parameters<typeof appTree>[1] = {}): VElement => appTree(s, extras);
 
 function session(): { s: LayoutEditSession; sent: Array<EditLayoutMessage | ResetLayoutMessage> } {
   const sent: Array<EditLayoutMessage | ResetLayoutMessage> = [];
