@@ -45,6 +45,10 @@ paths to stdout.
   --guide layout       region guidance: plan each prompt's layout (as rewrite does) and denoise
                        every object box with its own prompt, blended into the whole picture
                        (region-based MultiDiffusion); needs the model's vae_encoder/
+  --layout FILE        region guidance with the layouts drawn in the editor's preview panel
+                       (the <prompt file>.layout.json beside the prompt file): a prompt with a
+                       layout there renders with its boxes, one without (or whose text changed
+                       since its layout was drawn) with its planned layout, said on stderr
 
 Seeds use the project's own generator (xoshiro128** + Box-Muller), not torch's: the same seed
 gives the same image here on every machine, but not the image diffusers would give.
@@ -77,6 +81,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
       device: { type: 'string' },
       rewrite: { type: 'boolean' },
       guide: { type: 'string' },
+      layout: { type: 'string' },
     },
   });
   if (!o.model) throw new UsageError('--model DIR is required (a Stable Diffusion ONNX export)');
@@ -104,22 +109,25 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   const size = o.size === undefined ? undefined : parseSizeFlag(o.size);
 
   // Prompts: one from --prompt, or every prompt of the FILE (- = stdin).
-  let prompts: Array<{ text: string; where: string }>;
+  let prompts: Prompt[];
   if (o.prompt !== undefined) {
     if (!o.prompt.trim()) throw new UsageError('--prompt is empty');
-    prompts = [{ text: o.prompt, where: '--prompt' }];
+    prompts = [{ text: o.prompt, where: '--prompt', line: null }];
   } else {
     const file = positionals[0]!;
-    prompts = (await readPromptInputs([file], ctx)).map((r) => ({ text: r.text, where: `${r.source}:${r.line}` }));
+    prompts = (await readPromptInputs([file], ctx)).map((r) => ({ text: r.text, where: `${r.source}:${r.line}`, line: r.line }));
     if (prompts.length === 0) throw new InputError(`${file === '-' ? '<stdin>' : path.resolve(ctx.cwd, file)}: no prompts (one a line; # starts a comment)`);
   }
-  if (o.rewrite && o.guide === undefined) {
+  // The layout file is read (and checked against its schema) before the model loads.
+  const layouts = o.layout === undefined ? undefined : await readLayouts(path.resolve(ctx.cwd, o.layout));
+  const guided = o.guide === 'layout' || layouts !== undefined;
+  if (o.rewrite && !guided) {
     const parser = require('../../parser') as typeof import('../../parser');
     const generator = require('../../generator') as typeof import('../../generator');
     prompts = prompts.map((p) => {
       const r = generator.rewritePrompt(parser.parsePrompt(p.text));
       for (const note of r.notes) ctx.stderr.write(`${p.where}: rewrite: ${note}\n`);
-      return { text: r.text, where: p.where };
+      return { ...p, text: r.text };
     });
   }
 
@@ -141,7 +149,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     const { width, height } = size ?? check.defaultSize;
     // Region guides need the render's size, which may be the model's own.
     let guides: Array<RegionGuide | undefined> = prompts.map(() => undefined);
-    if (o.guide === 'layout') ({ prompts, guides } = planGuides(prompts, width, height, o.rewrite === true, ctx));
+    if (guided) ({ prompts, guides } = planGuides(prompts, width, height, o.rewrite === true, layouts, ctx));
     // Said once the model has loaded (the first render's `encoding` event names the provider), so
     // that a model that cannot load is the only line.
     let saidHeader = false;
@@ -178,32 +186,75 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   return 0;
 }
 
+/** A prompt to render, where it came from (for messages) and its 1-based line (null for --prompt). */
+interface Prompt {
+  text: string;
+  where: string;
+  line: number | null;
+}
+
+/** The saved layouts of `--layout FILE`, read and validated; a bad file is one line and exit 2. */
+async function readLayouts(file: string): Promise<{ file: string; layouts: import('../../generator/layoutFile').LayoutFile }> {
+  const { LayoutFileError, readLayoutFile } = require('../../generator/layoutFile') as typeof import('../../generator/layoutFile');
+  try {
+    const layouts = await readLayoutFile(file);
+    if (layouts === null) throw new InputError(`${file}: no such layout file; draw one in the editor's preview panel (it saves <prompt file>.layout.json beside the prompts), or leave out --layout`);
+    return { file, layouts };
+  } catch (err) {
+    if (err instanceof LayoutFileError) throw new InputError(err.message);
+    throw err;
+  }
+}
+
 /**
- * `--guide layout`: each prompt's layout, planned as the rewrite plans it (seed 0, the render's
- * aspect at the planner's 768-pixel scale), turned into a region guide; with `rewrite` the prompt
- * rendered (and the background's fallback) is the rewrite.
+ * Region guides: each prompt's saved layout from `--layout FILE` when it has one, else its layout
+ * planned as the rewrite plans it (seed 0, the render's aspect at the planner's 768-pixel scale).
+ * With `rewrite` the prompt rendered (and the background's fallback) is the rewrite.
  */
 function planGuides(
-  prompts: Array<{ text: string; where: string }>,
+  prompts: Prompt[],
   width: number,
   height: number,
   rewrite: boolean,
+  layouts: { file: string; layouts: import('../../generator/layoutFile').LayoutFile } | undefined,
   ctx: CliContext,
-): { prompts: Array<{ text: string; where: string }>; guides: RegionGuide[] } {
+): { prompts: Prompt[]; guides: RegionGuide[] } {
   const parser = require('../../parser') as typeof import('../../parser');
   const generator = require('../../generator') as typeof import('../../generator');
   const { regionGuideFromLayout } = require('../../generator/regions') as typeof import('../../generator/regions');
+  const { layoutWithSaved, matchLayout } = require('../../generator/layoutFile') as typeof import('../../generator/layoutFile');
   const scale = 768 / Math.max(width, height);
   const size = { width: Math.max(16, Math.round(width * scale)), height: Math.max(16, Math.round(height * scale)) };
+  const positions = prompts.filter((p): p is Prompt & { line: number } => p.line !== null).map((p) => ({ line: p.line, text: p.text }));
   const out = prompts.map((p) => {
     const parsed = parser.parsePrompt(p.text);
     const r = generator.rewritePrompt(parsed, size);
     for (const note of r.notes) ctx.stderr.write(`${p.where}: ${rewrite ? 'rewrite' : 'layout'}: ${note}\n`);
     const text = rewrite ? r.text : p.text;
-    const guide = regionGuideFromLayout({ ...parsed, text }, r.layout ?? { ...size, boxes: [] });
+    let layout = r.layout ?? { ...size, boxes: [] };
+    let from = '';
+    if (layouts !== undefined) {
+      const name = path.basename(layouts.file);
+      const match = matchLayout(layouts.layouts, p, positions);
+      if (match.status === 'fresh') {
+        const { result, unmatched } = layoutWithSaved(parsed, match.saved, size);
+        if (result.ok) {
+          layout = result.layout;
+          from = ` from ${name}`;
+          if (unmatched.length > 0) ctx.stderr.write(`${p.where}: layout: ${name} has boxes for objects the prompt does not name (${unmatched.map((b) => b.id).join(', ')}); left out\n`);
+          const drawn = layout.width / layout.height;
+          if (Math.abs(drawn / (width / height) - 1) > 0.01) ctx.stderr.write(`${p.where}: layout: drawn on ${layout.width}x${layout.height}, rendered at ${width}x${height}: the boxes stretch with the picture\n`);
+        }
+      } else if (match.status === 'stale') {
+        ctx.stderr.write(`${p.where}: layout: the layout on line ${match.saved.line} of ${name} was drawn for "${match.saved.prompt}"; the prompt changed since, so its planned layout is used (re-plan or keep it in the preview panel)\n`);
+      } else {
+        ctx.stderr.write(`${p.where}: layout: none in ${name}; planned\n`);
+      }
+    }
+    const guide = regionGuideFromLayout({ ...parsed, text }, layout);
     const what = guide.regions.length ? guide.regions.map((g) => g.prompt).join('; ') : 'no objects to place, a plain render';
-    ctx.stderr.write(`${p.where}: guide: ${guide.regions.length} region${guide.regions.length === 1 ? '' : 's'} (${what})\n`);
-    return { prompt: { text, where: p.where }, guide };
+    ctx.stderr.write(`${p.where}: guide: ${guide.regions.length} region${guide.regions.length === 1 ? '' : 's'}${from} (${what})\n`);
+    return { prompt: { ...p, text }, guide };
   });
   return { prompts: out.map((x) => x.prompt), guides: out.map((x) => x.guide) };
 }
