@@ -174,7 +174,18 @@ export interface NounPhrase {
 
 export type Chunk =
   | { k: 'np'; np: NounPhrase; start: number; end: number }
-  | { k: 'pron'; word: string; start: number; end: number; plural: boolean | null; partOf?: boolean }
+  | {
+      k: 'pron';
+      word: string;
+      start: number;
+      end: number;
+      plural: boolean | null;
+      partOf?: boolean;
+      /** "the red one", "a larger one": what tells this member of a group apart. */
+      attrs?: string[];
+      /** "the red one" (a member already named or known) rather than "a red one". */
+      definite?: boolean;
+    }
   | { k: 'recip'; start: number; end: number }
   | {
       k: 'rel';
@@ -386,6 +397,13 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
       }
       if (!(t.cap && cands.length > 0 && m.entry.kind !== 'rel')) break;
     }
+    if (cands.length > 0 && !hasNoun && proOneAt(tokens, j)) {
+      // "the red one", "a bigger one": a member of a group named before; the parser resolves it.
+      cands.push({ words: [w], noun: true, attribute: false, plural: w === 'ones', singular: 'one', multi: false, proper: false });
+      lastEnd = t.end;
+      j++;
+      break;
+    }
     // Count words end the phrase, except collective nouns inside a compound ("a chess set").
     if (PRONOUN_SET.has(w) || DEFINITE.has(w) || (w in COUNT_WORDS && !t.cap && (COUNT_WORDS[w] !== null || !hasNoun))) break;
     if (w === "'s") {
@@ -485,7 +503,7 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
     } else if (info.verbForm !== null || info.adjective || info.verb) {
       // Before the head: a modifier, if a noun follows ("a parked car"); but "a jet passes over"
       // has its head before the verb.
-      const continues = isWord(next) && nounAhead(tokens, j + 1) && !(singularDet && nounLike(w) && verbFollows(tokens, j + 1));
+      const continues = (isWord(next) && nounAhead(tokens, j + 1) && !(singularDet && nounLike(w) && verbFollows(tokens, j + 1))) || proOneAt(tokens, j + 1);
       if (!continues) {
         // The last word of the phrase: a noun after a determiner ("the seats", "the frosting").
         // A lone word where a noun phrase must stand: a fragment ("..., rain") or after "NP and"
@@ -570,6 +588,12 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
     start: tokens[i].start,
     end: Math.max(lastEnd, tokens[i].end),
   };
+}
+
+/** "one" standing for a noun at token j ("the red one", "a bigger one"). */
+function proOneAt(tokens: Token[], j: number): boolean {
+  const w = tokens[j]?.lower;
+  return (w === 'one' || w === 'ones') && isWord(tokens[j]) && !nounAhead(tokens, j + 1) && tokens[j + 1]?.lower !== 'of' && tokens[j + 1]?.lower !== 'another';
 }
 
 /** Whether token j continues a coordinated modifier list ("white" in "brown and white dog"). */
@@ -740,9 +764,22 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
       i += 3;
       continue;
     }
-    if (w === 'the' && /^(one|ones|other|others|latter|former)$/.test(tokens[i + 1]?.lower ?? '') && !nounAhead(tokens, i + 2)) {
-      push({ k: 'pron', word: tokens[i + 1].lower, start: t.start, end: tokens[i + 1].end, plural: /s$/.test(tokens[i + 1].lower) ? true : null });
+    if (w === 'the' && tokens[i + 1]?.lower === 'other' && /^(ones?)$/.test(tokens[i + 2]?.lower ?? '') && !nounAhead(tokens, i + 3)) {
+      // "the other one".
+      push({ k: 'pron', word: tokens[i + 2].lower === 'ones' ? 'others' : 'other', start: t.start, end: tokens[i + 2].end, plural: tokens[i + 2].lower === 'ones' ? true : null, definite: true });
+      i += 3;
+      continue;
+    }
+    if (w === 'the' && /^(one|ones|other|others|latter|former|rest)$/.test(tokens[i + 1]?.lower ?? '') && !nounAhead(tokens, i + 2) && tokens[i + 2]?.lower !== 'of') {
+      const word = tokens[i + 1].lower === 'rest' ? 'others' : tokens[i + 1].lower;
+      push({ k: 'pron', word, start: t.start, end: tokens[i + 1].end, plural: /s$/.test(word) ? true : null, definite: true });
       i += 2;
+      continue;
+    }
+    if ((w === 'one' || w === 'another') && !nounAhead(tokens, i + 1) && tokens[i + 1]?.lower !== 'of' && tokens[i + 1]?.lower !== 'another') {
+      // "one in front of the other", "one on top of another": a member of a group.
+      push({ k: 'pron', word: w, start: t.start, end: t.end, plural: false });
+      i++;
       continue;
     }
     if ((prev === undefined || prev.k === 'stop') && IMPERATIVES.has(w) && isWord(tokens[i + 1]) && (DEFINITE.has(tokens[i + 1].lower) || tokens[i + 1].lower in COUNT_WORDS || /^\p{N}/u.test(tokens[i + 1].lower))) {
@@ -952,6 +989,13 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
     if (np.np.definite && np.np.noun === np.np.head && PART_ANAPHORS.has(np.np.head) && np.np.possessedBy === null && (prev?.k === 'rel' || prev?.k === 'prep')) {
       // "a basket on the front", "a ladder against the side": a part of what was just named.
       push({ k: 'pron', word: 'it', start: np.np.start, end: np.np.end, plural: null });
+      i = np.next;
+      continue;
+    }
+    if (np.np.noun === 'one' || np.np.noun === 'ones') {
+      // "the red one", "a bigger one": a member of a group, told apart by its modifiers.
+      const plural = np.np.noun === 'ones';
+      push({ k: 'pron', word: plural ? 'ones' : 'one', start: np.np.start, end: np.np.end, plural: plural ? true : null, attrs: np.np.attributes, definite: np.np.definite });
       i = np.next;
       continue;
     }

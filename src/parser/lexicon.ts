@@ -476,6 +476,15 @@ export const COUNT_PHRASES: Readonly<Record<string, number | null>> = Object.fre
   'a number of': null,
 });
 
+/** Colour words: two members of a group told apart by colour ("the red one", "red, white and blue"). */
+export const COLOUR_WORDS: readonly string[] = Object.freeze([
+  'red', 'green', 'blue', 'yellow', 'orange', 'purple', 'pink', 'brown', 'black', 'white', 'gray',
+  'grey', 'golden', 'gold', 'silver', 'beige', 'teal', 'cyan', 'magenta', 'violet', 'navy', 'maroon',
+  'turquoise', 'ivory', 'crimson', 'tan', 'cream', 'lavender', 'lilac', 'indigo', 'scarlet', 'amber',
+  'bronze', 'copper', 'olive', 'khaki', 'peach', 'coral', 'mint', 'aqua', 'fuchsia', 'rust', 'ginger',
+  'blond', 'blonde', 'tabby', 'spotted', 'striped', 'dark', 'light', 'pale', 'bright',
+]);
+
 /** Colours, materials, sizes and textures: always attributes, never the head noun when one follows. */
 export const ATTRIBUTE_WORDS: readonly string[] = Object.freeze([
   'red', 'green', 'blue', 'yellow', 'orange', 'purple', 'pink', 'brown', 'black', 'white', 'gray',
@@ -736,3 +745,77 @@ export const ORDER_PHRASES: Readonly<Record<string, { axis: 'x' | 'y' | 'z'; for
   'from foreground to background': { axis: 'z', forward: true },
   'from background to foreground': { axis: 'z', forward: false },
 });
+
+/**
+ * People, animals and other beings that act: they sit, wait and walk; a collar or an umbrella
+ * does not. Read by the last word of a noun ("police officer", "golden retriever").
+ */
+export const ANIMATE_NOUNS: readonly string[] = Object.freeze([
+  // People.
+  'person', 'people', 'man', 'woman', 'boy', 'girl', 'child', 'kid', 'baby', 'toddler', 'infant',
+  'teenager', 'teen', 'adult', 'lady', 'gentleman', 'guy', 'gal', 'couple', 'family', 'crowd',
+  'mother', 'father', 'mom', 'dad', 'parent', 'son', 'daughter', 'brother', 'sister', 'sibling',
+  'grandmother', 'grandfather', 'grandma', 'grandpa', 'aunt', 'uncle', 'husband', 'wife', 'friend',
+  'bride', 'groom', 'king', 'queen', 'prince', 'princess', 'knight', 'wizard', 'witch', 'monk',
+  'nun', 'priest', 'god', 'goddess', 'angel', 'emperor', 'empress', 'pharaoh', 'samurai', 'ninja',
+  'pirate', 'sailor', 'soldier', 'warrior', 'viking', 'cowboy', 'astronaut', 'chef', 'cook',
+  'doctor', 'nurse', 'farmer', 'worker', 'builder', 'officer', 'policeman', 'policewoman', 'police',
+  'fireman', 'firefighter', 'waiter', 'waitress', 'teacher', 'student', 'player', 'athlete',
+  'skier', 'surfer', 'skateboarder', 'snowboarder', 'biker', 'cyclist', 'rider', 'runner',
+  'jogger', 'swimmer', 'dancer', 'ballerina', 'musician', 'singer', 'guitarist', 'drummer',
+  'pianist', 'violinist', 'artist', 'painter', 'photographer', 'tourist', 'traveler', 'traveller',
+  'hiker', 'climber', 'fisherman', 'hunter', 'shepherd', 'vendor', 'customer', 'shopper',
+  'passenger', 'driver', 'pilot', 'captain', 'batter', 'catcher', 'pitcher', 'umpire', 'referee',
+  'goalie', 'coach', 'fan', 'spectator', 'audience', 'pedestrian', 'commuter', 'owner', 'clown',
+  'magician', 'scientist', 'professor', 'detective', 'explorer', 'diver', 'gardener', 'baker',
+  'butcher', 'barber', 'mechanic', 'carpenter', 'plumber', 'janitor', 'guard', 'security',
+  'santa', 'elf', 'dwarf', 'giant', 'fairy', 'mermaid', 'vampire', 'zombie', 'ghost', 'alien',
+  'superhero', 'hero', 'villain', 'robot', 'android', 'cyborg', 'snowman', 'scarecrow', 'statue',
+  'mannequin', 'doll', 'teddy bear', 'puppet', 'toddler', 'youth', 'elder', 'lisa', 'anubis',
+  // Animals.
+  'animal', 'pet', 'cat', 'kitten', 'kitty', 'dog', 'puppy', 'pup', 'horse', 'pony', 'foal',
+  'donkey', 'mule', 'cow', 'bull', 'calf', 'cattle', 'ox', 'sheep', 'lamb', 'ram', 'goat', 'pig',
+  'piglet', 'chicken', 'hen', 'rooster', 'chick', 'duck', 'duckling', 'goose', 'swan', 'turkey',
+  'bird', 'parrot', 'owl', 'eagle', 'hawk', 'falcon', 'crow', 'raven', 'pigeon', 'dove', 'seagull',
+  'gull', 'sparrow', 'robin', 'penguin', 'flamingo', 'peacock', 'heron', 'pelican', 'ostrich',
+  'hummingbird', 'woodpecker', 'toucan', 'bear', 'panda', 'koala', 'lion', 'lioness', 'tiger',
+  'leopard', 'cheetah', 'jaguar', 'panther', 'wolf', 'fox', 'coyote', 'deer', 'fawn', 'moose',
+  'elk', 'reindeer', 'rabbit', 'bunny', 'hare', 'squirrel', 'chipmunk', 'mouse', 'rat', 'hamster',
+  'guinea pig', 'hedgehog', 'raccoon', 'racoon', 'skunk', 'beaver', 'otter', 'badger', 'mole',
+  'bat', 'monkey', 'ape', 'gorilla', 'chimpanzee', 'orangutan', 'lemur', 'sloth', 'elephant',
+  'giraffe', 'zebra', 'rhino', 'rhinoceros', 'hippo', 'hippopotamus', 'camel', 'llama', 'alpaca',
+  'kangaroo', 'wallaby', 'bison', 'buffalo', 'yak', 'antelope', 'gazelle', 'meerkat', 'armadillo',
+  'frog', 'toad', 'turtle', 'tortoise', 'lizard', 'gecko', 'iguana', 'chameleon', 'snake', 'crocodile',
+  'alligator', 'dinosaur', 't-rex', 'dragon', 'unicorn', 'griffin', 'phoenix', 'fish', 'goldfish',
+  'shark', 'whale', 'dolphin', 'seal', 'walrus', 'octopus', 'squid', 'jellyfish', 'crab', 'lobster',
+  'shrimp', 'starfish', 'snail', 'slug', 'worm', 'caterpillar', 'butterfly', 'moth', 'bee', 'wasp',
+  'ant', 'ladybug', 'beetle', 'spider', 'dragonfly', 'grasshopper', 'cricket', 'corgi', 'poodle',
+  'retriever', 'terrier', 'bulldog', 'dachshund', 'husky', 'labrador', 'beagle', 'shiba', 'collie',
+  'shepherd', 'chihuahua', 'pug', 'sphinx', 'creature', 'monster', 'beast', 'cub', 'calves',
+]);
+
+/** Vehicles: "a bicycle with a basket parked outside" is a parked bicycle. */
+export const VEHICLE_NOUNS: readonly string[] = Object.freeze([
+  'car', 'truck', 'bus', 'van', 'taxi', 'cab', 'bicycle', 'bike', 'motorcycle', 'motorbike', 'scooter',
+  'moped', 'train', 'tram', 'trolley', 'boat', 'ship', 'yacht', 'sailboat', 'canoe', 'kayak', 'ferry',
+  'airplane', 'plane', 'jet', 'helicopter', 'tractor', 'wagon', 'cart', 'carriage', 'limousine', 'limo',
+  'jeep', 'suv', 'pickup', 'trailer', 'camper', 'rv', 'ambulance', 'firetruck', 'tank', 'bulldozer',
+  'excavator', 'forklift', 'sled', 'sleigh', 'skateboard', 'wheelchair', 'stroller', 'pram', 'tricycle',
+  'spaceship', 'rocket', 'submarine', 'vehicle', 'automobile', 'sedan', 'convertible', 'minivan', 'lorry',
+]);
+
+/**
+ * What things do as well as beings: "a boy with a kite flying above the trees" is the kite flying.
+ * A participle not in this list after "an animal with a thing" is what the animal does.
+ */
+export const THING_VERBS: readonly string[] = Object.freeze([
+  'flying', 'floating', 'hanging', 'hung', 'burning', 'glowing', 'rising', 'setting', 'shining',
+  'blowing', 'spinning', 'rolling', 'falling', 'dripping', 'growing', 'blooming', 'drifting',
+  'hovering', 'flowing', 'flapping', 'fluttering', 'waving', 'sticking', 'poking', 'protruding',
+  'dangling', 'swinging', 'trailing', 'streaming', 'billowing', 'flickering', 'smoking', 'steaming',
+  'melting', 'leaking', 'attached', 'tied', 'strapped', 'mounted', 'pinned', 'taped', 'stuck',
+  'painted', 'printed', 'written', 'drawn', 'stacked', 'piled', 'scattered', 'spread', 'placed',
+  'propped', 'resting', 'leaning', 'lit', 'looming', 'towering', 'reflected', 'sparkling', 'shimmering',
+  'bursting', 'exploding', 'spilling', 'pouring', 'draped', 'wrapped', 'balanced', 'displayed',
+  'framed', 'parked', 'docked', 'moored', 'anchored',
+]);

@@ -11,7 +11,9 @@
 import { type Chunk, chunkTokens, type NounPhrase } from './chunk';
 import { describeRelation, findConflicts } from './conflicts';
 import {
+  ANIMATE_NOUNS,
   CLOTHING_NOUNS,
+  COLOUR_WORDS,
   GROUND_NOUNS,
   LINK_VERBS,
   PICTURE_NOUNS,
@@ -19,7 +21,9 @@ import {
   SCENE_NOUNS,
   SETTING_NOUNS,
   STYLE_HEADS,
+  THING_VERBS,
   TIME_NOUNS,
+  VEHICLE_NOUNS,
   type AbsoluteSide,
 } from './lexicon';
 import { tokenize } from './tokens';
@@ -46,8 +50,6 @@ const MALE_PRONOUNS = new Set(['he', 'him', 'his']);
 const FEMALE_PRONOUNS = new Set(['she', 'her', 'hers']);
 const MALE = /\b(man|boy|king|prince|father|dad|gentleman|guy|husband|son|brother|uncle|grandfather|knight|monk|wizard|god|emperor|pharaoh|lord|sir|mr|groom|waiter|actor|policeman|fireman|fisherman|cowboy|santa|bull|rooster|stallion)$/;
 const FEMALE = /\b(woman|girl|queen|princess|mother|mom|lady|wife|daughter|sister|aunt|grandmother|witch|nun|goddess|empress|mrs|miss|bride|waitress|actress|mona lisa|hen|mare|cow|ballerina|mermaid)$/;
-// People and animals: what "he" and "she" can mean when no gendered noun is around.
-const ANIMATE = /\b(person|people|man|woman|boy|girl|child|kid|baby|king|queen|prince|princess|knight|wizard|witch|robot|astronaut|chef|doctor|farmer|soldier|teddy bear|bear|cat|dog|horse|bird|monkey|sloth|fox|rabbit|mouse|lion|tiger|elephant|giraffe|zebra|cow|sheep|pig|owl|frog|duck|panda|raccoon|racoon|kangaroo|dragon|statue|god|goddess|lisa)$/;
 
 const PICTURES = new Set(PICTURE_NOUNS);
 const SCENES = new Set(SCENE_NOUNS);
@@ -58,6 +60,30 @@ const TIMES = new Set(TIME_NOUNS);
 const CLOTHING = new Set(CLOTHING_NOUNS);
 const STYLES = new Set(STYLE_HEADS);
 const LINK_WORDS = new Set(LINK_VERBS);
+const COLOURS = new Set(COLOUR_WORDS);
+const ANIMATES = new Set(ANIMATE_NOUNS);
+const VEHICLES = new Set(VEHICLE_NOUNS);
+const THING_VERB_SET = new Set(THING_VERBS);
+// Verbs a vehicle is the subject of: "a truck with a load of logs parked beside a river".
+const VEHICLE_VERBS = new Set(['parked', 'driving', 'drives', 'stopped', 'moving', 'traveling', 'travelling', 'waiting', 'sitting', 'standing', 'speeding', 'passing', 'docked', 'moored', 'anchored', 'sailing', 'flying', 'landing', 'leaning', 'locked', 'chained']);
+// Verbs of looking and pointing: "looking at a painting above the fireplace" places the painting;
+// "waiting at a bus stop under an umbrella" places the one waiting.
+const DIRECTED_VERBS = new Set([
+  'looking', 'look', 'looks', 'staring', 'stares', 'gazing', 'gazes', 'peering', 'peers', 'glancing',
+  'pointing', 'points', 'aiming', 'aims', 'waving', 'waves', 'smiling', 'smiles', 'barking', 'barks',
+  'yelling', 'shouting', 'laughing', 'growling', 'hissing', 'glaring', 'squinting', 'watching', 'nodding',
+  'throwing', 'shooting', 'firing', 'swinging', 'reaching', 'grabbing', 'licking', 'sniffing', 'pecking',
+]);
+
+/** A being that acts (people, animals, robots), by the last word of its noun. */
+function isAnimate(np: NounPhrase): boolean {
+  if (ANIMATES.has(np.noun) || ANIMATES.has(np.head)) return true;
+  const last = np.noun.split(' ').pop() ?? np.noun;
+  return ANIMATES.has(last);
+}
+function isVehicle(np: NounPhrase): boolean {
+  return VEHICLES.has(np.head) || VEHICLES.has(np.noun);
+}
 // What only people and animals do: a participle of these after a thing belongs to the animal.
 const ANIMATE_VERBS = new Set([
   'looking', 'watching', 'staring', 'gazing', 'peering', 'reading', 'eating', 'drinking', 'smiling',
@@ -79,6 +105,8 @@ const RELATION_AXIS: Partial<Record<RelationType, string>> = {
 // How far back a pronoun or a definite noun looks for what it names: prompts refer to the last few
 // things, and the bound keeps every look-up constant, so the parse stays linear.
 const LOOK_BACK = 48;
+// "a dozen cups next to each other" names twelve members; more than this stay one group.
+const MAX_MEMBERS = 12;
 // What is over everything in a picture, or all around: "under" it sets the scene.
 const OVERHEAD = new Set(['sea', 'ocean', 'water', 'waves', 'sky', 'skies', 'star', 'stars', 'sun', 'sunlight', 'moonlight', 'rain', 'clouds', 'cloud', 'storm', 'snowfall', 'canopy', 'heavens', 'aurora', 'lights', 'spotlight']);
 // "with" phrases that describe rather than add an object: "a cat with a sleepy look".
@@ -107,6 +135,16 @@ interface Entity {
   placements: Placement[];
   /** First noun phrase of a clause. */
   subject: boolean;
+  /** A member of a counted group, named on its own: "one" of "two dogs", "the red one". */
+  group?: Entity;
+  /** For a group: the members named one by one ("one ... the other"), in order. */
+  claims?: Entity[];
+  /** For a group: "the other" or "the others" named the last of its members. */
+  closed?: boolean;
+  /** For a group read as its members: they stand for it in every relation and placement. */
+  members?: Entity[];
+  /** A member that turned out to say nothing of its own: its group stands for it. */
+  folded?: boolean;
 }
 
 interface Pending {
@@ -296,11 +334,16 @@ function parseUnsafe(text: string): ParsedPrompt {
   let lastKind = '';
   let lastVague: string | null = null;
   let touchNextEntity = false;
-  let oneOf: Entity | undefined;
+  // The group whose members "one", "the other", "the red one" name.
+  let lastGroup: Entity | undefined;
   // The noun phrase after a non-spatial preposition ("looking at a painting"), which a relation
   // right after it places.
   let viaPreposition: Entity | undefined;
   let lastPrep = '';
+  // The latest verb of the clause ("waiting" in "waiting at a bus stop").
+  let lastVerb = '';
+  // The relation whose object the latest noun phrase is ("larger than a house").
+  let lastObjectRelation: RelationType | null = null;
   const andList = andLists(chunks);
   const mentions: Entity[] = [];
   const pairs: Entity[][] = [];
@@ -337,8 +380,8 @@ function parseUnsafe(text: string): ParsedPrompt {
     const floor = Math.max(0, mentions.length - LOOK_BACK);
     if (gendered(pronoun)) {
       for (let k = mentions.length - 1; k >= floor; k--) if (ok(mentions[k]) && genderMatch(mentions[k], pronoun)) return mentions[k];
-      for (const e of [...sentSubj, ...prevSentSubj]) if (ok(e) && ANIMATE.test(e.np.noun)) return e;
-      for (let k = mentions.length - 1; k >= floor; k--) if (ok(mentions[k]) && ANIMATE.test(mentions[k].np.noun)) return mentions[k];
+      for (const e of [...sentSubj, ...prevSentSubj]) if (ok(e) && isAnimate(e.np)) return e;
+      for (let k = mentions.length - 1; k >= floor; k--) if (ok(mentions[k]) && isAnimate(mentions[k].np)) return mentions[k];
     }
     if (role === 'subject') {
       for (const e of subj) if (ok(e)) return e;
@@ -376,6 +419,90 @@ function parseUnsafe(text: string): ParsedPrompt {
       return m;
     }
     return null;
+  };
+
+  /** Whether one more member of `g` can be named. */
+  const canClaim = (g: Entity): boolean => !g.closed && (g.np.count === null || (g.claims?.length ?? 0) < g.np.count);
+  /** "two red apples ... a green one" is another apple, not one of the red ones. */
+  const compatible = (g: Entity, attrs: readonly string[]): boolean => {
+    const colours = g.np.attributes.filter((a) => COLOURS.has(a));
+    return colours.length === 0 || !attrs.some((a) => COLOURS.has(a) && !colours.includes(a));
+  };
+  /**
+   * Names one member of the counted group `g` ("one", "the red one"), the last one ("the
+   * other"), or the rest ("the others"). Members stand for the group in the record only when
+   * the prompt relates or places them, or names two of them (see `settleGroups`).
+   */
+  const claim = (g: Entity, attrs: readonly string[], span: Span, how: 'next' | 'last' | 'rest'): Entity => {
+    const claims = (g.claims ??= []);
+    const named = claims.reduce((n, m) => n + (m.np.count ?? 1), 0);
+    const count = how === 'rest' ? (g.np.count === null ? null : Math.max(1, g.np.count - named)) : 1;
+    const kept = attrs.some((a) => COLOURS.has(a)) ? g.np.attributes.filter((a) => !COLOURS.has(a)) : g.np.attributes;
+    const np: NounPhrase = {
+      ...g.np,
+      count,
+      plural: count !== 1,
+      attributes: [...kept, ...attrs.filter((a) => !kept.includes(a))],
+      definite: true,
+      bare: false,
+      negated: false,
+      possessedBy: null,
+      contents: null,
+      start: span[0],
+      end: span[1],
+    };
+    const m: Entity = { np, obj: -1, scene: -1, negated: false, details: [], placements: [], subject: false, group: g };
+    entities.push(m);
+    claims.push(m);
+    if (how !== 'next' || (g.np.count !== null && named + 1 >= g.np.count)) g.closed = true;
+    lastGroup = g;
+    return m;
+  };
+  /** The counted group a member word names: the subject's, else the latest one mentioned. */
+  const groupFor = (attrs: readonly string[]): Entity | undefined => {
+    const fits = (g: Entity | undefined): g is Entity => g !== undefined && !g.group && usable(g) && isPlural(g) && canClaim(g) && compatible(g, attrs) && (g.obj >= 0 || g.subject);
+    if (fits(lastGroup)) return lastGroup;
+    for (const e of subj) if (fits(e)) return e;
+    for (let k = mentions.length - 1; k >= Math.max(0, mentions.length - LOOK_BACK); k--) {
+      const e = mentions[k];
+      const g = e.group ?? e;
+      if (fits(g)) return g;
+    }
+    return undefined;
+  };
+  /**
+   * What "one", "the other", "the red one", "a blue one" name: a member of a counted group
+   * ("two cars, the red one in front of the blue one"), a thing named before with those words
+   * ("a black cat and a white cat ... the white one"), or another thing of the kind just named
+   * ("a red apple next to a green one"). Undefined when none fits.
+   */
+  const memberFor = (word: string, attrs: readonly string[], definite: boolean, span: Span): Entity | undefined => {
+    if (word === 'other' || word === 'others' || word === 'another') {
+      const g = lastGroup;
+      if (g === undefined || !usable(g) || !canClaim(g)) return undefined;
+      return claim(g, [], span, word === 'others' ? 'rest' : word === 'other' ? 'last' : 'next');
+    }
+    if (word !== 'one' && word !== 'ones') return undefined;
+    if (attrs.length > 0 && definite) {
+      for (let k = mentions.length - 1; k >= Math.max(0, mentions.length - LOOK_BACK); k--) {
+        const e = mentions[k];
+        if (usable(e) && !e.claims && attrs.every((a) => e.np.attributes.includes(a))) return e;
+      }
+    }
+    const g = groupFor(attrs);
+    if (g !== undefined) return claim(g, attrs, span, word === 'ones' ? 'rest' : 'next');
+    if (attrs.length > 0 && !definite) {
+      // "a red apple next to a green one": another thing of the kind just named.
+      for (let k = mentions.length - 1; k >= Math.max(0, mentions.length - LOOK_BACK); k--) {
+        const e = mentions[k];
+        if (!usable(e) || e.np.proper) continue;
+        const np: NounPhrase = { ...e.np, count: word === 'ones' ? null : 1, plural: word === 'ones', attributes: attrs.slice(), definite: false, bare: false, negated: false, possessedBy: null, contents: null, ofComplement: false, start: span[0], end: span[1] };
+        const n: Entity = { np, obj: -1, scene: -1, negated: false, details: [], placements: [], subject: false };
+        entities.push(n);
+        return n;
+      }
+    }
+    return undefined;
   };
 
   const closeDetail = (): void => {
@@ -431,6 +558,29 @@ function parseUnsafe(text: string): ParsedPrompt {
     clauseList.push(e);
   };
 
+  /**
+   * Who does the participle after "OWNER with THING": the thing when what follows refers back
+   * ("a bench with a dog lying under it") or only a thing does it ("a boy with a kite flying
+   * above the trees"); the owner when a being has a thing ("a dog with a red collar sitting in
+   * front of a fireplace") or a vehicle is parked; both when both are beings.
+   */
+  const withDoer = (verb: string, at: number): 'owner' | 'with' | 'both' => {
+    // "has its paw lying on the keyboard": a part of the owner does it.
+    if (withOwner.length === 0 || withNP.length === 0 || withNP.some((e) => e.np.possessedBy !== null)) return 'with';
+    // A pronoun in the next few chunks names the owner: the with-phrase is absolute.
+    for (let k = at + 1; k < chunks.length && k <= at + 4; k++) {
+      const x = chunks[k];
+      if (x.k === 'pron' || (x.k === 'rel' && x.pronoun !== null) || (x.k === 'np' && x.np.possessedBy !== null)) return 'with';
+      if (x.k === 'stop' || x.k === 'comma' || x.k === 'with' || x.k === 'verb' || x.k === 'sub' || x.k === 'rp') break;
+    }
+    const ownerActs = withOwner.every((e) => isAnimate(e.np));
+    const thingActs = withNP.some((e) => isAnimate(e.np));
+    if (ownerActs && thingActs) return 'both';
+    if (ownerActs) return THING_VERB_SET.has(verb) ? 'with' : 'owner';
+    if (!thingActs && withOwner.every((e) => isVehicle(e.np)) && VEHICLE_VERBS.has(verb) && !withNP.some((e) => isVehicle(e.np))) return 'owner';
+    return 'with';
+  };
+
   /** Who a relation read now is about. Null: nobody yet (a fronted phrase). */
   const relationSubjects = (next: Chunk | undefined, hasPronoun: boolean, verbLed = false): Entity[] | null => {
     if (verbLed && lastKind === 'np' && lastRole === 'object' && lastNP.length && lastNP.every((e) => e.scene < 0)) {
@@ -444,9 +594,12 @@ function parseUnsafe(text: string): ParsedPrompt {
       return actor.length ? actor : withOwner.length ? withOwner : null;
     }
     if (expect === 'with' && withNP.length > 0) {
-      const refersBack = hasPronoun || next === undefined || next.k === 'pron' || (next.k !== 'np' && next.k !== 'adv');
+      const refersBack = hasPronoun || next === undefined || next.k === 'pron' || (next.k === 'np' && next.np.possessedBy !== null) || (next.k !== 'np' && next.k !== 'adv');
       const afterVerb = withVerbEnd > withStart;
-      const described = ((afterVerb || withNP.every((e) => e.np.bare && !e.np.proper)) && !refersBack) || withNP.some((e) => e.negated);
+      // "a dog with a red collar in front of a fireplace": what a being has or wears goes where
+      // it goes; the relation is the owner's.
+      const worn = !refersBack && withOwner.length > 0 && withOwner.every((e) => isAnimate(e.np)) && withNP.every((e) => !isAnimate(e.np));
+      const described = ((afterVerb || worn || withNP.every((e) => e.np.bare && !e.np.proper)) && !refersBack) || withNP.some((e) => e.negated);
       if (!described && !withNeg) {
         // "a room with a painting on the wall above a couch": the painting is what the rest of
         // the phrase places.
@@ -560,15 +713,23 @@ function parseUnsafe(text: string): ParsedPrompt {
         return;
       }
       if (p.soft === 'at') {
-        // "looking at the camera": part of what the subject does.
-        viaPreposition = first;
+        // "looking at the camera": part of what the subject does, and what a relation right after
+        // places ("looking at a painting above the fireplace"); "waiting at a bus stop under an
+        // umbrella" is where the subject is.
+        if (DIRECTED_VERBS.has(lastVerb)) viaPreposition = first;
         return;
       }
       if (p.soft === 'in' && (CLOTHING.has(np.noun) || CLOTHING.has(np.head))) {
-        // "a woman in a red dress": what she wears.
-        for (const s of p.before ?? p.subjects ?? []) {
+        // "a woman in a red dress": what she wears; a verb after it is hers ("a boy in a red
+        // shirt standing in front of a bus").
+        const wearers = p.before ?? p.subjects ?? [];
+        for (const s of wearers) {
           const words = text.slice(p.span[0], np.end);
           if (!s.details.includes(words)) s.details.push(words);
+        }
+        if (wearers.length && lastNP.length === 1 && lastNP[0] === first) {
+          lastNP = wearers.slice();
+          lastRole = wearers.every((w) => subj.includes(w)) ? 'subject' : 'object';
         }
         return;
       }
@@ -648,7 +809,6 @@ function parseUnsafe(text: string): ParsedPrompt {
     existential = false;
     clauseList = [];
     lastSetting = -1;
-    oneOf = undefined;
     axisObject.clear();
   };
 
@@ -683,25 +843,35 @@ function parseUnsafe(text: string): ParsedPrompt {
     const next = chunks[ci + 1];
     switch (c.k) {
       case 'np': {
-        const e = entityFor(c.np);
+        let e = entityFor(c.np);
+        if (e.np !== c.np && c.np.definite && !c.np.plural && c.np.possessedBy === null && isPlural(e) && !e.group && usable(e) && (e.np.count === null || e.np.count >= 2) && canClaim(e)) {
+          // "two cats ... the cat on the left": one of them.
+          e = claim(e, c.np.attributes.filter((a) => !e.np.attributes.includes(a)), [c.np.start, c.np.end], 'next');
+        }
         handleEntity(e, c.np, next, c.end);
         break;
       }
       case 'pron': {
         const asObject = pending !== null && (pending.objects.length === 0 || pending.coord !== 'none');
-        let e: Entity | undefined;
-        if ((c.word === 'other' || c.word === 'others') && oneOf !== undefined) e = oneOf;
-        else if (asObject) e = resolve(c.word, c.plural, 'object', pending!.subjects ?? []);
+        let e: Entity | undefined = memberFor(c.word, c.attrs ?? [], c.definite === true, [c.start, c.end]);
+        if (e === undefined && (c.word === 'one' || c.word === 'another') && c.definite !== true && !(c.attrs?.length)) {
+          // A lone "one" with no group before it names nothing we can place.
+          lastKind = 'pron';
+          continue;
+        }
+        if (e !== undefined) {
+          // A member of a group.
+        } else if (asObject) e = resolve(c.word, c.plural, 'object', pending!.subjects ?? []);
         else if (expect === 'detail' || expect === 'with') e = resolve(c.word, c.plural, 'object', actor);
         else e = resolve(c.word, c.plural, 'subject', []);
         if (e === undefined) {
           lastKind = 'pron';
           continue;
         }
-        // "one of them ... the other": both are members of the same group.
-        if (c.partOf) oneOf = e;
+        // "one of them ... the other": a member of the group, then another.
+        if (c.partOf && isPlural(e) && !e.group) e = claim(e, [], [c.start, c.end], 'next');
         let members: Entity[] = [e];
-        if (c.plural === true && !c.partOf && !isPlural(e)) {
+        if (c.plural === true && !c.partOf && !isPlural(e) && !e.group) {
           // "they", "both of them" for singular things: the group named together ("an astronaut
           // and a robot ... behind them"), else the last two things.
           const exclude = asObject ? pending!.subjects ?? [] : actor;
@@ -726,6 +896,17 @@ function parseUnsafe(text: string): ParsedPrompt {
           pending = null;
           const ss = p.subjects!;
           if (!p.negated) for (let k = 0; k + 1 < ss.length; k++) emit(ss[k], p.relation, ss[k + 1], undefined, false, p.phrase, p.span);
+        } else if (pending && pending.objects.length === 0 && pending.subjects?.length === 1) {
+          // "two zebras side by side", "three cups next to each other": the members of one group.
+          const g = pending.subjects[0];
+          const p = pending;
+          if (!g.group && isPlural(g) && !g.claims && usable(g)) {
+            pending = null;
+            const n = Math.min(g.np.count ?? 2, MAX_MEMBERS);
+            const ms: Entity[] = [];
+            for (let k = 0; k < n; k++) ms.push(claim(g, [], [g.np.start, g.np.end], k === n - 1 ? 'last' : 'next'));
+            if (!p.negated) for (let k = 0; k + 1 < ms.length; k++) emit(ms[k], p.relation, ms[k + 1], undefined, false, p.phrase, p.span);
+          }
         }
         break;
       }
@@ -839,6 +1020,7 @@ function parseUnsafe(text: string): ParsedPrompt {
       case 'verb': {
         settle();
         const prevKind = lastKind;
+        lastVerb = c.word;
         if (c.cop || c.aux) {
           if (existential) break;
           if (prevKind === 'np' && lastRole !== 'subject' && rcActor === null && lastRole !== 'with') actor = subj.length ? subj : actor;
@@ -882,9 +1064,21 @@ function parseUnsafe(text: string): ParsedPrompt {
               lastKind = 'np';
               continue;
             }
-            if (withClosed || withNP.some((e) => ABSTRACT.has(e.np.head) && e.np.possessedBy === null && !e.np.bare)) {
-              // "with a sleepy look sitting ...": a description.
+            const doer = withDoer(c.word, ci);
+            if (withClosed || withNP.some((e) => ABSTRACT.has(e.np.head) && e.np.possessedBy === null && !e.np.bare) || doer === 'owner') {
+              // "with a sleepy look sitting ...": a description; "a dog with a red collar sitting
+              // in front of a fireplace": the dog sits.
+              const owners = withOwner.slice();
               endWith('detail');
+              if (doer === 'owner' && owners.length) actor = owners;
+            } else if (doer === 'both') {
+              // "a man with a dog sitting on a bench": both sit there.
+              const both = [...withOwner, ...withNP];
+              for (const e of withNP) materialize(e);
+              withAnchor = withOwner[0];
+              withNP = [];
+              expect = 'any';
+              actor = both;
             } else {
               actor = withNP.slice();
               // "with a cat staring at it": a named thing doing something is in the picture.
@@ -894,13 +1088,16 @@ function parseUnsafe(text: string): ParsedPrompt {
               expect = 'any';
               withActorUsed = true;
             }
-          } else if (ANIMATE_VERBS.has(c.word) && !lastNP.some((e) => ANIMATE.test(e.np.noun)) && actor.some((e) => ANIMATE.test(e.np.noun))) {
+          } else if (ANIMATE_VERBS.has(c.word) && !lastNP.some((e) => isAnimate(e.np)) && actor.some((e) => isAnimate(e.np))) {
             // "a dog laying on a bed looking out a window": only the dog can look.
           } else if (lastNP.every((e) => e.np.possessedBy !== null)) {
             // "a dog with a frisbee in its mouth standing on the grass": the mouth's owner stands.
             const owner = resolve(lastNP[0].np.possessedBy === 'it' ? 'its' : lastNP[0].np.possessedBy, null, 'subject', lastNP);
             if (owner) actor = [owner];
             else if (withOwner.length) actor = withOwner.slice();
+          } else if (lastObjectRelation === 'larger_than' || lastObjectRelation === 'smaller_than') {
+            // "a snail larger than a house crawling next to a lighthouse": what it is compared
+            // with is no actor.
           } else {
             actor = lastNP.slice();
           }
@@ -1028,6 +1225,10 @@ function parseUnsafe(text: string): ParsedPrompt {
         closeDetail();
         endWith('auto');
         expect = 'any';
+        if (next?.k === 'verb' && !next.cop && (next.form === 'ing' || next.form === 'ed') && subj.length) {
+          // "holding a sign that says 'hello' while sitting on a branch": the subject sits.
+          actor = subj.slice();
+        }
         rcActor = null;
         subjOpen = false;
         break;
@@ -1081,6 +1282,74 @@ function parseUnsafe(text: string): ParsedPrompt {
   }
   endSentence();
 
+  /**
+   * Groups whose members the prompt named: when it relates or places a member, or names two, the
+   * members (and the rest, when the count leaves some) replace the group in every relation and
+   * placement, each an object of its own with the same noun. A single member that only does
+   * something ("one of them is reading") folds back into its group.
+   */
+  function settleGroups(): void {
+    const speaking = new Set<Entity>();
+    for (const r of rawRelations) {
+      speaking.add(r.s);
+      speaking.add(r.o);
+      if (r.o2) speaking.add(r.o2);
+    }
+    for (const sd of sides) speaking.add(sd.entity);
+    let any = false;
+    for (const g of entities) {
+      const claims = g.claims;
+      if (!claims?.length) continue;
+      if (claims.length < 2 && !claims.some((m) => speaking.has(m))) {
+        for (const m of claims) {
+          m.folded = true;
+          for (const d of m.details) if (!g.details.includes(d)) g.details.push(d);
+          for (const p of m.placements) if (!g.placements.includes(p)) g.placements.push(p);
+          if (m.obj >= 0) materialize(g);
+        }
+        continue;
+      }
+      const members = claims.slice();
+      const named = claims.reduce((n, m) => n + (m.np.count ?? 1), 0);
+      if (!g.closed && (g.np.count === null || g.np.count > named)) {
+        const rest = g.np.count === null ? null : g.np.count - named;
+        const np: NounPhrase = { ...g.np, count: rest, plural: rest !== 1 };
+        const r: Entity = { np, obj: -1, scene: -1, negated: false, details: [], placements: [], subject: false, group: g };
+        entities.push(r);
+        members.push(r);
+      }
+      for (const m of members) {
+        m.details = [...g.details.filter((d) => !m.details.includes(d)), ...m.details];
+        for (const p of g.placements) if (!m.placements.includes(p)) m.placements.push(p);
+        materialize(m);
+      }
+      g.members = members;
+      any = true;
+    }
+    if (!any) return;
+    const expand = (e: Entity): Entity[] => e.members ?? [e];
+    const out: RawRelation[] = [];
+    for (const r of rawRelations) {
+      if (r.relation === 'between' && r.o2 === undefined && r.o.members && r.o.members.length >= 2 && !r.s.members) {
+        // "between the two of them": the two members.
+        out.push({ ...r, o: r.o.members[0], o2: r.o.members[1] });
+        continue;
+      }
+      for (const a of expand(r.s)) {
+        for (const b of expand(r.o)) {
+          if (a === b) continue;
+          if (r.o2 === undefined) out.push({ ...r, s: a, o: b });
+          else for (const c of expand(r.o2)) if (c !== a && c !== b) out.push({ ...r, s: a, o: b, o2: c });
+        }
+      }
+    }
+    rawRelations.length = 0;
+    rawRelations.push(...out);
+    const expandedSides = sides.flatMap((sd) => expand(sd.entity).map((entity) => ({ ...sd, entity })));
+    sides.length = 0;
+    sides.push(...expandedSides);
+  }
+
   /** A noun phrase or pronoun (`np` null) naming `e`, written up to `end`. */
   function handleEntity(e: Entity, np: NounPhrase | null, next: Chunk | undefined, end: number): void {
     mention(e);
@@ -1119,6 +1388,7 @@ function parseUnsafe(text: string): ParsedPrompt {
       p.coord = 'none';
       lastNP = [e];
       lastRole = 'object';
+      lastObjectRelation = p.relation;
       if (p.relation === 'between' && p.objects.length === 1 && next?.k === 'and') {
         p.coord = 'and';
       }
@@ -1181,6 +1451,8 @@ function parseUnsafe(text: string): ParsedPrompt {
   }
 
   // --- Results ---------------------------------------------------------------------------------
+  settleGroups();
+
   // Elliptic placements: "a zebra and a giraffe, the zebra on the left" puts the giraffe right.
   const sidesOf = new Map<Entity, SidePlacement[]>();
   for (const s of sides) {
@@ -1226,7 +1498,8 @@ function parseUnsafe(text: string): ParsedPrompt {
       o.scene = addScene('style', [o.np.start, o.np.end]);
     }
   }
-  const kept = objects.filter((o) => o.scene < 0).sort((a, b) => a.np.start - b.np.start);
+  const at = (o: Entity): number => (o.group?.members ? o.group.np.start : o.np.start);
+  const kept = objects.filter((o) => o.scene < 0 && !o.members && !o.folded).sort((a, b) => at(a) - at(b));
 
   // Ids from nouns, in text order, unique.
   const used = new Set<string>();
