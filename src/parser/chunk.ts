@@ -16,6 +16,7 @@ import {
   COUNT_WORDS,
   DEFINITE_WORDS,
   FRAME_NOUNS,
+  INDEFINITE_PARTITIVE_NOUNS,
   INTENSIFIERS,
   LINK_VERBS,
   MEASURE_NOUNS,
@@ -25,6 +26,7 @@ import {
   PART_NOUNS,
   PARTITIVE_NOUNS,
   PLACEMENT_VERBS,
+  POSITION_WORDS,
   POSSESSION_VERBS,
   PRESENTATION_VERBS,
   PRONOUNS,
@@ -32,6 +34,7 @@ import {
   SPATIAL_PHRASES,
   SUBORDINATORS,
   SURFACE_CONTAINERS,
+  TIME_NOUNS,
   UNKNOWN_RELATION_PHRASES,
   VAGUE_PHRASES,
   type AbsoluteSide,
@@ -100,9 +103,11 @@ const PRONOUN_SET = new Set(PRONOUNS);
 const INTENSIFIER_SET = new Set(INTENSIFIERS);
 const FRAMES = new Set(FRAME_NOUNS);
 const PARTITIVES = new Set(PARTITIVE_NOUNS);
+const INDEFINITE_PARTITIVES = new Set(INDEFINITE_PARTITIVE_NOUNS);
 const CONTAINERS = new Set(CONTAINER_NOUNS);
 const SURFACES = new Set(SURFACE_CONTAINERS);
 const PARTS = new Set(PART_NOUNS);
+const POSITIONS = new Set(POSITION_WORDS);
 const PICTURE_SET = new Set(PICTURE_NOUNS);
 // Instructions to the image model at the start of a prompt ("Draw a cat on a mat").
 const IMPERATIVES = new Set(['place', 'put', 'draw', 'show', 'create', 'generate', 'make', 'paint', 'render', 'imagine', 'depict', 'illustrate', 'design', 'add', 'give', 'sketch', 'photograph', 'picture', 'visualize', 'visualise', 'produce', 'compose', 'arrange', 'position']);
@@ -122,7 +127,9 @@ const PREPOSITIONS = new Set([
 ]);
 const SINGULAR_DETERMINERS = new Set(['a', 'an', 'one', 'each', 'every', 'another', 'this', 'that', 'single', 'lone']);
 const RELATIVE = new Set(['which', 'who', 'whom', 'whose']);
-const NEGATIONS = new Set(['not', 'never', 'nor']);
+const NEGATIONS = new Set(['not', 'never', 'nor', 'nowhere']);
+// Events and times that "before" orders in time, not in space ("before sunset", "before dinner").
+const BEFORE_TIMES = new Set([...TIME_NOUNS, 'dinner', 'lunch', 'breakfast', 'meal', 'storm', 'rain', 'race', 'game', 'match', 'show', 'battle', 'wedding', 'party', 'bedtime', 'takeoff', 'launch', 'start', 'end', 'performance', 'concert', 'ceremony']);
 const COUNT_PREFIX = [
   ['not', 'more', 'than'], ['no', 'more', 'than'], ['more', 'than'], ['less', 'than'], ['fewer', 'than'],
   ['at', 'least'], ['at', 'most'], ['up', 'to'], ['about'], ['approximately'], ['roughly'], ['exactly'],
@@ -137,6 +144,8 @@ const DISPLAY_VERBS = new Set(['hanging', 'hung', 'hangs', 'framed', 'mounted', 
 const PAIR_NOUNS = new Set(['scissors', 'glasses', 'pants', 'jeans', 'shorts', 'trousers', 'tongs', 'pliers', 'binoculars', 'headphones', 'goggles', 'sunglasses', 'tights', 'leggings', 'pajamas', 'pyjamas', 'earphones', 'tweezers', 'shears', 'overalls']);
 // Parts named without their whole ("on the front") stand for the whole they belong to.
 const PART_ANAPHORS = new Set(['front', 'back', 'side', 'top', 'bottom', 'edge', 'surface', 'rear', 'end', 'tip', 'base']);
+// "back to back", "shoulder to shoulder", "arm in arm": two things right next to each other.
+const RECIPROCAL_BODY = new Set(['back', 'shoulder', 'cheek', 'nose', 'face', 'arm', 'hand', 'head', 'toe', 'elbow', 'wing', 'paw']);
 const SAME_FORM_PARTICIPLES = new Set(['cut', 'put', 'spread', 'split', 'shut', 'hit', 'cast', 'burst', 'slit', 'thrust']);
 // Participle + particle before a noun is one modifier: "a run down bus", "a worn out shoe".
 const PHRASAL_MODIFIER_PARTICLES = new Set(['down', 'out', 'up', 'off']);
@@ -214,7 +223,7 @@ export type Chunk =
   | { k: 'neg'; start: number; end: number }
   | { k: 'sub'; start: number; end: number }
   | { k: 'adv'; start: number; end: number }
-  | { k: 'adj'; start: number; end: number }
+  | { k: 'adj'; word: string; start: number; end: number }
   | { k: 'quote'; start: number; end: number }
   | { k: 'order'; axis: 'x' | 'y' | 'z'; forward: boolean; phrase: string; start: number; end: number }
   | { k: 'view'; start: number; end: number };
@@ -378,6 +387,14 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
     const t = tokens[j];
     const w = t.lower;
     const hasNoun = cands.some((c) => c.noun);
+    if (hasNoun && (w === 'side' || RECIPROCAL_BODY.has(w)) && /^(by|to|in)$/.test(tokens[j + 1]?.lower ?? '') && tokens[j + 2]?.lower === w) break;
+    if ((w === 'can' || w === 'cans') && determiner && !hasNoun && (tokens[j + 1]?.lower === 'of' || !isWord(tokens[j + 1]))) {
+      // "a can of soda": after a determiner, the noun.
+      cands.push({ words: [w], noun: true, attribute: false, plural: w === 'cans', singular: 'can', multi: false, proper: false });
+      lastEnd = t.end;
+      j++;
+      break;
+    }
     const m = matchPhrase(tokens, j);
     if (m) {
       if (m.entry.kind === 'noun') {
@@ -459,6 +476,13 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
       j += 2;
       continue;
     }
+    if (!hasNoun && POSITIONS.has(w) && (nounAhead(tokens, j + 1) || proOneAt(tokens, j + 1)) && matchPhrase(tokens, j + 1)?.entry.kind !== 'rel') {
+      // "the top shelf", "the left one": a position, not a compound's first noun.
+      cands.push({ words: [w], noun: false, attribute: true, plural: false, singular: w, multi: false, proper: false });
+      lastEnd = t.end;
+      j++;
+      continue;
+    }
     if (info.link && !info.attribute && !info.knownNoun) {
       // "a standing man": a participle before any noun is a modifier; after the noun, a verb.
       if (hasNoun || !isWord(next) || !nounAhead(tokens, j + 1)) break;
@@ -479,6 +503,13 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
       // After the head: another noun continues a compound ("coffee table"), a verb form ends the
       // phrase ("a cat sitting", "a dog stands", "the donkey holds the rope").
       const last = cands[cands.length - 1];
+      if (FRAMES.has(w) && next?.lower === 'of' && last.attribute) {
+        // "a wide-angle shot of", "a close-up view of": the picture word is the head.
+        cands.push({ words: [w], noun: true, attribute: false, plural: false, singular: w, multi: false, proper: false });
+        lastEnd = t.end;
+        j++;
+        continue;
+      }
       if (info.verbForm === 'ed' && isWord(next) && !DEFINITE.has(next.lower) && !POSS.has(next.lower) && !(next.lower in COUNT_WORDS) && nounLike(next.lower) && !nounSingular(next.lower).plural && matchPhrase(tokens, j + 1) === null) {
         // "a neon lit alley", "a snow covered peak": noun and participle make one modifier.
         let k = cands.length;
@@ -509,7 +540,10 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
         // A lone word where a noun phrase must stand: a fragment ("..., rain") or after "NP and"
         // ("food and drinks").
         const alone = (options.fragment === true && !isWord(next)) || options.coordinated === true;
-        if ((determiner || cands.length > 0 || (alone && cands.length === 0)) && (nounLike(w) || guessedAdjective(w))) {
+        // "under a mobile.", "on the blue": where a phrase must end in a noun, its last word is one.
+        const endsHere = !isWord(next) || PREPOSITIONS.has(next.lower) || matchPhrase(tokens, j + 1)?.entry.kind === 'rel';
+        const lone = determiner && cands.length === 0 && endsHere && info.adjective && info.verbForm === null && !info.attribute;
+        if ((determiner || cands.length > 0 || (alone && cands.length === 0)) && (nounLike(w) || guessedAdjective(w) || lone)) {
           const ns = nounSingular(w);
           cands.push({ words: [w], noun: true, attribute: false, plural: ns.plural, singular: ns.singular, multi: false, proper: false });
           lastEnd = t.end;
@@ -563,9 +597,15 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
     plural = true;
   }
   nounWords.push(headWord);
-  const noun = nounWords.join(' ');
+  let noun = nounWords.join(' ');
   const headLemma = headWord.split(' ').pop() ?? headWord;
   const attributes = cands.slice(0, compoundStart).map((c) => c.words.join(' '));
+  const owner = cands[compoundStart - 1];
+  if (owner && compoundStart === head && /'s$/.test(owner.words[0]) && PART_ANAPHORS.has(headLemma)) {
+    // "a bathtub's edge", "the table's surface": the part of that thing, named by both.
+    noun = `${owner.singular} ${noun}`;
+    attributes.pop();
+  }
   let resolved: number | null;
   if (count !== undefined) resolved = count;
   else resolved = plural ? null : 1;
@@ -588,6 +628,18 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
     start: tokens[i].start,
     end: Math.max(lastEnd, tokens[i].end),
   };
+}
+
+/** A noun starts right at token j, not a participle ("the top shelf", not "the left holding"). */
+function nounRightAfter(tokens: Token[], j: number): boolean {
+  const t = tokens[j];
+  if (!isWord(t) || DEFINITE.has(t.lower) || t.lower in COUNT_WORDS) return false;
+  const m = matchPhrase(tokens, j);
+  if (m) return m.entry.kind === 'noun';
+  const info = wordInfo(t.lower);
+  if (info.verbForm === 'ing' || info.verbForm === 'ed' || info.link || info.func) return false;
+  if (info.noun) return true;
+  return (info.adjective || info.attribute) && nounAhead(tokens, j + 1);
 }
 
 /** "one" standing for a noun at token j ("the red one", "a bigger one"). */
@@ -744,8 +796,12 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
       i += 2;
       continue;
     }
-    if (w === 'side' && tokens[i + 1]?.lower === 'by' && tokens[i + 2]?.lower === 'side' && tokens[i + 3]?.lower !== 'with') {
-      // "a truck and a car parked side by side": next to each other.
+    const pairWord = tokens[i + 2]?.lower;
+    if (
+      (w === 'side' && tokens[i + 1]?.lower === 'by' && pairWord === 'side' && tokens[i + 3]?.lower !== 'with') ||
+      (RECIPROCAL_BODY.has(w) && (tokens[i + 1]?.lower === 'to' || tokens[i + 1]?.lower === 'in') && pairWord === w && isWord(tokens[i + 1]))
+    ) {
+      // "a truck and a car parked side by side", "sitting back to back": next to each other.
       const span: Span = [t.start, tokens[i + 2].end];
       push({ k: 'rel', relation: 'next_to', swap: false, pronoun: null, phrase: text.slice(span[0], span[1]), start: span[0], end: span[1], middle: false });
       push({ k: 'recip', start: span[0], end: span[1] });
@@ -787,6 +843,12 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
       i++;
       continue;
     }
+    if (wordInfo(w).verbForm !== null && isWord(tokens[i + 1]) && possessiveRelation(tokens, i + 1, text)) {
+      // "lying on the laptop's left side": the verb, then the relation to the possessor.
+      push(verbChunk(t, w));
+      i++;
+      continue;
+    }
     const possRel = possessiveRelation(tokens, i, text);
     if (possRel) {
       push(possRel.rel);
@@ -823,6 +885,15 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
       const span: Span = [t.start, tokens[i + m.length - 1].end];
       push({ k: 'order', axis: m.entry.axis, forward: m.entry.forward, phrase: text.slice(span[0], span[1]), start: span[0], end: span[1] });
       i += m.length;
+      continue;
+    }
+    if (m && m.entry.kind === 'side' && nounRightAfter(tokens, i + m.length)) {
+      // "on the top shelf", "in the back seat": a modifier of the noun after it, not a placement.
+      const rel = matchPhrase(tokens, i)?.length === m.length ? TRIE.next.get(w)?.entry : undefined;
+      if (rel?.kind === 'rel') {
+        push({ k: 'rel', relation: rel.relation, swap: rel.swap, pronoun: null, phrase: text.slice(t.start, t.end), start: t.start, end: t.end, middle: false });
+      } else push({ k: 'prep', word: w, start: t.start, end: t.end });
+      i++;
       continue;
     }
     if (m && m.entry.kind !== 'noun' && m.entry.kind !== 'count') {
@@ -926,6 +997,22 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
       i++;
       continue;
     }
+    if ((w === 'rather' && tokens[i + 1]?.lower === 'than') || (w === 'instead' && tokens[i + 1]?.lower === 'of') || (w === 'as' && tokens[i + 1]?.lower === 'opposed' && tokens[i + 2]?.lower === 'to')) {
+      // "next to the bed rather than on it": what follows is denied.
+      const n = w === 'as' ? 3 : 2;
+      push({ k: 'neg', start: t.start, end: tokens[i + n - 1].end });
+      i += n;
+      continue;
+    }
+    if (w === 'before' && (prev?.k === 'verb' || prev?.k === 'np') && objectAhead(tokens, i + 1)) {
+      // "kneeling before a queen", "a man before a mirror": in front of it; "before sunset" is time.
+      const np = readNounPhrase(tokens, i + 1, text);
+      if (np && !BEFORE_TIMES.has(np.head) && !BEFORE_TIMES.has(np.noun) && !(np.bare && /^(bed|school|work|class|church|noon)$/.test(np.noun))) {
+        push({ k: 'rel', relation: 'in_front_of', swap: false, pronoun: null, phrase: t.lower === 'before' ? text.slice(t.start, t.end) : t.lower, start: t.start, end: t.end, middle: false });
+        i++;
+        continue;
+      }
+    }
     if (NEGATIONS.has(w) || /n't$/.test(w)) {
       push({ k: 'neg', start: t.start, end: t.end });
       i++;
@@ -956,7 +1043,7 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
       push(verbChunk(t, w));
       i++;
       // Particles stay with their verb ("lying down", "curled up", "spread out").
-      while (isWord(tokens[i]) && PARTICLES.has(tokens[i].lower) && !matchPhrase(tokens, i) && !objectAhead(tokens, i + 1)) {
+      while (isWord(tokens[i]) && PARTICLES.has(tokens[i].lower) && !matchPhrase(tokens, i) && !objectAhead(tokens, i + 1) && tokens[i + 2]?.lower !== tokens[i].lower) {
         push({ k: 'adv', start: tokens[i].start, end: tokens[i].end });
         i++;
       }
@@ -977,7 +1064,7 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
     const np = readOuterNounPhrase(tokens, i, text, !sentenceHasContent, scene, coordinated, fragment);
     if (np === null) {
       const word = wordInfo(w);
-      if (word.adjective || word.verbForm !== null) push({ k: 'adj', start: t.start, end: t.end });
+      if (word.adjective || word.verbForm !== null) push({ k: 'adj', word: w, start: t.start, end: t.end });
       i++;
       continue;
     }
@@ -1156,7 +1243,7 @@ function readOuterNounPhrase(
       continue;
     }
     mediumAllowed = false;
-    if (PARTITIVES.has(np.head) && simpleHead && !innerProper) {
+    if ((PARTITIVES.has(np.head) || (INDEFINITE_PARTITIVES.has(np.head) && !np.definite && !inner.definite)) && simpleHead && !innerProper) {
       np = { ...inner, start: np.start, count: inner.plural ? inner.count : np.count, attributes: [...np.attributes, ...inner.attributes], definite: np.definite || inner.definite, bare: np.bare && inner.bare, negated: np.negated };
       next = inner.next;
       continue;

@@ -12,9 +12,13 @@ import { type Chunk, chunkTokens, type NounPhrase } from './chunk';
 import { describeRelation, findConflicts } from './conflicts';
 import {
   ANIMATE_NOUNS,
+  PEOPLE_NOUNS,
   CLOTHING_NOUNS,
   COLOUR_WORDS,
+  DEPICTION_VERBS,
+  FRAME_NOUNS,
   GROUND_NOUNS,
+  INTENSIFIERS,
   LINK_VERBS,
   PICTURE_NOUNS,
   SURFACE_NOUNS,
@@ -60,8 +64,19 @@ const TIMES = new Set(TIME_NOUNS);
 const CLOTHING = new Set(CLOTHING_NOUNS);
 const STYLES = new Set(STYLE_HEADS);
 const LINK_WORDS = new Set(LINK_VERBS);
+// Possessives name an owner of the next noun, not the object of a relation by themselves.
+const POSSESSIVE_ONLY = new Set(['its', 'his', 'their', 'hers']);
 const COLOURS = new Set(COLOUR_WORDS);
+const DEPICTIONS = new Set(DEPICTION_VERBS);
+const INTENSIFIER_SET = new Set(INTENSIFIERS);
+const FRAMES = new Set(FRAME_NOUNS);
+
+/** A picture, not a thing in one: "a poster", "a stained glass window", "a screenshot". */
+function framing(np: NounPhrase): boolean {
+  return !np.proper && (FRAMES.has(np.noun) || FRAMES.has(np.head) || PICTURES.has(np.noun) || PICTURES.has(np.head));
+}
 const ANIMATES = new Set(ANIMATE_NOUNS);
+const PEOPLE = new Set(PEOPLE_NOUNS);
 const VEHICLES = new Set(VEHICLE_NOUNS);
 const THING_VERB_SET = new Set(THING_VERBS);
 // Verbs a vehicle is the subject of: "a truck with a load of logs parked beside a river".
@@ -81,6 +96,10 @@ function isAnimate(np: NounPhrase): boolean {
   const last = np.noun.split(' ').pop() ?? np.noun;
   return ANIMATES.has(last);
 }
+/** A person, whom "it" never names. */
+function isHuman(np: NounPhrase): boolean {
+  return PEOPLE.has(np.head) || PEOPLE.has(np.noun.split(' ').pop() ?? np.noun);
+}
 function isVehicle(np: NounPhrase): boolean {
   return VEHICLES.has(np.head) || VEHICLES.has(np.noun);
 }
@@ -99,6 +118,13 @@ const SIDE_AXIS: Partial<Record<AbsoluteSide, { axis: string; relation: Relation
   foreground: { axis: 'z', relation: 'in_front_of' },
   background: { axis: 'z', relation: 'behind' },
 };
+// Surfaces that stretch across the picture: what is on them is not where they are.
+const EXPANSES = new Set([...GROUND_NOUNS, 'wall', 'walls', 'floor', 'ceiling', 'road', 'street', 'highway', 'sidewalk', 'pavement', 'sky', 'air', 'sea', 'ocean', 'lake', 'river', 'pond', 'track', 'tracks', 'path', 'trail', 'court', 'pitch', 'parking lot', 'lot', 'driveway', 'runway']);
+// "a train on a bridge over a river": above or below what S rests on is above or below S too;
+// "a cat on a bed under a blanket" is not the bed under the blanket.
+const VERTICAL = new Set<RelationType>(['above', 'below']);
+// Relations that put one thing beside another rather than on or in it.
+const LATERAL = new Set<RelationType>(['next_to', 'near', 'left_of', 'right_of', 'in_front_of', 'behind', 'far_from']);
 const RELATION_AXIS: Partial<Record<RelationType, string>> = {
   left_of: 'x', right_of: 'x', above: 'y', below: 'y', in_front_of: 'z', behind: 'z',
 };
@@ -167,6 +193,12 @@ interface Pending {
   used: boolean;
   /** The noun phrase right before the preposition: "a man in a suit" describes the man. */
   before: Entity[] | null;
+  /** The object of the relation just before ("on the floor beside it"): never what "it" means. */
+  after?: Entity[];
+  /** Fronted at the start of a sentence ("Beside it stands ..."): "it" is the subject before. */
+  opening?: boolean;
+  /** Read inside a "with" phrase ("with a cat sitting beside it"). */
+  inWith?: boolean;
 }
 
 interface SidePlacement {
@@ -322,6 +354,11 @@ function parseUnsafe(text: string): ParsedPrompt {
   let withVague: string | null = null;
   let withActorUsed = false;
   let withAnchor: Entity | undefined;
+  // What "it" names inside the current "with" phrase, and the owner a relation there named back
+  // ("a nightstand with a lamp on it"): the clause then goes on about the owner.
+  let withRef: Entity | undefined;
+  let withBack: Entity | undefined;
+  let withSubject: { s: Entity; r1: RelationType | null } | undefined;
   let detail: { owner: Entity[]; scene: number; start: number; end: number } | null = null;
   let negNext = false;
   let pending: Pending | null = null;
@@ -334,16 +371,30 @@ function parseUnsafe(text: string): ParsedPrompt {
   let lastKind = '';
   let lastVague: string | null = null;
   let touchNextEntity = false;
+  // The latest coordinated list of noun phrases, whatever their role, and where each was written;
+  // and the latest list of colour words standing for members ("red, white and blue").
+  let listRun: Entity[] = [];
+  let listSpans: Span[] = [];
+  let listOpen = false;
+  let colourRun: Array<{ attr: string; span: Span }> = [];
+  let colourOpen = false;
+  // Entities given a side placement ("on the left").
+  const sided = new Set<Entity>();
   // The group whose members "one", "the other", "the red one" name.
   let lastGroup: Entity | undefined;
   // The noun phrase after a non-spatial preposition ("looking at a painting"), which a relation
   // right after it places.
   let viaPreposition: Entity | undefined;
   let lastPrep = '';
-  // The latest verb of the clause ("waiting" in "waiting at a bus stop").
+  // The latest verb of the clause ("waiting" in "waiting at a bus stop"), and the one whose
+  // detail is open ("showing" in "a poster showing a rocket").
   let lastVerb = '';
+  let detailVerb = '';
   // The relation whose object the latest noun phrase is ("larger than a house").
   let lastObjectRelation: RelationType | null = null;
+  // The latest relation stated, for a relation right after its object ("on a cup on a desk").
+  // Assigned inside the helpers below as well, so the declared type must not narrow to null.
+  let lastEmitted = null as { relation: RelationType; subjects: Entity[]; objects: Entity[]; swap: boolean } | null;
   const andList = andLists(chunks);
   const mentions: Entity[] = [];
   const pairs: Entity[][] = [];
@@ -570,7 +621,7 @@ function parseUnsafe(text: string): ParsedPrompt {
     // A pronoun in the next few chunks names the owner: the with-phrase is absolute.
     for (let k = at + 1; k < chunks.length && k <= at + 4; k++) {
       const x = chunks[k];
-      if (x.k === 'pron' || (x.k === 'rel' && x.pronoun !== null) || (x.k === 'np' && x.np.possessedBy !== null)) return 'with';
+      if (x.k === 'pron' || (x.k === 'rel' && x.pronoun !== null) || (x.k === 'np' && x.np.possessedBy !== null && !isAnimate(x.np))) return 'with';
       if (x.k === 'stop' || x.k === 'comma' || x.k === 'with' || x.k === 'verb' || x.k === 'sub' || x.k === 'rp') break;
     }
     const ownerActs = withOwner.every((e) => isAnimate(e.np));
@@ -582,7 +633,29 @@ function parseUnsafe(text: string): ParsedPrompt {
   };
 
   /** Who a relation read now is about. Null: nobody yet (a fronted phrase). */
-  const relationSubjects = (next: Chunk | undefined, hasPronoun: boolean, verbLed = false): Entity[] | null => {
+  /**
+   * "it" as the object of a relation inside "S r1 A with X ...": S when S is a thing resting on
+   * or in A ("a goldfish bowl on a shelf with a cat sitting beside it", "a cake on a plate with
+   * candles on it"), or when the relation is not one of support ("a temple by a lake with a
+   * mountain far behind it"); A otherwise ("a dog next to a table with a box on it", "a woman on
+   * a bench with a dog lying under it": "it" is never a person).
+   */
+  const withPronoun = (word: string, relation: RelationType, inWith: boolean, subjects: readonly Entity[]): Entity | undefined => {
+    if (!inWith || withSubject === undefined || (word !== 'it' && word !== 'its')) return undefined;
+    const { s, r1 } = withSubject;
+    if (!usable(s) || isHuman(s.np) || subjects.includes(s)) return undefined;
+    if ((r1 === 'on' || r1 === 'inside') && !isAnimate(s.np)) return s;
+    return relation === 'on' || relation === 'under' || relation === 'inside' ? undefined : s;
+  };
+  /** Whether `pronoun` would name `e` (by number and gender): "him" for the astronaut. */
+  const selfPronoun = (pronoun: string | null, e: Entity): boolean => {
+    if (pronoun === null || POSSESSIVE_ONLY.has(pronoun) || !usable(e)) return false;
+    if (gendered(pronoun)) return genderOk(e, pronoun) && (isAnimate(e.np) || genderMatch(e, pronoun)) && agree(e, pronoun, null);
+    return (pronoun === 'it' ? !isHuman(e.np) : true) && agree(e, pronoun, null);
+  };
+  /** "in front of her face", "next to it": the relation's object is the holder or a part of it. */
+  const ownPart = (next: Chunk | undefined): boolean => next?.k === 'pron' || (next?.k === 'np' && next.np.possessedBy !== null);
+  const relationSubjects = (next: Chunk | undefined, hasPronoun: boolean, verbLed = false, relation?: RelationType): Entity[] | null => {
     if (verbLed && lastKind === 'np' && lastRole === 'object' && lastNP.length && lastNP.every((e) => e.scene < 0)) {
       // "a shark beneath a surfer riding a wave": like a participle, it belongs to the noun before.
       actor = lastNP.slice();
@@ -594,7 +667,8 @@ function parseUnsafe(text: string): ParsedPrompt {
       return actor.length ? actor : withOwner.length ? withOwner : null;
     }
     if (expect === 'with' && withNP.length > 0) {
-      const refersBack = hasPronoun || next === undefined || next.k === 'pron' || (next.k === 'np' && next.np.possessedBy !== null) || (next.k !== 'np' && next.k !== 'adv');
+      // "with a kite above her head" refers back; "with a kite next to her father" does not.
+      const refersBack = hasPronoun || next === undefined || next.k === 'pron' || (next.k === 'np' && next.np.possessedBy !== null && !isAnimate(next.np)) || (next.k !== 'np' && next.k !== 'adv');
       const afterVerb = withVerbEnd > withStart;
       // "a dog with a red collar in front of a fireplace": what a being has or wears goes where
       // it goes; the relation is the owner's.
@@ -602,10 +676,12 @@ function parseUnsafe(text: string): ParsedPrompt {
       const described = ((afterVerb || worn || withNP.every((e) => e.np.bare && !e.np.proper)) && !refersBack) || withNP.some((e) => e.negated);
       if (!described && !withNeg) {
         // "a room with a painting on the wall above a couch": the painting is what the rest of
-        // the phrase places.
-        const s = withNP.slice();
+        // the phrase places; of a list, the last item ("a kitchen with white cabinets and a
+        // fridge next to the stove"), unless the relation names the owner ("with a cup and a
+        // plate on it").
+        const s = withNP.length > 1 && !refersBack ? withNP.slice(-1) : withNP.slice();
         for (const e of s) materialize(e);
-        withAnchor = withOwner[0];
+        withAnchor = withRef;
         endWith('object');
         actor = s;
         return s;
@@ -618,10 +694,15 @@ function parseUnsafe(text: string): ParsedPrompt {
       for (const h of actor) touched.add(h);
       return lastNP.slice();
     }
-    if (lastKind === 'np' && lastRole === 'detail' && placementVerb && lastNP.length) {
-      // "a squirrel holding an acorn over its head": the acorn is placed, the squirrel holds it.
+    if (lastKind === 'np' && lastRole === 'detail' && placementVerb && lastNP.length && !(relation !== undefined && LATERAL.has(relation) && !DEPICTIONS.has(detailVerb) && !ownPart(next))) {
+      // "a squirrel holding an acorn over its head": the acorn is placed, the squirrel holds it;
+      // but "a woman holding her baby in front of a window" stands there with it.
       for (const h of actor) touched.add(h);
       return lastNP;
+    }
+    if (actor.length > 1 && lastKind === 'np' && lastRole === 'subject' && lastNP.length === 1 && actor.some((m) => m !== lastNP[0] && sided.has(m))) {
+      // "a red ball in the center and a blue cube to its left": the cube, not both.
+      return lastNP.slice();
     }
     if (actor.length) return actor;
     return null;
@@ -756,6 +837,34 @@ function parseUnsafe(text: string): ParsedPrompt {
     } else {
       for (const s of p.subjects) for (const o of p.objects) emit(s, p.relation, o, undefined, p.swap, p.phrase, p.span);
     }
+    lastEmitted = { relation: p.relation, subjects: p.subjects.slice(), objects: p.objects.slice(), swap: p.swap };
+  };
+
+  /**
+   * "S r1 A r2 B" with nothing between A and r2: who r2 is about. Stacking goes to A ("a banana on
+   * a cup on a desk", "a cat inside a box on the floor"); what holds S is where S is, so a place
+   * above or below it is both of theirs ("a train on a bridge over a river"); a support after a
+   * thing beside S is that thing's ("a dog running alongside a man on a bicycle"), and S's too
+   * unless one rides it; a place after what S is compared with is that thing's. Otherwise the
+   * relation stays S's.
+   */
+  const chained = (r1: RelationType, r2: RelationType, s: Entity[], a: Entity[], b: NounPhrase | null): Entity[] => {
+    const support = (r: RelationType): boolean => r === 'on' || r === 'inside';
+    // "larger than the trees behind it": what a thing is compared with is where the place goes.
+    if (r1 === 'larger_than' || r1 === 'smaller_than') return a;
+    if (support(r1)) {
+      if (r2 === 'on' || (r2 === 'inside' && r1 === 'inside')) return a;
+      // Beside things S rests on, the place after them is S's ("a cat on a laptop beside a mug");
+      // above or below them, it is both of theirs ("a train on a bridge over a river"), unless
+      // A stretches across the picture ("on the wall above a fireplace").
+      if (!VERTICAL.has(r2) || a.some((e) => EXPANSES.has(e.np.noun) || EXPANSES.has(e.np.head))) return s;
+      return [...s, ...a];
+    }
+    if ((LATERAL.has(r1) || r1 === 'under' || r1 === 'below' || r1 === 'above') && support(r2)) {
+      const ridden = b !== null && (isVehicle(b) || (isAnimate(b) && a.every((e) => isAnimate(e.np))));
+      return ridden ? a : [...a, ...s];
+    }
+    return s;
   };
 
   /** "a cat on a mat and a dog under a table": the dog was not a second object after all. */
@@ -796,6 +905,9 @@ function parseUnsafe(text: string): ParsedPrompt {
     fronted = null;
     pendingSide = null;
     withAnchor = undefined;
+    withBack = undefined;
+    withSubject = undefined;
+    lastEmitted = null;
     if (sentSubj.length) prevSentSubj = sentSubj;
     sentSubj = [];
     subj = [];
@@ -808,6 +920,11 @@ function parseUnsafe(text: string): ParsedPrompt {
     rcActor = null;
     existential = false;
     clauseList = [];
+    listRun = [];
+    listSpans = [];
+    listOpen = false;
+    colourRun = [];
+    colourOpen = false;
     lastSetting = -1;
     axisObject.clear();
   };
@@ -820,11 +937,41 @@ function parseUnsafe(text: string): ParsedPrompt {
     pending.commaObjects = [];
   };
 
+  /**
+   * The list an order phrase orders: the latest coordinated list of noun phrases, whatever their
+   * role ("a counter with a toaster, a kettle and a microwave from left to right"), or of colour
+   * words naming members of a group ("three balloons, red, white and blue from left to right"),
+   * written before the phrase (`before`) or after it.
+   */
+  const orderedList = (at: Span, before: boolean): Entity[] => {
+    const fits = (span: Span | null, n: number): boolean => n >= 2 && span !== null && (before ? span[1] <= at[0] : span[0] >= at[1]);
+    const colourSpan: Span | null = colourRun.length ? [colourRun[0].span[0], colourRun[colourRun.length - 1].span[1]] : null;
+    const runSpan: Span | null = listRun.length ? [listSpans[0][0], listSpans[listSpans.length - 1][1]] : null;
+    const useColours = fits(colourSpan, colourRun.length) && (!fits(runSpan, listRun.length) || (before ? colourSpan![1] > runSpan![1] : colourSpan![0] < runSpan![0]));
+    if (useColours) {
+      const g = groupFor(colourRun.map((x) => x.attr));
+      const run = colourRun;
+      colourRun = [];
+      if (g !== undefined) return run.map((x, k) => claim(g, [x.attr], x.span, k === run.length - 1 ? 'last' : 'next'));
+      return [];
+    }
+    if (fits(runSpan, listRun.length)) {
+      // "Two cups, a red one and a blue one": the members, not the group they belong to.
+      const list = listRun.filter((e) => !listRun.some((m) => m.group === e));
+      listRun = [];
+      listSpans = [];
+      if (expect === 'with' && list.some((e) => withNP.includes(e))) endWith('object');
+      return list;
+    }
+    return [];
+  };
+
   const applyOrder = (): void => {
     if (!order) return;
     const o = order;
     order = null;
-    const list = o.before.length >= 2 ? o.before : clauseList;
+    let list = o.before.length >= 2 ? o.before : orderedList(o.span, false);
+    if (list.length < 2) list = clauseList;
     if (list.length < 2) return;
     const rel: RelationType = o.axis === 'x' ? 'left_of' : o.axis === 'y' ? 'above' : 'in_front_of';
     const seq = o.forward ? list : [...list].reverse();
@@ -834,6 +981,32 @@ function parseUnsafe(text: string): ParsedPrompt {
     addPlacement(seq[seq.length - 1], lastSide);
     if (seq.length === 3 && o.axis === 'x') addPlacement(seq[1], 'center');
   };
+  /**
+   * "a fox and a cat with the rabbit in the middle", "two dogs with a cat in the middle": in the
+   * middle of two things named together, or of a group, is between them.
+   */
+  const middleOf = (e: Entity, phrase: string, span: Span): void => {
+    for (const list of [clauseList, subj]) {
+      const others = list.filter((m) => m !== e && usable(m));
+      if (others.length === 2 && list.includes(e) === (list.length === 3)) {
+        emit(e, 'between', others[0], others[1], false, phrase, span);
+        return;
+      }
+    }
+    const g = groupFor([]);
+    if (g !== undefined && g !== e) emit(e, 'between', g, undefined, false, phrase, span);
+  };
+  const listed = (e: Entity, span: Span): void => {
+    if (listOpen) {
+      listRun.push(e);
+      listSpans.push(span);
+    } else {
+      listRun = [e];
+      listSpans = [span];
+    }
+    listOpen = false;
+    colourOpen = false;
+  };
   const addPlacement = (e: Entity, p: Placement): void => {
     if (!e.placements.includes(p)) e.placements.push(p);
   };
@@ -841,6 +1014,22 @@ function parseUnsafe(text: string): ParsedPrompt {
   for (let ci = 0; ci < chunks.length; ci++) {
     const c = chunks[ci];
     const next = chunks[ci + 1];
+    const colour = colourOf(c);
+    if (colour !== null && (colourOpen || next?.k === 'comma' || next?.k === 'and')) {
+      // "red, white and blue": colour words in a list name members, not objects.
+      if (!colourOpen) colourRun = [];
+      colourRun.push({ attr: colour, span: [c.start, c.end] });
+      colourOpen = false;
+      lastKind = 'adj';
+      continue;
+    }
+    if (c.k === 'and' || c.k === 'comma') {
+      listOpen = listOpen || (lastKind === 'np' && listRun.length > 0);
+      colourOpen = colourOpen || (lastKind === 'adj' && colourRun.length > 0);
+    } else if (c.k !== 'np' && c.k !== 'pron' && c.k !== 'adv' && c.k !== 'order') {
+      listOpen = false;
+      colourOpen = false;
+    }
     switch (c.k) {
       case 'np': {
         let e = entityFor(c.np);
@@ -849,6 +1038,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           e = claim(e, c.np.attributes.filter((a) => !e.np.attributes.includes(a)), [c.np.start, c.np.end], 'next');
         }
         handleEntity(e, c.np, next, c.end);
+        listed(e, [c.start, c.end]);
         break;
       }
       case 'pron': {
@@ -861,7 +1051,10 @@ function parseUnsafe(text: string): ParsedPrompt {
         }
         if (e !== undefined) {
           // A member of a group.
-        } else if (asObject) e = resolve(c.word, c.plural, 'object', pending!.subjects ?? []);
+        } else if (asObject) {
+          e = withPronoun(c.word, pending!.relation, pending!.inWith === true, pending!.subjects ?? []) ?? resolve(c.word, c.plural, pending!.opening ? 'subject' : 'object', [...(pending!.subjects ?? []), ...(pending!.after ?? [])]);
+          if (e !== undefined && e === withRef && pending!.objects.length === 0) withBack = e;
+        }
         else if (expect === 'detail' || expect === 'with') e = resolve(c.word, c.plural, 'object', actor);
         else e = resolve(c.word, c.plural, 'subject', []);
         if (e === undefined) {
@@ -880,6 +1073,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           members = together ? together.slice() : other ? [e, other] : [e];
         }
         handleEntity(members[0], null, next, c.end);
+        listed(members[0], [c.start, c.end]);
         for (const m of members.slice(1)) {
           lastKind = 'and';
           if (pending && pending.objects.length > 0) pending.coord = 'and';
@@ -917,10 +1111,14 @@ function parseUnsafe(text: string): ParsedPrompt {
         // fronted before its verb and subject.
         const opens = lastKind === 'and' || lastKind === 'comma' || lastKind === 'stop' || lastKind === '' || lastKind === 'but';
         const after = c.pronoun ? next : chunks[ci + 2];
+        // "Beneath it, people are running": the subject comes after a comma.
+        const commaSubject = after?.k === 'comma' && (chunks[ci + (c.pronoun ? 2 : 3)]?.k === 'np' || chunks[ci + (c.pronoun ? 2 : 3)]?.k === 'there');
         const frontedHere =
-          opens && expect !== 'with' && after?.k === 'verb' && (after.cop || LINK_WORDS.has(after.word)) && (c.pronoun !== null || next?.k === 'np' || next?.k === 'pron');
+          opens && expect !== 'with' && ((after?.k === 'verb' && (after.cop || LINK_WORDS.has(after.word))) || commaSubject) && (c.pronoun !== null || next?.k === 'np' || next?.k === 'pron');
         if (frontedHere && c.pronoun) {
-          const o = resolve(c.pronoun, null, 'object', []);
+          // "The ship sails past a town. Beneath it, ...": a sentence opened by a pronoun goes on
+          // about the subject before.
+          const o = resolve(c.pronoun, null, lastKind === 'stop' || lastKind === '' ? 'subject' : 'object', []);
           pending = {
             relation: c.relation, swap: c.swap, phrase: c.phrase, span: [c.start, c.end], subjects: null, objects: o ? [o] : [], negated: negNext,
             soft: null, middle: c.middle, coord: 'none', tentative: null, commaObjects: [], used: false, before: null,
@@ -929,11 +1127,26 @@ function parseUnsafe(text: string): ParsedPrompt {
           expect = 'any';
           break;
         }
-        const subjects = frontedHere ? null : relationSubjects(next, c.pronoun !== null, c.verbLed);
+        const inWith = expect === 'with' || withActorUsed;
+        if (!frontedHere && lastKind === 'np' && lastRole === 'detail' && lastNP.length && actor.length === 1 && selfPronoun(c.pronoun ?? (next?.k === 'pron' ? next.word : null), actor[0])) {
+          // "fishing for stars below him", "carrying a box behind him": what names the actor
+          // is the object, so the detail is the subject.
+          for (const h of actor) touched.add(h);
+          actor = lastNP.slice();
+          for (const e of actor) materialize(e);
+        }
+        const chainFrom = lastKind === 'np' && lastEmitted !== null && !lastEmitted.swap && lastNP.length > 0 && lastNP.every((e) => lastEmitted!.objects.includes(e) && e.scene < 0) ? lastEmitted : null;
+        let subjects = frontedHere ? null : relationSubjects(next, c.pronoun !== null, c.verbLed, c.relation);
+        if (chainFrom && withBack !== undefined && lastNP.length === 1 && lastNP[0] === withBack && usable(withBack)) {
+          // "a nightstand with a lamp on it between two beds": the nightstand is between them.
+          subjects = [withBack];
+        } else if (chainFrom && subjects && !c.pronoun && subjects.length > 0 && subjects.every((e) => chainFrom.subjects.includes(e))) {
+          subjects = chained(chainFrom.relation, c.relation, subjects, lastNP.slice(), next?.k === 'np' ? next.np : null);
+        }
         if (c.pronoun) {
           // "with a lamp on its left": the possessive names the object.
           const who = subjects ?? [];
-          const o = resolve(c.pronoun, null, 'object', who);
+          const o = withPronoun(c.pronoun, c.relation, inWith, who) ?? resolve(c.pronoun, null, 'object', who);
           if (o !== undefined && !negNext) for (const s of who) emit(s, c.relation, o, undefined, c.swap, c.phrase, [c.start, c.end]);
           negNext = false;
           expect = 'any';
@@ -942,6 +1155,9 @@ function parseUnsafe(text: string): ParsedPrompt {
         pending = {
           relation: c.relation, swap: c.swap, phrase: c.phrase, span: [c.start, c.end], subjects, objects: [], negated: negNext,
           soft: null, middle: c.middle, coord: 'none', tentative: null, commaObjects: [], used: false, before: null,
+          after: chainFrom ? lastNP.slice() : undefined,
+          opening: frontedHere && (lastKind === 'stop' || lastKind === ''),
+          inWith,
         };
         if (subjects) fronted = null;
         negNext = false;
@@ -992,10 +1208,10 @@ function parseUnsafe(text: string): ParsedPrompt {
           expect = 'any';
           break;
         }
-        if (expect === 'with' && withNP.length && /^on top$/i.test(c.phrase) && withOwner.length) {
-          // "a cake with a cherry on top": on top of the cake.
+        if (((expect === 'with' && withNP.length) || (withActorUsed && lastKind === 'verb')) && /^on top$/i.test(c.phrase) && withOwner.length) {
+          // "a cake with a cherry on top", "with marshmallows floating on top": on top of it.
           const owners = withOwner.slice();
-          const items = withNP.slice();
+          const items = expect === 'with' ? withNP.slice() : actor.slice();
           endWith('object');
           for (const e of items) for (const o of owners) emit(e, 'on', o, undefined, false, c.phrase, [c.start, c.end]);
           expect = 'any';
@@ -1005,14 +1221,20 @@ function parseUnsafe(text: string): ParsedPrompt {
           who = withNP;
           endWith('object');
         } else if (lastKind === 'np' && lastRole === 'detail' && lastNP.length) who = lastNP;
-        else who = actor.length ? actor : null;
+        else if (actor.length > 1 && lastKind === 'np' && lastRole === 'subject' && lastNP.length === 1 && actor.some((m) => m !== lastNP[0] && sided.has(m))) {
+          // "a cat on the left and a dog on the right": each its own side, one list of subjects.
+          who = lastNP.slice();
+        } else who = actor.length ? actor : null;
         if (who) {
           for (const e of who) {
             materialize(e);
             sides.push({ entity: e, side: c.side, phrase: c.phrase, span: [c.start, c.end] });
+            sided.add(e);
             elliptic(e, c.side, c.phrase, [c.start, c.end]);
           }
-          subjOpen = false;
+          if (c.side === 'center' && who.length === 1) middleOf(who[0], c.phrase, [c.start, c.end]);
+          // The list of subjects stays open for "... and a dog on the right sitting on a sofa".
+          subjOpen = subjOpen && lastKind === 'np' && lastRole === 'subject' && next?.k === 'and';
         } else pendingSide = { side: c.side, phrase: c.phrase, span: [c.start, c.end] };
         expect = 'any';
         break;
@@ -1039,6 +1261,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           closeDetail();
           if (prevKind === 'np' && lastRole === 'object' && rcActor === null) actor = subj.length ? subj : actor;
           withOwner = actor.slice();
+          withRef = withOwner[0];
           withOwnerScene = -1;
           withStart = c.start;
           withVerbEnd = -1;
@@ -1075,7 +1298,7 @@ function parseUnsafe(text: string): ParsedPrompt {
               // "a man with a dog sitting on a bench": both sit there.
               const both = [...withOwner, ...withNP];
               for (const e of withNP) materialize(e);
-              withAnchor = withOwner[0];
+              withAnchor = withRef;
               withNP = [];
               expect = 'any';
               actor = both;
@@ -1083,7 +1306,7 @@ function parseUnsafe(text: string): ParsedPrompt {
               actor = withNP.slice();
               // "with a cat staring at it": a named thing doing something is in the picture.
               for (const e of actor) if (!e.np.bare || e.np.proper) materialize(e);
-              withAnchor = withOwner[0];
+              withAnchor = withRef;
               withNP = [];
               expect = 'any';
               withActorUsed = true;
@@ -1105,6 +1328,9 @@ function parseUnsafe(text: string): ParsedPrompt {
           // A finite verb after a relation's object is the clause's own verb: "a flower in a vase
           // is next to ...".
           actor = subj.length ? subj : actor;
+        } else if (prevKind === 'np' && lastRole === 'detail' && DEPICTIONS.has(detailVerb) && lastNP.length) {
+          // "a t-shirt showing a cat sitting under a tree": the cat sits.
+          actor = lastNP.slice();
         } else if (prevKind === 'np' && lastRole === 'detail') {
           // "a truck carrying oil driving next to a train": the truck drives; but "holding a sign
           // saying 'feed me'" describes the sign, inside the same detail.
@@ -1123,8 +1349,26 @@ function parseUnsafe(text: string): ParsedPrompt {
         if (expect === 'with') endWith('auto');
         if (rcActor && prevKind === 'rp') actor = rcActor;
         closeDetail();
+        if (DEPICTIONS.has(c.word) && actor.length === 1 && sentSubj.length === 1 && sentSubj[0] === actor[0] && framing(actor[0].np)) {
+          // "A mosaic depicting a dolphin leaping over a boat": the mosaic is the medium, and the
+          // dolphin the subject of what it shows.
+          const frame = actor[0];
+          frame.scene = addScene('medium', [frame.np.start, c.end]);
+          subj = [];
+          sentSubj = [];
+          actor = [];
+          subjOpen = false;
+          clauseList = [];
+          expect = 'any';
+          placementVerb = false;
+          lastKind = 'comma';
+          continue;
+        }
         if (!c.presentation && actor.length) openDetail(actor, c.start, c.end);
-        placementVerb = c.placement;
+        // What a picture shows is placed by the relation after it: "a t-shirt showing a cat under
+        // a tree".
+        placementVerb = c.placement || DEPICTIONS.has(c.word);
+        detailVerb = c.word;
         expect = 'detail';
         break;
       }
@@ -1138,7 +1382,8 @@ function parseUnsafe(text: string): ParsedPrompt {
         closeDetail();
         // A "with" phrase hangs on the noun before it, unless that noun is ground the subject
         // stands on ("an airplane on a runway with the sun behind it").
-        const before = lastKind === 'np' && lastNP.length && lastRole !== 'detail' && !(lastRole === 'object' && lastNP.every((e) => SURFACES.has(e.np.noun) || SURFACES.has(e.np.head)));
+        const before =
+          lastKind === 'np' && lastNP.length && lastRole !== 'detail' && !(lastRole === 'object' && lastObjectRelation === 'on' && lastNP.every((e) => SURFACES.has(e.np.noun) || SURFACES.has(e.np.head)));
         const owner = before ? lastNP : actor;
         withOwner = owner.filter((e) => e.scene < 0);
         withOwnerScene = lastKind === 'np' && lastSetting >= 0 && lastNP.length && lastNP[0].scene === lastSetting ? lastSetting : -1;
@@ -1154,6 +1399,10 @@ function parseUnsafe(text: string): ParsedPrompt {
         withClosed = false;
         withActorUsed = false;
         withAnchor = withOwner[0];
+        withRef = withAnchor;
+        // "S r1 A with X r2 it": "it" may be the subject S rather than A (see `withPronoun`).
+        withSubject = before && lastRole === 'object' && actor.length === 1 && usable(actor[0]) && !withOwner.includes(actor[0]) ? { s: actor[0], r1: lastObjectRelation } : undefined;
+        withBack = undefined;
         expect = 'with';
         break;
       }
@@ -1239,7 +1488,7 @@ function parseUnsafe(text: string): ParsedPrompt {
       case 'adj':
       case 'quote':
       case 'view':
-        if ((c.k === 'adj' || c.k === 'adv') && expect === 'with' && withNP.length && lastKind === 'np') {
+        if ((c.k === 'adj' || c.k === 'adv') && expect === 'with' && withNP.length && lastKind === 'np' && !((next?.k === 'rel' || next?.k === 'side') && INTENSIFIER_SET.has(text.slice(c.start, c.end).toLowerCase()))) {
           // "with its mouth open", "with eyes closed".
           withEnd = Math.max(withEnd, c.end);
           withClosed = true;
@@ -1256,12 +1505,14 @@ function parseUnsafe(text: string): ParsedPrompt {
         else if (c.k === 'adj' && lastKind === 'verb' && actor.length) openDetail(actor, c.start, c.end);
         if (c.k === 'adv' || c.k === 'quote' || c.k === 'view') continue;
         break;
-      case 'order':
+      case 'order': {
         finishPending();
-        order = { axis: c.axis, forward: c.forward, phrase: c.phrase, span: [c.start, c.end], before: clauseList.length >= 2 ? clauseList.slice() : [] };
+        const listed = orderedList([c.start, c.end], true);
+        order = { axis: c.axis, forward: c.forward, phrase: c.phrase, span: [c.start, c.end], before: listed.length >= 2 ? listed : clauseList.length >= 2 ? clauseList.slice() : [] };
         if (order.before.length >= 2) applyOrder();
         else clauseList = [];
         break;
+      }
       case 'unknown':
         finishPending();
         diagnostics.push({
@@ -1408,7 +1659,9 @@ function parseUnsafe(text: string): ParsedPrompt {
       lastRole = 'detail';
       // Only after prepositions of direction ("looking at", "pointing to"); "made of denim" and
       // "for a walk" name nothing a relation then places.
-      viaPreposition = lastKind === 'prep' && /^(to|toward|towards|into)$/.test(lastPrep) ? e : undefined;
+      // "pointing to a star above the tower" places the star; "tied to a post near the shore"
+      // is the boat's place.
+      viaPreposition = lastKind === 'prep' && /^(to|toward|towards|into)$/.test(lastPrep) && DIRECTED_VERBS.has(lastVerb) ? e : undefined;
       if (detail) extendDetail(end);
       else if (actor.length && np) openDetail(actor, np.start, end);
       if (!detail && actor.length === 0) {
@@ -1590,6 +1843,16 @@ function parseUnsafe(text: string): ParsedPrompt {
     .map((s) => ({ kind: s.kind, phrase: s.phrase, span: s.span }))
     .sort((a, b) => a.span[0] - b.span[0] || a.span[1] - b.span[1]);
   return { text, objects: outObjects, relations, scene: dedupeScene(outScene, text), diagnostics };
+}
+
+/** The colour a chunk is when it is a lone colour word ("red", or "orange" read as a noun). */
+function colourOf(c: Chunk): string | null {
+  if (c.k === 'np') {
+    const np = c.np;
+    return np.bare && np.attributes.length === 0 && np.noun === np.head && !np.plural && COLOURS.has(np.noun) ? np.noun : null;
+  }
+  if (c.k === 'adj') return COLOURS.has(c.word) ? c.word : null;
+  return null;
 }
 
 /** For each chunk index: does a list "NP (, NP)* (,) and NP" start there? Right to left, linear. */

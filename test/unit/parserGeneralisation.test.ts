@@ -123,3 +123,153 @@ describe('attachment', () => {
       ['a dog staring at a ball under the sofa', ['under(ball, sofa)']],
     ]));
 });
+
+describe('ordered lists', () => {
+  describe('a list after "with" or a verb, ordered after it', () =>
+    cases([
+      ['a desk with a lamp, a laptop and a plant from left to right', ['left_of(lamp, laptop)', 'left_of(laptop, plant)']],
+      ['a windowsill with a cactus, a candle and a jar, arranged left to right', ['left_of(cactus, candle)', 'left_of(candle, jar)']],
+      ['a shelf holding, from left to right, a clock, a vase and a radio', ['left_of(clock, vase)', 'left_of(vase, radio)']],
+      ['Stacked from top to bottom: a red book, a green book and a blue book.', ['above(book, book)']],
+      ['a wall with three frames from left to right: a map, a photo and a mirror', ['left_of(map, photo)', 'left_of(photo, mirror)']],
+    ]));
+  describe('colour words or "one"s name the members of a group, in order', () =>
+    cases([
+      ['Three apples in a row, red, green and yellow from left to right.', ['left_of(apple, apple)']],
+      ['four flags standing left to right: blue, white, red and green', ['left_of(flag, flag)']],
+      ['Two cups, a red one and a blue one, from left to right.', ['left_of(cup, cup)']],
+      ['three vases on a mantel, a tall one, a short one and a round one, from left to right', ['left_of(vase, vase)']],
+    ]));
+  test('each coloured member keeps its colour and place', () => {
+    const p = parse('Three balloons in the sky, red, white and blue from left to right.');
+    assert.deepEqual(
+      p.objects.map((o) => [o.noun, o.count, o.attributes, o.placements]),
+      [
+        ['balloon', 1, ['red'], ['left']],
+        ['balloon', 1, ['white'], ['center']],
+        ['balloon', 1, ['blue'], ['right']],
+      ],
+    );
+  });
+  test('colour words that describe one thing stay its description', () => {
+    const p = parse('A cat, black and white, on a mat.');
+    assert.deepEqual(triples(p), ['on(cat, mat)']);
+    assert.deepEqual(p.objects.map((o) => o.noun), ['cat', 'mat']);
+  });
+});
+
+describe('coordination and shared verbs', () =>
+  cases([
+    ['A cat on the left and a dog on the right sitting on a sofa.', ['left_of(cat, dog)', 'on(cat, sofa)', 'on(dog, sofa)']],
+    ['a man on the left and a woman on the right standing under an arch', ['left_of(man, woman)', 'under(man, arch)', 'under(woman, arch)']],
+    ['a red ball in the center and a blue cube to its left', ['left_of(cube, ball)'], ['left_of(ball, ball)']],
+    ['a kitchen with white cabinets and a fridge next to the stove', ['next_to(fridge, stove)'], ['next_to(cabinet, stove)']],
+    ['a toaster and a kettle side by side on a counter', ['next_to(toaster, kettle)', 'on(toaster, counter)', 'on(kettle, counter)']],
+    ['a fox and a rabbit sitting back to back under a mushroom', ['next_to(fox, rabbit)', 'under(fox, mushroom)', 'under(rabbit, mushroom)']],
+  ]));
+
+describe('a relation right after an object', () =>
+  cases([
+    ['a banana on top of a cup on a desk', ['on(banana, cup)', 'on(cup, desk)'], ['on(banana, desk)']],
+    ['a dragon curled up inside a teacup on a saucer', ['inside(dragon, teacup)', 'on(teacup, saucer)'], ['on(dragon, saucer)']],
+    ['a train on a bridge over a river', ['on(train, bridge)', 'above(bridge, river)']],
+    ['a man on a horse in front of a barn', ['on(man, horse)', 'in_front_of(man, barn)']],
+    ['a dog running alongside a man on a bicycle', ['next_to(dog, man)', 'on(man, bicycle)'], ['on(dog, bicycle)']],
+    ['a painting hanging on the wall above a fireplace', ['on(painting, wall)', 'above(painting, fireplace)'], ['above(wall, fireplace)']],
+    ['The mushroom is larger than the trees behind it.', ['larger_than(mushroom, tree)', 'behind(tree, mushroom)']],
+    ['a yellow submarine beneath a red boat on the water', ['under(submarine, boat)']],
+  ]));
+
+describe('framing: what a picture shows', () => {
+  for (const [text, relation, medium] of [
+    ['A poster showing a rocket above the moon.', 'above(rocket, moon)', 'A poster showing'],
+    ['A stained glass window depicting a lamb beside a lion.', 'next_to(lamb, lion)', 'A stained glass window depicting'],
+    ['A mosaic depicting a dolphin leaping over a boat.', 'above(dolphin, boat)', 'A mosaic depicting'],
+    ['A tapestry showing a dragon flying over a castle.', 'above(dragon, castle)', 'A tapestry showing'],
+    ['Graffiti of a giant cat sitting on top of a train.', 'on(cat, train)', 'Graffiti of'],
+    ['A wide-angle shot of a lonely tree on a hill.', 'on(tree, hill)', 'A wide-angle shot of'],
+  ]) {
+    test(text, () => {
+      const p = parse(text);
+      assert.ok(triples(p).includes(relation), triples(p).join(' '));
+      assert.ok(p.scene.some((s) => s.kind === 'medium' && s.phrase === medium), JSON.stringify(p.scene));
+    });
+  }
+  cases([
+    ['a screenshot of a video game showing a knight standing in front of a castle', ['in_front_of(knight, castle)']],
+    ['a t-shirt showing a cat sitting under a tree', ['under(cat, tree)']],
+  ]);
+});
+
+describe('pronouns and possessives', () =>
+  cases([
+    ['a fridge with magnets on its door', ['on(magnet, door)']],
+    ["a phone lying on the laptop's left side", ['left_of(phone, laptop)']],
+    ["a rubber duck sitting on a bathtub's edge", ['on(rubber duck, bathtub edge)']],
+    ["a small bird resting on a chair's armrest", ['on(bird, armrest)']],
+    ['An astronaut and a horse on the moon, with the Earth rising behind them.', ['behind(earth, astronaut)', 'behind(earth, horse)']],
+    ['A temple by a lake with Mount Fuji far behind it.', ['behind(mount fuji, temple)']],
+    ['A spaceship hovers over the city. Beneath it, people are running.', ['under(person, spaceship)']],
+    ['A corgi sits on a throne. Beside it stands a penguin.', ['next_to(penguin, corgi)']],
+    ['A lamp post stands on the corner, and a red car is parked beneath it.', ['under(car, lamp post)']],
+    ['a goldfish bowl on a shelf with a cat sitting beside it', ['on(goldfish bowl, shelf)', 'next_to(cat, goldfish bowl)']],
+    ['a laptop on a desk with a lamp to its left', ['left_of(lamp, laptop)']],
+    ['a young woman sitting on a bench with a dog lying under it', ['on(woman, bench)', 'under(dog, bench)']],
+    ['a dog next to a table with a box on it', ['next_to(dog, table)', 'on(box, table)']],
+    ['a nightstand with a lamp on it between two beds', ['on(lamp, nightstand)', 'between(nightstand, bed)']],
+    ['a train passing under a bridge with a car on it', ['under(train, bridge)', 'on(car, bridge)']],
+    ['an astronaut sitting on the moon, fishing for stars below him', ['below(star, astronaut)']],
+    ['a girl with a balloon standing next to her father', ['next_to(girl, father)']],
+    ['a woman holding her baby in front of a window', ['in_front_of(woman, window)']],
+    ['a squirrel holding a nut above its head', ['above(nut, head)']],
+  ]));
+
+describe('partitives and measure words point at what they measure', () =>
+  cases([
+    ['a pat of butter on a stack of pancakes', ['on(butter, pancake)']],
+    ['a bar of soap next to a sink', ['next_to(soap, sink)']],
+    ['a loaf of bread on a cutting board', ['on(bread, cutting board)']],
+    ['a head of lettuce beside a basket of eggs', ['next_to(lettuce, basket)']],
+    ['a sprig of mint on a slice of cake', ['on(mint, cake)']],
+    ['an ear of corn in a bowl', ['inside(corn, bowl)']],
+    ['a bird perched on the head of a statue', ['on(bird, head)']],
+    ['a slice of pizza beside a can of soda', ['next_to(pizza, can)']],
+  ]));
+
+describe('negation states no relation', () =>
+  cases([
+    ['a dog lying next to the bed rather than on it', ['next_to(dog, bed)'], ['on(dog, bed)']],
+    ['a horse that is nowhere near the barn', [], ['near(horse, barn)']],
+    ['a bicycle parked nowhere near the car', [], ['near(bicycle, car)']],
+    ['a cat not behind the fence but in front of it', ['in_front_of(cat, fence)'], ['behind(cat, fence)']],
+    ['a book not on the table but on the floor beside it', ['on(book, floor)', 'next_to(book, table)'], ['on(book, table)', 'next_to(book, floor)']],
+    ['a dog sitting outside the house instead of inside it', ['outside(dog, house)'], ['inside(dog, house)']],
+    ['a cup on the shelf as opposed to on the table', ['on(cup, shelf)'], ['on(cup, table)']],
+  ]));
+
+describe('between: either side, the middle', () =>
+  cases([
+    ['two lamps on either side of a sofa', ['between(sofa, lamp)']],
+    ['statues on both sides of the gate', ['between(gate, statue)']],
+    ['a door with a potted plant on either side', ['between(door, potted plant)']],
+    ['a fox and a cat with a rabbit in the middle', ['between(rabbit, fox, cat)']],
+    ['a cat, a dog and a rabbit, with the rabbit in the middle', ['between(rabbit, cat, dog)']],
+    ['two dogs with a cat in the middle', ['between(cat, dog)']],
+  ]));
+
+describe('verbs of posture and position', () =>
+  cases([
+    ['a knight kneeling before a queen seated on a throne', ['in_front_of(knight, queen)', 'on(queen, throne)']],
+    ['a man standing before a mirror', ['in_front_of(man, mirror)']],
+    ['a dog sitting before the fireplace', ['in_front_of(dog, fireplace)']],
+    ['a man running before dawn', []],
+    ['chopsticks resting across the top of a bowl', ['on(chopstick, bowl)']],
+    ['a cat stretched across the top of a sofa', ['on(cat, sofa)']],
+    ['a dog sleeping at the feet of its owner', ['next_to(dog, owner)']],
+    ['a cat sleeping at her feet', []],
+    ['an elephant spraying water over a zebra', ['above(water, zebra)']],
+    ['a small boat tied to a post near the shore', ['near(boat, shore)']],
+    ['a baby sleeping in a crib under a mobile', ['inside(baby, crib)', 'under(baby, mobile)']],
+    ['a cup of cocoa with marshmallows floating on top', ['on(marshmallow, cup)']],
+    ['a bookshelf with a cat sleeping on the top shelf', ['on(cat, shelf)']],
+  ]));

@@ -272,7 +272,7 @@ describe('structure', () => {
   });
   describe('placements against the picture, fronted or after their noun', () =>
     cases([
-      ['On the left side of the picture there is a tall lighthouse, and on the right a small fishing boat.', ['left_of(lighthouse, boat)']],
+      ['On the left side of the picture there is a tall lighthouse, and on the right a small fishing boat.', ['left_of(lighthouse, fishing boat)']],
       ['A cat in the left part of the image and a dog in the right half.', ['left_of(cat, dog)']],
       ['Place a red ball in the center and a blue cube to its left.', ['left_of(cube, ball)']],
       ['An astronaut and a robot stand on a crater, Earth rising behind them.', ['on(astronaut, crater)', 'on(robot, crater)', 'behind(earth, astronaut)', 'behind(earth, robot)']],
