@@ -173,6 +173,8 @@ export interface NounPhrase {
   negated: boolean;
   /** Restricted by an "of" phrase ("the flag of Texas"): not a back-reference to an earlier noun. */
   ofComplement: boolean;
+  /** One collection of many ("a stack of pancakes", "a pile of books"): "it" names it. */
+  collective?: boolean;
   /** "a bowl of fruit": what the container holds, and how. */
   contents: { np: NounPhrase; relation: 'inside' | 'on'; span: Span } | null;
   /** "the inside of a subway train": a place seen from within, a setting. */
@@ -321,11 +323,14 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
   let singularDet = false;
   let negated = false;
   let possessedBy: string | null = null;
+  let collective = false;
   for (; isWord(tokens[j]); ) {
     const m = matchPhrase(tokens, j);
     if (m?.entry.kind === 'count') {
       count = m.entry.count;
       determiner = true;
+      // "a stack of", "a pile of": one thing made of many, which "it" names.
+      if (COLLECTIVE_HEADS.has(tokens[j + m.length - 2]?.lower ?? '') && tokens[j].lower === 'a') collective = true;
       j += m.length;
       continue;
     }
@@ -387,6 +392,8 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
     const t = tokens[j];
     const w = t.lower;
     const hasNoun = cands.some((c) => c.noun);
+    // "isn't", "doesn't": a negated verb ends the phrase.
+    if (/n't$/.test(w)) break;
     if (hasNoun && (w === 'side' || RECIPROCAL_BODY.has(w)) && /^(by|to|in)$/.test(tokens[j + 1]?.lower ?? '') && tokens[j + 2]?.lower === w) break;
     if ((w === 'can' || w === 'cans') && determiner && !hasNoun && (tokens[j + 1]?.lower === 'of' || !isWord(tokens[j + 1]))) {
       // "a can of soda": after a determiner, the noun.
@@ -450,6 +457,7 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
     }
     const info = wordInfo(w);
     const next = tokens[j + 1];
+    if (!singularDet && pluralThenVerb(cands, info, tokens, j + 1)) break;
     if (INTENSIFIER_SET.has(w)) {
       // "right next to", "directly above": the adverb belongs to the relation that follows.
       const after = matchPhrase(tokens, j + 1)?.entry.kind;
@@ -623,11 +631,55 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
     possessedBy,
     negated,
     ofComplement: false,
+    collective,
     contents: null,
     interior: false,
     start: tokens[i].start,
     end: Math.max(lastEnd, tokens[i].end),
   };
+}
+
+// Plural words that do start compounds: "a sports car", "an arts centre".
+const PLURAL_MODIFIERS = new Set(['sports', 'arts', 'news', 'goods', 'clothes', 'savings', 'sales', 'parts', 'jeans', 'games', 'kids', 'girls', 'boys', 'mens', 'womens', 'childrens', 'ladies', 'drinks', 'records', 'customs', 'arms', 'works', 'spirits', 'crafts', 'antiques', 'electronics', 'fireworks', 'glass', 'grass', 'dress']);
+// Heaps that "it" names as a whole: "a stack of pancakes ... next to it".
+const COLLECTIVE_HEADS = new Set(['pile', 'stack', 'heap', 'bunch', 'set', 'row', 'tower', 'mound', 'bundle']);
+// What a driver or pilot sits behind: "at the wheel", "at the helm".
+const CONTROLS = new Set(['wheel', 'helm', 'controls', 'tiller', 'steering']);
+// Shapes a group stands in: "in a row", "in a long line", "in a circle", "in single file".
+const ARRANGEMENTS = new Set(['row', 'rows', 'line', 'lines', 'circle', 'ring', 'semicircle', 'queue', 'column', 'file', 'formation', 'cluster', 'huddle']);
+const ARRANGEMENT_MODIFIERS = new Set(['neat', 'long', 'short', 'straight', 'single', 'perfect', 'tidy', 'orderly', 'double', 'wide', 'tight', 'small', 'big', 'large', 'loose', 'crooked', 'wavy', 'diagonal', 'v-shaped', 'rough', 'messy']);
+
+/**
+ * "in a (neat) row", "in single file": the token after the arrangement, or i when there is none
+ * at i. "in a row of houses" and "in a line of cars" are arrangements too; "in a row house" is not.
+ */
+function arrangementEnd(tokens: Token[], i: number): number {
+  if (tokens[i]?.lower !== 'in' || !isWord(tokens[i + 1])) return i;
+  let k = i + 1;
+  if (/^(a|an|one|the)$/.test(tokens[k].lower)) k++;
+  while (isWord(tokens[k]) && ARRANGEMENT_MODIFIERS.has(tokens[k].lower) && ARRANGEMENTS.has(tokens[k + 1]?.lower ?? '')) k++;
+  if (!isWord(tokens[k]) || !ARRANGEMENTS.has(tokens[k].lower)) return i;
+  if (tokens[k].lower === 'file' && tokens[k - 1].lower !== 'single') return i;
+  if (nounRightAfter(tokens, k + 1)) return i;
+  return k + 1;
+}
+
+/**
+ * "vultures circle above them", "three dogs run along the beach", "cowboys ride their horses": a
+ * plural noun is rarely the first word of a compound, so a verb's base form right after one, with
+ * a relation, a preposition or an object after it, is the clause's verb.
+ */
+function pluralThenVerb(cands: readonly { words: string[]; noun: boolean; plural: boolean; proper: boolean }[], info: ReturnType<typeof wordInfo>, tokens: Token[], k: number): boolean {
+  const last = cands[cands.length - 1];
+  const lastWord = last?.words[last.words.length - 1] ?? '';
+  if (!last || !last.noun || !last.plural || last.proper || PAIR_NOUNS.has(lastWord) || PLURAL_MODIFIERS.has(lastWord)) return false;
+  // Word classes do not tell "circle" the verb from "circle" the noun; a singular word in that
+  // place is the verb, unless it is only an adjective or colour.
+  if (!info.noun || info.plural || info.func || info.adjective || info.attribute || info.verbForm !== null || matchPhrase(tokens, k - 1) !== null) return false;
+  const after = tokens[k];
+  if (!isWord(after)) return true;
+  const kind = matchPhrase(tokens, k)?.entry.kind;
+  return kind === 'rel' || kind === 'side' || PREPOSITIONS.has(after.lower) || DEFINITE.has(after.lower) || POSS.has(after.lower) || after.lower in COUNT_WORDS || PARTICLES.has(after.lower);
 }
 
 /** A noun starts right at token j, not a participle ("the top shelf", not "the left holding"). */
@@ -794,6 +846,14 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
     if (w === 'there' && isWord(tokens[i + 1]) && (COPULAS.has(tokens[i + 1].lower) || LINKS.has(tokens[i + 1].lower) && /s$/.test(tokens[i + 1].lower))) {
       push({ k: 'there', start: t.start, end: tokens[i + 1].end });
       i += 2;
+      continue;
+    }
+    const arranged = arrangementEnd(tokens, i);
+    if (arranged > i) {
+      // "four cups in a row on a shelf", "children stand in a line": how they stand, not a
+      // container they are in; the relation after it is theirs.
+      push({ k: 'adv', start: t.start, end: tokens[arranged - 1].end });
+      i = arranged;
       continue;
     }
     const pairWord = tokens[i + 2]?.lower;
@@ -974,6 +1034,13 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
       i = at + mm.length;
       continue;
     }
+    if (w === 'at' && /^(the|its|his|her|their)$/.test(tokens[i + 1]?.lower ?? '') && CONTROLS.has(tokens[i + 2]?.lower ?? '')) {
+      // "a raccoon at the wheel of a rowboat": the one steering sits behind the wheel, which
+      // stays the object ("the wheel of a rowboat" is the wheel).
+      push({ k: 'rel', relation: 'behind', swap: false, pronoun: null, phrase: text.slice(t.start, t.end), start: t.start, end: t.end, middle: false });
+      i++;
+      continue;
+    }
     // "to the northwest of": a spatial-looking frame we have no entry for.
     if ((w === 'to' || w === 'at') && tokens[i + 1]?.lower === 'the' && tokens[i + 3]?.lower === 'of' && isWord(tokens[i + 2]) && isWord(tokens[i + 3]) && !PARTS.has(tokens[i + 2].lower)) {
       const span: Span = [t.start, tokens[i + 3].end];
@@ -1039,7 +1106,8 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
     // A verb where a verb can stand: after a subject, a relative pronoun, an auxiliary, or
     // (participles) after a comma or "and".
     const info = wordInfo(w);
-    if (isVerbHere(tokens, i, info, prev, sentenceHasVerb)) {
+    const afterPlural = prev?.k === 'np' && prev.end === tokens[i - 1]?.end && prev.np.plural && !prev.np.proper && pluralThenVerb([{ words: [tokens[i - 1].lower], noun: true, plural: true, proper: false }], info, tokens, i + 1);
+    if (afterPlural || isVerbHere(tokens, i, info, prev, sentenceHasVerb)) {
       push(verbChunk(t, w));
       i++;
       // Particles stay with their verb ("lying down", "curled up", "spread out").
@@ -1244,7 +1312,8 @@ function readOuterNounPhrase(
     }
     mediumAllowed = false;
     if ((PARTITIVES.has(np.head) || (INDEFINITE_PARTITIVES.has(np.head) && !np.definite && !inner.definite)) && simpleHead && !innerProper) {
-      np = { ...inner, start: np.start, count: inner.plural ? inner.count : np.count, attributes: [...np.attributes, ...inner.attributes], definite: np.definite || inner.definite, bare: np.bare && inner.bare, negated: np.negated };
+      const collective = inner.plural && !np.plural && (np.count === 1 || np.count === null);
+      np = { ...inner, start: np.start, count: inner.plural ? inner.count : np.count, attributes: [...np.attributes, ...inner.attributes], definite: np.definite || inner.definite, bare: np.bare && inner.bare, negated: np.negated, collective };
       next = inner.next;
       continue;
     }

@@ -708,12 +708,17 @@ export const PARTITIVE_NOUNS: readonly string[] = Object.freeze([
   'sea', 'array', 'assortment', 'variety', 'collection', 'selection', 'mix', 'kind', 'type', 'sort',
   'pat', 'knob', 'dab', 'loaf', 'bar', 'stick', 'clove', 'rasher', 'pinch', 'dash', 'sprinkle',
   'drizzle', 'squirt', 'nugget', 'morsel', 'crumb', 'flake', 'twist', 'tuft', 'strand', 'lock',
-  'plume', 'column', 'load', 'skein', 'spool', 'reel', 'wheel', 'round', 'fillet', 'cut', 'block',
-  'brick', 'square', 'triangle', 'disc', 'ring', 'spiral', 'layer', 'stack', 'pile', 'tower',
+  'plume', 'load', 'skein', 'spool', 'fillet', 'layer', 'stack', 'pile',
 ]);
 
-/** Heads that measure only when indefinite: "a head of lettuce", but "the head of a statue". */
-export const INDEFINITE_PARTITIVE_NOUNS: readonly string[] = Object.freeze(['head', 'ear', 'bolt', 'ball', 'roll', 'sheaf', 'sack']);
+/**
+ * Heads that measure only when indefinite: "a head of lettuce", but "the head of a statue"; "a
+ * wheel of cheese", but "the wheel of a car".
+ */
+export const INDEFINITE_PARTITIVE_NOUNS: readonly string[] = Object.freeze([
+  'head', 'ear', 'bolt', 'ball', 'roll', 'sheaf', 'sack', 'wheel', 'round', 'cut', 'block', 'brick',
+  'square', 'triangle', 'disc', 'ring', 'spiral', 'tower', 'column', 'reel',
+]);
 
 /**
  * Container heads: "a bowl of fruit" is a bowl with fruit in it (the bowl is placed, the fruit is

@@ -171,6 +171,8 @@ interface Entity {
   members?: Entity[];
   /** A member that turned out to say nothing of its own: its group stands for it. */
   folded?: boolean;
+  /** What a "with" phrase gave this to ("butter" of "pancakes topped with butter"). */
+  owner?: Entity;
 }
 
 interface Pending {
@@ -358,6 +360,13 @@ function parseUnsafe(text: string): ParsedPrompt {
   // ("a nightstand with a lamp on it"): the clause then goes on about the owner.
   let withRef: Entity | undefined;
   let withBack: Entity | undefined;
+  // The owner's own part a relation inside the "with" phrase named ("with ladders on its roof"):
+  // a relation right after it is the owner's ("... in front of a house").
+  let withPart: Entity | undefined;
+  // The relation a clause denies ("not behind the shed"), and after "but" what it was denied of:
+  // "... but in front of it" is in front of the shed, whatever was named after it.
+  let denied = null as Pending | null;
+  let contrast: Entity | undefined;
   let withSubject: { s: Entity; r1: RelationType | null } | undefined;
   let detail: { owner: Entity[]; scene: number; start: number; end: number } | null = null;
   let negNext = false;
@@ -404,6 +413,8 @@ function parseUnsafe(text: string): ParsedPrompt {
     const isPlural = e.np.count === null ? e.np.plural || e.np.count === null && e.np.plural : e.np.count > 1;
     const wantPlural = plural ?? (pronoun !== null && /^(they|them|their|themselves|ones|others)$/.test(pronoun));
     if (pronoun === 'one' || pronoun === 'other') return true;
+    // "a stack of pancakes ... next to it": the stack.
+    if (e.np.collective === true && (pronoun === 'it' || pronoun === 'its')) return true;
     return isPlural === wantPlural;
   };
   const genderOk = (e: Entity, pronoun: string | null): boolean => {
@@ -445,6 +456,10 @@ function parseUnsafe(text: string): ParsedPrompt {
     for (let k = mentions.length - 1; k >= floor; k--) {
       const e = mentions[k];
       if (!ok(e)) continue;
+      // "a stack of pancakes topped with butter, with a fork next to it": what a subject was
+      // given with "with" is not what "it" or "them" names; the subject is.
+      const head = e.owner;
+      if (role === 'object' && head !== undefined && head.subject && ok(head) && !(pronoun === 'it' && isHuman(head.np))) return head;
       // Objects and subjects before details: "it" rarely means what something wears.
       if (e.obj >= 0 || e.subject) return e;
       fallback ??= e;
@@ -906,8 +921,11 @@ function parseUnsafe(text: string): ParsedPrompt {
     pendingSide = null;
     withAnchor = undefined;
     withBack = undefined;
+    withPart = undefined;
     withSubject = undefined;
     lastEmitted = null;
+    denied = null;
+    contrast = undefined;
     if (sentSubj.length) prevSentSubj = sentSubj;
     sentSubj = [];
     subj = [];
@@ -1051,6 +1069,10 @@ function parseUnsafe(text: string): ParsedPrompt {
         }
         if (e !== undefined) {
           // A member of a group.
+        } else if (asObject && contrast !== undefined && agree(contrast, c.word, c.plural) && usable(contrast) && !(pending!.subjects ?? []).includes(contrast)) {
+          // "not in the pond by the willow but beside it": beside the pond.
+          e = contrast;
+          contrast = undefined;
         } else if (asObject) {
           e = withPronoun(c.word, pending!.relation, pending!.inWith === true, pending!.subjects ?? []) ?? resolve(c.word, c.plural, pending!.opening ? 'subject' : 'object', [...(pending!.subjects ?? []), ...(pending!.after ?? [])]);
           if (e !== undefined && e === withRef && pending!.objects.length === 0) withBack = e;
@@ -1140,6 +1162,10 @@ function parseUnsafe(text: string): ParsedPrompt {
         if (chainFrom && withBack !== undefined && lastNP.length === 1 && lastNP[0] === withBack && usable(withBack)) {
           // "a nightstand with a lamp on it between two beds": the nightstand is between them.
           subjects = [withBack];
+        } else if (chainFrom && withPart !== undefined && withRef !== undefined && lastNP.length === 1 && lastNP[0] === withPart && usable(withRef) && !c.pronoun) {
+          // "a van with ladders on its roof in front of a house": the van is in front of it.
+          subjects = [withRef];
+          withPart = undefined;
         } else if (chainFrom && subjects && !c.pronoun && subjects.length > 0 && subjects.every((e) => chainFrom.subjects.includes(e))) {
           subjects = chained(chainFrom.relation, c.relation, subjects, lastNP.slice(), next?.k === 'np' ? next.np : null);
         }
@@ -1152,13 +1178,17 @@ function parseUnsafe(text: string): ParsedPrompt {
           expect = 'any';
           break;
         }
+        // "not behind the shed next to the bucket": what places the denied object is denied too.
+        const deniedObjects = denied?.objects ?? [];
+        const afterDenied = lastKind === 'np' && lastNP.length > 0 && lastNP.every((e) => deniedObjects.includes(e));
         pending = {
-          relation: c.relation, swap: c.swap, phrase: c.phrase, span: [c.start, c.end], subjects, objects: [], negated: negNext,
+          relation: c.relation, swap: c.swap, phrase: c.phrase, span: [c.start, c.end], subjects, objects: [], negated: negNext || afterDenied,
           soft: null, middle: c.middle, coord: 'none', tentative: null, commaObjects: [], used: false, before: null,
           after: chainFrom ? lastNP.slice() : undefined,
           opening: frontedHere && (lastKind === 'stop' || lastKind === ''),
           inWith,
         };
+        if (negNext && denied === null) denied = pending;
         if (subjects) fronted = null;
         negNext = false;
         expect = 'any';
@@ -1179,6 +1209,7 @@ function parseUnsafe(text: string): ParsedPrompt {
             objects: [], negated: negNext, soft: c.word === 'at' ? 'at' : 'in', middle: false, coord: 'none', tentative: null, commaObjects: [], used: false,
             before: lastKind === 'np' && lastNP.every((e) => e.scene < 0) ? lastNP.slice() : null,
           };
+          if (negNext && denied === null) denied = pending;
           if (c.word === 'at') {
             // "looking at the camera" stays in the detail; "at night" becomes scene.
             if (detail) extendDetail(c.end);
@@ -1339,6 +1370,8 @@ function parseUnsafe(text: string): ParsedPrompt {
           if (detail && !spatial && (c.form === 'ing' || c.form === 'ed')) {
             extendDetail(c.end);
             placementVerb = false;
+            // "holding up a drawing showing a dragon flying above a castle": the dragon flies.
+            if (DEPICTIONS.has(c.word) && lastNP.length === 1 && framing(lastNP[0].np)) detailVerb = c.word;
             break;
           }
         } else if (withActorUsed && prevKind !== 'and') {
@@ -1403,6 +1436,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         // "S r1 A with X r2 it": "it" may be the subject S rather than A (see `withPronoun`).
         withSubject = before && lastRole === 'object' && actor.length === 1 && usable(actor[0]) && !withOwner.includes(actor[0]) ? { s: actor[0], r1: lastObjectRelation } : undefined;
         withBack = undefined;
+        withPart = undefined;
         expect = 'with';
         break;
       }
@@ -1418,6 +1452,8 @@ function parseUnsafe(text: string): ParsedPrompt {
         break;
       }
       case 'but': {
+        if (denied !== null && denied.objects.length > 0) contrast = denied.objects[0];
+        denied = null;
         finishPending();
         closeDetail();
         negNext = false;
@@ -1608,6 +1644,7 @@ function parseUnsafe(text: string): ParsedPrompt {
       // "a surfboard on its roof": the owner of the roof is placed through its part.
       const owner = resolve(np.possessedBy === 'it' ? 'its' : np.possessedBy, null, 'object', [e]);
       if (owner) touched.add(owner);
+      if (owner !== undefined && owner === withRef && pending?.inWith === true && pending.objects.length === 0) withPart = e;
     }
     if (touchNextEntity) {
       touched.add(e);
@@ -1674,6 +1711,7 @@ function parseUnsafe(text: string): ParsedPrompt {
     }
     if (expect === 'with') {
       if (lastKind === 'and' || lastKind === 'comma' || withNP.length === 0) withNP.push(e);
+      if (withOwner.length === 1 && withOwner[0] !== e) e.owner ??= withOwner[0];
       withEnd = Math.max(withEnd, end);
       lastNP = withNP.slice();
       lastRole = 'with';

@@ -273,3 +273,54 @@ describe('verbs of posture and position', () =>
     ['a cup of cocoa with marshmallows floating on top', ['on(marshmallow, cup)']],
     ['a bookshelf with a cat sleeping on the top shelf', ['on(cat, shelf)']],
   ]));
+
+describe('a relation after a with-phrase that names the owner\'s part belongs to the owner', () =>
+  cases([
+    ['a yellow taxi with luggage on its roof behind a bus', ['behind(taxi, bus)'], ['behind(luggage, bus)', 'behind(roof, bus)']],
+    ['a dresser with photos on its top next to a mirror', ['next_to(dresser, mirror)'], ['next_to(photo, mirror)']],
+    ['a cottage with roses along its walls beside a stream', ['next_to(cottage, stream)'], ['next_to(rose, stream)']],
+    ['a piano with candles on its lid near a window', ['near(piano, window)'], ['near(candle, window)']],
+  ]));
+
+describe('pronouns name the subject group, not what it has', () =>
+  cases([
+    ['A tower of waffles topped with cream, with a spoon resting beside it.', ['next_to(spoon, waffle)'], ['next_to(spoon, cream)']],
+    ['a heap of leaves with a rake leaning against it', ['next_to(rake, leaf)']],
+    ['Geese fly over the lake while hunters wait below them.', ['below(hunter, goose)'], ['below(hunter, lake)']],
+    ['Two swans glide across a pond as ducklings paddle behind them.', ['behind(duckling, swan)']],
+  ]));
+
+describe('"but" after a denied relation: the pronoun is its object', () =>
+  cases([
+    ['The chair is not beside the desk under the shelf but behind it.', ['behind(chair, desk)'], ['behind(chair, shelf)', 'next_to(chair, desk)', 'under(chair, shelf)']],
+    ['The kitten isn\'t in the basket near the lamp but behind it.', ['behind(kitten, basket)'], ['behind(kitten, lamp)', 'near(kitten, lamp)']],
+    ['The vase wasn\'t on the shelf but under it.', ['under(vase, shelf)'], ['on(vase, shelf)']],
+  ]));
+
+describe('"in a row", "in a line", "in a circle" are how things stand, not containers', () =>
+  cases([
+    ['Five mugs in a row on a windowsill.', ['on(mug, windowsill)'], ['inside(mug, row)']],
+    ['pupils walking in a long line behind their teacher', ['behind(pupil, teacher)'], ['inside(pupil, line)']],
+    ['Chairs arranged in a circle around a campfire.', [], ['inside(chair, circle)']],
+    ['ducklings in single file behind a duck', ['behind(duckling, duck)']],
+  ]));
+
+describe('"the wheel of", "at the foot of": the relation is to the part', () =>
+  cases([
+    ['a penguin behind the wheel of a speedboat', ['behind(penguin, wheel)'], ['behind(penguin, speedboat)']],
+    ['a captain at the helm of a ship', ['behind(captain, helm)']],
+    ['a wheel of cheese beside a knife', ['next_to(cheese, knife)']],
+    ['a lantern at the foot of a tree next to a bench', ['next_to(lantern, tree)', 'next_to(lantern, bench)']],
+  ]));
+
+describe('what a held picture shows is a scene of its own', () =>
+  cases([
+    ['A girl holds up a poster showing a rocket flying above a city.', ['above(rocket, city)'], ['above(girl, city)']],
+    ['A boy carrying a banner featuring a bird perched on a branch.', ['on(bird, branch)'], ['on(boy, branch)']],
+  ]));
+
+test('"isn\'t" and "doesn\'t" end the noun phrase before them', () => {
+  const p = parse("The lamp isn't on the desk but under it.");
+  assert.deepEqual(p.objects.map((o) => o.noun), ['lamp', 'desk']);
+  assert.deepEqual(triples(p), ['under(lamp, desk)']);
+});
