@@ -699,6 +699,8 @@ function parseUnsafe(text: string): ParsedPrompt {
         withAnchor = withRef;
         endWith('object');
         actor = s;
+        // The subject has its own description now: "and a cat ..." starts another subject.
+        subjOpen = false;
         return s;
       }
       endWith('detail');
@@ -1245,6 +1247,8 @@ function parseUnsafe(text: string): ParsedPrompt {
           const items = expect === 'with' ? withNP.slice() : actor.slice();
           endWith('object');
           for (const e of items) for (const o of owners) emit(e, 'on', o, undefined, false, c.phrase, [c.start, c.end]);
+          // "a pile of books with a candle on top and a cat sleeping next to it": the cat sleeps.
+          subjOpen = false;
           expect = 'any';
           break;
         }

@@ -288,6 +288,8 @@ describe('pronouns name the subject group, not what it has', () =>
     ['a heap of leaves with a rake leaning against it', ['next_to(rake, leaf)']],
     ['Geese fly over the lake while hunters wait below them.', ['below(hunter, goose)'], ['below(hunter, lake)']],
     ['Two swans glide across a pond as ducklings paddle behind them.', ['behind(duckling, swan)']],
+    ['a stack of plates with a napkin on top and a fork lying beside it', ['next_to(fork, plate)'], ['next_to(fork, napkin)', 'next_to(plate, napkin)']],
+    ['a table with a vase on it and a chair next to a window', ['on(vase, table)', 'next_to(chair, window)'], ['next_to(table, window)']],
   ]));
 
 describe('"but" after a denied relation: the pronoun is its object', () =>
