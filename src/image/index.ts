@@ -85,6 +85,49 @@ export function readPngText(bytes: Uint8Array): Record<string, string> {
   return out;
 }
 
+/**
+ * Replaces every text chunk (tEXt, zTXt, iTXt) of a PNG with `text`, written right after IHDR,
+ * without decoding the pixels. Throws ImageFormatError for bytes that are not one complete PNG
+ * (bad signature, IHDR not first, a chunk running past the end, no IEND).
+ */
+export function replacePngText(bytes: Uint8Array, text: Record<string, string>): Buffer {
+  const buf = pngChunks(bytes);
+  const kept: Buffer[] = [];
+  let pos = 8;
+  let ihdrEnd = 0;
+  while (pos < buf.length) {
+    const len = buf.readUInt32BE(pos);
+    const type = buf.toString('latin1', pos + 4, pos + 8);
+    const end = pos + 12 + len;
+    if (type === 'IHDR') ihdrEnd = end;
+    else if (type !== 'tEXt' && type !== 'zTXt' && type !== 'iTXt') kept.push(buf.subarray(pos, end));
+    pos = end;
+  }
+  const chunks = Object.entries(text).map(([k, v]) => textChunk(k, v));
+  return Buffer.concat([buf.subarray(0, ihdrEnd), ...chunks, ...kept]);
+}
+
+/** Width and height from a PNG's IHDR (after the same structure check as `replacePngText`). */
+export function pngSize(bytes: Uint8Array): { width: number; height: number } {
+  const buf = pngChunks(bytes);
+  return { width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
+}
+
+function pngChunks(bytes: Uint8Array): Buffer {
+  if (!isPng(bytes)) throw new ImageFormatError('not a PNG file (bad signature)');
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length < 33 || buf.toString('latin1', 12, 16) !== 'IHDR') throw new ImageFormatError('corrupt PNG: IHDR is not the first chunk');
+  let pos = 8;
+  while (pos + 12 <= buf.length) {
+    const len = buf.readUInt32BE(pos);
+    const type = buf.toString('latin1', pos + 4, pos + 8);
+    if (pos + 12 + len > buf.length) break;
+    if (type === 'IEND') return buf.subarray(0, pos + 12 + len);
+    pos += 12 + len;
+  }
+  throw new ImageFormatError(`truncated PNG: no IEND chunk in ${buf.length} bytes`);
+}
+
 function textChunk(keyword: string, value: string): Buffer {
   if (!/^[\x20-\x7e]{1,79}$/.test(keyword)) throw new RangeError(`invalid PNG text keyword: ${JSON.stringify(keyword)}`);
   // Non-Latin-1 text (prompts may hold any Unicode) goes into an uncompressed iTXt chunk as UTF-8.
