@@ -454,11 +454,9 @@ export class ComfyClient {
     const nodeErrors = isObject(body) && isObject(body.node_errors) ? Object.entries(body.node_errors) : [];
     const first = nodeErrors.find(([, v]) => isObject(v) && Array.isArray(v.errors) && v.errors.length > 0);
     if (!first) {
-      const details = top.details ? `: ${cleanServerText(top.details)}` : '';
-      return new ComfyError(
-        'rejected',
-        `ComfyUI at ${this.server} rejected the graph: ${cleanServerText(top.message ?? top.type ?? 'no reason given')}${details}`,
-      );
+      const message = cleanServerText(top.message ?? top.type ?? 'no reason given');
+      const details = top.details ? `${message.endsWith('.') ? '' : ':'} ${cleanServerText(top.details)}` : '';
+      return new ComfyError('rejected', `ComfyUI at ${this.server} rejected the graph: ${message}${details}`);
     }
     const [nodeId, entry] = first as [string, Record<string, unknown>];
     const err = (entry.errors as unknown[])[0] as Record<string, unknown>;
