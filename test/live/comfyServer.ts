@@ -6,10 +6,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from '../unit/helpers/paths';
+import { freePortForTests } from '../unit/helpers/ports';
 
 /** The installed server: its venv's Python and its source folder. */
 export interface ComfySetup {
@@ -107,18 +107,6 @@ export function buildTinyCheckpoint(setup: ComfySetup, dir: string, name = 'tiny
   });
 }
 
-/** A port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** A fresh base folder with the folders ComfyUI expects (it fails without custom_nodes). */
 export function makeBaseDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spright-comfyui-'));
@@ -128,7 +116,7 @@ export function makeBaseDir(): string {
 }
 
 async function startOnce(setup: ComfySetup, baseDir: string, options: StartOptions): Promise<ComfyServer> {
-  const port = await freePort();
+  const port = await freePortForTests();
   const url = `http://127.0.0.1:${port}`;
   const t0 = Date.now();
   const args = [

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { decodePng, readPngText } from '../../src/image';
 import { RenderCancelledError } from '../../src/render';
 import { ComfyClient, ComfyError, saveComfyRender, type ComfyRenderParams } from '../../src/render/comfyui';
+import { isComfyError } from '../unit/helpers/comfyReplay';
 import { freePortForTests } from '../unit/helpers/ports';
 import {
   buildTinyCheckpoint,
@@ -34,16 +35,6 @@ const figures: Record<string, string> = {};
 
 function seconds(t0: number): string {
   return `${((Date.now() - t0) / 1000).toFixed(1)} s`;
-}
-
-function oneLineError(kind: string, re: RegExp) {
-  return (e: unknown) => {
-    assert.ok(e instanceof ComfyError, `expected ComfyError, got ${String(e)}`);
-    assert.equal(e.kind, kind, e.message);
-    assert.match(e.message, re);
-    assert.doesNotMatch(e.message, /[\r\n]/);
-    return true;
-  };
 }
 
 /** Mean absolute difference of the red channel inside and outside a box. */
@@ -228,7 +219,7 @@ describe('ComfyUI backend against the real server', { timeout: SETUP_TIMEOUT + 1
     { timeout: TEST_TIMEOUT },
     async () => {
       await assert.rejects(client.render({ ...PLAIN, checkpoint: 'nope.safetensors' }), (e: unknown) => {
-        oneLineError(
+        isComfyError(
           'checkpoint',
           /checkpoint "nope\.safetensors" is not on the ComfyUI server .* \(it has: corrupt\.safetensors, tiny\.safetensors\)/,
         )(e);
@@ -243,27 +234,27 @@ describe('ComfyUI backend against the real server', { timeout: SETUP_TIMEOUT + 1
   );
 
   test('malformed graphs: unknown node type, missing input, bad sampler name', { timeout: TEST_TIMEOUT }, async () => {
-    await assert.rejects(client.run(UNKNOWN_NODE), oneLineError('rejected', /NoSuchNode/));
+    await assert.rejects(client.run(UNKNOWN_NODE), isComfyError('rejected', /NoSuchNode/));
     await assert.rejects(
       client.run(MISSING_INPUT),
-      oneLineError('rejected', /node 'out' \(PreviewImage\) input 'images': Required input is missing/),
+      isComfyError('rejected', /node 'out' \(PreviewImage\) input 'images': Required input is missing/),
     );
     await assert.rejects(
       client.render({ ...PLAIN, sampler: 'bogus' }),
-      oneLineError('rejected', /node 'sampler' \(KSampler\) input 'sampler_name': Value not in list/),
+      isComfyError('rejected', /node 'sampler' \(KSampler\) input 'sampler_name': Value not in list/),
     );
   });
 
   test('a checkpoint that fails to load: execution_error naming the node', { timeout: TEST_TIMEOUT }, async () => {
     await assert.rejects(
       client.render({ ...PLAIN, checkpoint: CORRUPT }),
-      oneLineError('execution', /failed in node 'checkpoint' \(CheckpointLoaderSimple\): .*Error/),
+      isComfyError('execution', /failed in node 'checkpoint' \(CheckpointLoaderSimple\): .*Error/),
     );
   });
 
   test('a server that is not there: unreachable', { timeout: TEST_TIMEOUT }, async () => {
     const nobody = new ComfyClient({ server: `http://127.0.0.1:${await freePortForTests()}` });
-    await assert.rejects(nobody.render(PLAIN), oneLineError('unreachable', /connection refused/));
+    await assert.rejects(nobody.render(PLAIN), isComfyError('unreachable', /connection refused/));
   });
 
   // Last: it kills the server.
@@ -277,9 +268,9 @@ describe('ComfyUI backend against the real server', { timeout: SETUP_TIMEOUT + 1
           },
         })
         .then((r) => saveComfyRender(r, dir)),
-      oneLineError('server-lost', /went away during the render after step \d+\/1000 .*nothing was saved/),
+      isComfyError('server-lost', /went away during the render after step \d+\/1000 .*nothing was saved/),
     );
     assert.ok(!fs.existsSync(dir) || fs.readdirSync(dir).length === 0, 'no file, not even a partial one');
-    await assert.rejects(client.listCheckpoints(), oneLineError('unreachable', /connection refused/));
+    await assert.rejects(client.listCheckpoints(), isComfyError('unreachable', /connection refused/));
   });
 });

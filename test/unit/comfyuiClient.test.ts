@@ -20,6 +20,7 @@ import {
 import {
   frame,
   indexOf,
+  isComfyError,
   isFrame,
   loadTranscript,
   promptIdOf,
@@ -77,14 +78,9 @@ function withEvents(t: Transcript, edit: (events: TranscriptEvent[]) => void): T
 
 const oneLine = (e: unknown) => e instanceof Error && !/[\r\n]/.test(e.message);
 
-function comfyError(kind: string, re: RegExp) {
-  return (e: unknown) => {
-    assert.ok(e instanceof ComfyError, `expected ComfyError, got ${String(e)}`);
-    assert.equal(e.kind, kind, e.message);
-    assert.match(e.message, re);
-    assert.ok(oneLine(e), `one line: ${e.message}`);
-    return true;
-  };
+/** A `GET /history/ID` answered `{}`: the entry not written yet. */
+function emptyHistory(id: string): TranscriptEvent {
+  return { ev: 'http', method: 'GET', path: `history/${id}`, status: 200, contentType: 'application/json', text: '{}' };
 }
 
 function recordedPng(t: Transcript): Buffer {
@@ -179,14 +175,7 @@ test('history still empty right after the run: the client reads it again', async
   const id = promptIdOf(base);
   const t = withEvents(base, (ev) => {
     const i = indexOf(base, (e) => e.ev === 'http' && e.path === `history/${id}`);
-    const empty: TranscriptEvent = {
-      ev: 'http',
-      method: 'GET',
-      path: `history/${id}`,
-      status: 200,
-      contentType: 'application/json',
-      text: '{}',
-    };
+    const empty = emptyHistory(id);
     ev.splice(i, 0, empty, empty);
   });
   const r = replay(t);
@@ -201,14 +190,7 @@ test('history never written: the images named in the executed message are used',
   const id = promptIdOf(base);
   const t = withEvents(base, (ev) => {
     const i = indexOf(base, (e) => e.ev === 'http' && e.path === `history/${id}`);
-    const empty: TranscriptEvent = {
-      ev: 'http',
-      method: 'GET',
-      path: `history/${id}`,
-      status: 200,
-      contentType: 'application/json',
-      text: '{}',
-    };
+    const empty = emptyHistory(id);
     ev.splice(i, 1, empty, empty, empty, empty);
   });
   const r = replay(t);
@@ -317,7 +299,7 @@ test('an interrupt from someone else is an interrupted error naming the node', a
   const r = replay(t);
   await assert.rejects(
     render(r, t),
-    comfyError(
+    isComfyError(
       'interrupted',
       /interrupted the render in node 'sampler' \(KSampler\): someone stopped it on the server/,
     ),
@@ -330,7 +312,7 @@ test('an execution_error names the node and the exception in one line', async ()
   const r = replay(t);
   await assert.rejects(
     render(r, t),
-    comfyError(
+    isComfyError(
       'execution',
       /failed in node 'checkpoint' \(CheckpointLoaderSimple\): [\w.]+Error: Error while deserializing header/,
     ),
@@ -359,7 +341,7 @@ test('a checkpoint that is not on the server: its name and the ones there', asyn
   const t = loadTranscript('bad-checkpoint');
   const r = replay(t);
   await assert.rejects(render(r, t), (e: unknown) => {
-    comfyError(
+    isComfyError(
       'checkpoint',
       /checkpoint "nope\.safetensors" is not on the ComfyUI server at http:\/\/127\.0\.0\.1:8188 \(it has: .*tiny\.safetensors.*\): put the file/,
     )(e);
@@ -390,7 +372,7 @@ test('a rejected graph names the node and the input', async () => {
     const t = loadTranscript(name);
     const r = replay(t);
     await assert.rejects(render(r, t), (e: unknown) => {
-      comfyError('rejected', re)(e);
+      isComfyError('rejected', re)(e);
       assert.deepEqual((e as ComfyError).node, node);
       return true;
     });
@@ -403,7 +385,7 @@ test('a server killed mid-render ends in one server-lost error', async () => {
   const r = replay(t);
   await assert.rejects(
     render(r, t),
-    comfyError('server-lost', /went away during the render after step 1\/1000 .*nothing was saved/),
+    isComfyError('server-lost', /went away during the render after step 1\/1000 .*nothing was saved/),
   );
   assertFaithful(r);
 });
@@ -449,7 +431,7 @@ test('a PNG cut off in transfer is a protocol error, never a result', async () =
   const r = replay(t);
   await assert.rejects(
     render(r, t),
-    comfyError('protocol', /ComfyUI_temp_\w+_00001_\.png that is not a complete PNG \(truncated PNG/),
+    isComfyError('protocol', /ComfyUI_temp_\w+_00001_\.png that is not a complete PNG \(truncated PNG/),
   );
 });
 
@@ -467,7 +449,7 @@ test('an HTML error page is described, not quoted', async () => {
   const r = replay(t);
   await assert.rejects(
     render(r, t),
-    comfyError(
+    isComfyError(
       'protocol',
       /^http:\/\/127\.0\.0\.1:8188\/prompt answered HTTP 502 with an HTML page: is it a ComfyUI server\?$/,
     ),
@@ -505,14 +487,14 @@ test('nothing listening: one unreachable error saying how to start ComfyUI', asy
   const client = new ComfyClient({ server: `http://127.0.0.1:${port}` });
   await assert.rejects(
     client.listCheckpoints(),
-    comfyError(
+    isComfyError(
       'unreachable',
       new RegExp(`cannot reach ComfyUI at http://127\\.0\\.0\\.1:${port} \\(connection refused\\): start ComfyUI`),
     ),
   );
   await assert.rejects(
     client.render({ prompt: 'a cat', steps: 1, guidanceScale: 1, seed: 1, width: 64, height: 64, checkpoint: 'x' }),
-    comfyError('unreachable', /connection refused/),
+    isComfyError('unreachable', /connection refused/),
   );
 });
 
@@ -529,14 +511,14 @@ test('a web server that is not ComfyUI, or redirects elsewhere, is refused', asy
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
     const client = new ComfyClient({ server: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
-    await assert.rejects(client.listCheckpoints(), comfyError('protocol', /answered HTTP 302/));
+    await assert.rejects(client.listCheckpoints(), isComfyError('protocol', /answered HTTP 302/));
     await assert.rejects(
       client.systemInfo(),
-      comfyError('protocol', /system_stats answered HTTP 404 with an HTML page/),
+      isComfyError('protocol', /system_stats answered HTTP 404 with an HTML page/),
     );
     await assert.rejects(
       client.render({ prompt: 'a cat', steps: 1, guidanceScale: 1, seed: 1, width: 64, height: 64, checkpoint: 'x' }),
-      comfyError('protocol', /is not a ComfyUI server: .*HTTP 404 at \/ws/),
+      isComfyError('protocol', /is not a ComfyUI server: .*HTTP 404 at \/ws/),
     );
   } finally {
     server.close();

@@ -5,6 +5,7 @@
  * `ConditioningSetArea` regions merged into the positive conditioning with `ConditioningCombine`.
  */
 import type { Box } from '../../protocol/geometry';
+import type { GenerateParams } from '../pipeline';
 import { ComfyError } from './errors';
 
 /** A link to another node's output: `[node id, output index]`. */
@@ -38,26 +39,20 @@ export interface ComfyLayout {
   readonly regions: readonly ComfyRegion[];
 }
 
-/** One render through ComfyUI. Field names follow the ONNX pipeline's `GenerateParams`. */
-export interface ComfyRenderParams {
-  readonly prompt: string;
-  readonly negativePrompt?: string;
-  readonly steps: number;
-  /** KSampler's `cfg`. */
-  readonly guidanceScale: number;
-  /** 0..2^53-1. */
-  readonly seed: number;
-  /** Pixels, multiples of 8. */
-  readonly width: number;
-  readonly height: number;
+/**
+ * One render through ComfyUI: the ONNX pipeline's generation parameters (`guidanceScale` is
+ * KSampler's `cfg`; the seed may go up to 2^53-1), plus what only ComfyUI has.
+ */
+export interface ComfyRenderParams extends Pick<
+  GenerateParams,
+  'prompt' | 'negativePrompt' | 'steps' | 'guidanceScale' | 'seed' | 'width' | 'height' | 'batch'
+> {
   /** A name from the server's checkpoint list (`ComfyClient.listCheckpoints`). */
   readonly checkpoint: string;
   /** ComfyUI sampler name (default `euler`); see `ComfyClient.samplerOptions`. */
   readonly sampler?: string;
   /** ComfyUI scheduler name (default `normal`). */
   readonly scheduler?: string;
-  /** Images per prompt, one latent batch (default 1). */
-  readonly batch?: number;
   /** Boxes to steer with area conditioning. */
   readonly layout?: ComfyLayout;
 }

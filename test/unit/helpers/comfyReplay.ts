@@ -5,10 +5,12 @@
  * it was made. Transcripts can be edited (frames inserted, answers changed) to produce orderings
  * the live server rarely shows.
  */
+import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import {
+  ComfyError,
   relativePath,
   TransportError,
   type ComfySocket,
@@ -207,4 +209,18 @@ function sameBody(recorded: unknown, sent: unknown): boolean {
   const strip = (b: unknown): unknown =>
     b && typeof b === 'object' && 'client_id' in b ? { ...(b as object), client_id: undefined } : b;
   return isDeepStrictEqual(strip(recorded), strip(sent));
+}
+
+/**
+ * For `assert.rejects`: a ComfyError of `kind` whose message matches `re` and is one line (no
+ * CR or LF, whatever the server sent).
+ */
+export function isComfyError(kind: string, re: RegExp): (e: unknown) => boolean {
+  return (e: unknown) => {
+    assert.ok(e instanceof ComfyError, `expected ComfyError, got ${String(e)}`);
+    assert.equal(e.kind, kind, e.message);
+    assert.match(e.message, re);
+    assert.doesNotMatch(e.message, /[\r\n]/);
+    return true;
+  };
 }
