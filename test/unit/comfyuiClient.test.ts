@@ -67,6 +67,7 @@ function render(r: Replayed, t: Transcript) {
 
 function assertFaithful(r: Replayed): void {
   assert.deepEqual(r.transport.mismatches, []);
+  assert.deepEqual(r.transport.closedSockets, [1], 'the socket is closed at the end');
   assert.equal(r.transport.earlyHistoryReads, 0, 'history read before executing {node: null}');
 }
 
@@ -390,34 +391,54 @@ test('a server killed mid-render ends in one server-lost error', async () => {
   assertFaithful(r);
 });
 
-test('a socket dropped while the server lives: one reconnect, and the render completes', async () => {
+/** render-plain with the socket dropped after step 1, the server still answering, and a reconnect. */
+function droppedSocket(after: TranscriptEvent[] = []): Transcript {
   const base = loadTranscript('render-plain');
-  const t = withEvents(base, (ev) => {
+  return withEvents(base, (ev) => {
     const i = indexOf(base, (e) => isFrame(e, 'progress', { value: 1 }));
-    ev.splice(
-      i + 1,
-      0,
-      { ev: 'ws-close', code: 1006 },
-      {
-        ev: 'http',
-        method: 'GET',
-        path: 'system_stats',
-        status: 200,
-        contentType: 'application/json',
-        text: '{"system": {}, "devices": []}',
-      },
-      { ev: 'ws-open' },
-    );
+    const stats: TranscriptEvent = {
+      ev: 'http',
+      method: 'GET',
+      path: 'system_stats',
+      status: 200,
+      contentType: 'application/json',
+      text: '{"system": {}, "devices": []}',
+    };
+    ev.splice(i + 1, 0, { ev: 'ws-close', code: 1006 }, stats, { ev: 'ws-open' }, ...after);
   });
+}
+
+test('a socket dropped while the server lives: one reconnect, and the render completes', async () => {
+  const t = droppedSocket();
   const r = replay(t);
   const result = await r.client.render(t.meta.params!, r.control);
   assert.deepEqual(r.transport.mismatches, []);
   assert.equal(r.transport.earlyHistoryReads, 1, 'one history check right after the reconnect');
+  assert.deepEqual(r.transport.closedSockets, [2], 'the new socket is closed at the end');
   assert.deepEqual(r.steps, [
     [1, 2],
     [2, 2],
   ]);
   assert.equal(result.png.length, 1);
+});
+
+test('a failure after a reconnect closes the new socket too', async () => {
+  const id = promptIdOf(loadTranscript('render-plain'));
+  const t = droppedSocket([
+    frame('execution_error', {
+      prompt_id: id,
+      node_id: 'decode',
+      node_type: 'VAEDecode',
+      exception_type: 'RuntimeError',
+      exception_message: 'out of memory',
+    }),
+  ]);
+  const r = replay(t);
+  await assert.rejects(
+    render(r, t),
+    isComfyError('execution', /failed in node 'decode' \(VAEDecode\): RuntimeError: out of memory$/),
+  );
+  assert.deepEqual(r.transport.closedSockets, [2]);
 });
 
 test('a PNG cut off in transfer is a protocol error, never a result', async () => {

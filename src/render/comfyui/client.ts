@@ -306,6 +306,7 @@ export class ComfyClient {
     const onAbort = (): void => inbox.push({ kind: 'abort' });
     signal?.addEventListener('abort', onAbort, { once: true });
     let socket: ComfySocket | undefined;
+    let ctx: RunContext | undefined;
     try {
       socket = await this.#openSocket(clientId, inbox);
       if (signal?.aborted) throw new RenderCancelledError();
@@ -315,9 +316,8 @@ export class ComfyClient {
       const promptId = await this.#submit(job, clientId);
       const state = new RunState(promptId, job, control);
       state.phase('queued');
-      const ctx: RunContext = { clientId, inbox, control, state, tPost, reconnected: false, socket };
+      ctx = { clientId, inbox, control, state, tPost, reconnected: false, socket };
       await this.#follow(ctx);
-      socket = ctx.socket;
       state.phase('fetching');
       const images = await this.#results(ctx);
       const totalMs = performance.now() - t0;
@@ -335,7 +335,8 @@ export class ComfyClient {
       };
     } finally {
       signal?.removeEventListener('abort', onAbort);
-      socket?.close();
+      // After a reconnect the context holds the live socket.
+      (ctx?.socket ?? socket)?.close();
     }
   }
 

@@ -88,6 +88,9 @@ export class ReplayTransport implements ComfyTransport {
   readonly mismatches: string[] = [];
   /** `GET /history` requests made before `executing {node: null}` was delivered. */
   earlyHistoryReads = 0;
+  /** The sockets the client closed, numbered from 1 in the order it opened them. */
+  readonly closedSockets: number[] = [];
+  #sockets = 0;
   #i = 0;
   #listener: SocketListener | undefined;
   #open = false;
@@ -184,7 +187,15 @@ export class ReplayTransport implements ComfyTransport {
     if (ev.ev === 'ws-open') {
       if (w.method !== 'WS') return this.#mismatch(w, 'the WebSocket open');
       if (ev.error) w.reject(new TransportError(ev.error, `recorded ${ev.error}`));
-      else w.resolve({ close: () => (this.#open = false) });
+      else {
+        const n = ++this.#sockets;
+        w.resolve({
+          close: () => {
+            this.closedSockets.push(n);
+            if (n === this.#sockets) this.#open = false;
+          },
+        });
+      }
     } else {
       const expected = `${ev.method} ${ev.path}`;
       if (`${w.method} ${w.path}` !== expected) return this.#mismatch(w, expected);
