@@ -77,6 +77,51 @@ function findPython() {
   );
 }
 
+/**
+ * One installer at a time per home (a test run and a bench started together would otherwise
+ * unpack and pip-install over each other): a lock folder holding the owner's pid, taken over
+ * when that process is gone, released at exit.
+ */
+function lock() {
+  const dir = path.join(home, '.install-lock');
+  const deadline = Date.now() + 30 * 60_000;
+  let told = false;
+  for (;;) {
+    try {
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, 'pid'), String(process.pid));
+      process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+      return;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+    }
+    let owner = 0;
+    let age = 0;
+    try {
+      age = Date.now() - fs.statSync(dir).mtimeMs;
+      owner = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8') || 0);
+    } catch {
+      // Released meanwhile (try again), or taken a moment ago with its pid not written yet.
+      if (!fs.existsSync(dir)) continue;
+    }
+    // A lock without a pid yet was taken a moment ago: its owner is alive.
+    let alive = owner === 0 && age < 10_000;
+    try {
+      if (owner > 0) alive = process.kill(owner, 0);
+    } catch {
+      alive = false;
+    }
+    if (!alive) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) fail(`another install (pid ${owner}) has held ${dir} for 30 minutes`);
+    if (!told) log(`waiting for another install (pid ${owner}) to finish`);
+    told = true;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);
+  }
+}
+
 function sha256(file) {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
@@ -87,6 +132,7 @@ const comfyDir = path.join(home, `ComfyUI-${tarHash}`);
 const venv = path.join(home, 'venv');
 const python = path.join(venv, 'bin', 'python');
 fs.mkdirSync(home, { recursive: true });
+lock();
 
 // Unpack into a temp folder and rename, so an interrupted unpack is never taken for a good one.
 if (!fs.existsSync(path.join(comfyDir, 'main.py'))) {
