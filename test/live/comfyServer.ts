@@ -217,3 +217,50 @@ export async function startComfyServer(
     }
   }
 }
+
+/** What `startTestServer` returns: a running server whose models folder holds the test checkpoints. */
+export interface TestServer {
+  readonly server: ComfyServer;
+  /** The server's base folder; `close()` removes it. */
+  readonly baseDir: string;
+  /** Seconds each preparation step took. */
+  readonly seconds: { readonly install: number; readonly checkpoint: number; readonly start: number };
+  /** Stops the server and removes its base folder. */
+  close(): Promise<void>;
+}
+
+/**
+ * Installs (or finds) ComfyUI, then builds the tiny checkpoint while the server starts: both
+ * spend most of their time importing torch, and ComfyUI lists its models folder afresh on each
+ * request, so neither has to wait for the other. With `corrupt`, a file of that name that
+ * passes validation (it is listed) and fails to load is added.
+ */
+export async function startTestServer(
+  options: StartOptions & { checkpoint?: string; corrupt?: string } = {},
+): Promise<TestServer> {
+  const t0 = Date.now();
+  const setup = await setupComfy();
+  const install = (Date.now() - t0) / 1000;
+  const baseDir = makeBaseDir();
+  const checkpoints = path.join(baseDir, 'models', 'checkpoints');
+  const t1 = Date.now();
+  const building = buildTinyCheckpoint(setup, checkpoints, options.checkpoint).then(() => (Date.now() - t1) / 1000);
+  const starting = startComfyServer(setup, baseDir, options);
+  const [built, started] = await Promise.allSettled([building, starting]);
+  if (built.status === 'rejected' || started.status === 'rejected') {
+    if (started.status === 'fulfilled') await started.value.stop();
+    fs.rmSync(baseDir, { recursive: true, force: true });
+    throw built.status === 'rejected' ? built.reason : (started as PromiseRejectedResult).reason;
+  }
+  if (options.corrupt) fs.writeFileSync(path.join(checkpoints, options.corrupt), Buffer.alloc(4096, 7));
+  const server = started.value;
+  return {
+    server,
+    baseDir,
+    seconds: { install, checkpoint: built.value, start: server.startSeconds },
+    async close() {
+      await server.stop();
+      fs.rmSync(baseDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -13,14 +13,7 @@ import { RenderCancelledError } from '../../src/render';
 import { ComfyClient, ComfyError, saveComfyRender, type ComfyRenderParams } from '../../src/render/comfyui';
 import { isComfyError } from '../unit/helpers/comfyReplay';
 import { freePortForTests } from '../unit/helpers/ports';
-import {
-  buildTinyCheckpoint,
-  makeBaseDir,
-  PREVIEW_ARGS,
-  setupComfy,
-  startComfyServer,
-  type ComfyServer,
-} from './comfyServer';
+import { PREVIEW_ARGS, startTestServer, type ComfyServer, type TestServer } from './comfyServer';
 import { CORRUPT, LONG, MISSING_INPUT, PLAIN, REGIONS, TINY, UNKNOWN_NODE } from './scenarios';
 
 // Wide limits: a busy 2-core machine makes ComfyUI's steps several times slower.
@@ -29,7 +22,7 @@ const TEST_TIMEOUT = 5 * 60_000;
 
 let server: ComfyServer;
 let client: ComfyClient;
-let baseDir: string;
+let prepared: TestServer | undefined;
 let outDir: string;
 const figures: Record<string, string> = {};
 
@@ -74,27 +67,19 @@ async function queueIsEmpty(): Promise<boolean> {
 describe('ComfyUI backend against the real server', { timeout: SETUP_TIMEOUT + 12 * TEST_TIMEOUT }, () => {
   before(
     async () => {
-      let t0 = Date.now();
-      const setup = await setupComfy();
-      figures['install (or reuse)'] = seconds(t0);
-      baseDir = makeBaseDir();
+      prepared = await startTestServer({ args: PREVIEW_ARGS, checkpoint: TINY, corrupt: CORRUPT });
+      server = prepared.server;
       outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'spright-comfy-out-'));
-      const checkpoints = path.join(baseDir, 'models', 'checkpoints');
-      t0 = Date.now();
-      await buildTinyCheckpoint(setup, checkpoints, TINY);
-      figures['tiny checkpoint'] = seconds(t0);
-      // Passes validation (the name is listed) and fails when loaded: an execution_error.
-      fs.writeFileSync(path.join(checkpoints, CORRUPT), Buffer.alloc(4096, 7));
-      server = await startComfyServer(setup, baseDir, { args: PREVIEW_ARGS });
-      figures['server start'] = `${server.startSeconds.toFixed(1)} s`;
+      figures['install (or reuse)'] = `${prepared.seconds.install.toFixed(1)} s`;
+      figures['tiny checkpoint (while the server starts)'] = `${prepared.seconds.checkpoint.toFixed(1)} s`;
+      figures['server start'] = `${prepared.seconds.start.toFixed(1)} s`;
       client = new ComfyClient({ server: server.url });
     },
     { timeout: SETUP_TIMEOUT },
   );
 
   after(async () => {
-    await server?.stop();
-    if (baseDir) fs.rmSync(baseDir, { recursive: true, force: true });
+    await prepared?.close();
     if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
     process.stderr.write(
       `comfyui live suite: ${Object.entries(figures)

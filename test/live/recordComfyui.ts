@@ -16,14 +16,7 @@ import {
   type TranscriptEvent,
 } from '../../src/render/comfyui';
 import { fixture } from '../unit/helpers/paths';
-import {
-  buildTinyCheckpoint,
-  makeBaseDir,
-  PREVIEW_ARGS,
-  setupComfy,
-  startComfyServer,
-  type ComfyServer,
-} from './comfyServer';
+import { PREVIEW_ARGS, startTestServer, type ComfyServer } from './comfyServer';
 import { CORRUPT, LONG, MISSING_INPUT, PLAIN, REGIONS, TINY, UNKNOWN_NODE } from './scenarios';
 
 /** First line of every transcript. */
@@ -81,12 +74,8 @@ async function record(
 }
 
 async function main(): Promise<void> {
-  const setup = await setupComfy();
-  const baseDir = makeBaseDir();
-  const checkpoints = path.join(baseDir, 'models', 'checkpoints');
-  await buildTinyCheckpoint(setup, checkpoints, TINY);
-  fs.writeFileSync(path.join(checkpoints, CORRUPT), Buffer.alloc(4096, 7));
-  const server = await startComfyServer(setup, baseDir, { args: PREVIEW_ARGS });
+  const test = await startTestServer({ args: PREVIEW_ARGS, checkpoint: TINY, corrupt: CORRUPT });
+  const server = test.server;
   try {
     fs.mkdirSync(outDir, { recursive: true });
     const version = (await new ComfyClient({ server: server.url }).systemInfo()).version;
@@ -133,8 +122,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    await server.stop();
-    fs.rmSync(baseDir, { recursive: true, force: true });
+    await test.close();
   }
 }
 
