@@ -4,6 +4,7 @@ import type { BenchSection } from './harness';
 // Each area registers its section here (lazy, so a failing one does not stop the others).
 const sections: Array<() => BenchSection> = [
   () => (require('./evaluate') as { default: BenchSection }).default,
+  () => (require('./evaluateStream') as { default: BenchSection }).default,
   () => (require('./parser') as { default: BenchSection }).default,
   () => (require('./generator') as { default: BenchSection }).default,
   () => (require('./render') as { renderSection: BenchSection }).renderSection,

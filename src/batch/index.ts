@@ -1,8 +1,8 @@
 /** Public API of batch rendering: run a prompt set, resume it, summarise and report it. */
 export { runBatch, BatchError, imageFile, MANIFEST, SUMMARY, REPORT, REWRITE_DIR } from './runBatch';
-export { parseManifest, parameterDifferences } from './manifest';
+export { parseManifest, manifestRecordProblem, parameterDifferences } from './manifest';
 export type { CorruptedLine } from './manifest';
-export { summarize } from './summary';
+export { summarize, judgeRecord, imageToJudge } from './summary';
 export type { BatchSummary } from './summary';
 export { renderReport, escapeHtml } from './report';
 export type { ReportOptions } from './report';

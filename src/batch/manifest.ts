@@ -9,7 +9,8 @@ export interface CorruptedLine {
 
 const PARAM_KEYS: ReadonlyArray<keyof RenderParameters> = ['model', 'steps', 'guidance', 'width', 'height', 'scheduler', 'detector'];
 
-function checkRecord(v: unknown): string | null {
+/** Why a parsed manifest line is not a usable record ("missing \"seed\""), or null when it is one. */
+export function manifestRecordProblem(v: unknown): string | null {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'not a JSON object';
   const r = v as Record<string, unknown>;
   for (const k of ['prompt_id', 'prompt', 'file'] as const) if (typeof r[k] !== 'string') return `missing "${k}"`;
@@ -40,7 +41,7 @@ export function parseManifest(text: string): { records: ManifestRecord[]; corrup
       corrupted.push({ line: i + 1, reason: truncated ? 'truncated (no newline, not valid JSON)' : 'not valid JSON' });
       return;
     }
-    const why = truncated ? 'truncated (no final newline)' : checkRecord(value);
+    const why = truncated ? 'truncated (no final newline)' : manifestRecordProblem(value);
     if (why) corrupted.push({ line: i + 1, reason: why });
     else records.push(value as ManifestRecord);
   });

@@ -5,6 +5,7 @@
  */
 import { decodePng, encodePng, resizeBilinear } from '../image/index';
 import type { EvaluationSummary } from '../evaluate/index';
+import { judgeRecord } from './summary';
 import type { BatchSummary } from './summary';
 import type { ManifestRecord, Variant } from './types';
 
@@ -20,6 +21,8 @@ export interface ReportOptions {
   title?: string;
   /** Longest side of the embedded thumbnails in pixels (default 256). */
   thumbnail?: number;
+  /** The batch's score threshold, for the per-image marks (judged like summary.json). */
+  threshold?: number;
 }
 
 const VARIANT_LABEL: Record<Variant, string> = { original: 'As written', rewrite: 'SPRIGHT rewrite' };
@@ -116,12 +119,14 @@ function overlay(r: ManifestRecord): string {
     .join('');
 }
 
-function cell(r: ManifestRecord | undefined, images: ReadonlyMap<string, Buffer>, thumb: number): string {
+function cell(r: ManifestRecord | undefined, images: ReadonlyMap<string, Buffer>, thumb: number, threshold: number | undefined): string {
   if (!r) return '<td class="img missing">not rendered</td>';
   const png = images.get(r.file);
   const uri = png ? thumbnailUri(png, thumb) : '';
   const nounOf = new Map(r.eval_prompt.objects.map((o) => [o.id, o.noun]));
-  const marks = r.relations
+  // Marks re-judged from the detections, as summary.json is, not the verdicts stored at render time.
+  const marks = judgeRecord(r, threshold)
+    .relations
     .map((rel) => {
       const sym = rel.status === 'satisfied' ? '✔' : rel.status === 'violated' ? '✘' : rel.status === 'unknown' ? '?' : '·';
       return `<li class="${rel.status}">${sym} ${escapeHtml(nounOf.get(rel.subject) ?? rel.subject)} ${escapeHtml(rel.relation)} ${escapeHtml(nounOf.get(rel.object) ?? rel.object)}</li>`;
@@ -173,7 +178,7 @@ export function renderReport(records: readonly ManifestRecord[], summary: BatchS
       const rw = records.find((r) => r.prompt_id === id && r.rewrite !== null)?.rewrite;
       const rows = variants
         .map((v) => {
-          const cells = Array.from({ length: maxK }, (_, k) => cell(byKey.get(`${v}\u0000${id}\u0000${k}`), options.images, thumb)).join('');
+          const cells = Array.from({ length: maxK }, (_, k) => cell(byKey.get(`${v}\u0000${id}\u0000${k}`), options.images, thumb, options.threshold)).join('');
           return `<tr class="${v}"><th scope="row">${VARIANT_LABEL[v]}</th>${cells}</tr>`;
         })
         .join('');

@@ -4,7 +4,7 @@
  * line with one append, so that a line always points at a complete image.
  */
 import * as path from 'node:path';
-import { evaluateImage } from '../evaluate/index';
+import { judgeImage } from '../evaluate/index';
 import { imageKey, parameterDifferences, parseManifest } from './manifest';
 import { nodeBatchFs } from './nodeFs';
 import { renderReport } from './report';
@@ -162,7 +162,7 @@ export async function runBatch(
     const labels = [...new Set(prompt.evalPrompt.objects.map((o) => o.noun))];
     const detections = await deps.detect(png, labels, hardSignal);
     const t2 = deps.now();
-    const evaluation = evaluateImage(prompt.evalPrompt, detections, { labelFor: deps.labelFor, threshold: options.threshold });
+    const evaluation = judgeImage({ promptId: job.promptId, prompt: prompt.evalPrompt, detections, detector: options.render.detector }, options.threshold);
     const file = imageFile(job.variant, job.promptId, job.k);
     const record: ManifestRecord = {
       prompt_id: job.promptId,
@@ -210,7 +210,7 @@ export async function runBatch(
 
   // Summary and report cover every finished image, in job order.
   const records = jobs.map((j) => done.get(imageKey(j.variant, j.promptId, j.k))).filter((r): r is ManifestRecord => r !== undefined);
-  await writeOutputs(out, records, options, deps, fs);
+  await writeOutputs(out, records, options, fs);
   return { rendered, skipped, total, cancelled, corruptedLines: corrupted.map((c) => c.line), records };
 }
 
@@ -219,10 +219,9 @@ async function writeOutputs(
   out: string,
   records: ManifestRecord[],
   options: BatchOptions,
-  deps: BatchDeps,
   fs: NonNullable<BatchDeps['fs']>,
 ): Promise<void> {
-  const summary = summarize(records, { labelFor: deps.labelFor, threshold: options.threshold });
+  const summary = summarize(records, { threshold: options.threshold });
   const images = new Map<string, Buffer>();
   for (const r of records) {
     const bytes = await fs.readFile(path.join(out, r.file));
@@ -230,7 +229,7 @@ async function writeOutputs(
   }
   try {
     await fs.writeFileAtomic(path.join(out, SUMMARY), JSON.stringify(summary, null, 2) + '\n');
-    await fs.writeFileAtomic(path.join(out, REPORT), renderReport(records, summary, { images, title: path.basename(out) }));
+    await fs.writeFileAtomic(path.join(out, REPORT), renderReport(records, summary, { images, title: path.basename(out), threshold: options.threshold }));
   } catch (err) {
     throw fsError(err, out, `writing ${SUMMARY} and ${REPORT}`);
   }

@@ -41,7 +41,7 @@ export interface BatchOptions {
   render: RenderParameters;
   /** Start over: ignore (and replace) an existing manifest whose parameters differ. */
   force?: boolean;
-  /** Minimum detection score passed to evaluation; 0 trusts the detector's own threshold. */
+  /** Detections count when they score above this (strict); 0 trusts the detector's own threshold. */
   threshold?: number;
 }
 
@@ -80,8 +80,6 @@ export interface BatchDeps {
   detect(png: Buffer, labels: string[], signal: AbortSignal): Promise<Detection[]>;
   /** SPRIGHT-style rewrite of a prompt. */
   rewrite(text: string, seed: number): string;
-  /** Maps a prompt noun to the detector's label (null: the detector cannot know it). */
-  labelFor?(noun: string): string | null;
   now(): number;
   fs?: BatchFs;
 }

@@ -105,7 +105,7 @@ export interface DecodeOptions {
 
 /**
  * Turns NanoDet's raw outputs into detections in original-image pixels: every (anchor, class) score
- * at or above the threshold becomes a candidate box (centre (col+0.5)*stride, sides = expected bin
+ * strictly above the threshold (as VISOR's and GenEval's filters, and OWL-ViT's here) becomes a candidate box (centre (col+0.5)*stride, sides = expected bin
  * x stride), then per-class NMS at IoU 0.5.
  */
 export function decodeNanoDet(levels: readonly NanoDetLevel[], options: DecodeOptions): Detection[] {
@@ -121,7 +121,7 @@ export function decodeNanoDet(levels: readonly NanoDetLevel[], options: DecodeOp
       let box: { x: number; y: number; w: number; h: number } | null = null;
       for (let c = 0; c < numClasses; c++) {
         const score = level.scores[a * numClasses + c]!;
-        if (score < options.threshold || (options.classes && !options.classes.has(c))) continue;
+        if (score <= options.threshold || (options.classes && !options.classes.has(c))) continue;
         if (!box) {
           const cx = ((a % cols) + 0.5) * level.stride;
           const cy = (Math.floor(a / cols) + 0.5) * level.stride;

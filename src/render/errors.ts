@@ -30,3 +30,8 @@ export class RenderCancelledError extends Error {
     super('render cancelled');
   }
 }
+
+/** Invalid render parameters (bad size, steps, scheduler name, region guide...). */
+export class RenderParamsError extends Error {
+  override readonly name = 'RenderParamsError';
+}

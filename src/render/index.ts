@@ -1,7 +1,7 @@
 /**
  * Local Stable Diffusion 2.x rendering on onnxruntime-node (pure Node, no vscode): model folder
- * validation, CLIP tokenizer, diffusers-compatible schedulers, the deterministic seed generator
- * and the text-to-image pipeline.
+ * validation, CLIP tokenizer, diffusers-compatible schedulers, the deterministic seed generator,
+ * the text-to-image pipeline and its region guidance.
  */
 export { ModelDirError, RenderCancelledError } from './errors';
 export { ClipTokenizer, clipClean, loadClipTokenizer, type ClipTokenizerFiles, type TokenIds } from './tokenizer';
@@ -18,9 +18,20 @@ export {
   type SchedulerName,
 } from './schedulers';
 export { GaussianRandom } from './random';
+export {
+  BOOTSTRAP_ENCODE_LATENT_SIZE,
+  MAX_REGIONS,
+  drawBootstrap,
+  erf,
+  regionMasks,
+  resolveRegionGuide,
+  type BootstrapDraws,
+  type RegionMasks,
+  type ResolvedGuide,
+} from './regions';
 export { float16ToFloat32, float32ToFloat16, fromHalf, toHalf } from './float16';
 export { readOnnxSignature, OnnxFormatError, type OnnxSignature, type OnnxValueInfo, type OnnxElemType } from './onnxGraph';
-export { GRAPH_CONTRACT, parsePythonJson, validateModelDir, type ModelDirInfo } from './modelDir';
+export { GRAPH_CONTRACT, VAE_ENCODER_CONTRACT, parsePythonJson, validateModelDir, validateVaeEncoder, type ModelDirInfo } from './modelDir';
 export {
   CUDA_HOWTO,
   PROVIDER_REQUESTS,

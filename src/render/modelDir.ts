@@ -39,6 +39,15 @@ export const GRAPH_CONTRACT: Readonly<Record<'text_encoder' | 'unet' | 'vae_deco
   },
 };
 
+/**
+ * The VAE encoder, which only region guidance runs (to encode its constant-colour backgrounds);
+ * optimum exports it as vae_encoder/model.onnx with the posterior's mean and log-variance out.
+ */
+export const VAE_ENCODER_CONTRACT: { inputs: readonly Want[]; outputs: readonly Want[] } = {
+  inputs: [{ name: 'sample', types: FLOAT, ranks: [4] }],
+  outputs: [{ name: 'latent_parameters', types: FLOAT, ranks: [4] }],
+};
+
 /** What `validateModelDir` learnt about a usable model folder. */
 export interface ModelDirInfo {
   /** Absolute path of the folder. */
@@ -123,23 +132,33 @@ async function readJson(file: string, what: string, optional: boolean): Promise<
   }
 }
 
-function signature(dir: string, sub: 'text_encoder' | 'unet' | 'vae_decoder'): OnnxSignature {
+function signature(dir: string, sub: 'text_encoder' | 'unet' | 'vae_decoder' | 'vae_encoder', what = `the ${sub} ONNX graph`): OnnxSignature {
   const file = path.join(dir, sub, 'model.onnx');
-  if (!existsSync(file)) throw new ModelDirError(file, `the ${sub} ONNX graph`, 'no such file');
+  if (!existsSync(file)) throw new ModelDirError(file, what, 'no such file');
   let sig: OnnxSignature;
   try {
     sig = readOnnxSignature(file);
   } catch (err) {
     if (err instanceof OnnxFormatError) throw new ModelDirError(file, 'an ONNX model (protobuf)', `a file that is not ONNX (${err.message})`);
-    throw new ModelDirError(file, `the ${sub} ONNX graph`, (err as Error).message);
+    throw new ModelDirError(file, what, (err as Error).message);
   }
-  checkValues(file, 'inputs', sig.inputs, GRAPH_CONTRACT[sub].inputs);
-  checkValues(file, 'outputs', sig.outputs, GRAPH_CONTRACT[sub].outputs);
+  const contract = sub === 'vae_encoder' ? VAE_ENCODER_CONTRACT : GRAPH_CONTRACT[sub];
+  checkValues(file, 'inputs', sig.inputs, contract.inputs);
+  checkValues(file, 'outputs', sig.outputs, contract.outputs);
   for (const loc of sig.externalData) {
     const data = path.join(dir, sub, loc);
     if (!existsSync(data)) throw new ModelDirError(data, `the external weights that ${sub}/model.onnx references`, 'no such file (copy it next to model.onnx)');
   }
   return sig;
+}
+
+/**
+ * Checks `dir`/vae_encoder/model.onnx (and its external data) and returns its path; only region
+ * guidance needs it, so plain renders never look.
+ */
+export function validateVaeEncoder(dir: string): string {
+  signature(dir, 'vae_encoder', 'the vae_encoder ONNX graph (region guidance encodes its constant-colour backgrounds with it; set bootstrapSteps to 0 to do without)');
+  return path.join(dir, 'vae_encoder', 'model.onnx');
 }
 
 /** Validates `dir` (see module comment); throws one ModelDirError naming the first problem. */

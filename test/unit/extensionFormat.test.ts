@@ -67,6 +67,22 @@ test('hover lists objects and relations, escaping user text', () => {
   assert.ok(md.includes('\\*red\\*'));
 });
 
+test('hover shows placements, details and the scene', () => {
+  const p: ParsedPrompt = {
+    ...catDog,
+    objects: [{ ...catDog.objects[0]!, placements: ['left', 'foreground'], details: ['wearing *hats*'] }, catDog.objects[1]!],
+    scene: [
+      { kind: 'medium', phrase: 'a photo of', span: [0, 10] },
+      { kind: 'time', phrase: 'at night', span: [11, 19] },
+    ],
+  };
+  const md = hoverMarkdown(p);
+  assert.match(md, /\*\*cat\*\* \(2 instances; red; placed left, foreground\)/);
+  assert.ok(md.includes('  - wearing \\*hats\\*'));
+  assert.match(md, /\*\*Scene\*\* \(2\)\n\n- medium: “a photo of”\n- time: “at night”/);
+  assert.ok(!hoverMarkdown(catDog).includes('Scene'), 'no scene section when there is none');
+});
+
 test('status text pluralises', () => {
   const lines: AnalyzedLine[] = [
     { line: 0, offset: 0, parsed: catDog },
@@ -86,6 +102,19 @@ test('outline symbol truncates long prompts and lists objects', () => {
     [
       ['cat', '×2 red'],
       ['dog', '×1'],
+    ],
+  );
+  const framed = promptSymbol({
+    ...catDog,
+    objects: [{ ...catDog.objects[0]!, placements: ['left'] }, catDog.objects[1]!],
+    scene: [{ kind: 'setting', phrase: 'in a field', span: [0, 10] }],
+  });
+  assert.deepEqual(
+    framed.children.map((c) => [c.kind, c.name, c.detail]),
+    [
+      ['object', 'cat', '×2 red @left'],
+      ['object', 'dog', '×1'],
+      ['scene', 'in a field', 'setting'],
     ],
   );
   const long = promptSymbol({ ...catDog, text: 'x'.repeat(500) });

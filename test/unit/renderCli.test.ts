@@ -6,13 +6,15 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import renderCommand from '../../src/cli/commands/render';
 import { InputError, UsageError, type CliContext } from '../../src/cli/command';
-import { readPngText } from '../../src/image';
+import { decodePng, readPngText } from '../../src/image';
 import { rewritePrompt } from '../../src/generator';
 import { parsePrompt } from '../../src/parser';
 import { loadableCopy, tinyVariants } from './renderFixture';
+import { regionCases, regionModelCopy } from './regionFixture';
 
 const variant = tinyVariants().includes('vpred-fp32') ? 'vpred-fp32' : tinyVariants()[0];
 const skip = variant ? false : 'no test/fixtures/sd-tiny fixtures yet';
+const regionSkip = variant === 'vpred-fp32' && regionCases().length ? false : 'no sd-tiny-regions fixtures';
 const temps: string[] = [];
 after(() => {
   for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
@@ -101,4 +103,38 @@ test('usage and input errors exit 2 with one clear line', { skip }, async () => 
   const noFile = await cli(['--model', out, path.join(out, 'none.prompts'), '--out', out, '--size', '64x64']);
   assert.equal(noFile.code, 2);
   assert.match(noFile.stderr, /none\.prompts/);
+});
+
+test('--guide layout plans each prompt\'s layout and renders every box with its own prompt', { skip: regionSkip }, async () => {
+  const model = regionModelCopy(variant!);
+  temps.push(model);
+  const out = tmp();
+  const args = ['--model', model, '--prompt', 'two red apples to the left of a blue vase', '--out', out, '--steps', '3', '--seed', '7', '--provider', 'cpu'];
+  const r = await cli([...args, '--guide', 'layout']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /--prompt: guide: 3 regions \(a red apple; a red apple; a blue vase\)/);
+  const meta = readPngText(fs.readFileSync(r.stdout.trim()));
+  assert.equal(meta.prompt, 'two red apples to the left of a blue vase');
+  const guide = JSON.parse(meta.guide!) as { background: string; regions: Array<{ prompt: string; box: { x: number; w: number } }>; bootstrapSteps: number };
+  assert.equal(guide.background, 'two red apples to the left of a blue vase');
+  assert.equal(guide.bootstrapSteps, 1); // 40% of 3 steps
+  // The planned boxes keep the relation: both apples left of the vase.
+  const vase = guide.regions.find((g) => g.prompt === 'a blue vase')!.box;
+  for (const apple of guide.regions.filter((g) => g.prompt === 'a red apple')) assert.ok(apple.box.x + apple.box.w / 2 < vase.x + vase.w / 2);
+  // Without --guide the same seed renders the plain picture, with no guide recorded.
+  const plain = await cli(args);
+  assert.equal(plain.code, 0, plain.stderr);
+  const plainBytes = fs.readFileSync(plain.stdout.trim());
+  assert.equal(readPngText(plainBytes).guide, undefined);
+  assert.notDeepEqual(decodePng(plainBytes).data, decodePng(fs.readFileSync(r.stdout.trim())).data);
+
+  const bad = await cli([...args, '--guide', 'boxes']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--guide must be 'layout'/);
+  // A model exported without its VAE encoder: one line naming the file.
+  const noEncoder = loadableCopy(variant!);
+  temps.push(noEncoder);
+  const missing = await cli(['--model', noEncoder, '--prompt', 'a cat left of a dog', '--out', out, '--steps', '3', '--seed', '1', '--provider', 'cpu', '--guide', 'layout']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /vae_encoder[/\\]model\.onnx: expected the vae_encoder ONNX graph/);
 });

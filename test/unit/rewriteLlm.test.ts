@@ -92,6 +92,32 @@ test('an answer that drops, flips or adds is rejected with the reason and the de
   }
 });
 
+test('an answer that paraphrases words away, alters quoted text or adds a grammar error is rejected too', async () => {
+  const prompt = 'an oil painting of a cat wearing a hat to the left of a dog, a sign saying "hello"';
+  const cases: Array<[string, RegExp]> = [
+    // Whether "oil painting" is read as the medium or as an object, the answer loses it.
+    ['A cat wearing a hat is to the left of a dog, and a sign says "hello".', /dropped the words "oil", "painting"|lost the object "oil painting"/],
+    ['An oil painting of a cat to the left of a dog, a sign saying "hello". The dog is on the right side.', /dropped the words "wearing", "hat"|lost the object "hat"/],
+    ['An oil painting of a cat wearing a hat to the left of a dog, a sign saying "Hello". The dog is bigger.', /dropped the words "\\"hello\\""|dropped the words ""hello""/],
+    ['An oil painting of a cat wearing a hat to the left of a dog, a sign saying "hello". The dogs is on the right side.', /grammar error: "The dogs" is plural/],
+  ];
+  let i = 0;
+  const server = await fakeServer(() => ({ body: answer(cases[i++]![0]) }));
+  try {
+    const llm = createLlmRewriter({ url: server.url, model: 'm' });
+    const parsed = parsePrompt(prompt);
+    for (const [text, why] of cases) {
+      const r = await llm.rewrite(prompt, parsed);
+      assert.equal(r.ok, false, text);
+      if (!r.ok) assert.match(r.reason, why);
+    }
+    const user = server.seen[0]!.body.messages.find((m) => m.role === 'system')!.content;
+    assert.match(user, /quoted text exactly as written/);
+  } finally {
+    await server.close();
+  }
+});
+
 test('server errors, bad JSON, timeouts, cancellation and unreachable servers fall back with a reason', async () => {
   const parsed = parsePrompt(PROMPT);
   const errors = await fakeServer((s) =>

@@ -36,7 +36,7 @@ Options:
   --seed S                  image k uses seed S+k, for both variants (default 0)
   --rewrite off|only|both   render the prompt as written, its rewrite, or both (default off)
   --detector SPEC           embedded (default) | owlvit:DIR
-  --threshold X             minimum detection score (default: the detector's own)
+  --threshold X             keep detections scoring above X (default: the detector's own)
   --steps N                 denoising steps (default 25)
   --guidance G              classifier-free guidance scale (default 7.5)
   --size WxH                image size in pixels, multiples of 8 (default 512x512)
@@ -199,7 +199,6 @@ const command: Command = {
           },
           detect: (png, labels) => detector.detect(decodePng(png), labels),
           rewrite: (text, s) => rewritePrompt(parsePrompt(text), { seed: s, width, height }).text,
-          labelFor: (noun) => detector.labelFor(noun),
           now: () => performance.now(),
         },
         {

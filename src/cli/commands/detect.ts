@@ -25,7 +25,7 @@ Options:
                             owlvit:DIR: OWL-ViT exported with
                             \`optimum-cli export onnx --model google/owlvit-base-patch32 DIR\`
                             (open vocabulary, queries "a photo of a {label}", VISOR's detector).
-  -t, --threshold T         minimum score, 0..1 (default 0.3 embedded, 0.1 owlvit as in VISOR).
+  -t, --threshold T         report detections scoring above T, 0..1 (default 0.3 embedded, 0.1 owlvit as in VISOR).
   -h, --help                this help
 
 Exit status: 0 when every image was processed; 2 for bad arguments, a missing or unreadable image,

@@ -32,6 +32,9 @@ stdout.
   --provider P         auto | cuda | webgpu | cpu (default auto: CUDA, then WebGPU, then CPU)
   --device N           GPU index for CUDA (default 0)
   --rewrite            render the SPRIGHT-style rewrite of each prompt instead of the prompt
+  --guide layout       region guidance: plan each prompt's layout (as rewrite does) and denoise
+                       every object box with its own prompt, blended into the whole picture
+                       (region-based MultiDiffusion); needs the model's vae_encoder/
 
 Seeds use the project's own generator (xoshiro128** + Box-Muller), not torch's: the same seed
 gives the same image here on every machine, but not the image diffusers would give.
@@ -89,6 +92,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
         provider: { type: 'string' },
         device: { type: 'string' },
         rewrite: { type: 'boolean' },
+        guide: { type: 'string' },
       },
     });
   } catch (err) {
@@ -99,6 +103,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (!o.out) throw new UsageError('--out DIR is required');
   if ((o.prompt === undefined) === (positionals.length === 0)) throw new UsageError('give either --prompt TEXT or one prompt FILE');
   if (positionals.length > 1) throw new UsageError(`one prompt FILE at a time, got ${positionals.length}`);
+  if (o.guide !== undefined && o.guide !== 'layout') throw new UsageError(`--guide must be 'layout' (plan the layout from the prompt), got '${o.guide}'`);
 
   // The render core and onnxruntime load only now, after the cheap checks.
   const render = require('../../render') as typeof import('../../render');
@@ -145,7 +150,12 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     }
     if (prompts.length === 0) throw new InputError(`${file}: no prompts (one a line; # starts a comment)`);
   }
-  if (o.rewrite) {
+  let guides: Array<import('../../protocol/regions').RegionGuide | undefined> = prompts.map(() => undefined);
+  if (o.guide === 'layout') {
+    const planned = planGuides(prompts, width, height, o.rewrite === true, ctx);
+    prompts = planned.prompts;
+    guides = planned.guides;
+  } else if (o.rewrite) {
     const generator = require('../../generator') as typeof import('../../generator');
     prompts = prompts.map((p) => {
       const r = generator.rewritePrompt(parser.parsePrompt(p.text));
@@ -174,7 +184,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
       let result;
       try {
         result = await pipeline.generate(
-          { prompt: p.text, negativePrompt: o.negative, steps, guidanceScale: guidance, seed, width, height, scheduler, batch },
+          { prompt: p.text, negativePrompt: o.negative, steps, guidanceScale: guidance, seed, width, height, scheduler, batch, regions: guides[k] },
           {
             signal: ctx.signal,
             onStep: (step, total) => {
@@ -185,6 +195,8 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
         );
       } catch (err) {
         if (err instanceof render.RenderParamsError || err instanceof render.SchedulerConfigError) throw new UsageError(err.message);
+        // A guided render is the first to need vae_encoder/; its absence is the folder's problem.
+        if (err instanceof render.ModelDirError) throw new InputError(err.message);
         throw err;
       }
       for (const png of result.png) {
@@ -197,6 +209,36 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     await pipeline.dispose();
   }
   return 0;
+}
+
+/**
+ * `--guide layout`: each prompt's layout, planned as the rewrite plans it (seed 0, the render's
+ * aspect at the planner's 768-pixel scale), turned into a region guide; with `rewrite` the prompt
+ * rendered (and the background's fallback) is the rewrite.
+ */
+function planGuides(
+  prompts: Array<{ text: string; where: string }>,
+  width: number,
+  height: number,
+  rewrite: boolean,
+  ctx: CliContext,
+): { prompts: Array<{ text: string; where: string }>; guides: Array<import('../../protocol/regions').RegionGuide> } {
+  const parser = require('../../parser') as typeof import('../../parser');
+  const generator = require('../../generator') as typeof import('../../generator');
+  const { regionGuideFromLayout } = require('../../generator/regions') as typeof import('../../generator/regions');
+  const scale = 768 / Math.max(width, height);
+  const size = { width: Math.max(16, Math.round(width * scale)), height: Math.max(16, Math.round(height * scale)) };
+  const out = prompts.map((p) => {
+    const parsed = parser.parsePrompt(p.text);
+    const r = generator.rewritePrompt(parsed, size);
+    for (const note of r.notes) ctx.stderr.write(`${p.where}: ${rewrite ? 'rewrite' : 'layout'}: ${note}\n`);
+    const text = rewrite ? r.text : p.text;
+    const guide = regionGuideFromLayout({ ...parsed, text }, r.layout ?? { ...size, boxes: [] });
+    const what = guide.regions.length ? guide.regions.map((g) => g.prompt).join('; ') : 'no objects to place, a plain render';
+    ctx.stderr.write(`${p.where}: guide: ${guide.regions.length} region${guide.regions.length === 1 ? '' : 's'} (${what})\n`);
+    return { prompt: { text, where: p.where }, guide };
+  });
+  return { prompts: out.map((x) => x.prompt), guides: out.map((x) => x.guide) };
 }
 
 async function writeUnique(dir: string, base: string, data: Uint8Array): Promise<string> {

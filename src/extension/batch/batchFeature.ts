@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { BatchError, REPORT, runBatch, summarize } from '../../batch/index';
 import type { BatchDeps, BatchOptions, BatchResult, ManifestRecord } from '../../batch/index';
 import { MANIFEST, parseManifest } from '../../batch/index';
-import { COCO_LABELS, mapToDetectorLabel } from '../../detect/labels';
+import { labelMapperFor } from '../../evaluate/index';
 import { rewritePrompt } from '../../generator/index';
 import { parsePrompt, PromptFileError } from '../../parser/index';
 import type { BatchView } from '../../protocol/messages';
@@ -70,7 +70,6 @@ interface ActiveRun {
   soft: AbortController;
   hard: AbortController;
   cancelled: boolean;
-  vocabulary: readonly string[] | null;
 }
 
 export class BatchFeature extends Disposable {
@@ -353,7 +352,7 @@ export class BatchFeature extends Disposable {
     const options: BatchOptions = { ...descriptor.options, outDir: dir };
     const runId = `batch-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     const model = new BatchRunModel(runId, dir, `${descriptor.title} (${path.basename(dir)})`, descriptor.total);
-    const run: ActiveRun = { model, soft: new AbortController(), hard: new AbortController(), cancelled: false, vocabulary: extras.detector === 'embedded' ? COCO_LABELS : null };
+    const run: ActiveRun = { model, soft: new AbortController(), hard: new AbortController(), cancelled: false };
     this.#run = run;
     this.#folders.add(dir);
     // Images finished by an earlier run show at once; the core confirms them as it resumes.
@@ -367,7 +366,6 @@ export class BatchFeature extends Disposable {
     // its resource roots, which now include this folder.
     this.#controller.show();
 
-    const labelFor = (noun: string): string | null => mapToDetectorLabel(noun, run.vocabulary);
     const deps: BatchDeps = {
       render: async (job, signal, onStep) => {
         const p = job.parameters;
@@ -384,14 +382,12 @@ export class BatchFeature extends Disposable {
         await fs.writeFile(tmp, png);
         try {
           const out = await backend.detect({ imagePath: tmp, labels, detector: extras.detector, owlvitPath: extras.owlvitPath }, signal);
-          run.vocabulary = out.vocabulary;
           return out.detections;
         } finally {
           await fs.rm(tmp, { force: true });
         }
       },
       rewrite: (text, seed) => rewritePrompt(parsePrompt(text), { seed, width: options.render.width, height: options.render.height }).text,
-      labelFor,
       now: () => performance.now(),
     };
 
@@ -451,14 +447,14 @@ export class BatchFeature extends Disposable {
     this.#run = undefined;
     const info: BatchRunInfo = { outDir: dir, done: model.done, total: model.total, cancelled: result ? result.cancelled : run.cancelled, state: model.state, message: failure };
     this.#info = info;
-    this.#announce(info, result, labelFor);
+    this.#announce(info, result);
     return info;
   }
 
   /** The closing notification: figures, and buttons to open the report or the panel. */
-  #announce(info: BatchRunInfo, result: BatchResult | undefined, labelFor: (noun: string) => string | null): void {
+  #announce(info: BatchRunInfo, result: BatchResult | undefined): void {
     const folder = path.basename(info.outDir);
-    const figures = result ? summaryText(summarize(result.records, { labelFor })) : '';
+    const figures = result ? summaryText(summarize(result.records)) : '';
     const buttons = result ? ['Open report', 'Show in panel'] : ['Show in panel', 'Open folder'];
     const shown =
       info.state === 'failed'
@@ -518,7 +514,6 @@ export class BatchFeature extends Disposable {
     if (!model || model.runId !== runId) return;
     const record = model.record(id);
     if (!record) return;
-    const vocabulary = record.parameters.detector === 'embedded' ? COCO_LABELS : null;
     const uri = vscode.Uri.file(path.join(model.outDir, record.file));
     const image = batchItemImage({
       record,
@@ -527,7 +522,8 @@ export class BatchFeature extends Disposable {
       src: this.#controller.panel?.webview.asWebviewUri(uri).toString() ?? '',
       fileUri: uri.toString(),
       rule: config.evaluationRule(this.#controller.current?.uri),
-      labelFor: (noun) => mapToDetectorLabel(noun, vocabulary),
+      // The detector recorded with the image decides what it could know, as in summary.json.
+      labelFor: labelMapperFor(record.parameters.detector),
     });
     this.#controller.post({ type: 'showImage', image });
   }

@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import { MANIFEST, parseManifest } from '../../batch/index';
+import { judgeRecord, MANIFEST, parseManifest } from '../../batch/index';
 import type { BatchOptions, BatchPrompt, BatchSummary, ManifestRecord, Variant } from '../../batch/index';
 import { evaluateImage, promptFromParsed } from '../../evaluate/index';
 import { parsePrompt, readPromptSource } from '../../parser/index';
@@ -290,7 +290,8 @@ export class BatchRunModel {
       text: r.rewrite ?? r.prompt,
       src: src(path.join(this.outDir, r.file)),
       fileName: r.file,
-      statuses: r.relations.map((rel) => relationStatus(rel, rule)),
+      // Re-judged with the current rules, as summary.json is, not the verdicts stored at render time.
+      statuses: judgeRecord(r).relations.map((rel) => relationStatus(rel, rule)),
       error: null,
     }));
     return {

@@ -38,7 +38,8 @@ function plural(n: number, one: string, many: string): string {
 }
 
 /**
- * Markdown for the hover on a prompt line: its objects (noun, count, attributes) and relations.
+ * Markdown for the hover on a prompt line: its objects (noun, count, attributes, placements and
+ * what each does or wears), relations, and scene (medium, style, setting, time, quoted text).
  * Every piece of user text is escaped; the result contains no HTML.
  */
 export function hoverMarkdown(parsed: ParsedPrompt): string {
@@ -48,12 +49,18 @@ export function hoverMarkdown(parsed: ParsedPrompt): string {
   for (const o of parsed.objects) {
     const count = o.count === null ? 'count not stated' : plural(o.count, 'instance', 'instances');
     const attrs = o.attributes.length > 0 ? `; ${o.attributes.map(escapeMarkdown).join(', ')}` : '';
-    out.push(`- **${escapeMarkdown(o.noun)}** (${count}${attrs}): “${escapeMarkdown(o.phrase)}”`);
+    const placed = o.placements.length > 0 ? `; placed ${o.placements.join(', ')}` : '';
+    out.push(`- **${escapeMarkdown(o.noun)}** (${count}${attrs}${placed}): “${escapeMarkdown(o.phrase)}”`);
+    for (const d of o.details) out.push(`  - ${escapeMarkdown(d)}`);
   }
   out.push('', `**Relations** (${parsed.relations.length})`, '');
   if (parsed.relations.length === 0) out.push('_none stated_');
   for (const r of parsed.relations) {
     out.push(`- \`${relationLabel(parsed, r).replace(/`/g, "'")}\`: “${escapeMarkdown(r.phrase)}”`);
+  }
+  if (parsed.scene.length > 0) {
+    out.push('', `**Scene** (${parsed.scene.length})`, '');
+    for (const s of parsed.scene) out.push(`- ${s.kind}: “${escapeMarkdown(s.phrase)}”`);
   }
   if (parsed.diagnostics.length > 0) {
     out.push('', `**Problems** (${parsed.diagnostics.length})`, '');
@@ -84,11 +91,14 @@ export function statusText(s: DocumentSummary): string {
   return [plural(s.prompts, 'prompt', 'prompts'), plural(s.relations, 'relation', 'relations'), plural(s.problems, 'problem', 'problems')].join(' · ');
 }
 
-/** Outline entry for one prompt: its name, detail and child objects (spans relative to the prompt). */
+/**
+ * Outline entry for one prompt: its name, detail and children (spans relative to the prompt): the
+ * objects, then the scene elements.
+ */
 export interface PromptSymbol {
   name: string;
   detail: string;
-  children: { name: string; detail: string; span: Span }[];
+  children: { name: string; detail: string; span: Span; kind: 'object' | 'scene' }[];
 }
 
 const MAX_SYMBOL_NAME = 60;
@@ -99,11 +109,15 @@ export function promptSymbol(parsed: ParsedPrompt): PromptSymbol {
   return {
     name,
     detail: `${plural(parsed.objects.length, 'object', 'objects')} · ${plural(parsed.relations.length, 'relation', 'relations')}`,
-    children: parsed.objects.map((o) => ({
-      name: o.noun,
-      detail: [o.count === null ? '' : `×${o.count}`, ...o.attributes].filter(Boolean).join(' '),
-      span: o.span,
-    })),
+    children: [
+      ...parsed.objects.map((o) => ({
+        name: o.noun,
+        detail: [o.count === null ? '' : `×${o.count}`, ...o.attributes, ...o.placements.map((p) => `@${p}`)].filter(Boolean).join(' '),
+        span: o.span,
+        kind: 'object' as const,
+      })),
+      ...parsed.scene.map((s) => ({ name: s.phrase, detail: s.kind, span: s.span, kind: 'scene' as const })),
+    ],
   };
 }
 

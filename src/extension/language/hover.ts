@@ -1,4 +1,4 @@
-// Hover on a prompt line: the objects (noun, count, attributes) and relations the parser found.
+// Hover on a prompt line: the objects (noun, count, attributes, placements, details), relations and scene the parser found.
 import * as vscode from 'vscode';
 import { promptRange } from '../convert';
 import { Disposable } from '../util/dispose';

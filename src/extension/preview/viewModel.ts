@@ -4,7 +4,8 @@ import type { Detection } from '../../protocol/geometry';
 import type { DetectionState, DetectionView, LayoutView, ObjectView, PromptView, RelationStatus, RelationView, RuleCheck, RuleName } from '../../protocol/messages';
 import type { ParsedPrompt, PromptRelation } from '../../parser/types';
 import type { LayoutCheck, LayoutResult } from '../../generator/types';
-import type { ImageEvaluation, RelationEvaluation } from '../../evaluate/types';
+import { boxCenter } from '../../evaluate/index';
+import type { BoxPair, ImageEvaluation, RelationEvaluation } from '../../evaluate/index';
 
 /**
  * A T2I-CompBench position score counts as satisfied from this value: upstream gives 1 to a
@@ -32,14 +33,16 @@ export function promptKey(uri: string, line: number, text: string): string {
   return `${uri}#${line}#${h.toString(16)}`;
 }
 
-function boolCheck(rule: RuleName, v: boolean | null, yes: string, no: string): RuleCheck {
-  if (v === null) return { rule, status: 'unsupported', detail: 'this rule does not score the relation' };
-  return { rule, status: v ? 'satisfied' : 'violated', detail: v ? yes : no };
+const NOT_SCORED = 'this rule does not score the relation';
+
+function boolCheck(rule: RuleName, v: boolean | null, yes: string, no: string, pair: BoxPair | null = null): RuleCheck {
+  if (v === null) return { rule, status: 'unsupported', detail: NOT_SCORED, pair: null };
+  return { rule, status: v ? 'satisfied' : 'violated', detail: v ? yes : no, pair };
 }
 
-function t2iCheck(v: number | null): RuleCheck {
-  if (v === null) return { rule: 't2i-compbench', status: 'unsupported', detail: 'this rule does not score the relation' };
-  return { rule: 't2i-compbench', status: v >= T2I_SATISFIED_FROM ? 'satisfied' : 'violated', detail: `position score ${v.toFixed(2)}` };
+function t2iCheck(v: number | null, boxes = '', pair: BoxPair | null = null): RuleCheck {
+  if (v === null) return { rule: 't2i-compbench', status: 'unsupported', detail: NOT_SCORED, pair: null };
+  return { rule: 't2i-compbench', status: v >= T2I_SATISFIED_FROM ? 'satisfied' : 'violated', detail: `${boxes}position score ${v.toFixed(2)}`, pair };
 }
 
 function statusFor(rule: RuleName, checks: readonly RuleCheck[]): RelationStatus {
@@ -58,7 +61,7 @@ export function layoutRelations(parsed: ParsedPrompt, checks: readonly LayoutChe
     const c = checks?.find((x) => x.relation === index);
     const list: RuleCheck[] =
       c === undefined
-        ? RULE_ORDER.map((ru) => ({ rule: ru, status: 'unknown' as const, detail: 'no layout could be planned' }))
+        ? RULE_ORDER.map((ru) => ({ rule: ru, status: 'unknown' as const, detail: 'no layout could be planned', pair: null }))
         : [boolCheck('visor', c.visor, 'centres in order', 'centres out of order'), t2iCheck(c.t2i), boolCheck('geneval', c.geneval, 'beyond the margin', 'within the margin or wrong side')];
     return { ...baseRelation(parsed, r, index), status: statusFor(rule, list), checks: list };
   });
@@ -105,21 +108,65 @@ export function promptView(input: PromptViewInput): PromptView {
   };
 }
 
-function imageChecks(e: RelationEvaluation | undefined, parsed: ParsedPrompt, r: PromptRelation, labelFor: (noun: string) => string | null): RuleCheck[] {
+/** A detected box as its label on the image reads: "dog 0.91". */
+function boxName(d: Detection): string {
+  return `${d.label} ${d.score.toFixed(2)}`;
+}
+
+/** The axis and comparison VISOR's centroid rule uses for a relation. */
+const VISOR_TEST: Partial<Record<string, { axis: 'x' | 'y'; op: '<' | '>' }>> = {
+  left_of: { axis: 'x', op: '<' },
+  right_of: { axis: 'x', op: '>' },
+  above: { axis: 'y', op: '<' },
+  below: { axis: 'y', op: '>' },
+};
+
+/** VISOR's check: which pair satisfied the relation (any pair counts), or that none did. */
+function visorCheck(e: RelationEvaluation, nouns: [string, string], objects: ImageEvaluation['objects'], detections: readonly Detection[]): RuleCheck {
+  const test = VISOR_TEST[e.relation];
+  if (e.visor === null || test === undefined) return boolCheck('visor', null, '', '');
+  const pair = e.pairs.visor;
+  if (pair !== null) {
+    const [a, b] = [detections[pair[0]], detections[pair[1]]];
+    const ca = boxCenter(a)[test.axis].toFixed(1);
+    const cb = boxCenter(b)[test.axis].toFixed(1);
+    return boolCheck('visor', true, `${boxName(a)} / ${boxName(b)}: centre ${test.axis} ${ca} ${test.op} ${cb} (any pair of boxes counts)`, '', pair);
+  }
+  const n = (id: string): number => objects.find((o) => o.id === id)?.indices.length ?? 0;
+  const pairs = n(e.subject) * n(e.object);
+  return boolCheck('visor', false, '', `no pair of the ${n(e.subject)} ${nouns[0]} × ${n(e.object)} ${nouns[1]} boxes (${pairs} pair${pairs === 1 ? '' : 's'}) has centre ${test.axis} ${test.op}`);
+}
+
+function imageChecks(e: RelationEvaluation | undefined, parsed: ParsedPrompt, r: PromptRelation, input: DetectionViewInput): RuleCheck[] {
   if (e === undefined) {
     // Only `between` is left out of evaluation: it needs three boxes and no benchmark scores it.
-    return RULE_ORDER.map((rule) => ({ rule, status: 'unsupported', detail: 'no benchmark scores this relation' }));
+    return RULE_ORDER.map((rule) => ({ rule, status: 'unsupported', detail: 'no benchmark scores this relation', pair: null }));
   }
+  const nouns: [string, string] = [nounOf(parsed, r.subject), nounOf(parsed, r.object)];
   if (e.status === 'unknown') {
-    const nouns = [r.subject, r.object].map((id) => nounOf(parsed, id));
-    const unknownNoun = nouns.find((n) => labelFor(n) === null);
+    const unknownNoun = nouns.find((n) => input.labelFor(n) === null);
     if (unknownNoun !== undefined) {
-      return RULE_ORDER.map((rule) => ({ rule, status: 'unsupported', detail: `"${unknownNoun}" is not in the detector's vocabulary` }));
+      return RULE_ORDER.map((rule) => ({ rule, status: 'unsupported', detail: `"${unknownNoun}" is not in the detector's vocabulary`, pair: null }));
     }
-    const missing = [e.subjectBox === null ? nouns[0] : null, e.objectBox === null ? nouns[1] : null].filter((n): n is string => n !== null);
-    return RULE_ORDER.map((rule) => ({ rule, status: 'unknown', detail: `not found: ${missing.join(', ') || 'object'}` }));
+    const found = (id: string): boolean => (input.evaluation.objects.find((o) => o.id === id)?.indices.length ?? 0) > 0;
+    const missing = [found(e.subject) ? null : nouns[0], found(e.object) ? null : nouns[1]].filter((n): n is string => n !== null);
+    return RULE_ORDER.map((rule) => ({ rule, status: 'unknown', detail: `not found: ${missing.join(', ') || 'object'}`, pair: null }));
   }
-  return [boolCheck('visor', e.visor, 'centres in order', 'centres out of order'), t2iCheck(e.t2iCompbench), boolCheck('geneval', e.geneval, 'beyond the margin', 'within the margin or wrong side')];
+  const d = input.detections;
+  const named = (p: BoxPair | null, what: string): string => (p === null ? '' : `${what} ${boxName(d[p[0]])} / ${boxName(d[p[1]])}: `);
+  const g = e.pairs.geneval;
+  const counted = [r.subject, r.object].some((id) => (parsed.objects.find((o) => o.id === id)?.count ?? 1) > 1);
+  return [
+    visorCheck(e, nouns, input.evaluation.objects, d),
+    t2iCheck(e.t2iCompbench, named(e.pairs.t2iCompbench, 'first boxes'), e.pairs.t2iCompbench),
+    boolCheck(
+      'geneval',
+      e.geneval,
+      `${named(g, 'top boxes')}beyond the margin${counted ? ' (every counted pair)' : ''}`,
+      `${named(g, 'boxes')}within the margin or wrong side`,
+      g,
+    ),
+  ];
 }
 
 /** Inputs of {@link detectionView}. */
@@ -150,7 +197,7 @@ export function detectionView(input: DetectionViewInput): DetectionState {
       const at = queue.findIndex((x) => x.subject === r.subject && x.object === r.object && x.relation === r.relation);
       if (at >= 0) e = queue.splice(at, 1)[0];
     }
-    const checks = imageChecks(e, parsed, r, input.labelFor);
+    const checks = imageChecks(e, parsed, r, input);
     return { ...baseRelation(parsed, r, index), status: statusFor(input.rule, checks), checks };
   });
   return { status: 'done', detector: input.detector, detections, relations, notInVocabulary: [...new Set(evaluation.unknownNouns)] };
