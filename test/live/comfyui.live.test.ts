@@ -131,10 +131,10 @@ describe('ComfyUI backend against the real server', { timeout: SETUP_TIMEOUT + 1
   });
 
   test(
-    'area boxes steer the render inside the box, with the rounding reported',
+    'a region guide steers the render inside its box, with the rounding reported',
     { timeout: TEST_TIMEOUT },
     async () => {
-      const plain: ComfyRenderParams = { ...REGIONS, layout: undefined };
+      const plain: ComfyRenderParams = { ...REGIONS, regions: undefined };
       const without = decodePng((await client.render(plain)).png[0]!);
       const t0 = Date.now();
       const result = await client.render(REGIONS);

@@ -20,15 +20,14 @@ export const PLAIN: ComfyRenderParams = {
   checkpoint: TINY,
 };
 
-/** 128x64 with one box on the left half of a 256x128 layout canvas (snapped to 0,0 64x64). */
+/** 128x64 with a box on the left half (1,1.5 58.5x61 px, snapped to 0,0 64x64). */
 export const REGIONS: ComfyRenderParams = {
   ...PLAIN,
   width: 128,
   height: 64,
-  layout: {
-    width: 256,
-    height: 128,
-    regions: [{ id: 'cube', prompt: 'a red cube', box: { x: 2, y: 3, w: 117, h: 122 } }],
+  regions: {
+    background: PLAIN.prompt,
+    regions: [{ id: 'cube', prompt: 'a red cube', box: { x: 2 / 256, y: 3 / 128, w: 117 / 256, h: 122 / 128 } }],
   },
 };
 

@@ -149,7 +149,7 @@ test('a graph ComfyUI answers from its cache is reported as cached, with no step
   assert.equal(readPngText(result.png[0]!).seed, String(t.meta.params!.seed));
 });
 
-test('layout boxes go out as ConditioningSetArea regions and the rounding comes back', async () => {
+test('a region guide goes out as ConditioningSetArea regions and the rounding comes back', async () => {
   const t = loadTranscript('render-regions');
   const r = replay(t);
   const result = await r.client.render(t.meta.params!, r.control);
@@ -168,6 +168,7 @@ test('layout boxes go out as ConditioningSetArea regions and the rounding comes 
   assert.deepEqual(JSON.parse(readPngText(result.png[0]!).regions!), [
     { id: 'cube', prompt: 'a red cube', box: { x: 0, y: 0, w: 64, h: 64 }, strength: 1 },
   ]);
+  assert.deepEqual(JSON.parse(readPngText(result.png[0]!).guide!), t.meta.params!.regions);
   assert.deepEqual([result.width, result.height], [128, 64]);
 });
 

@@ -13,14 +13,14 @@ import {
   readPngText,
   replacePngText,
 } from '../../src/image';
-import { SCHEDULER_NAMES } from '../../src/render';
+import { RenderParamsError, SCHEDULER_NAMES } from '../../src/render';
 import {
   AREA_MIN,
   AREA_STEP,
   COMFY_SAMPLER_FOR,
   ComfyClient,
   ComfyError,
-  applyLayout,
+  applyRegions,
   buildGraph,
   cleanServerText,
   isLoopbackHost,
@@ -80,52 +80,58 @@ test('snapped areas are on the grid, at least 64 px, inside the image, and move 
   );
 });
 
-test('applyLayout scales boxes from the layout canvas to the render size and reports the rounding', () => {
-  const regions = applyLayout(
-    { width: 768, height: 768, regions: [{ id: 'cat#1', prompt: 'a cat', box: { x: 96, y: 300, w: 300, h: 300 } }] },
-    512,
-    512,
-  );
-  assert.deepEqual(regions, [
+test("applyRegions scales the guide's fractional boxes to the render size and reports the rounding", () => {
+  const guide = {
+    background: 'a park',
+    regions: [{ id: 'cat#1', prompt: 'a cat', box: { x: 0.125, y: 0.25, w: 0.5, h: 0.5 } }],
+  };
+  assert.deepEqual(applyRegions(guide, 512, 512, 20), [
     {
       id: 'cat#1',
       prompt: 'a cat',
       strength: 1,
-      requested: { x: 64, y: 200, w: 200, h: 200 },
-      applied: { x: 64, y: 200, w: 200, h: 200 },
+      requested: { x: 64, y: 128, w: 256, h: 256 },
+      applied: { x: 64, y: 128, w: 256, h: 256 },
       adjusted: false,
     },
   ]);
-  const [r] = applyLayout(
-    { width: 100, height: 100, regions: [{ prompt: 'a dog', box: { x: 10, y: 10, w: 5, h: 50 }, strength: 0.5 }] },
+  const [r] = applyRegions(
+    { background: '', regions: [{ prompt: 'a dog', box: { x: 0.1, y: 0.1, w: 0.05, h: 0.5 } }] },
     512,
     512,
+    20,
+    0.5,
   );
   assert.equal(r!.adjusted, true);
+  assert.equal(r!.id, undefined);
   assert.deepEqual(r!.requested, { x: 51.2, y: 51.2, w: 25.6, h: 256 });
   assert.deepEqual(r!.applied, { x: 32, y: 48, w: 64, h: 256 });
   assert.equal(r!.strength, 0.5);
 });
 
-test('applyLayout rejects boxes it cannot place, naming the region', () => {
-  const layout = (box: { x: number; y: number; w: number; h: number }, extra: object = {}) => ({
-    width: 100,
-    height: 100,
-    regions: [{ id: 'cat', prompt: 'a cat', box, ...extra }],
+test('applyRegions checks the guide as the ONNX pipeline does, naming the region', () => {
+  const guide = (box: { x: number; y: number; w: number; h: number }, prompt = 'a cat') => ({
+    background: 'a park',
+    regions: [{ id: 'cat', prompt, box }],
   });
-  const kind = (fn: () => unknown, re: RegExp) =>
-    assert.throws(fn, (e: unknown) => e instanceof ComfyError && e.kind === 'params' && re.test(e.message));
-  kind(
-    () => applyLayout(layout({ x: 120, y: 0, w: 10, h: 10 }), 512, 512),
-    /region 1 \(cat\): box .* lies outside the 100x100 layout/,
+  const bad = (fn: () => unknown, re: RegExp) =>
+    assert.throws(fn, (e: unknown) => e instanceof RenderParamsError && re.test(e.message));
+  bad(
+    () => applyRegions(guide({ x: 0.9, y: 0, w: 0.2, h: 0.1 }), 512, 512, 20),
+    /region 1 \("a cat"\): the box runs past the right edge/,
   );
-  kind(() => applyLayout(layout({ x: 0, y: 0, w: 0, h: 10 }), 512, 512), /positive size/);
-  kind(
-    () => applyLayout(layout({ x: 0, y: 0, w: 10, h: 10 }, { strength: 11 }), 512, 512),
-    /strength must be from 0 to 10/,
+  bad(() => applyRegions(guide({ x: 0, y: 0, w: 0, h: 0.1 }), 512, 512, 20), /the box is empty/);
+  bad(
+    () => applyRegions(guide({ x: 0, y: 0, w: 0.1, h: 0.1 }, ' '), 512, 512, 20),
+    /prompt must be a non-empty string/,
   );
-  kind(() => applyLayout(layout({ x: 0, y: 0, w: 10, h: 10 }, { prompt: ' ' }), 512, 512), /needs a prompt/);
-  kind(() => applyLayout(layout({ x: 0, y: 0, w: 10, h: 10 }), 56, 512), /at least 64x64/);
+  bad(
+    () => applyRegions(guide({ x: 0, y: 0, w: 0.1, h: 0.1 }), 512, 512, 20, 11),
+    /regionStrength must be from 0 to 10/,
+  );
+  bad(() => applyRegions(guide({ x: 0, y: 0, w: 0.1, h: 0.1 }), 56, 512, 20), /at least 64x64/);
+  // A guide without boxes is a plain render of its background, at any size.
+  assert.deepEqual(applyRegions({ background: 'a park', regions: [] }, 56, 56, 20), []);
 });
 
 test('buildGraph makes the minimal txt2img graph with a PreviewImage output', () => {
@@ -158,15 +164,15 @@ test('buildGraph makes the minimal txt2img graph with a PreviewImage output', ()
   assert.deepEqual([built.samplerNode, built.outputNode, built.checkpointNode], ['sampler', 'image', 'checkpoint']);
 });
 
-test('buildGraph chains one ConditioningSetArea per box into the positive conditioning', () => {
+test("buildGraph chains one ConditioningSetArea per box into the background's conditioning", () => {
   const built = buildGraph({
     ...PARAMS,
-    layout: {
-      width: 512,
-      height: 384,
+    regionStrength: 2,
+    regions: {
+      background: 'a park at noon',
       regions: [
-        { prompt: 'a cat', box: { x: 0, y: 0, w: 200, h: 384 } },
-        { prompt: 'a dog', box: { x: 300, y: 0, w: 212, h: 384 }, strength: 2 },
+        { prompt: 'a cat', box: { x: 0, y: 0, w: 200 / 512, h: 1 } },
+        { prompt: 'a dog', box: { x: 300 / 512, y: 0, w: 212 / 512, h: 1 } },
       ],
     },
   });
@@ -177,7 +183,7 @@ test('buildGraph chains one ConditioningSetArea per box into the positive condit
     y: 0,
     width: 200,
     height: 384,
-    strength: 1,
+    strength: 2,
   });
   assert.deepEqual(g.region2!.inputs, {
     conditioning: ['region2_text', 0],
@@ -191,6 +197,8 @@ test('buildGraph chains one ConditioningSetArea per box into the positive condit
   assert.deepEqual(g.combine2!.inputs, { conditioning_1: ['combine1', 0], conditioning_2: ['region2', 0] });
   assert.deepEqual(g.sampler!.inputs.positive, ['combine2', 0]);
   assert.equal(g.region2_text!.inputs.text, 'a dog');
+  // With a guide, as in the ONNX pipeline, the background conditions the picture; the prompt is only recorded.
+  assert.equal(g.positive!.inputs.text, 'a park at noon');
   assert.equal(built.regions.length, 2);
 });
 
@@ -198,7 +206,7 @@ test('buildGraph names the first bad parameter', () => {
   const bad = (p: Partial<ComfyRenderParams>, re: RegExp) =>
     assert.throws(
       () => buildGraph({ ...PARAMS, ...p }),
-      (e: unknown) => e instanceof ComfyError && e.kind === 'params' && re.test(e.message),
+      (e: unknown) => e instanceof RenderParamsError && re.test(e.message),
     );
   bad({ steps: 0 }, /steps must be an integer from 1 to 10000, got 0/);
   bad({ width: 500 }, /width must be a multiple of 8/);

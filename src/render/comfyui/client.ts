@@ -1,6 +1,6 @@
 /**
  * A client for the ComfyUI server the user already runs: lists its checkpoints, renders our
- * parameters (and layout boxes) through its HTTP + WebSocket API with step progress and cancel,
+ * parameters (and region guides) through its HTTP + WebSocket API with step progress and cancel,
  * and returns PNGs that carry our own text chunks. Pure Node: no vscode, no files written.
  *
  * One render: open `ws?clientId=ID`, `POST /prompt` with that id, follow the socket until
@@ -99,7 +99,7 @@ export interface ComfyRenderResult {
   readonly height: number;
   /** The text chunks written into every PNG (plus `batch_index` when there are several). */
   readonly text: Readonly<Record<string, string>>;
-  /** The layout regions as sent: requested and applied (snapped) boxes. */
+  /** The guide's regions as sent: requested and applied (snapped) boxes, in pixels. */
   readonly regions: readonly AppliedRegion[];
   readonly promptId: string;
   readonly cached: boolean;
@@ -247,9 +247,10 @@ export class ComfyClient {
 
   /**
    * Renders one prompt. The PNGs carry prompt, negative_prompt, seed, steps, guidance, sampler,
-   * scheduler, size, backend (`comfyui`), server, checkpoint and the applied regions as text
-   * chunks; ComfyUI's own (its graph and workflow) are dropped. Rejects with ComfyError (one
-   * line) or RenderCancelledError.
+   * scheduler, size, backend (`comfyui`), server, checkpoint, and with a guide the guide and the
+   * applied regions, as text chunks; ComfyUI's own (its graph and workflow) are dropped. Rejects
+   * with RenderParamsError (before anything is sent), ComfyError (one line) or
+   * RenderCancelledError.
    */
   async render(params: ComfyRenderParams, control: ComfyRenderControl = {}): Promise<ComfyRenderResult> {
     const t0 = performance.now();
@@ -267,6 +268,8 @@ export class ComfyClient {
       backend: 'comfyui',
       server: this.server,
       checkpoint: params.checkpoint,
+      // The guide as the ONNX pipeline records it, and where ComfyUI's areas actually went.
+      ...(params.regions ? { guide: JSON.stringify(params.regions) } : {}),
       ...(built.regions.length
         ? {
             regions: JSON.stringify(

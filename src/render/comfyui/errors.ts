@@ -1,10 +1,12 @@
-/** Errors of the ComfyUI client: one clear line each, naming the node and input where there is one. */
+/**
+ * Errors of the ComfyUI client: one clear line each, naming the node and input where there is one.
+ * Bad render parameters are the render core's RenderParamsError, as with the ONNX pipeline.
+ */
 
 /**
  * What went wrong, for callers that react differently (a picker refreshes its list on
  * `checkpoint`, a batch stops on `unreachable` and `server-lost` but goes on after `execution`):
  * - `url`: the server URL is malformed, not http(s), or not loopback without the allow flag;
- * - `params`: our own parameters are out of range (caught before anything is sent);
  * - `unreachable`: no answer at the URL (connection refused, DNS, timeout);
  * - `protocol`: the server answered, but not as ComfyUI does (not JSON, a missing history entry,
  *   a truncated PNG);
@@ -16,15 +18,7 @@
  * - `server-lost`: the server went away during the render.
  */
 export type ComfyErrorKind =
-  | 'url'
-  | 'params'
-  | 'unreachable'
-  | 'protocol'
-  | 'rejected'
-  | 'checkpoint'
-  | 'execution'
-  | 'interrupted'
-  | 'server-lost';
+  'url' | 'unreachable' | 'protocol' | 'rejected' | 'checkpoint' | 'execution' | 'interrupted' | 'server-lost';
 
 /** The graph node an error is about. */
 export interface ComfyErrorNode {

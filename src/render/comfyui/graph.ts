@@ -1,12 +1,15 @@
 /**
  * Our render parameters as a ComfyUI API-format graph: checkpoint, two text encodings, an empty
  * latent, KSampler, VAE decode and a PreviewImage output (ComfyUI's temp folder, so renders never
- * land in the user's ComfyUI output folder under its numbering). Layout boxes become
- * `ConditioningSetArea` regions merged into the positive conditioning with `ConditioningCombine`.
+ * land in the user's ComfyUI output folder under its numbering). A region guide's boxes become
+ * `ConditioningSetArea` regions merged into the background's conditioning with
+ * `ConditioningCombine`.
  */
 import type { Box } from '../../protocol/geometry';
+import type { RegionGuide } from '../../protocol/regions';
+import { RenderParamsError } from '../errors';
 import type { GenerateParams } from '../pipeline';
-import { ComfyError } from './errors';
+import { resolveRegionGuide } from '../regions';
 
 /** A link to another node's output: `[node id, output index]`. */
 export type ComfyLink = readonly [string, number];
@@ -20,32 +23,16 @@ export interface ComfyNode {
 /** An API-format graph: node id to node. */
 export type ComfyGraph = Readonly<Record<string, ComfyNode>>;
 
-/** A box of the layout to steer with its own text (e.g. "a red cat" where the cat goes). */
-export interface ComfyRegion {
-  /** The caller's id for the box (a layout box id), echoed in the result. */
-  readonly id?: string;
-  /** What should appear in the box. */
-  readonly prompt: string;
-  /** Pixels on the layout canvas, top-left origin. */
-  readonly box: Box;
-  /** ConditioningSetArea strength, 0..10 (default 1). */
-  readonly strength?: number;
-}
-
-/** Boxes planned on a canvas of `width` x `height`; they are scaled to the render size. */
-export interface ComfyLayout {
-  readonly width: number;
-  readonly height: number;
-  readonly regions: readonly ComfyRegion[];
-}
-
 /**
  * One render through ComfyUI: the ONNX pipeline's generation parameters (`guidanceScale` is
- * KSampler's `cfg`; the seed may go up to 2^53-1), plus what only ComfyUI has.
+ * KSampler's `cfg`; the seed may go up to 2^53-1; `regions` is the same region guide), plus what
+ * only ComfyUI has. With `regions`, as in the ONNX pipeline, `prompt` is only recorded in the PNG:
+ * the guide's `background` conditions the whole picture and each region's prompt its box.
+ * ComfyUI's areas are hard boxes, so the guide's `bootstrapSteps` and `maskSoftness` do not apply.
  */
 export interface ComfyRenderParams extends Pick<
   GenerateParams,
-  'prompt' | 'negativePrompt' | 'steps' | 'guidanceScale' | 'seed' | 'width' | 'height' | 'batch'
+  'prompt' | 'negativePrompt' | 'steps' | 'guidanceScale' | 'seed' | 'width' | 'height' | 'batch' | 'regions'
 > {
   /** A name from the server's checkpoint list (`ComfyClient.listCheckpoints`). */
   readonly checkpoint: string;
@@ -53,8 +40,8 @@ export interface ComfyRenderParams extends Pick<
   readonly sampler?: string;
   /** ComfyUI scheduler name (default `normal`). */
   readonly scheduler?: string;
-  /** Boxes to steer with area conditioning. */
-  readonly layout?: ComfyLayout;
+  /** ConditioningSetArea strength of every region, 0..10 (default 1). */
+  readonly regionStrength?: number;
 }
 
 /** A region as it went to ComfyUI, with the box before and after snapping to its grid. */
@@ -62,7 +49,7 @@ export interface AppliedRegion {
   readonly id?: string;
   readonly prompt: string;
   readonly strength: number;
-  /** The box scaled to the render size, before rounding (may be fractional). */
+  /** The guide's box in render pixels, before rounding (may be fractional). */
   readonly requested: Box;
   /** The box sent: multiples of 8, at least 64 a side, inside the image. */
   readonly applied: Box;
@@ -105,7 +92,7 @@ export const COMFY_SAMPLER_FOR: Readonly<
 };
 
 function bad(message: string): never {
-  throw new ComfyError('params', message);
+  throw new RenderParamsError(message);
 }
 
 function checkInt(name: string, v: number, min: number, max: number, step = 1): void {
@@ -139,38 +126,34 @@ export function snapArea(box: Box, width: number, height: number): Box {
   return { x, y, w, h };
 }
 
-/** Scales the layout to the render size and snaps every box; throws for boxes off the canvas. */
-export function applyLayout(layout: ComfyLayout, width: number, height: number): AppliedRegion[] {
-  if (!(layout.width > 0) || !(layout.height > 0))
-    bad(`layout canvas must have a positive size, got ${layout.width}x${layout.height}`);
-  if (layout.regions.length > 0 && (width < AREA_MIN || height < AREA_MIN)) {
+/**
+ * A region guide's boxes in render pixels, snapped to ComfyUI's area grid. The guide is checked
+ * as the ONNX pipeline checks it (RenderParamsError naming the region).
+ */
+export function applyRegions(
+  guide: RegionGuide,
+  width: number,
+  height: number,
+  steps: number,
+  strength = 1,
+): AppliedRegion[] {
+  const resolved = resolveRegionGuide(guide, steps);
+  if (!(strength >= 0 && strength <= 10)) bad(`regionStrength must be from 0 to 10, got ${strength}`);
+  if (resolved.regions.length > 0 && (width < AREA_MIN || height < AREA_MIN)) {
     bad(
       `region boxes need an image of at least ${AREA_MIN}x${AREA_MIN} (ComfyUI's smallest area), got ${width}x${height}`,
     );
   }
-  const sx = width / layout.width;
-  const sy = height / layout.height;
-  return layout.regions.map((r, i) => {
-    const name = `region ${i + 1}${r.id ? ` (${r.id})` : ''}`;
-    const { x, y, w, h } = r.box;
-    if (![x, y, w, h].every(Number.isFinite) || w <= 0 || h <= 0)
-      bad(`${name}: box must have finite coordinates and a positive size, got ${JSON.stringify(r.box)}`);
-    if (x + w <= 0 || y + h <= 0 || x >= layout.width || y >= layout.height) {
-      bad(`${name}: box ${JSON.stringify(r.box)} lies outside the ${layout.width}x${layout.height} layout`);
-    }
-    const strength = r.strength ?? 1;
-    if (!(strength >= 0 && strength <= 10)) bad(`${name}: strength must be from 0 to 10, got ${strength}`);
-    if (typeof r.prompt !== 'string' || r.prompt.trim() === '')
-      bad(`${name}: needs a prompt saying what goes in the box`);
-    const requested = { x: x * sx, y: y * sy, w: w * sx, h: h * sy };
+  return resolved.regions.map((r, i) => {
+    const id = guide.regions[i]!.id;
+    const requested = { x: r.box.x * width, y: r.box.y * height, w: r.box.w * width, h: r.box.h * height };
     const applied = snapArea(requested, width, height);
-    const adjusted =
-      applied.x !== requested.x || applied.y !== requested.y || applied.w !== requested.w || applied.h !== requested.h;
-    return { ...(r.id !== undefined ? { id: r.id } : {}), prompt: r.prompt, strength, requested, applied, adjusted };
+    const adjusted = (['x', 'y', 'w', 'h'] as const).some((k) => applied[k] !== requested[k]);
+    return { ...(id !== undefined ? { id } : {}), prompt: r.prompt, strength, requested, applied, adjusted };
   });
 }
 
-/** Checks our parameters (one `params` error naming the first bad one) and builds the graph. */
+/** Checks our parameters (one RenderParamsError naming the first bad one) and builds the graph. */
 export function buildGraph(params: ComfyRenderParams): BuiltGraph {
   if (typeof params.prompt !== 'string') bad('prompt must be a string');
   if (params.negativePrompt !== undefined && typeof params.negativePrompt !== 'string')
@@ -189,18 +172,23 @@ export function buildGraph(params: ComfyRenderParams): BuiltGraph {
     const v = params[k];
     if (v !== undefined && (typeof v !== 'string' || v.trim() === '')) bad(`${k} must be a non-empty ComfyUI name`);
   }
-  const regions = params.layout ? applyLayout(params.layout, params.width, params.height) : [];
+  const regions = params.regions
+    ? applyRegions(params.regions, params.width, params.height, params.steps, params.regionStrength)
+    : [];
 
   const graph: Record<string, ComfyNode> = {
     checkpoint: { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: params.checkpoint } },
-    positive: { class_type: 'CLIPTextEncode', inputs: { text: params.prompt, clip: ['checkpoint', 1] } },
+    positive: {
+      class_type: 'CLIPTextEncode',
+      inputs: { text: params.regions ? params.regions.background : params.prompt, clip: ['checkpoint', 1] },
+    },
     negative: { class_type: 'CLIPTextEncode', inputs: { text: params.negativePrompt ?? '', clip: ['checkpoint', 1] } },
     latent: {
       class_type: 'EmptyLatentImage',
       inputs: { width: params.width, height: params.height, batch_size: params.batch ?? 1 },
     },
   };
-  // The whole prompt stays on the full canvas; each box adds its own text on its area.
+  // The background stays on the full canvas; each box adds its own text on its area.
   let positive: ComfyLink = ['positive', 0];
   regions.forEach((r, i) => {
     const n = i + 1;

@@ -1,5 +1,5 @@
 /**
- * The ComfyUI backend's core: render our parameters and layout boxes through the ComfyUI server
+ * The ComfyUI backend's core: render our parameters and region guides through the ComfyUI server
  * the user already runs (HTTP + WebSocket), with progress, cancel and one-line errors. Pure Node.
  */
 export { ComfyError, cleanServerText, type ComfyErrorKind, type ComfyErrorNode } from './errors';
@@ -10,16 +10,14 @@ export {
   COMFY_SAMPLER_FOR,
   DEFAULT_SAMPLER,
   DEFAULT_SCHEDULER,
-  applyLayout,
+  applyRegions,
   buildGraph,
   snapArea,
   type AppliedRegion,
   type BuiltGraph,
   type ComfyGraph,
-  type ComfyLayout,
   type ComfyLink,
   type ComfyNode,
-  type ComfyRegion,
   type ComfyRenderParams,
 } from './graph';
 export {
