@@ -25,7 +25,13 @@ function record(i: number): ManifestRecord {
   const promptId = String(i % 2000);
   const k = Math.floor(i / 2000);
   const s = (n: number): number => ((i * 7919 + n * 104729) % 1000) / 1000;
+  const detections = [
+    { label: 'dog', score: 0.2 + 0.7 * s(1), x: 600 * s(2), y: 600 * s(3), w: 40 + 100 * s(4), h: 40 + 100 * s(5) },
+    { label: 'cat', score: 0.2 + 0.7 * s(6), x: 600 * s(7), y: 600 * s(8), w: 40 + 100 * s(9), h: 40 + 100 * s(10) },
+    { label: 'dog', score: 0.1 + 0.5 * s(11), x: 600 * s(12), y: 600 * s(13), w: 40 + 100 * s(14), h: 40 + 100 * s(15) },
+  ];
   return {
+    render_key: `${promptId}-${k}`,
     prompt_id: promptId,
     prompt: `a dog to the left of a cat ${promptId}`,
     source: `bench.prompts:${promptId}`,
@@ -38,6 +44,7 @@ function record(i: number): ManifestRecord {
     height: 768,
     parameters: {
       model: 'bench',
+      modelId: 'bench',
       steps: 25,
       guidance: 7.5,
       width: 768,
@@ -46,18 +53,10 @@ function record(i: number): ManifestRecord {
       detector: 'embedded',
     },
     timings: { render_ms: 1000, detect_ms: 600 },
-    detections: [
-      { label: 'dog', score: 0.2 + 0.7 * s(1), x: 600 * s(2), y: 600 * s(3), w: 40 + 100 * s(4), h: 40 + 100 * s(5) },
-      { label: 'cat', score: 0.2 + 0.7 * s(6), x: 600 * s(7), y: 600 * s(8), w: 40 + 100 * s(9), h: 40 + 100 * s(10) },
-      {
-        label: 'dog',
-        score: 0.1 + 0.5 * s(11),
-        x: 600 * s(12),
-        y: 600 * s(13),
-        w: 40 + 100 * s(14),
-        h: 40 + 100 * s(15),
-      },
-    ],
+    raw_floor: 0,
+    raw_detections: detections,
+    threshold: 0,
+    detections,
     eval_prompt: {
       id: promptId,
       text: `a dog to the left of a cat ${promptId}`,

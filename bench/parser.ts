@@ -85,8 +85,19 @@ const section: BenchSection = {
       21,
       2,
     );
+    // Linear growth: 4x the input should cost about 4x (was a timed assert in the tests).
+    const unit = 'A cat sits to the left of a dog, the dog is above two red chairs. ';
+    const small = unit.repeat(12);
+    const large = unit.repeat(48);
+    const tSmall = median(await timeRuns(() => { for (let i = 0; i < 20; i++) parsePrompt(small); }, 5, 1));
+    const tLarge = median(await timeRuns(() => { for (let i = 0; i < 20; i++) parsePrompt(large); }, 5, 1));
+    const doc = (n: number): string => Array.from({ length: n }, (_, i) => `a cat left of a dog number ${i}`).join('\n');
+    const dSmall = median(await timeRuns(() => new DocumentAnalyzer().update(doc(1000)), 3, 1));
+    const dLarge = median(await timeRuns(() => new DocumentAnalyzer().update(doc(4000)), 3, 1));
     return {
       'prompts': `${prompts.length} (${source})`,
+      'parsePrompt: 4x the prompt length, time ratio (linear: ~4)': (tLarge / tSmall).toFixed(2),
+      'DocumentAnalyzer: 4x the lines, time ratio (linear: ~4)': (dLarge / dSmall).toFixed(2),
       'parsePrompt: total ms': oursMs.toFixed(0),
       'parsePrompt: prompts/s': Math.round((prompts.length / oursMs) * 1000),
       'compromise nlp(text).json(): total ms': theirsMs.toFixed(0),

@@ -1,16 +1,28 @@
 /** Public API of batch rendering: run a prompt set, resume it, summarise and report it. */
-export { runBatch, BatchError, imageFile, MANIFEST, SUMMARY, REPORT, REWRITE_DIR } from './runBatch';
-export { parseManifest, manifestRecordProblem, parameterDifferences } from './manifest';
+export {
+  runBatch,
+  BatchError,
+  imageFile,
+  MANIFEST,
+  SUMMARY,
+  REPORT,
+  REWRITE_DIR,
+  MAX_IMAGES_PER_PROMPT,
+} from './runBatch';
+export { lockFolder, removeDeadTempFiles, processAlive, FolderLockedError, LOCK_DIR, LOCK_OWNER } from './lock';
+export type { FolderLock, LockOwner } from './lock';
+export { parseManifest, manifestRecordProblem, parameterDifferences, renderKey } from './manifest';
 export type { CorruptedLine } from './manifest';
 export { summarize, judgeRecord, imageToJudge } from './summary';
 export type { BatchSummary } from './summary';
-export { renderReport, escapeHtml } from './report';
+export { renderReport, escapeHtml, thumbnailUri } from './report';
 export type { ReportOptions } from './report';
 export { nodeBatchFs } from './nodeFs';
 export type {
   BatchPrompt,
   Variant,
   RenderParameters,
+  DetectionSettings,
   BatchOptions,
   RenderJob,
   BatchFs,

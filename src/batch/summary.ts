@@ -8,6 +8,8 @@ export interface BatchSummary {
   images: number;
   prompts: number;
   parameters: RenderParameters | null;
+  /** The detector and the minimum score the verdicts used. */
+  detection: { detector: string; threshold: number } | null;
   /** Aggregates per variant present in the batch ("original", "rewrite"). */
   variants: Partial<Record<Variant, EvaluationSummary & { images: number }>>;
 }
@@ -36,6 +38,7 @@ export function summarize(records: readonly ManifestRecord[], opts: { threshold?
     images: records.length,
     prompts: new Set(records.map((r) => r.prompt_id)).size,
     parameters: records[0]?.parameters ?? null,
+    detection: records[0] ? { detector: records[0].parameters.detector, threshold: records[0].threshold } : null,
     variants,
   };
 }

@@ -11,7 +11,7 @@ export type { DetectOptions, Detector } from './types';
 export { COCO_LABELS, mapToDetectorLabel } from './labels';
 export { iou, nmsPerClass } from './boxes';
 export { ModelLoadError } from './tfjsRuntime';
-export { NANODET_DEFAULT_THRESHOLD } from './nanodet';
+export { NANODET_DEFAULT_THRESHOLD, defaultThresholdFor } from './thresholds';
 export { OWLVIT_DEFAULT_THRESHOLD, owlvitQuery, type OwlVitProvider } from './owlvit';
 export { defaultModelsDir, findPackageRoot } from './modelPaths';
 

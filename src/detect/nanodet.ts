@@ -10,6 +10,7 @@ import type { Detection } from '../protocol/geometry';
 import { clipCorners, nmsPerClass } from './boxes';
 import { COCO_LABELS, mapToDetectorLabel } from './labels';
 import { ModelLoadError, fileIOHandler, findWasmDir, initTfjs } from './tfjsRuntime';
+import { NANODET_DEFAULT_THRESHOLD } from './thresholds';
 import type { DetectOptions, Detector } from './types';
 
 /** NanoDet's square input side. */
@@ -28,8 +29,7 @@ const OUTPUTS: Record<(typeof STRIDES)[number], { scores: string; boxes: string 
 };
 const NMS_IOU = 0.5;
 const MAX_DETECTIONS = 100;
-/** Default score threshold; NanoDet's scores are IoU-aware and run lower than a plain classifier's. */
-export const NANODET_DEFAULT_THRESHOLD = 0.3;
+export { NANODET_DEFAULT_THRESHOLD };
 
 /** One output level of the network, as flat arrays. */
 export interface NanoDetLevel {

@@ -15,8 +15,8 @@ import { resizeBicubicPil } from './resample';
 import { ModelLoadError } from './tfjsRuntime';
 import type { DetectOptions, Detector } from './types';
 
-/** VISOR's score threshold for OWL-ViT. */
-export const OWLVIT_DEFAULT_THRESHOLD = 0.1;
+import { OWLVIT_DEFAULT_THRESHOLD } from './thresholds';
+export { OWLVIT_DEFAULT_THRESHOLD };
 /** OWL-ViT's text length (tokenizer model_max_length of google/owlvit-*). */
 export const OWLVIT_QUERY_LENGTH = 16;
 /** The query template VISOR uses. */

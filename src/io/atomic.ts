@@ -2,11 +2,33 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import * as os from 'node:os';
+
+/** This machine's name as temp-file names carry it (letters, digits and '_' only). */
+export function tempHost(host = os.hostname()): string {
+  return host.replace(/[^A-Za-z0-9_]/g, '_') || 'host';
+}
+
+/**
+ * The temp name of `file`'s atomic write: `.NAME.HOST-PID-RANDOM.tmp`. The writer's host and PID
+ * let a later cleanup tell a dead writer's leftover from a file being written right now.
+ */
+export function tempName(file: string): string {
+  return path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${tempHost()}-${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
+  );
+}
+
+/** The writer of a temp file named by {@link tempName}, or null for any other name. */
+export function parseTempName(name: string): { host: string; pid: number } | null {
+  const m = /^\..+\.([A-Za-z0-9_]+)-(\d+)-[0-9a-f]{8}\.tmp$/.exec(name);
+  return m ? { host: m[1]!, pid: Number(m[2]) } : null;
+}
 
 /** Writes to a temp file in the same folder, fsyncs, then renames over `file`. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = tempName(file);
   const handle = await fs.open(tmp, 'w');
   try {
     await handle.writeFile(data);

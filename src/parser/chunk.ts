@@ -156,6 +156,8 @@ export interface NounPhrase {
   bare: boolean;
   /** A name written with capitals ("Loch Awe", "the Great Pyramid"). */
   proper: boolean;
+  /** Some word of the noun is written with a capital ("the Sagrada Familia church"). */
+  named: boolean;
   /** "its mouth", "his paw", "it's head": owned by what a pronoun refers to. */
   possessedBy: string | null;
   /** "no cats": named only to be denied. */
@@ -486,8 +488,10 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
       const continues = isWord(next) && nounAhead(tokens, j + 1) && !(singularDet && nounLike(w) && verbFollows(tokens, j + 1));
       if (!continues) {
         // The last word of the phrase: a noun after a determiner ("the seats", "the frosting").
-        const alone = options.fragment === true && cands.length === 0 && !isWord(next);
-        if ((determiner || cands.length > 0 || alone) && (nounLike(w) || guessedAdjective(w))) {
+        // A lone word where a noun phrase must stand: a fragment ("..., rain") or after "NP and"
+        // ("food and drinks").
+        const alone = (options.fragment === true && !isWord(next)) || options.coordinated === true;
+        if ((determiner || cands.length > 0 || (alone && cands.length === 0)) && (nounLike(w) || guessedAdjective(w))) {
           const ns = nounSingular(w);
           cands.push({ words: [w], noun: true, attribute: false, plural: ns.plural, singular: ns.singular, multi: false, proper: false });
           lastEnd = t.end;
@@ -529,6 +533,7 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
   }
   const h = cands[head];
   const proper = h.proper;
+  const named = cands.slice(compoundStart, head + 1).some((c) => c.proper);
   const nounWords = cands.slice(compoundStart, head).map((c) => c.words.join(' '));
   let plural = h.plural && !proper;
   let headWord = plural ? h.singular : h.words.join(' ');
@@ -556,6 +561,7 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
     definite,
     bare: !determiner,
     proper,
+    named,
     possessedBy,
     negated,
     ofComplement: false,
@@ -658,6 +664,7 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
   const scene: SceneSpan[] = [];
   // Sentence-initial noun phrases may be a medium ("A photo of ..."); later ones are objects.
   let sentenceHasContent = false;
+  let sentenceHasVerb = false;
   const last = (): Chunk | undefined => {
     for (let k = chunks.length - 1; k >= 0; k--) if (chunks[k].k !== 'adv' && chunks[k].k !== 'quote') return chunks[k];
     return undefined;
@@ -679,7 +686,11 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
     if (c.k === 'stop' || c.k === 'comma') endSegment();
     else if (c.k !== 'adv' && c.k !== 'adj') segContent = true;
     if (c.k !== 'stop' && c.k !== 'comma' && c.k !== 'quote' && c.k !== 'adv') sentenceHasContent = true;
-    if (c.k === 'stop') sentenceHasContent = false;
+    if (c.k === 'verb') sentenceHasVerb = true;
+    if (c.k === 'stop') {
+      sentenceHasContent = false;
+      sentenceHasVerb = false;
+    }
   };
 
   for (let i = 0; i < tokens.length; ) {
@@ -904,7 +915,7 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
     // A verb where a verb can stand: after a subject, a relative pronoun, an auxiliary, or
     // (participles) after a comma or "and".
     const info = wordInfo(w);
-    if (isVerbHere(tokens, i, info, prev)) {
+    if (isVerbHere(tokens, i, info, prev, sentenceHasVerb)) {
       push(verbChunk(t, w));
       i++;
       // Particles stay with their verb ("lying down", "curled up", "spread out").
@@ -971,7 +982,7 @@ function verbChunk(t: Token, w: string): Chunk {
   };
 }
 
-function isVerbHere(tokens: Token[], i: number, info: ReturnType<typeof wordInfo>, prev: Chunk | undefined): boolean {
+function isVerbHere(tokens: Token[], i: number, info: ReturnType<typeof wordInfo>, prev: Chunk | undefined, sentenceHasVerb = false): boolean {
   const w = tokens[i].lower;
   if (COPULAS.has(w) || AUXILIARIES.has(w) || POSSESSION.has(w)) return w !== "'s" || prev?.k === 'pron' || prev?.k === 'np' || prev?.k === 'there';
   const canVerb = info.verbForm !== null || info.link || SAME_FORM_PARTICIPLES.has(w);
@@ -995,6 +1006,9 @@ function isVerbHere(tokens: Token[], i: number, info: ReturnType<typeof wordInfo
     if (matchPhrase(tokens, i + 1)?.entry.kind === 'rel' || matchPhrase(tokens, i + 1)?.entry.kind === 'side' || PREPOSITIONS.has(n.lower) || PARTICLES.has(n.lower)) return true;
     const ni = wordInfo(n.lower);
     if (ni.adverb) return true;
+    // "perched on an obelisk and breathing flames": after a verb, a coordinated participle with
+    // its object; "and fried bananas" stays a noun phrase.
+    if (sentenceHasVerb && info.verbForm === 'ing' && (k === 'and' || k === 'comma')) return true;
     return !nounAhead(tokens, i + 1) && info.verbForm === 'ing';
   }
   return false;

@@ -58,6 +58,24 @@ const TIMES = new Set(TIME_NOUNS);
 const CLOTHING = new Set(CLOTHING_NOUNS);
 const STYLES = new Set(STYLE_HEADS);
 const LINK_WORDS = new Set(LINK_VERBS);
+// What only people and animals do: a participle of these after a thing belongs to the animal.
+const ANIMATE_VERBS = new Set([
+  'looking', 'watching', 'staring', 'gazing', 'peering', 'reading', 'eating', 'drinking', 'smiling',
+  'laughing', 'crying', 'talking', 'singing', 'barking', 'meowing', 'licking', 'sniffing', 'smelling',
+  'chewing', 'biting', 'wearing', 'waving', 'yawning', 'grinning', 'posing', 'waiting', 'thinking',
+]);
+// Placements and the relation they state against an object named just before, by axis.
+const SIDE_AXIS: Partial<Record<AbsoluteSide, { axis: string; relation: RelationType }>> = {
+  left: { axis: 'x', relation: 'left_of' },
+  right: { axis: 'x', relation: 'right_of' },
+  top: { axis: 'y', relation: 'above' },
+  bottom: { axis: 'y', relation: 'below' },
+  foreground: { axis: 'z', relation: 'in_front_of' },
+  background: { axis: 'z', relation: 'behind' },
+};
+const RELATION_AXIS: Partial<Record<RelationType, string>> = {
+  left_of: 'x', right_of: 'x', above: 'y', below: 'y', in_front_of: 'z', behind: 'z',
+};
 // How far back a pronoun or a definite noun looks for what it names: prompts refer to the last few
 // things, and the bound keeps every look-up constant, so the parse stays linear.
 const LOOK_BACK = 48;
@@ -155,7 +173,7 @@ export function parsePrompt(text: string): ParsedPrompt {
 
 function isSetting(np: NounPhrase): boolean {
   if (np.interior) return true;
-  return !np.proper && (SETTINGS.has(np.noun) || SETTINGS.has(np.head) || SETTINGS.has(np.head + 's')) && np.contents === null;
+  return !np.proper && !np.named && (SETTINGS.has(np.noun) || SETTINGS.has(np.head) || SETTINGS.has(np.head + 's')) && np.contents === null;
 }
 function isTime(np: NounPhrase): boolean {
   return !np.proper && (TIMES.has(np.noun) || TIMES.has(np.head) || /^(sunny|rainy|snowy|cloudy|foggy|stormy|windy|summer|winter|autumn|spring) day$/.test(np.noun));
@@ -211,6 +229,16 @@ function parseUnsafe(text: string): ParsedPrompt {
     return undefined;
   };
 
+  // The object of the latest relation on each axis in this sentence: "a horse to the left of a
+  // barn while a cow stands to the right" puts the cow right of the barn.
+  const axisObject = new Map<string, { subject: Entity; object: Entity }>();
+  const elliptic = (e: Entity, side: AbsoluteSide, phrase: string, span: Span): void => {
+    const axis = SIDE_AXIS[side];
+    const last = axis ? axisObject.get(axis.axis) : undefined;
+    if (!axis || !last || last.subject === e || last.object === e) return;
+    emit(e, axis.relation, last.object, undefined, false, phrase, span);
+  };
+
   const emit = (s: Entity, relation: RelationType, o: Entity, o2: Entity | undefined, swap: boolean, phrase: string, span: Span): void => {
     let a = s;
     let b = o;
@@ -224,6 +252,8 @@ function parseUnsafe(text: string): ParsedPrompt {
     const rel: RawRelation = { s: a, relation, o: b, phrase, span };
     if (o2) rel.o2 = o2;
     rawRelations.push(rel);
+    const axis = RELATION_AXIS[relation];
+    if (axis) axisObject.set(axis, { subject: a, object: b });
   };
 
   // --- Clause state ---------------------------------------------------------------------------
@@ -247,6 +277,9 @@ function parseUnsafe(text: string): ParsedPrompt {
   let withVerbEnd = -1;
   let withEnd = -1;
   let withQuoted = false;
+  // "with its wings spread out", "with its lid up": the description is complete; a next verb or
+  // relation is the owner's.
+  let withClosed = false;
   let withNeg = false;
   let withVague: string | null = null;
   let withActorUsed = false;
@@ -405,6 +438,11 @@ function parseUnsafe(text: string): ParsedPrompt {
       actor = lastNP.slice();
       return actor;
     }
+    if (expect === 'with' && withNP.length > 0 && withClosed) {
+      // "a cat on a bowl with its mouth open next to a dog": the clause goes on about the cat.
+      endWith('detail');
+      return actor.length ? actor : withOwner.length ? withOwner : null;
+    }
     if (expect === 'with' && withNP.length > 0) {
       const refersBack = hasPronoun || next === undefined || next.k === 'pron' || (next.k !== 'np' && next.k !== 'adv');
       const afterVerb = withVerbEnd > withStart;
@@ -463,6 +501,13 @@ function parseUnsafe(text: string): ParsedPrompt {
       (mode === 'auto' && (withNeg || withVerbEnd > withStart || nps.every((e) => (e.np.bare && !e.np.proper) || ABSTRACT.has(e.np.head) || e.np.possessedBy !== null)));
     if (!describes && verbDetail) for (const o of withOwner) if (!o.details.includes(verbDetail)) o.details.push(verbDetail);
     if (describes) {
+      // "with its mouth open": the owner is whom "its" names, usually the subject.
+      const possessor = nps.every((e) => e.np.possessedBy !== null) ? resolve(nps[0].np.possessedBy === 'it' ? 'its' : nps[0].np.possessedBy, null, 'subject', nps) : undefined;
+      if (possessor && possessor.scene < 0) {
+        const words = text.slice(withStart, end).trim();
+        if (!possessor.details.includes(words)) possessor.details.push(words);
+        return;
+      }
       if (withOwnerScene >= 0) {
         const s = scene[withOwnerScene];
         s.span = [s.span[0], Math.max(s.span[1], end)];
@@ -571,6 +616,12 @@ function parseUnsafe(text: string): ParsedPrompt {
     return true;
   };
 
+  /** Before a new relation, verb or clause: the last noun phrase joins its list or starts anew. */
+  const settle = (): void => {
+    if (!retract()) retractCommaObjects();
+    finishPending();
+  };
+
   const endSentence = (): void => {
     retractCommaObjects();
     finishPending();
@@ -598,6 +649,7 @@ function parseUnsafe(text: string): ParsedPrompt {
     clauseList = [];
     lastSetting = -1;
     oneOf = undefined;
+    axisObject.clear();
   };
 
   // Objects added after list commas without a closing "and NP" were new subjects.
@@ -678,8 +730,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         break;
       }
       case 'rel': {
-        if (!retract()) retractCommaObjects();
-        finishPending();
+        settle();
         closeDetail();
         // "... and to its right is a towel rack", "and beside the door stands a lamp": a phrase
         // fronted before its verb and subject.
@@ -717,9 +768,14 @@ function parseUnsafe(text: string): ParsedPrompt {
         break;
       }
       case 'prep': {
+        if (expect === 'with' && withNP.length && lastKind === 'np' && /^(up|down|out|off|open|closed)$/.test(c.word) && !(next?.k === 'np')) {
+          // "with its lid up".
+          withEnd = Math.max(withEnd, c.end);
+          withClosed = true;
+          continue;
+        }
         if (c.word === 'in' || c.word === 'into' || c.word === 'at' || c.word === 'within') {
-          if (!retract()) retractCommaObjects();
-          finishPending();
+          settle();
           const subjects = expect === 'with' && withNP.length === 0 ? null : relationSubjects(next, false);
           pending = {
             relation: 'inside', swap: false, phrase: text.slice(c.start, c.end), span: [c.start, c.end], subjects: subjects ?? (actor.length ? actor : null),
@@ -744,8 +800,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         break;
       }
       case 'side': {
-        if (!retract()) retractCommaObjects();
-        finishPending();
+        settle();
         closeDetail();
         let who: Entity[] | null;
         // "..., and on the right a small boat": a placement fronted before its noun phrase.
@@ -774,6 +829,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           for (const e of who) {
             materialize(e);
             sides.push({ entity: e, side: c.side, phrase: c.phrase, span: [c.start, c.end] });
+            elliptic(e, c.side, c.phrase, [c.start, c.end]);
           }
           subjOpen = false;
         } else pendingSide = { side: c.side, phrase: c.phrase, span: [c.start, c.end] };
@@ -781,8 +837,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         break;
       }
       case 'verb': {
-        if (!retract()) retractCommaObjects();
-        finishPending();
+        settle();
         const prevKind = lastKind;
         if (c.cop || c.aux) {
           if (existential) break;
@@ -810,6 +865,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           withNP = [];
           withEnd = -1;
           withQuoted = false;
+          withClosed = false;
           withActorUsed = false;
           expect = 'with';
           lastKind = 'verb';
@@ -819,8 +875,15 @@ function parseUnsafe(text: string): ParsedPrompt {
           // A participle belongs to the noun before it: "a bag sitting on a bed", "with the sun
           // setting behind them".
           if (lastRole === 'with') {
-            if (withNP.some((e) => ABSTRACT.has(e.np.head) && e.np.possessedBy === null && !e.np.bare) || withNP.some((e) => e.np.possessedBy !== null && c.form === 'ed')) {
-              // "with a sleepy look sitting ...", "with its wings spread out": a description.
+            if (withNP.some((e) => e.np.possessedBy !== null) && c.form === 'ed' && !withClosed) {
+              // "with its wings spread out": the participle completes the description.
+              withEnd = Math.max(withEnd, c.end);
+              withClosed = true;
+              lastKind = 'np';
+              continue;
+            }
+            if (withClosed || withNP.some((e) => ABSTRACT.has(e.np.head) && e.np.possessedBy === null && !e.np.bare)) {
+              // "with a sleepy look sitting ...": a description.
               endWith('detail');
             } else {
               actor = withNP.slice();
@@ -831,6 +894,13 @@ function parseUnsafe(text: string): ParsedPrompt {
               expect = 'any';
               withActorUsed = true;
             }
+          } else if (ANIMATE_VERBS.has(c.word) && !lastNP.some((e) => ANIMATE.test(e.np.noun)) && actor.some((e) => ANIMATE.test(e.np.noun))) {
+            // "a dog laying on a bed looking out a window": only the dog can look.
+          } else if (lastNP.every((e) => e.np.possessedBy !== null)) {
+            // "a dog with a frisbee in its mouth standing on the grass": the mouth's owner stands.
+            const owner = resolve(lastNP[0].np.possessedBy === 'it' ? 'its' : lastNP[0].np.possessedBy, null, 'subject', lastNP);
+            if (owner) actor = [owner];
+            else if (withOwner.length) actor = withOwner.slice();
           } else {
             actor = lastNP.slice();
           }
@@ -884,6 +954,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         withNP = [];
         withEnd = -1;
         withQuoted = false;
+        withClosed = false;
         withActorUsed = false;
         withAnchor = withOwner[0];
         expect = 'with';
@@ -935,8 +1006,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         endSentence();
         break;
       case 'rp':
-        if (!retract()) retractCommaObjects();
-        finishPending();
+        settle();
         closeDetail();
         endWith('auto');
         // "a bicycle, which is leaning against a fence": the noun before, comma or not.
@@ -954,8 +1024,7 @@ function parseUnsafe(text: string): ParsedPrompt {
         lastKind = 'comma';
         continue;
       case 'sub':
-        if (!retract()) retractCommaObjects();
-        finishPending();
+        settle();
         closeDetail();
         endWith('auto');
         expect = 'any';
@@ -969,6 +1038,13 @@ function parseUnsafe(text: string): ParsedPrompt {
       case 'adj':
       case 'quote':
       case 'view':
+        if ((c.k === 'adj' || c.k === 'adv') && expect === 'with' && withNP.length && lastKind === 'np') {
+          // "with its mouth open", "with eyes closed".
+          withEnd = Math.max(withEnd, c.end);
+          withClosed = true;
+          lastKind = 'np';
+          continue;
+        }
         if (c.k === 'quote' && expect === 'with') {
           // "a mug with 'best dad' printed on it": the words are part of how it looks.
           withEnd = Math.max(withEnd, c.end);

@@ -59,7 +59,8 @@ test('batch on the sd-tiny fixture: real renders, rewrite A/B with the same seed
     imagesPerPrompt: 2,
     seed: 11,
     rewrite: 'both' as const,
-    render: { model, steps: 2, guidance: 5, width: 64, height: 64, scheduler: 'ddim', detector: 'fixed' },
+    render: { model, steps: 2, guidance: 5, width: 64, height: 64, scheduler: 'ddim', modelId: 'fake-model' },
+      detection: { detector: 'fixed', threshold: 0 },
   };
   const res = await runBatch(options, deps);
   assert.equal(res.rendered, 8);

@@ -80,7 +80,8 @@ test('evaluate: a batch manifest is re-judged from its recorded detections (matc
       imagesPerPrompt: 4,
       seed: 1,
       rewrite: 'both',
-      render: { model: 'fake', steps: 2, guidance: 7.5, width: SIZE, height: SIZE, scheduler: 'ddim', detector: 'fake' },
+      render: { model: 'fake', steps: 2, guidance: 7.5, width: SIZE, height: SIZE, scheduler: 'ddim', modelId: 'fake-model' },
+      detection: { detector: 'fake', threshold: 0 },
     },
     fakeDeps(),
   );
@@ -190,7 +191,7 @@ test('one evaluation path: summarize() and evaluateImages() on the same records 
   // Detector "embedded": COCO vocabulary for both paths, from the manifest itself.
   const prompts = [prompt('0', 'dog', 'cat'), prompt('1', 'zorblax', 'cat'), prompt('2', 'cup', 'book')];
   const result = await runBatch(
-    { prompts, outDir: dir, imagesPerPrompt: 3, seed: 1, rewrite: 'off', render: { model: 'fake', steps: 2, guidance: 7.5, width: SIZE, height: SIZE, scheduler: 'ddim', detector: 'embedded' } },
+    { prompts, outDir: dir, imagesPerPrompt: 3, seed: 1, rewrite: 'off', render: { model: 'fake', modelId: 'fake-model', steps: 2, guidance: 7.5, width: SIZE, height: SIZE, scheduler: 'ddim' }, detection: { detector: 'embedded', threshold: 0 } },
     fakeDeps(),
   );
   const jobs: ImageJob[] = result.records.map((r) => ({ file: r.file, promptId: r.prompt_id, k: r.k, prompt: r.eval_prompt, detections: r.detections, detector: r.parameters.detector }));
@@ -228,7 +229,7 @@ test('evaluateImages judges and hands on one image at a time', async () => {
 test('evaluate --format jsonl streams one line per image, then the aggregates', async () => {
   const dir = tmp();
   await runBatch(
-    { prompts: [prompt('0', 'dog', 'cat'), prompt('1', 'cup', 'book')], outDir: dir, imagesPerPrompt: 2, seed: 1, rewrite: 'off', render: { model: 'fake', steps: 2, guidance: 7.5, width: SIZE, height: SIZE, scheduler: 'ddim', detector: 'fake' } },
+    { prompts: [prompt('0', 'dog', 'cat'), prompt('1', 'cup', 'book')], outDir: dir, imagesPerPrompt: 2, seed: 1, rewrite: 'off', render: { model: 'fake', modelId: 'fake-model', steps: 2, guidance: 7.5, width: SIZE, height: SIZE, scheduler: 'ddim' }, detection: { detector: 'fake', threshold: 0 } },
     fakeDeps(),
   );
   const lines = (await cli(['--prompts', path.join(dir, 'manifest.jsonl'), '--format', 'jsonl'])).out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);

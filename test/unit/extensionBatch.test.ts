@@ -142,7 +142,8 @@ function options(outDir: string, over: Partial<BatchOptions> = {}): BatchOptions
     imagesPerPrompt: 3,
     seed: 7,
     rewrite: 'both',
-    render: { model: 'fake', steps: 2, guidance: 7.5, width: SIZE, height: SIZE, scheduler: 'ddim', detector: 'fake' },
+    render: { model: 'fake', steps: 2, guidance: 7.5, width: SIZE, height: SIZE, scheduler: 'ddim', modelId: 'fake-model' },
+      detection: { detector: 'fake', threshold: 0 },
     ...over,
   };
 }

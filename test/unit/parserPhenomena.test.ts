@@ -233,8 +233,11 @@ describe('structure', () => {
     }
     assert.deepEqual(triples(parse('from top to bottom: a star, a moon and a cloud')), ['above(star, moon)', 'above(moon, cloud)']);
   });
-  describe('elliptic placements complete a pair', () =>
+  describe('elliptic placements complete a pair, or relate to the object just named', () =>
     cases([
+      ['a cat to the left of a dog and a bird to the right', ['left_of(cat, dog)', 'right_of(bird, dog)']],
+      ['A horse grazes to the left of a barn while a cow stands to the right.', ['left_of(horse, barn)', 'right_of(cow, barn)']],
+      ['A boy in front of a house. A tree in the background.', ['in_front_of(boy, house)']],
       ['a zebra and a giraffe, the zebra on the left', ['left_of(zebra, giraffe)']],
       ['a bear and a wolf, the bear on the right', ['right_of(bear, wolf)']],
       ['a kite and a balloon; the balloon at the top', ['above(balloon, kite)']],
@@ -322,6 +325,22 @@ describe('record: scene, placements, details', () => {
     const r = parse('Two dogs playing with a frisbee in the park.');
     assert.deepEqual(object(r, 'dog').details, ['playing with a frisbee']);
     assert.deepEqual(object(parse('a tree with red leaves next to a pond'), 'tree').details, ['with red leaves']);
+  });
+  test('absolute "with" phrases describe their owner, whom "its" names', () => {
+    const p = parse('a heron on a rock with its wings spread out gliding over a pond');
+    assert.deepEqual(triples(p), ['on(heron, rock)', 'above(heron, pond)']);
+    assert.deepEqual(object(p, 'heron').details, ['with its wings spread out', 'gliding']);
+    const q = parse('A puppy sleeping on a cushion with its eyes closed.');
+    assert.deepEqual(object(q, 'puppy').details, ['sleeping', 'with its eyes closed']);
+    const r = parse('a fox lying under a bush watching a rabbit');
+    assert.deepEqual(object(r, 'fox').details, ['lying', 'watching a rabbit']);
+  });
+  test('a closed "with" phrase hands the clause back; a part never does what its owner does', () => {
+    assert.deepEqual(triples(parse('a kettle with its lid open next to a mug')), ['next_to(kettle, mug)']);
+    const p = parse('a puppy with a ball in its mouth sitting on a rug');
+    assert.ok(triples(p).includes('on(puppy, rug)'), triples(p).join(' '));
+    assert.ok(object(p, 'puppy').details.includes('sitting'));
+    assert.deepEqual(object(parse('a pantry stocked with jars and tins next to a door'), 'pantry').details, ['stocked with jars and tins']);
   });
   test('a detail that a later sentence places becomes an object', () => {
     const p = parse('A donkey holds a rope in its teeth. A cat jumps over the rope.');

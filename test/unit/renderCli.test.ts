@@ -95,7 +95,7 @@ test('usage and input errors exit 2 with one clear line', { skip }, async () => 
   assert.equal(badDir.stderr.trim().split('\n').length, 1);
   const badSize = await cli(['--model', out, '--prompt', 'x', '--out', out, '--size', '60x64']);
   assert.equal(badSize.code, 2);
-  assert.match(badSize.stderr, /--size must be multiples of 8/);
+  assert.match(badSize.stderr, /--size: width must be a multiple of 8 from 8 to 4096 pixels, got 60/);
   const badSched = await cli(['--model', out, '--prompt', 'x', '--out', out, '--scheduler', 'plms']);
   assert.match(badSched.stderr, /--scheduler must be one of ddim, euler, euler_a, dpmpp_2m/);
   const both = await cli(['--model', out, '--prompt', 'x', 'file.txt', '--out', out]);

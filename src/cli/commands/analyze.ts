@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { parsePrompt, type ParsedPrompt, type PromptRecord } from '../../parser';
 import type { CliContext, Command } from '../command';
 import { UsageError } from '../command';
-import { ChunkedWriter, readPromptInputs } from '../io';
+import { ChunkedWriter, streamPromptInputs } from '../io';
 
 const USAGE = `Usage: spright-lens analyze [FILE...|-] [--format jsonl|text]
 
@@ -64,18 +64,18 @@ const command: Command = {
     if (format !== 'jsonl' && format !== 'text') {
       throw new UsageError(`unknown --format '${format}'; use jsonl or text`);
     }
-    // Read every input first, so that a bad file fails the run before any output is written.
-    const records = await readPromptInputs(positionals, ctx);
-
+    // Records stream through with flat memory; files are checked whole before the first output.
     const out = new ChunkedWriter(ctx.stdout);
-    for (const record of records) {
-      if (ctx.signal.aborted) break;
-      const parsed = parsePrompt(record.text);
-      await out.write(
-        format === 'jsonl'
-          ? JSON.stringify({ source: record.source, line: record.line, ...parsed }) + '\n'
-          : formatText(record, parsed),
-      );
+    for await (const block of streamPromptInputs(positionals, ctx)) {
+      for (const record of block) {
+        if (ctx.signal.aborted) break;
+        const parsed = parsePrompt(record.text);
+        await out.write(
+          format === 'jsonl'
+            ? JSON.stringify({ source: record.source, line: record.line, ...parsed }) + '\n'
+            : formatText(record, parsed),
+        );
+      }
     }
     await out.flush();
     return ctx.signal.aborted ? 130 : 0;

@@ -5,13 +5,25 @@ import { parseArgs } from 'node:util';
 import { parseThreshold } from '../args';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
-import { BatchError, ProgressReporter, runBatch } from '../../batch/index';
+import { BatchError, MAX_IMAGES_PER_PROMPT, ProgressReporter, runBatch } from '../../batch/index';
 import type { BatchPrompt, RenderParameters } from '../../batch/index';
 import { parseSr2d, promptFromParsed, PromptSetError } from '../../evaluate/index';
 import { decodePng } from '../../image/index';
 import { parsePrompt, PromptFileError, readPromptFile } from '../../parser/index';
 import { rewritePrompt } from '../../generator/index';
-import { loadPipeline, PROVIDER_REQUESTS, RenderParamsError, SCHEDULER_NAMES, ModelDirError, validateModelDir } from '../../render/index';
+import { defaultThresholdFor } from '../../detect/thresholds';
+import {
+  loadPipeline,
+  MAX_STEPS,
+  modelIdentity,
+  parseSize,
+  PROVIDER_REQUESTS,
+  RenderParamsError,
+  SCHEDULER_NAMES,
+  ModelDirError,
+  validateModelDir,
+} from '../../render/index';
+import type { ModelDirInfo } from '../../render/index';
 import type { Pipeline, ProviderRequest, SchedulerName } from '../../render/index';
 import { loadCliDetector } from './evaluate';
 
@@ -32,23 +44,28 @@ Options:
   --model DIR               ONNX Stable Diffusion 2.x folder (required)
   --prompts FILE...         prompt files (.txt/.prompt one a line, .jsonl, or SR2D .json) (required)
   --out DIR                 output folder (required)
-  --images-per-prompt N     images per prompt and variant (default 4, as VISOR)
+  --images-per-prompt N     images per prompt and variant, 1 to 100 (default 4, as VISOR)
   --seed S                  image k uses seed S+k, for both variants (default 0)
   --rewrite off|only|both   render the prompt as written, its rewrite, or both (default off)
   --detector SPEC           embedded (default) | owlvit:DIR
-  --threshold X             keep detections scoring above X (default: the detector's own)
-  --steps N                 denoising steps (default 25)
+  --threshold X             keep detections scoring above X (default: the detector's own);
+                            another X re-judges finished images without rendering them
+  --steps N                 denoising steps, 1 to 1000 (default 25)
   --guidance G              classifier-free guidance scale (default 7.5)
-  --size WxH                image size in pixels, multiples of 8 (default 512x512)
+  --size WxH                image size in pixels, multiples of 8 up to 4096 (default 512x512)
   --scheduler NAME          ${SCHEDULER_NAMES.join(' | ')} (default: the model's)
   --provider NAME           ${PROVIDER_REQUESTS.join(' | ')} (default auto)
   --force                   replace a batch in --out made with other options
 `;
 
-function intArg(name: string, v: string | undefined, def: number, min: number): number {
+/** Lowest detection score recorded per image (what a later, lower --threshold can still use). */
+const RAW_FLOOR = 0.05;
+
+function intArg(name: string, v: string | undefined, def: number, min: number, max: number): number {
   if (v === undefined) return def;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got '${v}'`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got '${v}'`);
   return n;
 }
 
@@ -128,17 +145,22 @@ const command: Command = {
     if (!values.prompts?.length) throw new UsageError('--prompts FILE is required');
     if (!values.out) throw new UsageError('--out DIR is required');
     const rewrite = values.rewrite ?? 'off';
-    if (rewrite !== 'off' && rewrite !== 'only' && rewrite !== 'both') throw new UsageError(`--rewrite must be off, only or both, got '${rewrite}'`);
-    const imagesPerPrompt = intArg('images-per-prompt', values['images-per-prompt'], 4, 1);
-    const seed = intArg('seed', values.seed, 0, 0);
-    const steps = intArg('steps', values.steps, 25, 1);
+    if (rewrite !== 'off' && rewrite !== 'only' && rewrite !== 'both')
+      throw new UsageError(`--rewrite must be off, only or both, got '${rewrite}'`);
+    const imagesPerPrompt = intArg('images-per-prompt', values['images-per-prompt'], 4, 1, MAX_IMAGES_PER_PROMPT);
+    const seed = intArg('seed', values.seed, 0, 0, 0xffffffff);
+    const steps = intArg('steps', values.steps, 25, 1, MAX_STEPS);
     const guidance = values.guidance === undefined ? 7.5 : Number(values.guidance);
-    if (!Number.isFinite(guidance) || guidance < 0) throw new UsageError(`--guidance must be a number >= 0, got '${values.guidance}'`);
-    const size = /^(\d+)x(\d+)$/.exec(values.size ?? '512x512');
-    if (!size || Number(size[1]) % 8 || Number(size[2]) % 8 || Number(size[1]) === 0 || Number(size[2]) === 0) {
-      throw new UsageError(`--size must be WxH in multiples of 8, e.g. 512x512, got '${values.size}'`);
+    if (!Number.isFinite(guidance) || guidance < 0)
+      throw new UsageError(`--guidance must be a number >= 0, got '${values.guidance}'`);
+    let width: number;
+    let height: number;
+    try {
+      ({ width, height } = parseSize(values.size ?? '512x512'));
+    } catch (err) {
+      if (err instanceof RenderParamsError) throw new UsageError(`--size: ${err.message}`);
+      throw err;
     }
-    const [width, height] = [Number(size[1]), Number(size[2])];
     if (values.scheduler !== undefined && !(SCHEDULER_NAMES as readonly string[]).includes(values.scheduler)) {
       throw new UsageError(`--scheduler must be one of ${SCHEDULER_NAMES.join(', ')}, got '${values.scheduler}'`);
     }
@@ -160,8 +182,9 @@ const command: Command = {
 
     // A wrong model folder fails here, before an output folder is made; reading the graphs'
     // signatures does not load weights.
+    let info: ModelDirInfo;
     try {
-      await validateModelDir(modelDir);
+      info = await validateModelDir(modelDir);
     } catch (err) {
       if (err instanceof ModelDirError) throw new InputError(err.message);
       throw err;
@@ -177,13 +200,37 @@ const command: Command = {
         },
       ));
     const scheduler = values.scheduler as SchedulerName | undefined;
-    const detector = loadCliDetector(detectorSpec, ctx.cwd, threshold);
-    const render: RenderParameters = { model: modelDir, steps, guidance, width, height, scheduler: scheduler ?? 'default', detector: detectorSpec };
+    // Detections are recorded down to RAW_FLOOR with their scores, so that a later --threshold
+    // (down to that floor) re-judges finished images without detecting again.
+    const effective = threshold ?? defaultThresholdFor(detectorSpec);
+    const floor = Math.min(effective, RAW_FLOOR);
+    const detector = loadCliDetector(detectorSpec, ctx.cwd, floor);
+    const detectorId = detectorSpec.startsWith('owlvit:')
+      ? `owlvit:${path.resolve(ctx.cwd, detectorSpec.slice('owlvit:'.length))}`
+      : detectorSpec;
+    const render: RenderParameters = {
+      model: modelDir,
+      modelId: await modelIdentity(info),
+      steps,
+      guidance,
+      width,
+      height,
+      scheduler: scheduler ?? 'default',
+    };
     const progress = new ProgressReporter(ctx.stderr);
     // Ctrl-C (ctx.signal) stops after the current image; main.ts exits at once on a second one.
     try {
       const result = await runBatch(
-        { prompts, outDir, imagesPerPrompt, seed, rewrite, render, force: values.force, threshold },
+        {
+          prompts,
+          outDir,
+          imagesPerPrompt,
+          seed,
+          rewrite,
+          render,
+          detection: { detector: detectorId, threshold: effective, floor },
+          force: values.force,
+        },
         {
           async render(job, signal, onStep) {
             try {
@@ -214,7 +261,9 @@ const command: Command = {
         ctx.signal,
       );
       progress.finish();
-      const s = JSON.parse(await fs.readFile(path.join(outDir, 'summary.json'), 'utf8')) as { variants: Record<string, { visor: { uncond: number | null; oa: number | null } }> };
+      const s = JSON.parse(await fs.readFile(path.join(outDir, 'summary.json'), 'utf8')) as {
+        variants: Record<string, { visor: { uncond: number | null; oa: number | null } }>;
+      };
       const line = Object.entries(s.variants)
         .map(([v, a]) => `${v}: VISOR uncond ${a.visor.uncond?.toFixed(2) ?? '–'}%, OA ${a.visor.oa?.toFixed(2) ?? '–'}%`)
         .join('; ');

@@ -3,7 +3,6 @@
  * Diffusion ONNX export and writes PNGs that never overwrite earlier renders.
  */
 import { randomInt } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliContext, Command } from '../command';
@@ -26,7 +25,8 @@ stdout.
   --seed S             0..4294967295 (default: random, printed); image k of a prompt uses
                        draw k of the same generator
   --scheduler NAME     ddim | euler | euler_a | dpmpp_2m (default: the model's own, else dpmpp_2m)
-  --size WxH           multiples of 8 (default: the UNet's sample size x 8, 768x768 for SD 2.1)
+  --size WxH           multiples of 8 up to 4096 (default: the UNet's sample size x 8, 768x768
+                       for SD 2.1); a size that cannot fit in memory is refused before rendering
   --batch N            images per prompt (default 1)
   --negative TEXT      negative prompt
   --provider P         auto | cuda | webgpu | cpu (default auto: CUDA, then WebGPU, then CPU)
@@ -58,18 +58,6 @@ export function slug(text: string): string {
     .slice(0, 60)
     .replace(/-+$/, '');
   return s || 'render';
-}
-
-async function defaultSize(modelDir: string): Promise<[number, number]> {
-  try {
-    const cfg = JSON.parse(await fs.readFile(path.join(modelDir, 'unet', 'config.json'), 'utf8')) as { sample_size?: number };
-    const vae = JSON.parse(await fs.readFile(path.join(modelDir, 'vae_decoder', 'config.json'), 'utf8')) as { block_out_channels?: unknown[] };
-    const factor = Array.isArray(vae.block_out_channels) && vae.block_out_channels.length ? 2 ** (vae.block_out_channels.length - 1) : 8;
-    if (typeof cfg.sample_size === 'number' && cfg.sample_size > 0) return [cfg.sample_size * factor, cfg.sample_size * factor];
-  } catch {
-    // No configs: SD 2.1's native size.
-  }
-  return [768, 768];
 }
 
 async function run(argv: string[], ctx: CliContext): Promise<number> {
@@ -123,15 +111,14 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     if (!/^\d+(\.\d+)?$/.test(o.guidance) || !Number.isFinite(guidance)) throw new UsageError(`--guidance must be a number >= 0, got '${o.guidance}'`);
   }
   const modelDir = path.resolve(ctx.cwd, o.model);
-  let width: number;
-  let height: number;
+  let size: { width: number; height: number } | undefined;
   if (o.size !== undefined) {
-    const m = /^(\d+)x(\d+)$/i.exec(o.size);
-    if (!m) throw new UsageError(`--size must be WxH, e.g. 768x768, got '${o.size}'`);
-    [width, height] = [Number(m[1]), Number(m[2])];
-    if (width % 8 || height % 8 || width === 0 || height === 0) throw new UsageError(`--size must be multiples of 8, got ${o.size}`);
-  } else {
-    [width, height] = await defaultSize(modelDir);
+    try {
+      size = render.parseSize(o.size);
+    } catch (err) {
+      if (err instanceof render.RenderParamsError) throw new UsageError(`--size: ${err.message}`);
+      throw err;
+    }
   }
 
   // Prompts: one from --prompt, or every prompt of the FILE.
@@ -150,6 +137,17 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     }
     if (prompts.length === 0) throw new InputError(`${file}: no prompts (one a line; # starts a comment)`);
   }
+  // The folder is checked (configs against graphs) before anything is rendered; its UNet config
+  // gives the default size.
+  let info: import('../../render').ModelDirInfo;
+  try {
+    info = await render.validateModelDir(modelDir);
+  } catch (err) {
+    if (err instanceof render.ModelDirError) throw new InputError(err.message);
+    throw err;
+  }
+  const { width, height } = size ?? info.defaultSize;
+
   let guides: Array<import('../../protocol/regions').RegionGuide | undefined> = prompts.map(() => undefined);
   if (o.guide === 'layout') {
     const planned = planGuides(prompts, width, height, o.rewrite === true, ctx);
@@ -165,6 +163,13 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   }
 
   const outDir = path.resolve(ctx.cwd, o.out);
+  const { OutputDirError, prepareOutputDir } = require('../../io/outputDir') as typeof import('../../io/outputDir');
+  try {
+    await prepareOutputDir(outDir);
+  } catch (err) {
+    if (err instanceof OutputDirError) throw new InputError(err.message);
+    throw err;
+  }
   let pipeline: import('../../render').Pipeline;
   try {
     pipeline = await render.loadPipeline(modelDir, {
@@ -243,11 +248,12 @@ function planGuides(
 
 async function writeUnique(dir: string, base: string, data: Uint8Array): Promise<string> {
   const { writeFileUnique } = require('../../io/atomic') as typeof import('../../io/atomic');
+  const { fsProblem } = require('../../io/outputDir') as typeof import('../../io/outputDir');
   try {
     return await writeFileUnique(dir, base, '.png', data);
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'ENOTDIR' || e.code === 'ENOSPC') throw new InputError(`${dir}: cannot write the render (${e.code}: ${e.message})`);
+    if ((err as NodeJS.ErrnoException).code)
+      throw new InputError(`${dir}: cannot write the render (${fsProblem(err)}); give --out a folder you can write to`);
     throw err;
   }
 }

@@ -11,6 +11,9 @@ import { randomBytes } from 'node:crypto';
 import { BatchError, REPORT, runBatch, summarize } from '../../batch/index';
 import type { BatchDeps, BatchOptions, BatchResult, ManifestRecord } from '../../batch/index';
 import { MANIFEST, parseManifest } from '../../batch/index';
+import { defaultThresholdFor } from '../../detect/thresholds';
+import { ModelDirError } from '../../render/errors';
+import { modelIdentity, validateModelDir } from '../../render/modelDir';
 import { labelMapperFor } from '../../evaluate/index';
 import { rewritePrompt } from '../../generator/index';
 import { parsePrompt, PromptFileError } from '../../parser/index';
@@ -175,6 +178,14 @@ export class BatchFeature extends Disposable {
       return undefined;
     }
 
+    // The model's identity is part of every image's resume key.
+    let modelId: string;
+    try {
+      modelId = await modelIdentity(await validateModelDir(settings.modelPath));
+    } catch (err) {
+      void vscode.window.showErrorMessage(`SPRIGHT Lens: ${err instanceof ModelDirError ? err.message : (err as Error).message}`);
+      return undefined;
+    }
     const ds = config.detectSettings(scope);
     const bs = config.batchSettings(scope);
     const key = sourceKey(sources);
@@ -191,12 +202,18 @@ export class BatchFeature extends Disposable {
         rewrite: bs.rewrite,
         render: {
           model: settings.modelPath,
+          modelId,
           steps: settings.steps,
           guidance: settings.guidance,
           width: settings.width,
           height: settings.height,
           scheduler: settings.scheduler,
+          negativePrompt: settings.negativePrompt,
+        },
+        // The worker detects at the detector's own threshold, so that is also the floor.
+        detection: {
           detector: ds.detector === 'owlvit' ? `owlvit:${ds.owlvitPath}` : 'embedded',
+          threshold: defaultThresholdFor(ds.detector),
         },
       },
       total: 0,
@@ -348,7 +365,8 @@ export class BatchFeature extends Disposable {
   }
 
   async #execute(dir: string, descriptor: Descriptor, backend: InferenceBackend, provider: config.RenderProvider, deviceId: number): Promise<BatchRunInfo> {
-    const extras: StoredExtras = descriptor.extras ?? { negativePrompt: '', detector: descriptor.options.render.detector.startsWith('owlvit:') ? 'owlvit' : 'embedded', owlvitPath: descriptor.options.render.detector.replace(/^owlvit:/, '') };
+    const spec = descriptor.options.detection.detector;
+    const extras: StoredExtras = descriptor.extras ?? { negativePrompt: descriptor.options.render.negativePrompt ?? '', detector: spec.startsWith('owlvit:') ? 'owlvit' : 'embedded', owlvitPath: spec.replace(/^owlvit:/, '') };
     const options: BatchOptions = { ...descriptor.options, outDir: dir };
     const runId = `batch-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     const model = new BatchRunModel(runId, dir, `${descriptor.title} (${path.basename(dir)})`, descriptor.total);

@@ -353,6 +353,6 @@ export function batchItemImage(input: BatchItemImageInput): ImageView {
       ['time', `${(record.timings.render_ms / 1000).toFixed(1)} s render, ${record.timings.detect_ms} ms detect`],
       ['file', path.join(input.outDir, record.file)],
     ],
-    detection: detectionView({ parsed, detector: p.detector, detections: record.detections, evaluation, labelFor, rule: input.rule }),
+    detection: detectionView({ parsed, detector: record.parameters.detector, detections: record.detections, evaluation, labelFor, rule: input.rule }),
   };
 }
