@@ -18,19 +18,8 @@ export type { BatchSummary } from './summary';
 export { renderReport, escapeHtml, thumbnailUri } from './report';
 export type { ReportOptions } from './report';
 export { nodeBatchFs } from './nodeFs';
-export type {
-  BatchPrompt,
-  Variant,
-  RenderParameters,
-  DetectionSettings,
-  BatchOptions,
-  RenderJob,
-  BatchFs,
-  BatchDeps,
-  BatchProgress,
-  BatchEvents,
-  ManifestRecord,
-  BatchResult,
-} from './types';
+export type * from './types';
 export { ProgressReporter, formatProgress, formatDuration } from './progress';
 export type { ProgressStream } from './progress';
+export * from './sources';
+export * from './serviceDeps';

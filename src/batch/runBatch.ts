@@ -313,56 +313,32 @@ async function runLocked(
     const current = { promptId: job.promptId, variant: job.variant, k: job.k };
     events.onProgress?.({ done: finished, total, etaMs: eta(), current });
     const labels = [...new Set(prompt.evalPrompt.objects.map((o) => o.noun))];
-    let record: ManifestRecord;
+    // A new image is rendered into place first; a re-detected one keeps its PNG and render time.
+    const file = path.join(out, item.kind === 'render' ? job.file : item.old.file);
+    let size: { width: number; height: number } = item.kind === 'render' ? { width: 0, height: 0 } : item.old;
+    let renderMs = item.kind === 'render' ? 0 : item.old.timings.render_ms;
     if (item.kind === 'render') {
+      // The PNG is in place before its manifest line: a kill in between leaves an image with no
+      // line, which the next run renders again (atomically, over it).
       const t0 = deps.now();
-      const png = await deps.render(job, hardSignal, (step, steps) =>
-        events.onProgress?.({ done: finished, total, etaMs: eta(), current: { ...current, step, steps } }),
-      );
-      const t1 = deps.now();
-      const raw = await deps.detect(png, labels, hardSignal);
-      const t2 = deps.now();
-      const size = {
-        width: png.length >= 24 ? png.readUInt32BE(16) : options.render.width,
-        height: png.length >= 24 ? png.readUInt32BE(20) : options.render.height,
-      };
-      record = makeRecord(
-        job,
-        prompt,
-        size,
-        raw,
-        floorOf(options.detection),
-        { render_ms: Math.round(t1 - t0), detect_ms: Math.round(t2 - t1) },
-        options,
-      );
-      const dir = path.dirname(path.join(out, job.file));
       try {
-        await fs.writeFileAtomic(path.join(out, job.file), png);
+        size = await deps.render(job, file, hardSignal, (step, steps) =>
+          events.onProgress?.({ done: finished, total, etaMs: eta(), current: { ...current, step, steps } }),
+        );
       } catch (err) {
-        throw fsError(err, dir, `writing ${job.file}`);
+        throw (err as NodeJS.ErrnoException).code ? fsError(err, path.dirname(file), `writing ${job.file}`) : err;
       }
+      renderMs = Math.round(deps.now() - t0);
       rendered++;
     } else {
-      const png = await fs.readFile(path.join(out, item.old.file));
-      if (!completePng(png))
-        throw new BatchError(
-          `${path.join(out, item.old.file)} disappeared while the batch ran; run the same command again`,
-        );
-      const t1 = deps.now();
-      const raw = await deps.detect(png!, labels, hardSignal);
-      const t2 = deps.now();
-      record = makeRecord(
-        job,
-        prompt,
-        item.old,
-        raw,
-        floorOf(options.detection),
-        { render_ms: item.old.timings.render_ms, detect_ms: Math.round(t2 - t1) },
-        options,
-        item.old.finished_at,
-      );
+      if (!completePng(await fs.readFile(file)))
+        throw new BatchError(`${file} disappeared while the batch ran; run the same command again`);
       redetected++;
     }
+    const t1 = deps.now();
+    const raw = await deps.detect(file, labels, hardSignal);
+    const timings = { render_ms: renderMs, detect_ms: Math.round(deps.now() - t1) };
+    const record = makeRecord(job, prompt, size, raw, floorOf(options.detection), timings, options, item.kind === 'render' ? undefined : item.old.finished_at);
     work.delete(k3);
     done.set(k3, record);
     if (item.kind === 'render') {

@@ -96,10 +96,14 @@ export interface BatchFs {
 
 /** Host capabilities the batch runs on. */
 export interface BatchDeps {
-  /** Renders one image; resolves to PNG bytes. */
-  render(job: RenderJob, signal: AbortSignal, onStep: (step: number, total: number) => void): Promise<Buffer>;
-  /** Detects the given nouns in a PNG: every detection scoring at least the detection floor. */
-  detect(png: Buffer, labels: string[], signal: AbortSignal): Promise<Detection[]>;
+  /**
+   * Renders one image and writes it, atomically, to `file` (its place in the output folder);
+   * resolves to its size. The inference service writes the file itself, so the PNG never passes
+   * through the batch.
+   */
+  render(job: RenderJob, file: string, signal: AbortSignal, onStep: (step: number, total: number) => void): Promise<{ width: number; height: number }>;
+  /** Detects the given nouns in the PNG at `file`: every detection scoring at least the detection floor. */
+  detect(file: string, labels: string[], signal: AbortSignal): Promise<Detection[]>;
   /** SPRIGHT-style rewrite of a prompt. */
   rewrite(text: string, seed: number): string;
   now(): number;

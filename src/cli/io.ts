@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import type { CliContext } from './command';
 import { InputError, UsageError } from './command';
-import { PromptFileError, readPromptFile, readPromptSource } from '../parser';
+import { promptFileReadError, PromptFileError, readPromptSource } from '../parser';
 import type { PromptRecord } from '../parser';
 
 export async function readStdin(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
@@ -44,16 +44,9 @@ function lineBreaks(b: Uint8Array): number {
   return n;
 }
 
-/** A file that cannot be opened, with the prompt-file reader's own wording for why. */
-function openError(name: string, file: string | null, err: unknown): InputError {
-  if (file) {
-    try {
-      readPromptFile(file);
-    } catch (e) {
-      if (e instanceof PromptFileError) return new InputError(e.message.replace(e.file, name));
-    }
-  }
-  return new InputError(`${name}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+/** A file that cannot be opened, with the prompt-file reader's own wording for why, as `name` shows it. */
+function openError(name: string, err: unknown): InputError {
+  return new InputError(promptFileReadError(name, err).message);
 }
 
 /**
@@ -61,7 +54,7 @@ function openError(name: string, file: string | null, err: unknown): InputError 
  * prompt-file rules, so memory stays flat for any number of lines. Line numbers and byte offsets
  * in messages count from the start of the source.
  */
-async function* sourceRecords(name: string, stream: AsyncIterable<Buffer | string>, file: string | null = null): AsyncGenerator<PromptRecord[]> {
+async function* sourceRecords(name: string, stream: AsyncIterable<Buffer | string>): AsyncGenerator<PromptRecord[]> {
   let line = 0;
   let offset = 0;
   try {
@@ -84,7 +77,7 @@ async function* sourceRecords(name: string, stream: AsyncIterable<Buffer | strin
     }
   } catch (err) {
     if (err instanceof InputError) throw err;
-    if ((err as NodeJS.ErrnoException).code) throw openError(name, file, err);
+    if ((err as NodeJS.ErrnoException).code) throw openError(name, err);
     throw err;
   }
 }
@@ -110,13 +103,13 @@ export async function* streamPromptInputs(
   for (const file of files) {
     if (file === '-') continue;
     const abs = path.resolve(ctx.cwd, file);
-    for await (const _ of sourceRecords(file, fileStream(abs), abs)) {
+    for await (const _ of sourceRecords(file, fileStream(abs))) {
       // Only checking.
     }
   }
   for (const file of files) {
     if (file === '-') yield* sourceRecords('<stdin>', ctx.stdin as AsyncIterable<Buffer | string>);
-    else yield* sourceRecords(file, fileStream(path.resolve(ctx.cwd, file)), path.resolve(ctx.cwd, file));
+    else yield* sourceRecords(file, fileStream(path.resolve(ctx.cwd, file)));
   }
 }
 

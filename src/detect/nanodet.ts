@@ -8,9 +8,9 @@ import type { RgbaImage } from '../image/index';
 import { resizeBilinear } from '../image/index';
 import type { Detection } from '../protocol/geometry';
 import { clipCorners, nmsPerClass } from './boxes';
-import { COCO_LABELS, mapToDetectorLabel } from './labels';
+import { COCO_LABELS, mapToDetectorLabel } from '../evaluate/vocabulary';
 import { ModelLoadError, fileIOHandler, findWasmDir, initTfjs } from './tfjsRuntime';
-import { NANODET_DEFAULT_THRESHOLD } from './thresholds';
+import { NANODET_DEFAULT_THRESHOLD } from '../protocol/service';
 import type { DetectOptions, Detector } from './types';
 
 /** NanoDet's square input side. */

@@ -10,12 +10,12 @@ import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { RgbaImage } from '../image/index';
 import type { Detection } from '../protocol/geometry';
 import { ClipTokenizer } from '../render/index';
-import { mapToDetectorLabel } from './labels';
+import { mapToDetectorLabel } from '../evaluate/vocabulary';
 import { resizeBicubicPil } from './resample';
 import { ModelLoadError } from './tfjsRuntime';
 import type { DetectOptions, Detector } from './types';
 
-import { OWLVIT_DEFAULT_THRESHOLD } from './thresholds';
+import { OWLVIT_DEFAULT_THRESHOLD } from '../protocol/service';
 export { OWLVIT_DEFAULT_THRESHOLD };
 /** OWL-ViT's text length (tokenizer model_max_length of google/owlvit-*). */
 export const OWLVIT_QUERY_LENGTH = 16;

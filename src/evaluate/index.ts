@@ -41,3 +41,4 @@ export type {
 } from './types';
 export { evaluateImages, matchImages } from './runner';
 export type { ImageJob, PerImageResult, EvaluateImagesDeps, EvaluateImagesOptions, StreamEvaluation } from './runner';
+export { COCO_LABELS, mapToDetectorLabel } from './vocabulary';

@@ -5,7 +5,7 @@
  * detector recorded with the image, never from whichever detector happens to be loaded.
  */
 import type { Detection } from '../protocol/geometry';
-import { COCO_LABELS, mapToDetectorLabel } from '../detect/labels';
+import { COCO_LABELS, mapToDetectorLabel } from './vocabulary';
 import { Aggregator, defaultLabelFor, evaluateImage } from './evaluate';
 import type { EvalPrompt, EvaluationSummary, ImageEvaluation } from './types';
 

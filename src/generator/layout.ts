@@ -19,7 +19,7 @@
  * 5. Every relation is checked with the benchmark rules themselves; when the centroid rule fails
  *    a deletion filter finds the smallest clashing subset of relations.
  */
-import { findConflicts, type ParsedPrompt, type PromptObject, type PromptRelation, type RelationType } from '../parser/index';
+import { findConflicts, nounsOf, relationLabel, type ParsedPrompt, type PromptObject, type PromptRelation, type RelationType } from '../parser/index';
 import type { Box } from '../protocol/geometry';
 import { boxIou, genevalRule, t2iCompbenchPosition, visorRule } from '../evaluate/index';
 import { createRandom } from './prng';
@@ -124,21 +124,12 @@ function sanitizeSize(value: number | undefined, name: string): number {
 
 function conflictResult(parsed: ParsedPrompt, conflicts: number[][]): LayoutResult {
   const sorted = conflicts.map((c) => [...new Set(c)].sort((a, b) => a - b));
-  const described = sorted.map((c) => c.map((i) => relationLabel(parsed, i)).join(' + ')).join('; ');
+  const described = sorted.map((c) => c.map((i) => relationLabel(parsed.relations[i]!, 'note', nounsOf(parsed))).join(' + ')).join('; ');
   return {
     ok: false,
     conflicts: sorted,
     message: `These relations cannot all hold in one picture: ${described}. Remove or change one of them.`,
   };
-}
-
-/** Names relation `index` of `parsed` for messages: `"to the left of" (cat left_of dog)`. */
-export function relationLabel(parsed: ParsedPrompt, index: number): string {
-  const r = parsed.relations[index];
-  if (!r) return `relation ${index}`;
-  const noun = (id: string | undefined): string => parsed.objects.find((o) => o.id === id)?.noun ?? String(id);
-  const tail = r.relation === 'between' ? ` and ${noun(r.object2)}` : '';
-  return `"${r.phrase || r.relation}" (${noun(r.subject)} ${r.relation} ${noun(r.object)}${tail})`;
 }
 
 function hardFailures(layout: Layout, active: Set<number>): number[] {

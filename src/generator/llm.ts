@@ -6,8 +6,7 @@
  * relation and placement without contradiction, keeps every content word and quotation of the
  * prompt, and adds no grammar error; the deterministic rewrite is the fallback.
  */
-import { findConflicts, type ParsedPrompt } from '../parser/index';
-import { relationLabel } from './layout';
+import { findConflicts, nounsOf, relationLabel, type ParsedPrompt } from '../parser/index';
 import { rewritePrompt } from './rewrite';
 import { checkRewrite } from './roundTrip';
 
@@ -67,7 +66,7 @@ export function createLlmRewriter(options: LlmRewriterOptions): LlmRewriter {
     const fallback = (): string => (fallbackText ??= rewritePrompt(parsed).text);
     const reject = (reason: string): LlmRewriteResult => ({ ok: false, reason, fallback: fallback() });
     const clashing = new Set(findConflicts(parsed.relations).flat());
-    const facts = parsed.relations.map((_, i) => i).filter((i) => !clashing.has(i)).map((i) => `- ${relationLabel(parsed, i)}`);
+    const facts = parsed.relations.map((_, i) => i).filter((i) => !clashing.has(i)).map((i) => `- ${relationLabel(parsed.relations[i]!, 'note', nounsOf(parsed))}`);
     const user = [
       `Prompt: ${prompt}`,
       facts.length ? `Relations to keep:\n${facts.join('\n')}` : 'The prompt states no relations; place each object explicitly (left side, center, top...).',

@@ -15,10 +15,10 @@
  * count, relation and placement without a new contradiction, and it must add no structural grammar
  * issue; an added sentence that fails is left out.
  */
-import { parsePrompt, SIDE_PHRASES, type ParsedPrompt, type PromptObject } from '../parser/index';
+import { nounsOf, parsePrompt, relationLabel, SIDE_PHRASES, type ParsedPrompt, type PromptObject } from '../parser/index';
 import { isKnownNoun, PLURAL_ONLY, pluralize, wordClass } from './english';
 import { grammarBaseline, newGrammarIssues } from './grammar';
-import { depthOf, planLayout, relationLabel } from './layout';
+import { depthOf, planLayout } from './layout';
 import { createRandom, hashString } from './prng';
 import { sizeClass } from './sizes';
 import { compareRewrite } from './roundTrip';
@@ -102,8 +102,8 @@ export function rewritePrompt(parsed: ParsedPrompt, options: RewriteOptions = {}
         conflicts.push(original);
         const drop = Math.max(...original);
         if (!kept.delete(drop)) continue;
-        const others = original.filter((i) => i !== drop).map((i) => relationLabel(parsed, i));
-        notes.push(`Left out ${relationLabel(parsed, drop)} from the layout: it contradicts ${others.join(' and ')}. The rewrite keeps the prompt's words, so change one of them.`);
+        const others = original.filter((i) => i !== drop).map((i) => relationLabel(parsed.relations[i]!, 'note', nounsOf(parsed)));
+        notes.push(`Left out ${relationLabel(parsed.relations[drop]!, 'note', nounsOf(parsed))} from the layout: it contradicts ${others.join(' and ')}. The rewrite keeps the prompt's words, so change one of them.`);
       }
     }
   }
@@ -113,7 +113,7 @@ export function rewritePrompt(parsed: ParsedPrompt, options: RewriteOptions = {}
         const why = [c.visor === false ? 'VISOR' : '', c.geneval === false ? 'GenEval' : '', c.t2i !== null && c.t2i < 1 ? `T2I-CompBench (score ${c.t2i.toFixed(2)})` : '']
           .filter(Boolean)
           .join(', ');
-        notes.push(`The planned layout cannot fully satisfy ${relationLabel(parsed, c.relation)}${why ? ` under ${why}` : ''}; other relations pull the objects apart.`);
+        notes.push(`The planned layout cannot fully satisfy ${relationLabel(parsed.relations[c.relation]!, 'note', nounsOf(parsed))}${why ? ` under ${why}` : ''}; other relations pull the objects apart.`);
       }
     }
     for (const o of parsed.objects) {

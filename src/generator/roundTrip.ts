@@ -5,7 +5,7 @@
  * and no contradiction the prompt did not already have. `checkRewrite` adds the word-level checks:
  * every content word kept, no new grammar issue.
  */
-import { findConflicts, normalizeRelation, parsePrompt, type ParsedPrompt, type PromptRelation } from '../parser/index';
+import { findConflicts, parsePrompt, relationKey as keyOf, relationLabel, type NameOf, type ParsedPrompt, type PromptRelation } from '../parser/index';
 import { missingContent } from './content';
 import { newGrammarIssues } from './grammar';
 
@@ -30,22 +30,17 @@ function objectKeys(p: ParsedPrompt): Map<string, string> {
   return keys;
 }
 
+/** The object keys as the parser's relation labels name objects. */
+function names(keys: Map<string, string>): NameOf {
+  return (id) => keys.get(id) ?? id;
+}
+
 function relationKey(r: PromptRelation, keys: Map<string, string>): string {
-  const n = normalizeRelation(r);
-  const s = keys.get(n.subject) ?? n.subject;
-  const o = keys.get(n.object) ?? n.object;
-  if (n.relation === 'between') {
-    const sides = [o, keys.get(n.object2 ?? '') ?? ''].sort();
-    return `between(${s}, ${sides.join(' & ')})`;
-  }
-  return `${n.relation}(${s}, ${o})`;
+  return keyOf(r, names(keys));
 }
 
 function readable(r: PromptRelation, keys: Map<string, string>): string {
-  const s = keys.get(r.subject) ?? r.subject;
-  const o = keys.get(r.object) ?? r.object;
-  const o2 = r.object2 ? ` and ${keys.get(r.object2) ?? r.object2}` : '';
-  return `"${r.phrase}" (${s} ${r.relation} ${o}${o2})`;
+  return relationLabel(r, 'note', names(keys));
 }
 
 /** Checks that `rewritten` keeps every object, count and relation of `original` without contradiction. */

@@ -9,7 +9,8 @@
  * holds) and which are settings, and resolves pronouns by agreement.
  */
 import { type Chunk, chunkTokens, type NounPhrase } from './chunk';
-import { describeRelation, findConflicts } from './conflicts';
+import { findConflicts } from './conflicts';
+import { idsOf, relationLabel } from './labels';
 import {
   CLOTHING_NOUNS,
   GROUND_NOUNS,
@@ -1269,7 +1270,7 @@ function parseUnsafe(text: string): ParsedPrompt {
   addSideRelations(sides.filter((s) => idOf.has(s.entity)), idOf, relations);
 
   for (const conflict of findConflicts(relations)) {
-    const parts = conflict.map((i) => `${describeRelation(relations[i])} (col ${relations[i].span[0] + 1})`);
+    const parts = conflict.map((i) => `${relationLabel(relations[i], 'sentence', idsOf)} (col ${relations[i].span[0] + 1})`);
     const message =
       parts.length === 2
         ? `${parts[0]} contradicts ${parts[1]}`

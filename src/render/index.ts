@@ -4,7 +4,7 @@
  * the text-to-image pipeline and its region guidance.
  */
 export { ModelDirError, RenderCancelledError } from './errors';
-export { MAX_BATCH, MAX_SIDE, MAX_STEPS, availableMemory, checkRenderMemory, checkSize, estimateRenderMemory, formatBytes, parseSize, type MemoryEstimate, type RenderShape } from './limits';
+export { MAX_BATCH, MAX_SIDE, MAX_STEPS, availableMemory, checkRenderMemory, checkSize, estimateRenderMemory, formatBytes, type MemoryEstimate, type RenderShape } from './limits';
 export { ClipTokenizer, clipClean, loadClipTokenizer, type ClipTokenizerFiles, type TokenIds } from './tokenizer';
 export {
   SCHEDULER_NAMES,

@@ -7,38 +7,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { RenderParamsError } from './errors';
 import type { ModelArchitecture } from './modelDir';
+import { MAX_BATCH, MAX_SIDE, MAX_STEPS, sizeProblem } from '../protocol/service';
 
-/** Longest side in pixels: 4x SD 2.1's 768 side already needs hundreds of GB on the CPU. */
-export const MAX_SIDE = 4096;
-/** Most denoising steps: the schedules have 1000 training timesteps. */
-export const MAX_STEPS = 1000;
-/** Most images in one render call. */
-export const MAX_BATCH = 64;
+// The limits themselves are part of the service's request contract (src/protocol/service.ts), so
+// that the CLI and the settings check them without loading the render code.
+export { MAX_BATCH, MAX_SIDE, MAX_STEPS };
 
-/**
- * Parses `WxH` (e.g. `768x768`) and checks it: each side a multiple of 8 from 8 to MAX_SIDE.
- * Throws RenderParamsError naming the flag's value.
- */
-export function parseSize(text: string): { width: number; height: number } {
-  const m = /^(\d{1,9})x(\d{1,9})$/i.exec(text.trim());
-  if (!m) throw new RenderParamsError(`size must be WIDTHxHEIGHT in pixels, e.g. 768x768, got '${text}'`);
-  const size = { width: Number(m[1]), height: Number(m[2]) };
-  checkSize(size.width, size.height);
-  return size;
-}
-
-/** Throws RenderParamsError unless both sides are multiples of 8 from 8 to MAX_SIDE. */
+/** Throws RenderParamsError unless both sides are multiples of `multiple` from `multiple` to MAX_SIDE. */
 export function checkSize(width: number, height: number, multiple = 8): void {
-  for (const [name, v] of [
-    ['width', width],
-    ['height', height],
-  ] as const) {
-    if (!Number.isInteger(v) || v < multiple || v > MAX_SIDE || v % multiple !== 0) {
-      throw new RenderParamsError(
-        `${name} must be a multiple of ${multiple} from ${multiple} to ${MAX_SIDE} pixels, got ${v}`,
-      );
-    }
-  }
+  const problem = sizeProblem(width, height, multiple);
+  if (problem !== null) throw new RenderParamsError(problem);
 }
 
 /** What a render of this shape needs. */

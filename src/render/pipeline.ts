@@ -39,6 +39,9 @@ import {
 import { createScheduler, SCHEDULER_NAMES, type NoiseSource, type Scheduler, type SchedulerConfig, type SchedulerName } from './schedulers';
 import type { RegionGuide } from '../protocol/regions';
 import { loadClipTokenizer, type ClipTokenizer } from './tokenizer';
+import type { RenderTimings } from '../protocol/service';
+
+export type { RenderTimings };
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -99,15 +102,6 @@ export interface GenerateControl {
   readonly onModelOutput?: (stepIndex: number, modelOutput: Float32Array) => void;
   /** Test hook: receives the latents after each scheduler step. */
   readonly onLatents?: (stepIndex: number, latents: Float32Array) => void;
-}
-
-/** Milliseconds spent in each stage of one render. */
-export interface RenderTimings {
-  readonly textEncoderMs: number;
-  readonly unetMs: number;
-  readonly vaeMs: number;
-  readonly totalMs: number;
-  readonly stepsPerSecond: number;
 }
 
 /** What `generate` returns. */

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { writeFileAtomic } from '../../src/io/atomic';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -187,14 +188,16 @@ test('report: small JPEG thumbnails with the full PNGs linked; every relation ty
   const deps = fakeDeps();
   // Photograph-like 512 px renders: smooth colour fields with fine grain, which PNG keeps at
   // full cost (a thumbnail of such a render was 265 KB as PNG).
-  deps.render = async (job) => {
+  deps.render = async (job, file) => {
     let x = job.k * 7919 + job.promptId.length + 1;
     const rnd = (): number => (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
     const coarse = createImage(16, 16);
     for (let i = 0; i < coarse.data.length; i++) coarse.data[i] = i % 4 === 3 ? 255 : rnd();
     const img = resizeBilinear(coarse, 512, 512);
     for (let i = 0; i < img.data.length; i++) if (i % 4 !== 3) img.data[i] = Math.min(255, img.data[i]! + (rnd() & 15));
-    return encodePng(img, { job: JSON.stringify({ text: job.text, variant: job.variant, k: job.k }) });
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await writeFileAtomic(file, encodePng(img, { job: JSON.stringify({ text: job.text, variant: job.variant, k: job.k }) }));
+    return { width: 512, height: 512 };
   };
   // The embedded detector's vocabulary (COCO) has chairs but no bookcases.
   const chair = prompt('4', 'chair', 'bookcase', 'a chair in front of a bookcase');

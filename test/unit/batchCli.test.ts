@@ -65,7 +65,7 @@ test('batch: usage and input errors are one specific line', async () => {
     [['--model', 'm', '--prompts', 'p.txt', '--out', 'o', '--steps', '5000'], /--steps must be an integer from 1 to 1000/],
     [['--model', 'm', '--prompts', 'p.txt', '--out', 'o', '--scheduler', 'plms'], /--scheduler must be one of/],
     [['--model', 'm', '--prompts', 'nope.txt', '--out', 'o'], /nope\.txt: no such file/],
-    [['--model', 'missing-model', '--prompts', 'p.txt', '--out', 'o'], /missing-model: no such folder; --model takes an ONNX model folder/],
+    [['--model', 'missing-model', '--prompts', 'p.txt', '--out', 'o'], /missing-model: expected a Stable Diffusion ONNX model folder; found no such folder/],
   ];
   for (const [args, message] of cases) {
     const r = await run(args, dir);

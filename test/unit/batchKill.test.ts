@@ -35,14 +35,14 @@ if (CHILD) {
   const hangAt = Number(process.env.SPRIGHT_BATCH_HANG_AT ?? 0);
   let started = 0;
   const render = deps.render.bind(deps);
-  deps.render = async (job, signal, onStep) => {
+  deps.render = async (job, file, signal, onStep) => {
     fs.appendFileSync(log, `${job.variant}/${job.promptId}/${job.k}\n`);
     if (++started === hangAt) {
       fs.writeFileSync(path.join(path.dirname(CHILD), 'hanging'), '');
       // A timer keeps the process alive: an idle event loop would let it exit on its own.
       await new Promise(() => setInterval(() => undefined, 1000));
     }
-    return render(job, signal, onStep);
+    return render(job, file, signal, onStep);
   };
   void runBatch(childOptions(CHILD), deps).then(
     () => process.exit(0),

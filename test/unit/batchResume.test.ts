@@ -85,9 +85,9 @@ test('another threshold re-judges finished images from their recorded detections
   const deps = fakeDeps();
   const detected: number[] = [];
   const detect = deps.detect.bind(deps);
-  deps.detect = (png, labels, signal) => {
+  deps.detect = (file, labels, signal) => {
     detected.push(1);
-    return detect(png, labels, signal);
+    return detect(file, labels, signal);
   };
   const res = await runBatch(options(strict, { detection: { detector: 'fake', threshold: 0.5, floor: 0.05 } }), deps);
   assert.equal(res.rendered, 0);
@@ -112,9 +112,9 @@ test('a lower threshold than the recorded floor, or another detector, detects ag
     const deps = fakeDeps();
     let detects = 0;
     const detect = deps.detect.bind(deps);
-    deps.detect = (png, labels, signal) => {
+    deps.detect = (file, labels, signal) => {
       detects++;
-      return detect(png, labels, signal);
+      return detect(file, labels, signal);
     };
     const res = await runBatch(options(dir, { detection }), deps);
     assert.equal(res.rendered, 0, JSON.stringify(detection));
@@ -168,10 +168,10 @@ test('a second batch on the same folder is refused with the holder; the first fi
   const render = slow.render.bind(slow);
   let started!: () => void;
   const running = new Promise<void>((r) => (started = r));
-  slow.render = async (job, signal, onStep) => {
+  slow.render = async (job, file, signal, onStep) => {
     started();
     await gate;
-    return render(job, signal, onStep);
+    return render(job, file, signal, onStep);
   };
   const first = runBatch(options(dir), slow);
   await running;

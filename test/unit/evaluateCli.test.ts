@@ -245,10 +245,10 @@ test('evaluate --format jsonl streams one line per image, then the aggregates', 
 test('evaluate --images DIR alone judges render output by the prompt each PNG carries', { skip: needsRenderAndDetect() }, async () => {
   const dir = tmp();
   const model = loadableCopy(tinyVariant!);
-  const render = (text: string): Promise<{ code: number; err: string }> =>
-    cli(['--model', model, '--prompt', text, '--out', 'renders', '--size', '64x64', '--steps', '1', '--seed', '3', '--provider', 'cpu'], dir, renderCommand);
-  // The same prompt twice: render names the second file ...-3-2.png.
-  for (const text of ['a dog to the left of a cat', 'a cup above a book', 'a dog to the left of a cat']) assert.equal((await render(text)).code, 0);
+  const render = (text: string, seed: number): Promise<{ code: number; err: string }> =>
+    cli(['--model', model, '--prompt', text, '--out', 'renders', '--size', '64x64', '--steps', '1', '--seed', String(seed), '--provider', 'cpu'], dir, renderCommand);
+  // The same prompt twice, with two seeds: two images of one prompt.
+  for (const [text, seed] of [['a dog to the left of a cat', 3], ['a cup above a book', 3], ['a dog to the left of a cat', 4]] as const) assert.equal((await render(text, seed)).code, 0);
   fs.rmSync(model, { recursive: true, force: true });
   const renders = path.join(dir, 'renders');
   assert.equal(fs.readdirSync(renders).length, 3);

@@ -88,8 +88,10 @@ test('DocumentAnalyzer agrees with splitPromptLines + parsePrompt across success
       for (const parts of docs) {
         const doc = parts.join('');
         const got = analyzer.update(doc);
-        const want = splitPromptLines(doc);
-        assert.deepEqual(got.map((l) => [l.line, l.offset, l.parsed.text]), want.map((l) => [l.line, l.offset, l.text]));
+        // splitPromptLines gives document offsets; the analyzer's are within the line.
+        const lineStart = (offset: number): number => Math.max(doc.lastIndexOf('\n', offset - 1), doc.lastIndexOf('\r', offset - 1)) + 1;
+        const want = splitPromptLines(doc).map((l) => [l.line, l.offset - lineStart(l.offset), l.text]);
+        assert.deepEqual(got.map((l) => [l.line, l.offset, l.parsed.text]), want);
         for (const l of got) assert.deepEqual(l.parsed, parsePrompt(l.parsed.text));
       }
     }),

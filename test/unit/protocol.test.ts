@@ -2,8 +2,9 @@
 // core -> view records (layout checks, detections judged per rule).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodePngDataUrl, parseFromWebview, parsePersistedState } from '../../src/extension/preview/messageGuard';
-import { detectionView, layoutRelations, promptKey, promptView, relationText } from '../../src/extension/preview/viewModel';
+import { decodePngDataUrl, parseFromWebview, parsePersistedState } from '../../src/view/messageGuard';
+import { detectionView, layoutRelations, promptKey, promptView } from '../../src/view/panelView';
+import { nounsOf, relationLabel } from '../../src/parser';
 import type { ParsedPrompt } from '../../src/parser/types';
 import type { LayoutResult } from '../../src/generator/types';
 import { evaluateImage, promptFromParsed } from '../../src/evaluate/index';
@@ -120,7 +121,7 @@ test('promptKey changes with line and text, not otherwise', () => {
   assert.equal(promptKey('u', 1, 'a cat'), promptKey('u', 1, 'a cat'));
   assert.notEqual(promptKey('u', 1, 'a cat'), promptKey('u', 2, 'a cat'));
   assert.notEqual(promptKey('u', 1, 'a cat'), promptKey('u', 1, 'a cab'));
-  assert.equal(relationText(parsed, parsed.relations[0]!), 'cat to the left of dog');
+  assert.equal(relationLabel(parsed.relations[0]!, 'phrase', nounsOf(parsed)), 'cat to the left of dog');
 });
 
 test('detectionView: detections tagged with objects; satisfied / violated / unknown / not in vocabulary', () => {

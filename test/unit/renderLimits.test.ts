@@ -10,16 +10,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main';
+import { parseSizeFlag } from '../../src/cli/args';
+import { UsageError } from '../../src/cli/command';
 import { OutputDirError, prepareOutputDir } from '../../src/io/outputDir';
-import {
-  estimateRenderMemory,
-  loadPipeline,
-  ModelDirError,
-  parseSize,
-  RenderParamsError,
-  validateModelDir,
-  type ModelArchitecture,
-} from '../../src/render';
+import { estimateRenderMemory, loadPipeline, ModelDirError, RenderParamsError, validateModelDir, type ModelArchitecture } from '../../src/render';
 import { repoRoot } from './helpers/paths';
 import { loadableCopy, tinyVariants } from './renderFixture';
 
@@ -53,8 +47,8 @@ async function cli(args: string[], cwd: string): Promise<{ code: number; stdout:
 }
 
 test('sizes: multiples of 8 up to 4096 a side', () => {
-  assert.deepEqual(parseSize('768x512'), { width: 768, height: 512 });
-  assert.deepEqual(parseSize('4096x8'), { width: 4096, height: 8 });
+  assert.deepEqual(parseSizeFlag('768x512'), { width: 768, height: 512 });
+  assert.deepEqual(parseSizeFlag('4096x8'), { width: 4096, height: 8 });
   for (const [text, why] of [
     ['100000x100000', /width must be a multiple of 8 from 8 to 4096 pixels, got 100000/],
     ['4104x64', /from 8 to 4096/],
@@ -62,7 +56,7 @@ test('sizes: multiples of 8 up to 4096 a side', () => {
     ['0x64', /width must be/],
     ['64', /WIDTHxHEIGHT/],
   ] as const) {
-    assert.throws(() => parseSize(text), (e: Error) => e instanceof RenderParamsError && why.test(e.message), text);
+    assert.throws(() => parseSizeFlag(text), (e: Error) => e instanceof UsageError && why.test(e.message) && e.message.startsWith('--size: '), text);
   }
 });
 

@@ -1,6 +1,6 @@
 /** `spright-lens analyze`: objects, relations and problems of every prompt in prompt files. */
-import { parseArgs } from 'node:util';
 import { parsePrompt, type ParsedPrompt, type PromptRecord } from '../../parser';
+import { parseFlags } from '../args';
 import type { CliContext, Command } from '../command';
 import { UsageError } from '../command';
 import { ChunkedWriter, streamPromptInputs } from '../io';
@@ -48,18 +48,12 @@ const command: Command = {
   summary: 'parse prompt files: objects, spatial relations, contradictions and vague prompts',
   usage: USAGE,
   async run(argv: string[], ctx: CliContext): Promise<number> {
-    let values: { format?: string };
-    let positionals: string[];
-    try {
-      ({ values, positionals } = parseArgs({
-        args: argv,
-        options: { format: { type: 'string', short: 'f', default: 'jsonl' } },
-        allowPositionals: true,
-        strict: true,
-      }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const { values, positionals } = parseFlags({
+      args: argv,
+      options: { format: { type: 'string', short: 'f', default: 'jsonl' } },
+      allowPositionals: true,
+      strict: true,
+    });
     const format = values.format ?? 'jsonl';
     if (format !== 'jsonl' && format !== 'text') {
       throw new UsageError(`unknown --format '${format}'; use jsonl or text`);

@@ -4,28 +4,19 @@
  */
 import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import { parseThreshold } from '../args';
+import { parseDetectorSpec, parseFlags, parseThreshold } from '../args';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
 import { ChunkedWriter } from '../io';
-import {
-  evaluateImages,
-  labelMapperFor,
-  matchImages,
-  parseSr2d,
-  promptFromParsed,
-  PromptSetError,
-} from '../../evaluate/index';
+import { cliError, inProcessService } from '../service';
+import { evaluateImages, matchImages, parseSr2d, promptFromParsed, PromptSetError } from '../../evaluate/index';
 import type { EvalPrompt, EvaluationSummary, ImageJob, PerImageResult } from '../../evaluate/index';
 import { manifestRecordProblem, ProgressReporter } from '../../batch/index';
 import type { ManifestRecord } from '../../batch/index';
-import { decodePng, ImageFormatError, readPngText } from '../../image/index';
-import type { RgbaImage } from '../../image/index';
-import type { Detection } from '../../protocol/geometry';
+import { ImageFormatError, readPngText } from '../../image/index';
 import { parsePrompt, PromptFileError, readPromptFile, readPromptSource } from '../../parser/index';
-import { createDetector, ModelLoadError } from '../../detect/index';
-import type { Detector, DetectorSpec } from '../../detect/index';
+import { detectorName } from '../../protocol/service';
+import { ServiceRequestError } from '../../service';
 
 const USAGE = `Usage: spright-lens evaluate --prompts FILE [--images DIR] [options]
        spright-lens evaluate --images DIR [options]
@@ -64,44 +55,6 @@ warning, and the run ends with exit 2).
 
 type Benchmark = 'visor' | 't2i-compbench' | 'geneval';
 type Format = 'json' | 'jsonl' | 'text';
-
-/** A detector as the CLI commands use it: label mapping at once, the model loaded on first use. */
-export interface CliDetector {
-  name: string;
-  labelFor(noun: string): string | null;
-  detect(image: RgbaImage, nouns: string[]): Promise<Detection[]>;
-  dispose(): void;
-}
-
-/**
- * Parses --detector. The model loads on the first `detect` call, so that a run with nothing left
- * to do (a finished batch, a manifest re-judged) never pays for it.
- */
-export function loadCliDetector(spec: string, cwd: string, threshold?: number): CliDetector {
-  let arg: DetectorSpec;
-  if (spec === 'embedded') arg = { kind: 'embedded' };
-  else if (spec.startsWith('owlvit:') && spec.length > 'owlvit:'.length)
-    arg = { kind: 'owlvit', modelDir: path.resolve(cwd, spec.slice(7)) };
-  else throw new UsageError(`--detector must be 'embedded' or 'owlvit:DIR', got '${spec}'`);
-  let loading: Promise<Detector> | null = null;
-  const load = (): Promise<Detector> =>
-    (loading ??= createDetector(arg).catch((err: unknown) => {
-      if (err instanceof ModelLoadError) throw new InputError(err.message);
-      throw err;
-    }));
-  return {
-    name: spec,
-    // The same mapping the evaluation core applies to a manifest that records this detector.
-    labelFor: labelMapperFor(spec),
-    detect: async (image, nouns) => (await load()).detect(image, { labels: nouns, threshold }),
-    dispose: () => {
-      void loading?.then(
-        (d) => d.dispose(),
-        () => undefined,
-      );
-    },
-  };
-}
 
 function pickBenchmarks(v: string | undefined): Set<Benchmark> {
   const all: Benchmark[] = ['visor', 't2i-compbench', 'geneval'];
@@ -422,24 +375,19 @@ const command: Command = {
   summary: 'Score images against prompts with VISOR, T2I-CompBench and GenEval rules',
   usage: USAGE,
   async run(argv: string[], ctx: CliContext): Promise<number> {
-    let values;
-    try {
-      ({ values } = parseArgs({
-        args: argv,
-        options: {
-          prompts: { type: 'string' },
-          images: { type: 'string' },
-          benchmark: { type: 'string' },
-          detector: { type: 'string' },
-          threshold: { type: 'string' },
-          variant: { type: 'string' },
-          format: { type: 'string' },
-        },
-        allowPositionals: false,
-      }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const { values } = parseFlags({
+      args: argv,
+      options: {
+        prompts: { type: 'string' },
+        images: { type: 'string' },
+        benchmark: { type: 'string' },
+        detector: { type: 'string' },
+        threshold: { type: 'string' },
+        variant: { type: 'string' },
+        format: { type: 'string' },
+      },
+      allowPositionals: false,
+    });
     if (values.prompts === undefined && values.images === undefined)
       throw new UsageError('--prompts FILE or --images DIR is required');
     const benchmarks = pickBenchmarks(values.benchmark);
@@ -450,9 +398,9 @@ const command: Command = {
     const variant = values.variant ?? 'original';
     if (variant !== 'original' && variant !== 'rewrite')
       throw new UsageError(`--variant must be original or rewrite, got '${variant}'`);
-    const detectorSpec = values.detector ?? 'embedded';
-    if (detectorSpec !== 'embedded' && !/^owlvit:./s.test(detectorSpec))
-      throw new UsageError(`--detector must be 'embedded' or 'owlvit:DIR', got '${detectorSpec}'`);
+    const detector = parseDetectorSpec(values.detector ?? 'embedded', ctx.cwd);
+    // The detector's name as manifests record it, which decides its vocabulary when judging.
+    const detectorSpec = detectorName(detector);
 
     const imagesDir = values.images === undefined ? null : path.resolve(ctx.cwd, values.images);
     const progress = new ProgressReporter(ctx.stderr);
@@ -519,7 +467,9 @@ const command: Command = {
       emptyMessage = `${dir}: no PNG carries its prompt in a text chunk (render and batch write one); pass --prompts FILE for other images`;
     }
 
-    const detector = needsDetector ? loadCliDetector(detectorSpec, ctx.cwd, threshold) : null;
+    // Detection runs in the inference service, in this process (no model worth a child process);
+    // its model loads with the first image, so a re-judged manifest never loads it.
+    const service = needsDetector ? inProcessService(ctx) : null;
     const writer = new RecordWriter(ctx.stdout, format, benchmarks);
     const started = Date.now();
     let done = 0;
@@ -533,21 +483,19 @@ const command: Command = {
               const eta = done > 0 ? ((Date.now() - started) / done) * (total - done) : null;
               progress.update(done, total, eta, path.basename(file));
             }
-            let image: RgbaImage;
             try {
-              image = decodePng(await fs.readFile(file));
+              return (await service!.call('detect', { imagePath: file, labels: nouns, detector, threshold }, { signal: ctx.signal })).detections;
             } catch (err) {
-              if (err instanceof ImageFormatError) {
+              if (err instanceof ServiceRequestError && err.remoteName === 'ImageFormatError') {
                 warn(`${file}: skipped, ${err.message}`);
                 return null;
               }
-              if ((err as NodeJS.ErrnoException).code) {
-                warn(`${file}: skipped, cannot read it (${(err as NodeJS.ErrnoException).code})`);
+              if (err instanceof ServiceRequestError && err.code !== undefined) {
+                warn(`${file}: skipped, cannot read it (${err.code})`);
                 return null;
               }
-              throw err;
+              throw cliError(err);
             }
-            return detector!.detect(image, nouns);
           },
         },
         {
@@ -578,7 +526,7 @@ const command: Command = {
       return 0;
     } finally {
       progress.finish();
-      detector?.dispose();
+      service?.dispose();
     }
   },
 };

@@ -1,12 +1,12 @@
 /** `spright-lens rewrite`: SPRIGHT-style rewrites and planned layouts for every prompt in prompt files. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { layoutToSvg, rewritePrompt, type Layout } from '../../generator';
 import { parsePrompt, type PromptRecord } from '../../parser';
 import { ChunkedWriter, streamPromptInputs } from '../io';
 import { writeFileAtomic } from '../../io/atomic';
 import { fsProblem, makeDirs } from '../../io/outputDir';
+import { parseFlags } from '../args';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
 
@@ -99,23 +99,17 @@ const command: Command = {
   summary: 'rewrite prompts SPRIGHT-style and plan a layout that satisfies every relation',
   usage: USAGE,
   async run(argv: string[], ctx: CliContext): Promise<number> {
-    let values: { seed?: string; size?: string; svg?: string; format?: string };
-    let positionals: string[];
-    try {
-      ({ values, positionals } = parseArgs({
-        args: argv,
-        options: {
-          seed: { type: 'string' },
-          size: { type: 'string' },
-          svg: { type: 'string' },
-          format: { type: 'string', short: 'f', default: 'jsonl' },
-        },
-        allowPositionals: true,
-        strict: true,
-      }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const { values, positionals } = parseFlags({
+      args: argv,
+      options: {
+        seed: { type: 'string' },
+        size: { type: 'string' },
+        svg: { type: 'string' },
+        format: { type: 'string', short: 'f', default: 'jsonl' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
     const format = values.format ?? 'jsonl';
     if (format !== 'jsonl' && format !== 'text') throw new UsageError(`unknown --format '${format}'; use jsonl or text`);
     const seed = parseSeed(values.seed);

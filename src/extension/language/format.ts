@@ -1,30 +1,12 @@
-// Pure helpers for the editor features: labels, hover markdown, status text, outline data and
+// Pure helpers for the editor features' UI text: hover markdown, status text, outline data and
 // file names. No vscode import, so test/unit/extensionFormat.test.ts runs them in plain Node.
-import type { ParsedPrompt, PromptObject, PromptRelation, Span } from '../../parser/types';
-import type { AnalyzedLine } from './types';
+import { nounsOf, relationLabel, type AnalyzedLine, type ParsedPrompt, type PromptObject, type Span } from '../../parser';
 
 /** Escapes text so that markdown renders it literally (user text must never become markup). */
 export function escapeMarkdown(text: string): string {
   // Backslash-escape every ASCII punctuation character markdown can give meaning to, and
   // neutralise line breaks, since a hover renders one prompt line.
   return text.replace(/[\\`*_{}[\]()<>#+\-.!|~&"':=^$]/g, '\\$&').replace(/\r?\n|\r/g, ' ');
-}
-
-function nounOf(parsed: ParsedPrompt, id: string | undefined): string {
-  if (id === undefined) return '?';
-  return parsed.objects.find((o) => o.id === id)?.noun ?? id;
-}
-
-/** A relation in functional notation with nouns, e.g. `left_of(cat, dog)`. */
-export function relationLabel(parsed: ParsedPrompt, r: PromptRelation): string {
-  const args = [nounOf(parsed, r.subject), nounOf(parsed, r.object)];
-  if (r.object2 !== undefined) args.push(nounOf(parsed, r.object2));
-  return `${r.relation}(${args.join(', ')})`;
-}
-
-/** The inlay hint shown after a relation phrase. */
-export function inlayHintLabel(parsed: ParsedPrompt, r: PromptRelation): string {
-  return relationLabel(parsed, r);
 }
 
 /** "2 × red cat" style description of an object (count when known, attributes before the noun). */
@@ -56,7 +38,7 @@ export function hoverMarkdown(parsed: ParsedPrompt): string {
   out.push('', `**Relations** (${parsed.relations.length})`, '');
   if (parsed.relations.length === 0) out.push('_none stated_');
   for (const r of parsed.relations) {
-    out.push(`- \`${relationLabel(parsed, r).replace(/`/g, "'")}\`: “${escapeMarkdown(r.phrase)}”`);
+    out.push(`- \`${relationLabel(r, 'call', nounsOf(parsed)).replace(/`/g, "'")}\`: “${escapeMarkdown(r.phrase)}”`);
   }
   if (parsed.scene.length > 0) {
     out.push('', `**Scene** (${parsed.scene.length})`, '');
@@ -121,14 +103,6 @@ export function promptSymbol(parsed: ParsedPrompt): PromptSymbol {
   };
 }
 
-/**
- * A rewrite flattened to one line: a prompt file holds one prompt per line, so the multi-sentence
- * rewrite must not introduce line breaks.
- */
-export function toSingleLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
-
 /** `scenes.prompts` → `scenes.spright.prompts` (any extension; an existing `.spright` is kept once). */
 export function siblingRewritePath(path: string): string {
   const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
@@ -138,23 +112,4 @@ export function siblingRewritePath(path: string): string {
   if (dot > 0) base = base.slice(0, dot);
   if (base.endsWith('.spright')) base = base.slice(0, -'.spright'.length);
   return `${dir}${base}.spright.prompts`;
-}
-
-/**
- * Replaces each analysed prompt of `text` with `rewrite(entry)`, keeping comments, blank lines,
- * indentation and the file's line endings. Lines whose rewrite is undefined stay as they are.
- */
-export function rewriteDocumentText(text: string, lines: readonly AnalyzedLine[], rewrite: (entry: AnalyzedLine) => string | undefined): string {
-  const parts = text.split(/(\r\n|\n|\r)/);
-  // parts alternates line, separator, line, ...; line n is parts[2n].
-  for (const entry of lines) {
-    const idx = entry.line * 2;
-    const original = parts[idx];
-    if (original === undefined) continue;
-    const replacement = rewrite(entry);
-    if (replacement === undefined) continue;
-    const end = entry.offset + entry.parsed.text.length;
-    parts[idx] = original.slice(0, entry.offset) + toSingleLine(replacement) + original.slice(end);
-  }
-  return parts.join('');
 }

@@ -1,9 +1,9 @@
 // Document outline: one symbol per prompt, its objects and scene elements as children.
 import * as vscode from 'vscode';
 import { promptRange, spanToRange } from '../convert';
+import { PROMPT_SELECTOR, type PromptDocuments } from '../promptDocuments';
 import { Disposable } from '../util/dispose';
 import { promptSymbol } from './format';
-import { PROMPT_SELECTOR, type PromptDocuments } from './promptDocuments';
 
 export class DocumentSymbolFeature extends Disposable implements vscode.DocumentSymbolProvider {
   readonly #docs: PromptDocuments;
