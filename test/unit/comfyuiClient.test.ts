@@ -266,6 +266,9 @@ test('cancel while running: delete from the queue, interrupt our prompt, RenderC
   const r = replay(t, { signal: ac.signal, onStep: () => ac.abort() });
   await assert.rejects(render(r, t), RenderCancelledError);
   assertFaithful(r);
+  // ComfyUI lists an interrupted prompt as running until executing {node: null}: the cancel
+  // resolves only then, so the next render never queues behind it.
+  assert.ok(r.transport.endDelivered, 'the cancel waited for the server to let go');
   const id = promptIdOf(t);
   assert.deepEqual(
     r.transport.requests.slice(2).map((q) => [q.method, q.path, q.body]),

@@ -582,7 +582,10 @@ export class ComfyClient {
     );
   }
 
-  /** Our cancel: drop the prompt from the queue, interrupt it if it runs, wait for the stop. */
+  /**
+   * Our cancel: drop the prompt from the queue, interrupt it if it runs, and wait until the server
+   * has let go of it (executing {node: null}), so that the next render does not queue behind it.
+   */
   async #cancel(ctx: RunContext): Promise<never> {
     const { state } = ctx;
     state.cancelling = true;
@@ -604,7 +607,8 @@ export class ComfyClient {
           try {
             if (this.#handle(ctx, ev.data) === 'done') break;
           } catch {
-            break; // interrupted (or failed) as asked
+            // Interrupted (or failed) as asked. ComfyUI still lists the prompt as running until
+            // it has filed its history; executing {node: null} follows that, so wait for it.
           }
         }
       }

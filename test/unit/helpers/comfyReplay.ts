@@ -88,6 +88,10 @@ export class ReplayTransport implements ComfyTransport {
   readonly mismatches: string[] = [];
   /** `GET /history` requests made before `executing {node: null}` was delivered. */
   earlyHistoryReads = 0;
+  /** Whether `executing {node: null}` (the server letting go of the prompt) was delivered. */
+  get endDelivered(): boolean {
+    return this.#finished;
+  }
   /** The sockets the client closed, numbered from 1 in the order it opened them. */
   readonly closedSockets: number[] = [];
   #sockets = 0;
