@@ -1,7 +1,7 @@
 /** Option parsing shared by several commands. */
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { detectorFromName, RENDER_BACKENDS, sizeProblem, type ComfyTarget, type DetectorSpec, type RenderBackendName } from '../protocol/service';
+import { DEFAULT_COMFY_SERVER, detectorFromName, RENDER_BACKENDS, sizeProblem, type ComfyTarget, type DetectorSpec, type RenderBackendName } from '../protocol/service';
 import { UsageError } from './command';
 
 /** `--threshold T`: a detection score in 0..1, or undefined when not given (the detector's own). */
@@ -41,8 +41,6 @@ export function parseFlags<T extends ParseArgsConfig>(config: T): ReturnType<typ
   }
 }
 
-/** ComfyUI's own default address, the `--server` default. */
-const DEFAULT_SERVER = 'http://127.0.0.1:8188';
 
 /** The flags that choose the render backend, shared by `render` and `batch`. */
 export const COMFY_OPTIONS = {
@@ -56,7 +54,7 @@ export const COMFY_OPTIONS = {
 export function comfyFlagsUsage(column: number): string {
   const rows: Array<[string, string[]]> = [
     ['--backend NAME', ['onnx (default: --model DIR) | comfyui (the ComfyUI server you run)']],
-    ['--server URL', [`comfyui: the server (default ${DEFAULT_SERVER}); only this`, 'machine (localhost, 127.0.0.1, ::1) unless --allow-remote-server']],
+    ['--server URL', [`comfyui: the server (default ${DEFAULT_COMFY_SERVER}); only this`, 'machine (localhost, 127.0.0.1, ::1) unless --allow-remote-server']],
     ['--checkpoint NAME', ["comfyui: a checkpoint from the server's list (default: its only one)"]],
     ['--allow-remote-server', ['comfyui: allow a server on another machine (prompts and images', 'then cross the network)']],
   ];
@@ -94,6 +92,6 @@ export function renderTarget(
   return {
     backend,
     modelDir: o.checkpoint ?? '',
-    comfyui: { server: o.server ?? DEFAULT_SERVER, allowRemote: o['allow-remote-server'] === true },
+    comfyui: { server: o.server ?? DEFAULT_COMFY_SERVER, allowRemote: o['allow-remote-server'] === true },
   };
 }

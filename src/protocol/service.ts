@@ -29,6 +29,9 @@ export type ProviderRequest = (typeof PROVIDER_REQUESTS)[number];
 export const RENDER_BACKENDS = ['onnx', 'comfyui'] as const;
 export type RenderBackendName = (typeof RENDER_BACKENDS)[number];
 
+/** ComfyUI's own default address: where the `comfyui` backend looks when no server is given. */
+export const DEFAULT_COMFY_SERVER = 'http://127.0.0.1:8188';
+
 /**
  * Where the `comfyui` backend renders: the ComfyUI server the user runs. The checkpoint is the
  * request's `modelDir` (a name from the server's list, not a folder).

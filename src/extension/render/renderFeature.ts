@@ -17,7 +17,7 @@ import type { InferenceService } from '../../service';
 import { detectionView } from '../../view/panelView';
 import { decodePngDataUrl } from '../../view/messageGuard';
 import type { Config } from '../config';
-import { checkModel } from '../model';
+import { checkModel, renderTarget } from '../model';
 import type { PanelHost } from '../panelHost';
 import { Disposable } from '../util/dispose';
 
@@ -99,7 +99,7 @@ export class RenderFeature extends Disposable {
       const out = await this.#service.call(
         'render',
         {
-          modelDir: settings.modelPath,
+          ...renderTarget(settings, model.dir),
           provider: settings.provider,
           deviceId: settings.deviceId,
           prompt: text,

@@ -1,9 +1,9 @@
 /** The ComfyUI server URL: parsing, and the loopback-only rule. */
 import { isIP } from 'node:net';
+import { DEFAULT_COMFY_SERVER } from '../../protocol/service';
 import { ComfyError } from './errors';
 
-/** ComfyUI's own default address. */
-export const DEFAULT_COMFY_SERVER = 'http://127.0.0.1:8188';
+export { DEFAULT_COMFY_SERVER };
 
 /** Options of `parseComfyServer`. */
 export interface ComfyServerOptions {

@@ -213,4 +213,22 @@ suite('preview panel', () => {
       await setSetting('render.modelPath', undefined);
     }
   });
+
+  test('backend comfyui: the panel checks the server; one off this machine is refused without the user-level opt-in', async () => {
+    const editor = await openPrompt('clean.prompts');
+    const problemFor = async (server: string): Promise<string> => {
+      await setSetting('render.comfyui.server', server);
+      await vscode.commands.executeCommand('sprightLens.renderPreview', editor.document.uri, 0);
+      return waitForPanel(editor.document.uri, 0, (s) => (s.setup.problem?.includes(server.replace(/\/$/, '')) ? s.setup.problem : undefined), `the panel's ComfyUI problem for ${server}`);
+    };
+    try {
+      await setSetting('render.backend', 'comfyui');
+      // Nothing listens on port 47 of this machine (a privileged port fetch does not refuse).
+      assert.match(await problemFor('http://127.0.0.1:47'), /cannot reach ComfyUI at http:\/\/127\.0\.0\.1:47 .*start ComfyUI there/);
+      assert.match(await problemFor('http://192.0.2.7:8188'), /is not on this machine: only loopback servers/);
+    } finally {
+      await setSetting('render.backend', undefined);
+      await setSetting('render.comfyui.server', undefined);
+    }
+  });
 });
