@@ -5,12 +5,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodePng, readPngText } from '../../src/image';
 import { RenderCancelledError } from '../../src/render';
 import { ComfyClient, ComfyError, saveComfyRender, type ComfyRenderParams } from '../../src/render/comfyui';
+import { parseManifest } from '../../src/batch';
 import { isComfyError } from '../unit/helpers/comfyReplay';
 import { freePortForTests } from '../unit/helpers/ports';
 import { PREVIEW_ARGS, startTestServer, type ComfyServer, type TestServer } from './comfyServer';
@@ -56,6 +58,21 @@ function diffInOut(
   return { inside: inSum / inN, outside: outSum / outN };
 }
 
+/** The CLI as a user runs it (compiled; it forks the service beside it), outside the test runner. */
+const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
+function cliEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.NODE_TEST_CONTEXT; // main.js does not run itself under node --test
+  return env;
+}
+function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: cliEnv(), timeout: TEST_TIMEOUT, maxBuffer: 1 << 24 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+    );
+  });
+}
+
 async function queueIsEmpty(): Promise<boolean> {
   const q = (await (await fetch(`${server.url}/queue`)).json()) as {
     queue_running: unknown[];
@@ -64,7 +81,7 @@ async function queueIsEmpty(): Promise<boolean> {
   return q.queue_running.length === 0 && q.queue_pending.length === 0;
 }
 
-describe('ComfyUI backend against the real server', { timeout: SETUP_TIMEOUT + 12 * TEST_TIMEOUT }, () => {
+describe('ComfyUI backend against the real server', { timeout: SETUP_TIMEOUT + 15 * TEST_TIMEOUT }, () => {
   before(
     async () => {
       prepared = await startTestServer({ args: PREVIEW_ARGS, checkpoint: TINY, corrupt: CORRUPT });
@@ -240,6 +257,70 @@ describe('ComfyUI backend against the real server', { timeout: SETUP_TIMEOUT + 1
   test('a server that is not there: unreachable', { timeout: TEST_TIMEOUT }, async () => {
     const nobody = new ComfyClient({ server: `http://127.0.0.1:${await freePortForTests()}` });
     await assert.rejects(nobody.render(PLAIN), isComfyError('unreachable', /connection refused/));
+  });
+
+  test('spright-lens render --backend comfyui: through the service, region guide, our names', { timeout: TEST_TIMEOUT }, async () => {
+    const dir = path.join(outDir, 'cli-render');
+    const t0 = Date.now();
+    const r = await runCli(['render', '--backend', 'comfyui', '--server', server.url, '--checkpoint', TINY, '--prompt', 'a red cube to the left of a blue ball', '--steps', '2', '--size', '128x64', '--seed', '7', '--guide', 'layout', '--out', dir]);
+    figures['CLI render with a guide'] = seconds(t0);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`checkpoint ${TINY.replace(/\./g, '\\.')} on ComfyUI at `));
+    assert.match(r.stderr, /guide: 2 regions/);
+    assert.match(r.stderr, /step 2\/2/);
+    const file = r.stdout.trim();
+    assert.equal(path.basename(file), 'a-red-cube-to-the-left-of-a-blue-ball-7.png');
+    assert.deepEqual(fs.readdirSync(dir), [path.basename(file)]);
+    const text = readPngText(fs.readFileSync(file));
+    assert.equal(text.backend, 'comfyui');
+    assert.equal(text.checkpoint, TINY);
+    assert.equal(JSON.parse(text.regions!).length, 2);
+    const bad = await runCli(['render', '--backend', 'comfyui', '--server', server.url, '--checkpoint', 'nope.safetensors', '--prompt', 'a cat', '--out', dir]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /has no checkpoint "nope\.safetensors"; it has /);
+  });
+
+  test('a batch of 10 prompts through ComfyUI, SIGKILLed mid-run, resumes with every image exactly once', { timeout: 2 * TEST_TIMEOUT }, async () => {
+    const dir = path.join(outDir, 'cli-batch');
+    fs.mkdirSync(dir, { recursive: true });
+    const things = ['dog', 'cat', 'car', 'cup', 'book', 'chair', 'bird', 'clock', 'vase', 'bowl', 'apple'];
+    const prompts = path.join(dir, 'prompts.txt');
+    fs.writeFileSync(prompts, things.slice(0, 10).map((a, i) => `a ${a} to the left of a ${things[i + 1]}`).join('\n') + '\n');
+    const out = path.join(dir, 'out');
+    const manifest = path.join(out, 'manifest.jsonl');
+    const args = ['batch', '--backend', 'comfyui', '--server', server.url, '--checkpoint', TINY, '--prompts', prompts, '--out', out, '--images-per-prompt', '1', '--steps', '2', '--size', '64x64'];
+    const lines = (): number => (fs.existsSync(manifest) ? fs.readFileSync(manifest, 'utf8').split('\n').filter(Boolean).length : 0);
+    const t0 = Date.now();
+    const child = spawn(process.execPath, [CLI, ...args], { env: cliEnv(), stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let killedAt = -1;
+    for (;;) {
+      const n = lines();
+      if (n >= 3) {
+        child.kill('SIGKILL');
+        killedAt = n;
+        break;
+      }
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await exited;
+    assert.ok(killedAt >= 3 && killedAt < 10, `killed mid-run (manifest had ${killedAt} lines)`);
+    const second = await runCli(args);
+    figures['batch of 10, killed and resumed'] = seconds(t0);
+    assert.equal(second.code, 0, second.stderr);
+    const m = /^(\d+) rendered, (\d+) already done, 10 in all/.exec(second.stdout);
+    assert.ok(m, second.stdout);
+    assert.ok(Number(m[2]) >= killedAt, `the finished images were kept (${m[2]} of ${killedAt})`);
+    assert.equal(Number(m[1]) + Number(m[2]), 10);
+    const records = parseManifest(fs.readFileSync(manifest, 'utf8')).records;
+    const ids = records.map((r) => `${r.variant}/${r.prompt_id}_${r.k}`);
+    assert.equal(new Set(ids).size, 10, `each image once: ${ids.join(' ')}`);
+    assert.equal(ids.length, 10);
+    const pngs = fs.readdirSync(out).filter((f) => f.endsWith('.png')).sort();
+    assert.equal(pngs.length, 10, pngs.join(' '));
+    for (const f of pngs) assert.equal(readPngText(fs.readFileSync(path.join(out, f))).backend, 'comfyui');
+    assert.ok(!fs.readdirSync(out).some((f) => f.includes('ComfyUI')), 'no ComfyUI file names');
   });
 
   // Last: it kills the server.

@@ -185,7 +185,13 @@ suite('preview panel', () => {
     };
     const untrusted = pkg.capabilities?.untrustedWorkspaces;
     assert.equal(untrusted?.supported, 'limited');
-    assert.deepEqual([...(untrusted?.restrictedConfigurations ?? [])].sort(), ['sprightLens.detect.owlvitPath', 'sprightLens.render.modelPath']);
+    assert.deepEqual([...(untrusted?.restrictedConfigurations ?? [])].sort(), [
+      'sprightLens.detect.owlvitPath',
+      'sprightLens.render.backend',
+      'sprightLens.render.comfyui.allowRemoteServer',
+      'sprightLens.render.comfyui.server',
+      'sprightLens.render.modelPath',
+    ]);
 
     // This window runs with --disable-workspace-trust, so it is trusted; the extension's own rule is
     // run on the real configuration with trust passed in, and the trusted path end to end.
