@@ -297,6 +297,12 @@ export class Config extends Disposable {
     };
   }
 
+  /** Renders through ComfyUI with `checkpoint` from now on (user settings: the backend is restricted in untrusted workspaces). */
+  async useComfyCheckpoint(checkpoint: string): Promise<void> {
+    await this.#get().update('render.comfyui.checkpoint', checkpoint, vscode.ConfigurationTarget.Global);
+    await this.#get().update('render.backend', 'comfyui', vscode.ConfigurationTarget.Global);
+  }
+
   /** Whether the workspace is trusted (rendering through ComfyUI needs it). */
   get trusted(): boolean {
     return vscode.workspace.isTrusted;

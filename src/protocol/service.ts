@@ -254,7 +254,12 @@ export type ModelCheckResult =
       /** `comfyui`: every checkpoint the server offers (for a picker). */
       readonly checkpoints?: readonly string[];
     }
-  | { readonly ok: false; readonly problem: string };
+  | {
+      readonly ok: false;
+      readonly problem: string;
+      /** `comfyui` when the server answered: its checkpoints (for a picker). */
+      readonly checkpoints?: readonly string[];
+    };
 
 // ---- the method table -------------------------------------------------------------------------------
 

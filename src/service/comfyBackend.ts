@@ -65,7 +65,7 @@ export function createComfyBackend(): RenderBackend {
         throw err;
       }
       const picked = resolveCheckpoint(client.server, params.modelDir, available);
-      if (!picked.ok) return picked;
+      if (!picked.ok) return { ...picked, checkpoints: available };
       return {
         ok: true,
         dir: picked.name,

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import * as vscode from 'vscode';
 import type { PanelState } from '../../../src/protocol/messages';
 import { pathSettingForTrust } from '../../../src/extension/config';
+import { startFakeComfy } from '../../unit/helpers/comfyFake';
 import { EXTENSION_ID, openPrompt, setSetting, sprightApi, waitFor, workspaceFile } from './helpers';
 
 const execFile = promisify(execFileCb);
@@ -235,6 +236,24 @@ suite('preview panel', () => {
     } finally {
       await setSetting('render.backend', undefined);
       await setSetting('render.comfyui.server', undefined);
+    }
+  });
+
+  test('Select ComfyUI Checkpoint offers the server\'s list and sets the backend and checkpoint in user settings', async () => {
+    const fake = await startFakeComfy({ checkpoints: ['a.safetensors', 'spright-t2i-sd2.safetensors'], transcripts: [] });
+    const cfg = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('sprightLens');
+    try {
+      await setSetting('render.comfyui.server', fake.url);
+      assert.equal(await vscode.commands.executeCommand('sprightLens.selectComfyCheckpoint', 'not-there.ckpt'), undefined);
+      assert.equal(cfg().inspect('render.backend')?.globalValue, undefined, 'nothing set for a name the server lacks');
+      assert.equal(await vscode.commands.executeCommand('sprightLens.selectComfyCheckpoint', 'spright-t2i-sd2.safetensors'), 'spright-t2i-sd2.safetensors');
+      assert.equal(cfg().inspect('render.backend')?.globalValue, 'comfyui');
+      assert.equal(cfg().inspect('render.comfyui.checkpoint')?.globalValue, 'spright-t2i-sd2.safetensors');
+    } finally {
+      await setSetting('render.backend', undefined);
+      await setSetting('render.comfyui.checkpoint', undefined);
+      await setSetting('render.comfyui.server', undefined);
+      await fake.close();
     }
   });
 });
