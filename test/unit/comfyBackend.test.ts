@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
 import batchCommand from '../../src/cli/commands/batch';
 import renderCommand from '../../src/cli/commands/render';
-import { InputError, UsageError, type CliContext, type Command } from '../../src/cli/command';
+import type { Command } from '../../src/cli/command';
 import { readPngText } from '../../src/image';
 import { buildGraph, type ComfyRenderParams } from '../../src/render/comfyui';
 import { resolveCheckpoint } from '../../src/service/comfyBackend';
+import { runCommand, type CliRun } from './helpers/cli';
 import { startFakeComfy } from './helpers/comfyFake';
 import { loadTranscript, type Transcript } from './helpers/comfyReplay';
 import { freePortForTests } from './helpers/ports';
@@ -30,24 +30,7 @@ function tmp(): string {
   return d;
 }
 
-async function cli(command: Command, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c: Buffer) => (stdout += c.toString()));
-  err.on('data', (c: Buffer) => (stderr += c.toString()));
-  const ctx: CliContext = { stdout: out, stderr: err, stdin: new PassThrough(), cwd: process.cwd(), env: {}, signal: new AbortController().signal };
-  let code: number;
-  try {
-    code = await command.run(args, ctx);
-  } catch (e) {
-    if (!(e instanceof UsageError || e instanceof InputError)) throw e;
-    err.write(`spright-lens ${command.name}: ${e.message}\n`);
-    code = 2;
-  }
-  return { code, stdout, stderr };
-}
+const cli = (command: Command, args: string[]): Promise<CliRun> => runCommand(command, args);
 
 /** The recorded render with its POST /prompt body replaced by the graph of `params` (same answers). */
 function asked(t: Transcript, params: ComfyRenderParams): Transcript {
