@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import type { PanelState } from '../../../src/protocol/messages';
 import { pathSettingForTrust } from '../../../src/extension/config';
 import { startFakeComfy } from '../../unit/helpers/comfyFake';
+import { loadTranscript } from '../../unit/helpers/comfyReplay';
 import { EXTENSION_ID, openPrompt, setSetting, sprightApi, waitFor, workspaceFile } from './helpers';
 
 const execFile = promisify(execFileCb);
@@ -253,6 +254,46 @@ suite('preview panel', () => {
       await setSetting('render.backend', undefined);
       await setSetting('render.comfyui.checkpoint', undefined);
       await setSetting('render.comfyui.server', undefined);
+      await fake.close();
+    }
+  });
+
+  test('render preview through ComfyUI (a stand-in replaying a real render): the PNG under our name, the panel names the server', async () => {
+    const recorded = loadTranscript('render-plain');
+    const p = recorded.meta.params!;
+    const fake = await startFakeComfy({ checkpoints: ['tiny.safetensors'], transcripts: [recorded] });
+    const promptFile = workspaceFile('comfyui.prompts');
+    fs.writeFileSync(promptFile.fsPath, `${p.prompt}\n`);
+    const settings: Array<[string, unknown]> = [
+      ['render.backend', 'comfyui'],
+      ['render.comfyui.server', fake.url],
+      ['render.steps', p.steps],
+      ['render.guidance', p.guidanceScale],
+      ['render.seed', p.seed],
+      ['render.width', p.width],
+      ['render.height', p.height],
+      ['render.negativePrompt', p.negativePrompt],
+      ['render.scheduler', 'euler'],
+    ];
+    const before = pngs(renders);
+    try {
+      for (const [k, v] of settings) await setSetting(k, v);
+      const editor = await openPrompt('comfyui.prompts');
+      await vscode.commands.executeCommand('sprightLens.renderPreview', editor.document.uri, 0);
+      assert.deepEqual(fake.problems, []);
+      assert.deepEqual(fake.replays[0]?.mismatches, [], 'the panel sent the recorded graph');
+      const written = pngs(renders).filter((f) => !before.includes(f));
+      assert.deepEqual(written, ['a-red-cube-to-the-left-of-a-blue-ball-42.png']);
+      const state = await waitForPanel(editor.document.uri, 0, (s) => (s.image ? s : undefined), 'the ComfyUI render in the panel');
+      assert.equal(state.image?.width, 64);
+      assert.deepEqual(
+        state.image?.details.filter(([k]) => k === 'provider'),
+        [['provider', `ComfyUI at ${fake.url}`]],
+      );
+    } finally {
+      for (const [k] of settings) await setSetting(k, undefined);
+      for (const f of pngs(renders).filter((f) => !before.includes(f))) fs.rmSync(path.join(renders, f), { force: true });
+      fs.rmSync(promptFile.fsPath, { force: true });
       await fake.close();
     }
   });
