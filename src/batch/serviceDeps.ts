@@ -5,12 +5,19 @@
  */
 import { rewritePrompt } from '../generator/index';
 import { parsePrompt } from '../parser/index';
-import type { DetectorSpec, ProviderRequest, SchedulerName } from '../protocol/service';
+import type { ComfyTarget, DetectorSpec, ProviderRequest, RenderBackendName, SchedulerName } from '../protocol/service';
 import type { InferenceService } from '../service/client';
 import type { BatchDeps, BatchOptions } from './types';
 
 /** How the service runs the batch's renders and detections (not part of any image's identity). */
 export interface ServiceBatchOptions {
+  /**
+   * The render backend (default `onnx`) and, for `comfyui`, its server; `render.model` is then the
+   * checkpoint name. Which backend and server rendered is part of each image's key through
+   * `render.modelId` (see the backend's `model/check`).
+   */
+  readonly backend?: RenderBackendName;
+  readonly comfyui?: ComfyTarget;
   readonly provider?: ProviderRequest;
   readonly deviceId?: number;
   readonly detector: DetectorSpec;
@@ -26,6 +33,8 @@ export function serviceBatchDeps(service: InferenceService, options: Pick<BatchO
         'render',
         {
           modelDir: p.model,
+          ...(run.backend === undefined ? {} : { backend: run.backend }),
+          ...(run.comfyui === undefined ? {} : { comfyui: run.comfyui }),
           provider: run.provider,
           deviceId: run.deviceId,
           prompt: job.text,

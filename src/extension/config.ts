@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
-import { PROVIDER_REQUESTS, SCHEDULER_NAMES, type ProviderRequest, type SchedulerName } from '../protocol/service';
+import { DEFAULT_COMFY_SERVER, PROVIDER_REQUESTS, RENDER_BACKENDS, SCHEDULER_NAMES, type ProviderRequest, type RenderBackendName, type SchedulerName } from '../protocol/service';
 import type { ModelSetupView, RuleName } from '../protocol/messages';
 import { Disposable } from './util/dispose';
 
@@ -28,7 +28,7 @@ const SECTION_KEYS: Readonly<Record<ConfigSection, readonly string[]>> = {
   rewrite: ['rewrite'],
   layout: ['layout'],
   render: ['render'],
-  models: ['render.modelPath', 'render.provider', 'render.deviceId', 'detect.detector', 'detect.owlvitPath'],
+  models: ['render.modelPath', 'render.provider', 'render.deviceId', 'render.backend', 'render.comfyui', 'detect.detector', 'detect.owlvitPath'],
   detect: ['detect'],
   evaluate: ['evaluate'],
   batch: ['batch'],
@@ -50,6 +50,14 @@ export interface RewriteSettings {
 
 /** Render options as plain data; `modelPath` honours workspace trust (global value only when untrusted). */
 export interface RenderSettings {
+  /** `comfyui` renders through the user's ComfyUI server (off in untrusted workspaces, see `checkModel`). */
+  backend: RenderBackendName;
+  /**
+   * The ComfyUI server and checkpoint. `server` honours workspace trust like `modelPath`;
+   * `allowRemote` is read from the user's settings only, so no workspace can send prompts off
+   * the machine.
+   */
+  comfyui: { server: string; checkpoint: string; allowRemote: boolean };
   modelPath: string;
   provider: ProviderRequest;
   deviceId: number;
@@ -244,7 +252,14 @@ export class Config extends Disposable {
     const cfg = this.#get(scope);
     // Stable Diffusion latents are 1/8 of the image, so sizes snap to multiples of 8.
     const snap8 = (n: number): number => Math.max(64, Math.round(n / 8) * 8);
+    const allowRemote = cfg.inspect<unknown>('render.comfyui.allowRemoteServer')?.globalValue === true;
     return {
+      backend: oneOf(cfg, 'render.backend', RENDER_BACKENDS, 'onnx'),
+      comfyui: {
+        server: this.#trustedPath(cfg, 'render.comfyui.server').trim() || DEFAULT_COMFY_SERVER,
+        checkpoint: str(cfg, 'render.comfyui.checkpoint', '').trim(),
+        allowRemote,
+      },
       modelPath: this.#trustedPath(cfg, 'render.modelPath'),
       provider: oneOf(cfg, 'render.provider', PROVIDER_REQUESTS, 'auto'),
       deviceId: num(cfg, 'render.deviceId', 0, 0, 64),
@@ -294,6 +309,17 @@ export class Config extends Disposable {
       problem: null,
       ignoredUntrusted: untrusted && ((typeof workspaceValue === 'string' && workspaceValue.length > 0) || workspaceSettingsSet(`${SECTION}.render.modelPath`)),
     };
+  }
+
+  /** Renders through ComfyUI with `checkpoint` from now on (user settings: the backend is restricted in untrusted workspaces). */
+  async useComfyCheckpoint(checkpoint: string): Promise<void> {
+    await this.#get().update('render.comfyui.checkpoint', checkpoint, vscode.ConfigurationTarget.Global);
+    await this.#get().update('render.backend', 'comfyui', vscode.ConfigurationTarget.Global);
+  }
+
+  /** Whether the workspace is trusted (rendering through ComfyUI needs it). */
+  get trusted(): boolean {
+    return vscode.workspace.isTrusted;
   }
 
   /** Points `render.modelPath` at `folder` in the user's settings (a workspace value is ignored when untrusted). */

@@ -3,12 +3,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
 import renderCommand from '../../src/cli/commands/render';
-import { InputError, UsageError, type CliContext } from '../../src/cli/command';
 import { decodePng, readPngText } from '../../src/image';
 import { rewritePrompt } from '../../src/generator';
 import { parsePrompt } from '../../src/parser';
+import { runCommand, type CliRun } from './helpers/cli';
 import { loadableCopy, tinyVariants } from './renderFixture';
 import { regionCases, regionModelCopy } from './regionFixture';
 
@@ -26,27 +25,8 @@ function tmp(): string {
   return d;
 }
 
-async function cli(args: string[], cwd = process.cwd(), stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c: Buffer) => (stdout += c.toString()));
-  err.on('data', (c: Buffer) => (stderr += c.toString()));
-  const input = new PassThrough();
-  if (stdin !== undefined) input.end(stdin);
-  const ctx: CliContext = { stdout: out, stderr: err, stdin: input, cwd, env: {}, signal: new AbortController().signal };
-  // The command itself, with main.ts's mapping of UsageError/InputError to exit 2 and one line
-  // (main.ts runs itself when bundled as the entry, so the test does not import it).
-  let code: number;
-  try {
-    code = await renderCommand.run(args, ctx);
-  } catch (e) {
-    if (!(e instanceof UsageError || e instanceof InputError)) throw e;
-    err.write(`spright-lens render: ${e.message}\n`);
-    code = 2;
-  }
-  return { code, stdout, stderr };
+function cli(args: string[], cwd = process.cwd(), stdin?: string): Promise<CliRun> {
+  return runCommand(renderCommand, args, { cwd, stdin });
 }
 
 test('render writes PNGs with metadata under deterministic names, prints the paths', { skip }, async () => {

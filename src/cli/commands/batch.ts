@@ -1,7 +1,7 @@
 /** `spright-lens batch`: renders prompt sets, judges every image, writes a resumable report folder. */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { parseDetectorSpec, parseFlags, parseSizeFlag, parseThreshold } from '../args';
+import { COMFY_OPTIONS, comfyFlagsUsage, parseDetectorSpec, parseFlags, parseSizeFlag, parseThreshold, renderTarget } from '../args';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
 import { cliError, forkedService } from '../service';
@@ -13,6 +13,7 @@ import { defaultThresholdFor, detectorName, MAX_STEPS, PROVIDER_REQUESTS, SCHEDU
 import { ServiceRequestError } from '../../service';
 
 const USAGE = `Usage: spright-lens batch --model DIR --prompts FILE... --out DIR [options]
+       spright-lens batch --backend comfyui [--server URL] [--checkpoint NAME] --prompts FILE... --out DIR [options]
 
 Renders every prompt k times, detects its objects, judges each relation with the VISOR,
 T2I-CompBench and GenEval rules, and writes to the --out folder:
@@ -26,8 +27,8 @@ Running the same command again resumes: finished images are skipped, never rende
 Ctrl-C stops after the current image; a second Ctrl-C quits at once.
 
 Options:
-  --model DIR               ONNX Stable Diffusion 2.x folder (required)
-  --prompts FILE...         prompt files (.txt/.prompt one a line, .jsonl, or SR2D .json) (required)
+  --model DIR               ONNX Stable Diffusion 2.x folder (the onnx backend)
+${comfyFlagsUsage(28)}  --prompts FILE...         prompt files (.txt/.prompt one a line, .jsonl, or SR2D .json) (required)
   --out DIR                 output folder (required)
   --images-per-prompt N     images per prompt and variant, 1 to 100 (default 4, as VISOR)
   --seed S                  image k uses seed S+k, for both variants (default 0)
@@ -85,10 +86,11 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
       scheduler: { type: 'string' },
       provider: { type: 'string' },
       force: { type: 'boolean' },
+      ...COMFY_OPTIONS,
     },
     allowPositionals: true,
   });
-  if (!values.model) throw new UsageError('--model DIR is required');
+  const target = renderTarget(values, ctx.cwd);
   if (!values.prompts?.length) throw new UsageError('--prompts FILE is required');
   if (!values.out) throw new UsageError('--out DIR is required');
   const rewrite = values.rewrite ?? 'off';
@@ -112,7 +114,6 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   const prompts = readBatchPrompts(values.prompts, ctx.cwd);
   if (prompts.length === 0) throw new InputError(`no prompts in ${values.prompts.join(', ')}`);
   const outDir = path.resolve(ctx.cwd, values.out);
-  const modelDir = path.resolve(ctx.cwd, values.model);
   const scheduler = values.scheduler as SchedulerName | undefined;
   // Detections are recorded down to RAW_FLOOR with their scores, so that a later --threshold
   // (down to that floor) re-judges finished images without detecting again.
@@ -125,7 +126,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   // finished batch or an options mismatch answers at once).
   let check;
   try {
-    check = await service.call('model/check', { modelDir });
+    check = await service.call('model/check', target);
   } catch (err) {
     service.dispose();
     throw cliError(err);
@@ -135,7 +136,8 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     throw new InputError(check.problem);
   }
   const render: RenderParameters = {
-    model: modelDir,
+    // The folder as checked, or the server's checkpoint of that name.
+    model: check.dir,
     modelId: check.identity,
     steps,
     guidance,
@@ -157,7 +159,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
         detection: { detector: detectorId, threshold: effective, floor },
         force: values.force,
       },
-      serviceBatchDeps(service, { render }, { provider, detector, floor }),
+      serviceBatchDeps(service, { render }, { backend: target.backend, comfyui: target.comfyui, provider, detector, floor }),
       {
         onProgress: (p) => {
           const cur = p.current ? `${p.current.variant === 'rewrite' ? 'rewrite/' : ''}${p.current.promptId}_${p.current.k}${p.current.step ? ` step ${p.current.step}/${p.current.steps}` : ''}` : '';

@@ -8,16 +8,18 @@ import * as path from 'node:path';
 import { outputStem } from '../../io/outputNames';
 import type { RegionGuide } from '../../protocol/regions';
 import { MAX_BATCH, MAX_STEPS, PROVIDER_REQUESTS, SCHEDULER_NAMES, type ProviderRequest, type SchedulerName } from '../../protocol/service';
-import { parseFlags, parseSizeFlag } from '../args';
+import { COMFY_OPTIONS, comfyFlagsUsage, parseFlags, parseSizeFlag, renderTarget } from '../args';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
 import { readPromptInputs } from '../io';
 import { cliError, forkedService } from '../service';
 
 const USAGE = `Usage: spright-lens render --model DIR (--prompt TEXT | FILE | -) --out DIR [options]
+       spright-lens render --backend comfyui [--server URL] [--checkpoint NAME] (--prompt TEXT | FILE | -) --out DIR [options]
 
 Renders each prompt with a local Stable Diffusion 2.x ONNX export (optimum layout, e.g. the
-SPRIGHT fine-tune: optimum-cli export onnx --model SPRIGHT-T2I/spright-t2i-sd2 DIR) and writes
+SPRIGHT fine-tune: optimum-cli export onnx --model SPRIGHT-T2I/spright-t2i-sd2 DIR), or through
+the ComfyUI server you run (--backend comfyui, with its checkpoints), and writes
 one PNG per image into --out, named {stem}-{seed}.png ({stem}-{seed}_{k}.png for image k of
 --batch N), where the stem is the prompt's words joined by '-' (at most 60 characters). The same
 render again replaces its own file; a file of that name holding a different render is kept, and
@@ -26,8 +28,8 @@ stderr. Render settings are stored in the PNG's text chunks. Progress goes to st
 paths to stdout.
 
   --model DIR          model folder (model_index.json, unet/, text_encoder/, vae_decoder/,
-                       tokenizer/, scheduler/)
-  --prompt TEXT        the prompt; or give a prompt FILE (.prompt/.txt one a line, .jsonl),
+                       tokenizer/, scheduler/); the onnx backend only
+${comfyFlagsUsage(23)}  --prompt TEXT        the prompt; or give a prompt FILE (.prompt/.txt one a line, .jsonl),
                        or - to read prompts (one a line) from stdin
   --out DIR            output folder (created if needed)
   --steps N            denoising steps (default 25)
@@ -36,7 +38,8 @@ paths to stdout.
                        draw k of the same generator
   --scheduler NAME     ddim | euler | euler_a | dpmpp_2m (default: the model's own, else dpmpp_2m)
   --size WxH           multiples of 8 up to 4096 (default: the UNet's sample size x 8, 768x768
-                       for SD 2.1); a size that cannot fit in memory is refused before rendering
+                       for SD 2.1; 512x512 with comfyui); a size that cannot fit in memory is
+                       refused before rendering
   --batch N            images per prompt (default 1)
   --negative TEXT      negative prompt
   --provider P         auto | cuda | webgpu | cpu (default auto: CUDA, then WebGPU, then CPU)
@@ -51,7 +54,8 @@ paths to stdout.
                        since its layout was drawn) with its planned layout, said on stderr
 
 Seeds use the project's own generator (xoshiro128** + Box-Muller), not torch's: the same seed
-gives the same image here on every machine, but not the image diffusers would give.
+gives the same image here on every machine, but not the image diffusers would give (nor the
+one ComfyUI gives: it draws its own noise from the seed).
 `;
 
 function int(name: string, v: string | undefined, def: number, min: number, max: number): number {
@@ -82,9 +86,10 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
       rewrite: { type: 'boolean' },
       guide: { type: 'string' },
       layout: { type: 'string' },
+      ...COMFY_OPTIONS,
     },
   });
-  if (!o.model) throw new UsageError('--model DIR is required (a Stable Diffusion ONNX export)');
+  const target = renderTarget(o, ctx.cwd);
   if (!o.out) throw new UsageError('--out DIR is required');
   if ((o.prompt === undefined) === (positionals.length === 0)) throw new UsageError('give either --prompt TEXT or one prompt FILE');
   if (positionals.length > 1) throw new UsageError(`one prompt FILE at a time, got ${positionals.length}`);
@@ -105,7 +110,6 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     guidance = Number(o.guidance);
     if (!/^\d+(\.\d+)?$/.test(o.guidance) || !Number.isFinite(guidance)) throw new UsageError(`--guidance must be a number >= 0, got '${o.guidance}'`);
   }
-  const modelDir = path.resolve(ctx.cwd, o.model);
   const size = o.size === undefined ? undefined : parseSizeFlag(o.size);
 
   // Prompts: one from --prompt, or every prompt of the FILE (- = stdin).
@@ -136,8 +140,10 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   const service = forkedService(ctx);
   try {
     // The model is checked (files and graph signatures, no weights) before anything renders.
-    const check = await service.call('model/check', { modelDir });
+    const check = await service.call('model/check', target);
     if (!check.ok) throw new InputError(check.problem);
+    // The folder as checked, or the checkpoint the server offers under that name.
+    const modelDir = check.dir;
     // A render takes minutes: an --out that names a file or a read-only place fails now, not after.
     const { OutputDirError, prepareOutputDir } = require('../../io/outputDir') as typeof import('../../io/outputDir');
     try {
@@ -157,13 +163,13 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
       const label = prompts.length > 1 ? `[${k + 1}/${prompts.length}] ` : '';
       const result = await service.call(
         'render',
-        { modelDir, provider, deviceId, prompt: p.text, negativePrompt: o.negative, steps, guidanceScale: guidance, seed, width, height, scheduler, batch, regions: guides[k], output: { dir: outDir, stem: outputStem(p.text) } },
+        { ...target, modelDir, provider, deviceId, prompt: p.text, negativePrompt: o.negative, steps, guidanceScale: guidance, seed, width, height, scheduler, batch, regions: guides[k], output: { dir: outDir, stem: outputStem(p.text) } },
         {
           signal: ctx.signal,
           onProgress: (e) => {
             const { phase, step, total } = e;
             if (!saidHeader && e.provider !== undefined) {
-              ctx.stderr.write(`model ${modelDir} on ${e.provider}, ${width}x${height}, ${steps} step${steps === 1 ? '' : 's'}, seed ${seed}\n`);
+              ctx.stderr.write(`${target.backend === 'comfyui' ? 'checkpoint' : 'model'} ${modelDir} on ${e.provider}, ${width}x${height}, ${steps} step${steps === 1 ? '' : 's'}, seed ${seed}\n`);
               saidHeader = true;
             }
             if (phase !== 'denoising' && phase !== 'decoding') return;
@@ -261,7 +267,7 @@ function planGuides(
 
 const command: Command = {
   name: 'render',
-  summary: 'render prompts (or their SPRIGHT rewrites) locally with a Stable Diffusion ONNX model: PNGs with settings',
+  summary: 'render prompts (or their SPRIGHT rewrites) with a local ONNX model or your ComfyUI: PNGs with settings',
   usage: USAGE,
   run,
 };

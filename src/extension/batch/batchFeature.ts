@@ -17,7 +17,7 @@ import { defaultThresholdFor, detectorFromName, detectorName } from '../../proto
 import type { InferenceService } from '../../service';
 import { batchItemImage, BatchRunModel, progressText, summaryText } from '../../view/batchView';
 import type { Config, RenderSettings } from '../config';
-import { checkModel } from '../model';
+import { checkModel, renderTarget } from '../model';
 import type { PanelHost } from '../panelHost';
 import { Disposable } from '../util/dispose';
 
@@ -146,8 +146,8 @@ export class BatchFeature extends Disposable {
 
     const settings = this.#config.render(scope);
     // The model's identity is part of every image's resume key.
-    const modelId = await this.#modelIdentity(scope);
-    if (modelId === undefined) return undefined;
+    const checked = await this.#checkedModel(scope);
+    if (checked === undefined) return undefined;
 
     const ds = this.#config.detect(scope);
     const bs = this.#config.batch(scope);
@@ -164,8 +164,8 @@ export class BatchFeature extends Disposable {
         seed: settings.seed >= 0 ? settings.seed : 0,
         rewrite: bs.rewrite,
         render: {
-          model: settings.modelPath,
-          modelId,
+          model: checked.dir,
+          modelId: checked.identity,
           steps: settings.steps,
           guidance: settings.guidance,
           width: settings.width,
@@ -261,9 +261,9 @@ export class BatchFeature extends Disposable {
   }
 
   /** The same check as Render Preview; an unusable model opens the panel's first-run card. */
-  async #modelIdentity(scope: vscode.Uri): Promise<string | undefined> {
+  async #checkedModel(scope: vscode.Uri): Promise<{ dir: string; identity: string } | undefined> {
     const { setup, model } = await checkModel(this.#config, this.#service, scope);
-    if (model !== null) return model.identity;
+    if (model !== null) return model;
     const problem = setup.problem;
     this.#controller.show(scope);
     this.#controller.post({
@@ -339,7 +339,8 @@ export class BatchFeature extends Disposable {
     const detection = descriptor.options.detection;
     const detector = detectorFromName(detection.detector) ?? { kind: 'embedded' };
     // The same render and detect as the CLI's batch: the service writes each PNG in place.
-    const deps = serviceBatchDeps(this.#service, options, { provider: settings.provider, deviceId: settings.deviceId, detector, floor: detection.floor ?? detection.threshold });
+    const { backend, comfyui } = renderTarget(settings, options.render.model);
+    const deps = serviceBatchDeps(this.#service, options, { backend, comfyui, provider: settings.provider, deviceId: settings.deviceId, detector, floor: detection.floor ?? detection.threshold });
 
     let result: BatchResult | undefined;
     let failure: string | null = null;

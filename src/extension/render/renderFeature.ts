@@ -19,7 +19,7 @@ import type { RegionGuide } from '../../protocol/regions';
 import { detectionView } from '../../view/panelView';
 import { decodePngDataUrl } from '../../view/messageGuard';
 import type { Config } from '../config';
-import { checkModel } from '../model';
+import { checkModel, renderTarget } from '../model';
 import type { CurrentPrompt, PanelHost } from '../panelHost';
 import { Disposable } from '../util/dispose';
 
@@ -113,7 +113,7 @@ export class RenderFeature extends Disposable {
       const out = await this.#service.call(
         'render',
         {
-          modelDir: settings.modelPath,
+          ...renderTarget(settings, model.dir),
           provider: settings.provider,
           deviceId: settings.deviceId,
           prompt: text,
