@@ -9,6 +9,10 @@ import { InputError, UsageError, type CliContext } from '../../src/cli/command';
 import { decodePng, readPngText } from '../../src/image';
 import { rewritePrompt } from '../../src/generator';
 import { parsePrompt } from '../../src/parser';
+import * as zlib from 'node:zlib';
+import { chooseCandidate, judgeCandidate, promptFromParsed } from '../../src/evaluate';
+import { InProcessService } from '../../src/service/inProcess';
+import { fixture } from './helpers/paths';
 import { loadableCopy, tinyVariants } from './renderFixture';
 import { regionCases, regionModelCopy } from './regionFixture';
 
@@ -159,4 +163,97 @@ test('--guide layout plans each prompt\'s layout and renders every box with its 
   const missing = await cli(['--model', noEncoder, '--prompt', 'a cat left of a dog', '--out', out, '--steps', '3', '--seed', '1', '--provider', 'cpu', '--guide', 'layout']);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /vae_encoder[/\\]model\.onnx: expected the vae_encoder ONNX graph/);
+});
+
+/** An OWL-ViT export folder of the random tiny fixture: on noise it finds boxes with varied scores, so the choice has work. */
+function owlvitTiny(): string {
+  const dir = tmp();
+  for (const f of ['model.onnx', 'preprocessor_config.json']) fs.copyFileSync(fixture('owlvit-tiny', f), path.join(dir, f));
+  for (const f of ['vocab.json', 'merges.txt']) fs.writeFileSync(path.join(dir, f), zlib.gunzipSync(fs.readFileSync(fixture('clip-tokenizer', `${f}.gz`))));
+  fs.writeFileSync(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ pad_token: '!', model_max_length: 16 }));
+  return dir;
+}
+
+/** What the choice must be, worked out here from the candidates' files with the detector run in this process. */
+async function expectedChoice(files: string[], text: string, owl: string, untilSatisfied: boolean): Promise<{ chosen: string; pool: number; satisfied: boolean[] }> {
+  const prompt = promptFromParsed('p', parsePrompt(text));
+  const service = new InProcessService();
+  try {
+    const scored = [];
+    for (const [j, file] of files.entries()) {
+      const { detections } = await service.call('detect', { imagePath: file, labels: ['dog', 'cat'], detector: { kind: 'owlvit', modelDir: owl }, threshold: 0 });
+      scored.push({ seed: 5 + j, score: judgeCandidate({ promptId: 'p', prompt, detections, detector: `owlvit:${owl}` }, 'visor', 0).score });
+    }
+    const choice = chooseCandidate(scored, { n: files.length, untilSatisfied });
+    return { chosen: files[choice.chosen!]!, pool: choice.pool, satisfied: scored.map((s) => s.score.allSatisfied) };
+  } finally {
+    service.dispose();
+  }
+}
+
+test('--best-of N renders N seeds, detects each, prints the best; the same run chooses the same', { skip }, async () => {
+  const model = loadableCopy(variant!);
+  temps.push(model);
+  const owl = owlvitTiny();
+  const text = 'a dog to the left of a cat';
+  const out = tmp();
+  const args = ['--model', model, '--prompt', text, '--out', out, '--steps', '2', '--seed', '5', '--provider', 'cpu', '--best-of', '4', '--detector', `owlvit:${owl}`, '--threshold', '0'];
+  const r = await cli(args);
+  assert.equal(r.code, 0, r.stderr);
+  const files = [5, 6, 7, 8].map((s) => path.join(out, `a-dog-to-the-left-of-a-cat-${s}.png`));
+  for (const f of files) assert.ok(fs.existsSync(f), `every candidate is kept: ${f}`);
+  const want = await expectedChoice(files, text, owl, false);
+  assert.equal(r.stdout, `${want.chosen}\n`, 'stdout is the chosen candidate');
+  assert.equal((r.stderr.match(/^seed \d+: [✓]\d [✗]\d, \d\/2 objects found, confidence \d\.\d\d {2}/gm) ?? []).length, 4, r.stderr);
+  assert.match(r.stderr, /chosen: seed \d of 4 candidates \(VISOR rule, picked by owlvit:/);
+  assert.match(r.stderr, /both picked and scored these candidates, so their marks are an upper bound/);
+  // Deterministic: the same command chooses the same file, with the same marks.
+  const again = await cli(args);
+  assert.equal(again.stdout, r.stdout);
+  assert.deepEqual(again.stderr.split('\n').filter((l) => l.startsWith('seed ')), r.stderr.split('\n').filter((l) => l.startsWith('seed ')));
+
+  // --until-satisfied stops at the first candidate that satisfies the relation.
+  const until = tmp();
+  const u = await cli([...args.slice(0, 5), until, ...args.slice(6), '--until-satisfied']);
+  assert.equal(u.code, 0, u.stderr);
+  const first = want.satisfied.indexOf(true);
+  const rendered = fs.readdirSync(until).filter((f) => f.endsWith('.png')).sort();
+  if (first >= 0) {
+    assert.equal(rendered.length, first + 1, `rendered ${rendered.join(', ')}`);
+    assert.equal(u.stdout.trim(), path.join(until, path.basename(files[first]!)));
+  } else {
+    assert.equal(rendered.length, 4);
+  }
+});
+
+test('--best-of usage errors are one clear line', { skip }, async () => {
+  const out = tmp();
+  const base = ['--model', out, '--prompt', 'a dog left of a cat', '--out', out];
+  const cases: Array<[string[], RegExp]> = [
+    [['--best-of', '0'], /--best-of must be a whole number from 1 to 16, got '0'/],
+    [['--best-of', '17'], /--best-of must be a whole number from 1 to 16, got '17'/],
+    [['--best-of', '2', '--batch', '2'], /--best-of chooses among seeds, one image each: use it without --batch/],
+    [['--until-satisfied'], /--until-satisfied needs --best-of N with N of 2 or more/],
+    [['--best-of', '2', '--rule', 'clip'], /--rule must be visor, t2i-compbench or geneval, got 'clip'/],
+    [['--detector', 'embedded'], /use them with --best-of N/],
+    [['--best-of', '3', '--seed', '4294967294'], /--best-of 3 needs seeds 4294967294\.\.4294967296/],
+  ];
+  for (const [extra, message] of cases) {
+    const r = await cli([...base, ...extra]);
+    assert.equal(r.code, 2, extra.join(' '));
+    assert.match(r.stderr, message);
+  }
+});
+
+test('--best-of with --guide layout: every candidate is region-guided', { skip: regionSkip }, async () => {
+  const model = regionModelCopy(variant!);
+  temps.push(model);
+  const out = tmp();
+  const r = await cli(['--model', model, '--prompt', 'a dog to the left of a cat', '--out', out, '--steps', '3', '--seed', '9', '--provider', 'cpu', '--guide', 'layout', '--best-of', '2']);
+  assert.equal(r.code, 0, r.stderr);
+  const files = fs.readdirSync(out).filter((f) => f.endsWith('.png')).sort();
+  assert.deepEqual(files, ['a-dog-to-the-left-of-a-cat-10.png', 'a-dog-to-the-left-of-a-cat-9.png']);
+  for (const f of files) assert.equal(JSON.parse(readPngText(fs.readFileSync(path.join(out, f))).guide!).regions.length, 2);
+  // The embedded detector finds nothing in noise: a tie, which goes to the lower seed.
+  assert.equal(r.stdout.trim(), path.join(out, 'a-dog-to-the-left-of-a-cat-9.png'));
 });
