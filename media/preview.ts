@@ -96,6 +96,9 @@ document.addEventListener('click', (event) => {
     case 'openBatchItem':
       post({ type: 'openBatchItem', runId: data('run-id'), itemId: data('item-id') });
       break;
+    case 'pickCandidate':
+      post({ type: 'pickCandidate', setId: data('set-id'), index: Number(data('index')) });
+      break;
     default:
       break;
   }

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
-import { PROVIDER_REQUESTS, SCHEDULER_NAMES, type ProviderRequest, type SchedulerName } from '../protocol/service';
+import { MAX_BEST_OF, PROVIDER_REQUESTS, SCHEDULER_NAMES, type ProviderRequest, type SchedulerName } from '../protocol/service';
 import type { ModelSetupView, RuleName } from '../protocol/messages';
 import { Disposable } from './util/dispose';
 
@@ -62,6 +62,9 @@ export interface RenderSettings {
   negativePrompt: string;
   outputFolder: string;
   useRewrite: boolean;
+  /** Best-of-N candidates (1: a plain render) and whether to stop at the first that satisfies every relation. */
+  bestOf: number;
+  untilSatisfied: boolean;
 }
 
 /** Detector options; `owlvitPath` honours workspace trust. */
@@ -253,6 +256,8 @@ export class Config extends Disposable {
       negativePrompt: str(cfg, 'render.negativePrompt', ''),
       outputFolder: str(cfg, 'render.outputFolder', '').trim(),
       useRewrite: bool(cfg, 'render.useRewrite', false),
+      bestOf: num(cfg, 'render.bestOf', 1, 1, MAX_BEST_OF),
+      untilSatisfied: bool(cfg, 'render.untilSatisfied', false),
     };
   }
 

@@ -28,6 +28,7 @@ const CHECKS: Record<FromWebviewType, (m: Obj) => boolean> = {
   pickImage: () => true,
   selectModel: () => true,
   openSettings: () => true,
+  pickCandidate: (m) => isId(m.setId) && isIndex(m.index),
 };
 
 /** The message when it is a well-formed `FromWebview`, otherwise undefined (drop it). */

@@ -24,7 +24,7 @@ export class PreviewController extends Disposable implements PanelHost {
   #view: ViewOptions = { showBoxes: true, showLabels: true };
   #image: ImageView | null = null;
   #notice: string | null = null;
-  #state: Pick<PanelState, 'render' | 'batch'> = { render: null, batch: null };
+  #state: Pick<PanelState, 'render' | 'batch'> & { candidates: PanelState['candidates'] } = { render: null, batch: null, candidates: null };
   #setupProblem: string | null = null;
   /** Computes the batch page at `init` time (its image URIs need the live webview); see setBatchSource. */
   #batchSource: (() => PanelState['batch']) | undefined;
@@ -120,6 +120,7 @@ export class PreviewController extends Disposable implements PanelHost {
       setup: { ...setup, problem: this.#setupProblem },
       batch: this.#batchSource?.() ?? this.#state.batch,
       notice: this.#notice,
+      candidates: this.#state.candidates,
     };
   }
 
@@ -191,6 +192,9 @@ export class PreviewController extends Disposable implements PanelHost {
         break;
       case 'batchPage':
         this.#state.batch = msg.batch;
+        break;
+      case 'candidates':
+        this.#state.candidates = msg.strip;
         break;
       case 'init':
       case 'update':
