@@ -6,25 +6,10 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { PanelState } from '../../../src/protocol/messages';
-import { EXTENSION_ID, openPrompt, setSetting, sprightApi, waitFor, workspaceFile } from './helpers';
+import { EXTENSION_ID, openPrompt, setSetting, waitForPanel, workspaceFile } from './helpers';
 
-async function panelState(): Promise<PanelState | undefined> {
-  return (await sprightApi()).panel.current()?.lastInitState as PanelState | undefined;
-}
-
-/** Re-sends `init` (as revealing the panel does) until `probe` accepts the state. */
-async function waitForPanel<T>(uri: vscode.Uri, line: number, probe: (s: PanelState) => T, what: string, timeoutMs = 60_000): Promise<NonNullable<T>> {
-  return waitFor(
-    async () => {
-      await vscode.commands.executeCommand('sprightLens.previewLayout', uri, line);
-      const s = await panelState();
-      return s ? probe(s) : undefined;
-    },
-    what,
-    timeoutMs,
-  );
-}
+/** Two renders and two detections on a shared machine: longer than the helpers' default wait. */
+const RENDER_TIMEOUT_MS = 60_000;
 
 suite('best-of candidates in the preview panel', () => {
   const renders = path.join(workspaceFile('.').fsPath, 'spright-renders');
@@ -54,6 +39,7 @@ suite('best-of candidates in the preview panel', () => {
         0,
         (s) => (s.candidates?.state === 'done' && s.render === null && s.image?.detection.status === 'done' ? s : undefined),
         'the best-of render to finish with its strip',
+        RENDER_TIMEOUT_MS,
       );
       const strip = state.candidates!;
       assert.equal(strip.n, 2);
@@ -78,7 +64,7 @@ suite('best-of candidates in the preview panel', () => {
       const other = 1 - strip.chosen!;
       const shown = await vscode.commands.executeCommand<number | undefined>('sprightLens.pickCandidate', other);
       assert.equal(shown, other);
-      const after = await waitForPanel(editor.document.uri, 0, (s) => (s.candidates?.shown === other ? s : undefined), 'the other candidate to be shown');
+      const after = await waitForPanel(editor.document.uri, 0, (s) => (s.candidates?.shown === other ? s : undefined), 'the other candidate to be shown', RENDER_TIMEOUT_MS);
       assert.equal(after.image?.fileName, strip.candidates[other]!.fileName);
       assert.equal(after.image?.detection.status, 'done');
       assert.deepEqual(after.image?.details.find(([k]) => k === 'seed'), ['seed', String(strip.candidates[other]!.seed)]);
@@ -87,7 +73,7 @@ suite('best-of candidates in the preview panel', () => {
       // A plain render afterwards takes the strip away.
       await setSetting('render.bestOf', 1);
       await vscode.commands.executeCommand('sprightLens.renderPreview', editor.document.uri, 0);
-      const plain = await waitForPanel(editor.document.uri, 0, (s) => (s.render === null && (s.candidates ?? null) === null ? s : undefined), 'a plain render without the strip');
+      const plain = await waitForPanel(editor.document.uri, 0, (s) => (s.render === null && (s.candidates ?? null) === null ? s : undefined), 'a plain render without the strip', RENDER_TIMEOUT_MS);
       assert.match(plain.image?.fileName ?? '', /-31\.png$/);
     } finally {
       for (const key of settings) await setSetting(key, undefined);
