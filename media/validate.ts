@@ -30,12 +30,28 @@ function isRelationList(v: unknown): boolean {
   );
 }
 
+function isLayoutEdit(v: unknown): boolean {
+  return v === null || (isObj(v) && (v.source === 'planned' || v.source === 'edited') && isStrOrNull(v.file) && isStrOrNull(v.staleFor) && isStrOrNull(v.problem));
+}
+
 function isPrompt(v: unknown): boolean {
   if (v === null) return true;
   if (!isObj(v)) return false;
   const layoutOk =
-    v.layout === null || (isObj(v.layout) && isNum(v.layout.width) && isNum(v.layout.height) && Array.isArray(v.layout.boxes) && v.layout.boxes.every(isBoxLike));
-  return isStr(v.key) && isStr(v.uri) && isNum(v.line) && isStr(v.text) && isStrOrNull(v.rewrite) && Array.isArray(v.objects) && isRelationList(v.relations) && layoutOk && isStrOrNull(v.layoutError);
+    v.layout === null ||
+    (isObj(v.layout) && isNum(v.layout.width) && isNum(v.layout.height) && Array.isArray(v.layout.boxes) && v.layout.boxes.every((b) => isBoxLike(b) && isObj(b) && isStr(b.id) && isStr(b.objectId) && isStr(b.noun)));
+  return (
+    isStr(v.key) &&
+    isStr(v.uri) &&
+    isNum(v.line) &&
+    isStr(v.text) &&
+    isStrOrNull(v.rewrite) &&
+    Array.isArray(v.objects) &&
+    isRelationList(v.relations) &&
+    layoutOk &&
+    isStrOrNull(v.layoutError) &&
+    isLayoutEdit(v.layoutEdit)
+  );
 }
 
 function isDetection(v: unknown): boolean {
@@ -126,7 +142,8 @@ function isState(v: unknown): boolean {
     isSetup(v.setup) &&
     (v.batch === null || isBatch(v.batch)) &&
     isStrOrNull(v.notice) &&
-    (v.candidates === undefined || v.candidates === null || isCandidateStrip(v.candidates))
+    (v.candidates === undefined || v.candidates === null || isCandidateStrip(v.candidates)) &&
+    isBool(v.regionGuide)
   );
 }
 
@@ -143,6 +160,7 @@ const CHECKS: Record<ToWebviewType, (m: Obj) => boolean> = {
   batchPage: (m) => isBatch(m.batch),
   saveResult: (m) => isStr(m.requestId) && (m.ok === true ? isStr(m.fileName) : m.ok === false && isStr(m.message)),
   candidates: (m) => m.strip === null || isCandidateStrip(m.strip),
+  layoutUpdate: (m) => isStr(m.promptKey) && isNum(m.seq) && m.prompt !== null && isPrompt(m.prompt),
 };
 
 /** Returns the message when it is a well-formed `ToWebview`, otherwise undefined (drop it). */

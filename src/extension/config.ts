@@ -39,6 +39,7 @@ export type RewriteTarget = (typeof REWRITE_TARGETS)[number];
 export const DETECTORS = ['embedded', 'owlvit'] as const;
 export const EVALUATION_RULES: readonly RuleName[] = ['visor', 't2i-compbench', 'geneval'];
 export const BATCH_REWRITE_MODES = ['off', 'only', 'both'] as const;
+export const RENDER_GUIDES = ['off', 'layout'] as const;
 
 /** Options for the rewrite commands, as plain data. */
 export interface RewriteSettings {
@@ -65,6 +66,8 @@ export interface RenderSettings {
   /** Best-of-N candidates (1: a plain render) and whether to stop at the first that satisfies every relation. */
   bestOf: number;
   untilSatisfied: boolean;
+  /** `layout`: Render preview uses region guidance from the layout the panel shows. */
+  guide: (typeof RENDER_GUIDES)[number];
 }
 
 /** Detector options; `owlvitPath` honours workspace trust. */
@@ -216,18 +219,19 @@ export class Config extends Disposable {
     };
   }
 
+  /** The settings level that decides `key` now (folder, workspace, else user), for toggles to write to. */
+  #decidingTarget(cfg: Cfg, key: string): vscode.ConfigurationTarget {
+    const info = cfg.inspect<unknown>(key);
+    if (info?.workspaceFolderValue !== undefined) return vscode.ConfigurationTarget.WorkspaceFolder;
+    if (info?.workspaceValue !== undefined) return vscode.ConfigurationTarget.Workspace;
+    return vscode.ConfigurationTarget.Global;
+  }
+
   /** Flips `inlayHints.enabled` at the level that currently decides it, so the toggle always takes effect. */
   async toggleInlayHints(scope?: vscode.ConfigurationScope): Promise<boolean> {
     const cfg = this.#get(scope);
-    const info = cfg.inspect<boolean>('inlayHints.enabled');
-    const target =
-      info?.workspaceFolderValue !== undefined
-        ? vscode.ConfigurationTarget.WorkspaceFolder
-        : info?.workspaceValue !== undefined
-          ? vscode.ConfigurationTarget.Workspace
-          : vscode.ConfigurationTarget.Global;
     const next = !this.inlayHintsEnabled(scope);
-    await cfg.update('inlayHints.enabled', next, target);
+    await cfg.update('inlayHints.enabled', next, this.#decidingTarget(cfg, 'inlayHints.enabled'));
     return next;
   }
 
@@ -258,7 +262,17 @@ export class Config extends Disposable {
       useRewrite: bool(cfg, 'render.useRewrite', false),
       bestOf: num(cfg, 'render.bestOf', 1, 1, MAX_BEST_OF),
       untilSatisfied: bool(cfg, 'render.untilSatisfied', false),
+      guide: oneOf(cfg, 'render.guide', RENDER_GUIDES, 'off'),
     };
+  }
+
+  /**
+   * Sets `render.guide` (the panel's Region guidance checkbox) at the level that currently decides
+   * it for `scope`, so that the checkbox always takes effect.
+   */
+  async setRenderGuide(guide: (typeof RENDER_GUIDES)[number], scope?: vscode.ConfigurationScope): Promise<void> {
+    const cfg = this.#get(scope);
+    await cfg.update('render.guide', guide, this.#decidingTarget(cfg, 'render.guide'));
   }
 
   /** The folder renders go to: the setting, else `spright-renders` in the workspace, else global storage. */

@@ -257,3 +257,87 @@ test('--best-of with --guide layout: every candidate is region-guided', { skip: 
   // The embedded detector finds nothing in noise: a tie, which goes to the lower seed.
   assert.equal(r.stdout.trim(), path.join(out, 'a-dog-to-the-left-of-a-cat-9.png'));
 });
+
+/** Writes `text` to the prompt file `prompts` and, beside it, a layout file with `boxes` drawn on a 768x768 canvas for its line 1; returns the layout file. */
+function writeDrawnLayout(prompts: string, text: string, boxes: Array<{ id: string; object: string; x: number; y: number; w: number; h: number }>): string {
+  fs.writeFileSync(prompts, text);
+  const layoutFile = `${prompts}.layout.json`;
+  const layouts = [{ line: 1, prompt: text.split('\n')[0]!, canvas: { width: 768, height: 768 }, boxes }];
+  fs.writeFileSync(layoutFile, JSON.stringify({ $schema: 'spright-lens://schemas/layout-1.json', version: 1, layouts }));
+  return layoutFile;
+}
+
+test('--layout FILE renders each prompt with the boxes drawn for it; a changed prompt gets its plan', { skip: regionSkip }, async () => {
+  const model = regionModelCopy(variant!);
+  temps.push(model);
+  const dir = tmp();
+  const prompts = path.join(dir, 'scenes.prompts');
+  // The apple drawn in the right half of a 768x768 canvas (against the prompt, on purpose).
+  const layoutFile = writeDrawnLayout(prompts, 'a red apple to the left of a blue vase\na cup above a book\n', [{ id: 'apple', object: 'apple', x: 384, y: 192, w: 192, h: 384 }]);
+  const args = ['--model', model, prompts, '--out', path.join(dir, 'out'), '--steps', '2', '--seed', '3', '--provider', 'cpu', '--layout', layoutFile];
+  const r = await cli(args);
+  assert.equal(r.code, 0, r.stderr);
+  const [first, second] = r.stdout.trim().split('\n');
+  assert.match(r.stderr, /scenes\.prompts:1: guide: 2 regions from scenes\.prompts\.layout\.json \(a red apple; a blue vase\)/);
+  assert.match(r.stderr, /scenes\.prompts:2: layout: none in scenes\.prompts\.layout\.json; planned/);
+  // The PNG records the guide it was rendered with: the apple where it was drawn.
+  const guide = JSON.parse(readPngText(fs.readFileSync(first!)).guide!) as { regions: Array<{ prompt: string; box: unknown }> };
+  assert.deepEqual(guide.regions.find((g) => g.prompt === 'a red apple')?.box, { x: 0.5, y: 0.25, w: 0.25, h: 0.5 });
+  const planned = JSON.parse(readPngText(fs.readFileSync(second!)).guide!) as { regions: unknown[] };
+  assert.equal(planned.regions.length, 2);
+
+  // The first prompt's words changed after its layout was drawn: stale, said, and planned instead.
+  fs.writeFileSync(prompts, 'a red apple to the right of a blue vase\na cup above a book\n');
+  const stale = await cli(args);
+  assert.equal(stale.code, 0, stale.stderr);
+  assert.match(stale.stderr, /scenes\.prompts:1: layout: the layout on line 1 of scenes\.prompts\.layout\.json was drawn for "a red apple to the left of a blue vase"; the prompt changed since/);
+  const replanned = JSON.parse(readPngText(fs.readFileSync(stale.stdout.trim().split('\n')[0]!)).guide!) as { regions: Array<{ prompt: string; box: { x: number } }> };
+  const at = (p: string): number => replanned.regions.find((g) => g.prompt === p)!.box.x;
+  assert.ok(at('a red apple') > at('a blue vase'), 'the plan puts the apple right of the vase');
+});
+
+test('--layout: a missing or invalid layout file is one line (file, where, what to do) before any render', async () => {
+  const dir = tmp();
+  const bad = path.join(dir, 'a.prompts.layout.json');
+  fs.writeFileSync(bad, '{\n  "version": 1,\n  "layouts": [{"line": 0, "prompt": "x", "canvas": {"width": 64, "height": 64}, "boxes": []}]\n}\n');
+  const r = await cli(['--model', dir, '--prompt', 'a cat left of a dog', '--out', dir, '--layout', bad]);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, `spright-lens render: ${bad}:3:24: layouts[0].line must be at least 1; fix it (the schema is schemas/layout.schema.json), or delete the entry or the file to re-plan\n`);
+  const missing = await cli(['--model', dir, '--prompt', 'a cat left of a dog', '--out', dir, '--layout', 'none.layout.json'], dir);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /none\.layout\.json: no such layout file; draw one in the editor's preview panel .* or leave out --layout\n$/);
+  assert.equal(missing.stderr.split('\n').length, 2);
+});
+
+test('--best-of with --layout: every candidate follows the drawn boxes; boxes that break the relation are said', { skip: regionSkip }, async () => {
+  const model = regionModelCopy(variant!);
+  temps.push(model);
+  const dir = tmp();
+  const prompts = path.join(dir, 'scenes.prompts');
+  // The apple drawn right of the vase: VISOR's left_of fails on the drawing.
+  const layoutFile = writeDrawnLayout(prompts, 'a red apple to the left of a blue vase\n', [
+    { id: 'apple', object: 'apple', x: 576, y: 192, w: 160, h: 320 },
+    { id: 'vase', object: 'vase', x: 32, y: 192, w: 160, h: 320 },
+  ]);
+  const out = path.join(dir, 'out');
+  const r = await cli(['--model', model, prompts, '--out', out, '--steps', '2', '--seed', '3', '--provider', 'cpu', '--layout', layoutFile, '--best-of', '2']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /scenes\.prompts:1: layout: the drawn boxes break "[^"]*left of[^"]*" under the visor rule that --best-of judges by/);
+  assert.match(r.stderr, /chosen: seed \d of 2 candidates \(VISOR rule/);
+  const files = fs.readdirSync(out).filter((f) => f.endsWith('.png')).sort();
+  assert.equal(files.length, 2, files.join(', '));
+  for (const f of files) {
+    const guide = JSON.parse(readPngText(fs.readFileSync(path.join(out, f))).guide!) as { regions: Array<{ prompt: string; box: Record<'x' | 'y' | 'w' | 'h', number> }> };
+    const apple = guide.regions.find((g) => g.prompt === 'a red apple')?.box;
+    assert.ok(apple, f);
+    // Fractions of the canvas computed from the box's edges: equal up to rounding.
+    const drawn = { x: 576 / 768, y: 192 / 768, w: 160 / 768, h: 320 / 768 };
+    for (const k of ['x', 'y', 'w', 'h'] as const) assert.ok(Math.abs(apple[k] - drawn[k]) < 1e-9, `${f} ${k}: ${JSON.stringify(apple)}`);
+  }
+  assert.ok(files.includes(path.basename(r.stdout.trim())), r.stdout);
+
+  // Without --best-of nothing is judged, so nothing is said about the drawing.
+  const plain = await cli(['--model', model, prompts, '--out', path.join(dir, 'plain'), '--steps', '2', '--seed', '3', '--provider', 'cpu', '--layout', layoutFile]);
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.doesNotMatch(plain.stderr, /the drawn boxes break/);
+});

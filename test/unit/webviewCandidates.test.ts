@@ -3,9 +3,9 @@
 // strip records from core scores.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CandidateStripView, CandidateView, PanelState, ToWebview } from '../../src/protocol/messages';
+import type { CandidateStripView, CandidateView, PanelState, PromptView, ToWebview } from '../../src/protocol/messages';
 import { findAll, textOf, toMarkup, type VElement } from '../../media/vnode';
-import { renderApp } from '../../media/view';
+import { appTree, panelState } from './helpers/panelState';
 import { initialModel, reduce, type WebviewModel } from '../../media/model';
 import { parseToWebview } from '../../media/validate';
 import { parseFromWebview } from '../../src/view/messageGuard';
@@ -46,32 +46,22 @@ function strip(over: Partial<CandidateStripView> = {}): CandidateStripView {
   };
 }
 
-function state(over: Partial<PanelState> = {}): PanelState {
-  return {
-    rule: 'visor',
-    view: { showBoxes: true, showLabels: true },
-    prompt: {
-      key: KEY,
-      uri: 'file:///a.prompts',
-      line: 0,
-      fileName: 'a.prompts',
-      text: 'a cat to the left of a dog',
-      rewrite: null,
-      objects: [],
-      relations: [],
-      layout: null,
-      layoutError: 'none',
-    },
-    image: null,
-    render: null,
-    setup: { configured: true, modelPath: '/m', problem: null, ignoredUntrusted: false },
-    batch: null,
-    notice: null,
-    ...over,
-  };
-}
+const PROMPT: PromptView = {
+  key: KEY,
+  uri: 'file:///a.prompts',
+  line: 0,
+  fileName: 'a.prompts',
+  text: 'a cat to the left of a dog',
+  rewrite: null,
+  objects: [],
+  relations: [],
+  layout: null,
+  layoutError: 'none',
+  layoutEdit: null,
+};
 
-const root = (s: PanelState): VElement => ({ tag: 'div', svg: false, attrs: { id: 'app' }, children: renderApp(s, { saveStatus: null, saving: false }) });
+const state = (over: Partial<PanelState> = {}): PanelState => panelState(PROMPT, over);
+const root = (s: PanelState): VElement => appTree(s);
 
 function apply(m: WebviewModel, ...msgs: ToWebview[]): WebviewModel {
   for (const msg of msgs) {

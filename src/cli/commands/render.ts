@@ -47,11 +47,18 @@ paths to stdout.
   --guide layout       region guidance: plan each prompt's layout (as rewrite does) and denoise
                        every object box with its own prompt, blended into the whole picture
                        (region-based MultiDiffusion); needs the model's vae_encoder/
+  --layout FILE        region guidance with the layouts drawn in the editor's preview panel
+                       (the <prompt file>.layout.json beside the prompt file): a prompt with a
+                       layout there renders with its boxes, one without (or whose text changed
+                       since its layout was drawn) with its planned layout, said on stderr
   --best-of N          verified best-of-N, 1 to ${MAX_BEST_OF} (default 1): render seeds S..S+N-1,
                        detect the prompt's objects in each, judge its relations under --rule
                        and keep the best (relations satisfied, then objects found, then
                        detector confidence; ties to the lower seed). Every candidate is
                        written; stdout gets the chosen one, stderr each candidate's marks
+                       With --guide or --layout every candidate renders the same layout (only
+                       the seed changes) and is judged against the prompt's relations, not the
+                       boxes; a drawn layout that breaks one is said on stderr
   --until-satisfied    with --best-of: stop at the first candidate that satisfies every
                        relation
   --rule NAME          what --best-of counts: visor | t2i-compbench | geneval (default visor)
@@ -94,6 +101,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
       rule: { type: 'string' },
       detector: { type: 'string' },
       threshold: { type: 'string' },
+      layout: { type: 'string' },
     },
   });
   if (!o.model) throw new UsageError('--model DIR is required (a Stable Diffusion ONNX export)');
@@ -130,22 +138,25 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
 
   // Prompts: one from --prompt, or every prompt of the FILE (- = stdin). `asked` is the text as
   // written: what best-of judges against, also when the rewrite is rendered (as batches do).
-  let prompts: Array<{ text: string; where: string; asked: string }>;
+  let prompts: Prompt[];
   if (o.prompt !== undefined) {
     if (!o.prompt.trim()) throw new UsageError('--prompt is empty');
-    prompts = [{ text: o.prompt, where: '--prompt', asked: o.prompt }];
+    prompts = [{ text: o.prompt, where: '--prompt', line: null, asked: o.prompt }];
   } else {
     const file = positionals[0]!;
-    prompts = (await readPromptInputs([file], ctx)).map((r) => ({ text: r.text, where: `${r.source}:${r.line}`, asked: r.text }));
+    prompts = (await readPromptInputs([file], ctx)).map((r) => ({ text: r.text, where: `${r.source}:${r.line}`, line: r.line, asked: r.text }));
     if (prompts.length === 0) throw new InputError(`${file === '-' ? '<stdin>' : path.resolve(ctx.cwd, file)}: no prompts (one a line; # starts a comment)`);
   }
-  if (o.rewrite && o.guide === undefined) {
+  // The layout file is read (and checked against its schema) before the model loads.
+  const layouts = o.layout === undefined ? undefined : await readLayouts(path.resolve(ctx.cwd, o.layout));
+  const guided = o.guide === 'layout' || layouts !== undefined;
+  if (o.rewrite && !guided) {
     const parser = require('../../parser') as typeof import('../../parser');
     const generator = require('../../generator') as typeof import('../../generator');
     prompts = prompts.map((p) => {
       const r = generator.rewritePrompt(parser.parsePrompt(p.text));
       for (const note of r.notes) ctx.stderr.write(`${p.where}: rewrite: ${note}\n`);
-      return { text: r.text, where: p.where, asked: p.asked };
+      return { ...p, text: r.text };
     });
   }
 
@@ -167,7 +178,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     const { width, height } = size ?? check.defaultSize;
     // Region guides need the render's size, which may be the model's own.
     let guides: Array<RegionGuide | undefined> = prompts.map(() => undefined);
-    if (o.guide === 'layout') ({ prompts, guides } = planGuides(prompts, width, height, o.rewrite === true, ctx));
+    if (guided) ({ prompts, guides } = planGuides(prompts, width, height, o.rewrite === true, layouts, bestOf.n > 1 ? bestOf.rule : undefined, ctx));
     // Said once the model has loaded (the first render's `encoding` event names the provider), so
     // that a model that cannot load is the only line.
     let saidHeader = false;
@@ -218,6 +229,17 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   return 0;
 }
 
+/**
+ * A prompt to render (its rewrite with --rewrite), where it came from (for messages), its 1-based
+ * line (null for --prompt) and the text as written, which best-of judges against.
+ */
+interface Prompt {
+  text: string;
+  where: string;
+  line: number | null;
+  asked: string;
+}
+
 /** "✓1 ✗0, 2/2 objects found, confidence 0.71". */
 export function candidateMarks(s: CandidateScore): string {
   return `\u2713${s.satisfied} \u2717${s.scored - s.satisfied}, ${s.found}/${s.instances} object${s.instances === 1 ? '' : 's'} found, confidence ${s.confidence.toFixed(2)}`;
@@ -262,31 +284,83 @@ async function renderBestOf(
 }
 
 /**
- * `--guide layout`: each prompt's layout, planned as the rewrite plans it (seed 0, the render's
- * aspect at the planner's 768-pixel scale), turned into a region guide; with `rewrite` the prompt
- * rendered (and the background's fallback) is the rewrite.
+ * With --best-of, a drawn layout that breaks one of the prompt's relations under the judging rule
+ * steers every candidate away from what best-of counts: said once, so a low score is explained.
+ */
+function warnBrokenRelations(parsed: import('../../parser').ParsedPrompt, layout: import('../../generator/types').Layout, rule: BestOfSettings['rule'], prefix: string, ctx: CliContext): void {
+  const { T2I_SATISFIED_FROM } = require('../../evaluate') as typeof import('../../evaluate');
+  const { nounsOf, relationLabel } = require('../../parser/labels') as typeof import('../../parser/labels');
+  const broken = layout.checks.filter((c) => (rule === 'visor' ? c.visor === false : rule === 'geneval' ? c.geneval === false : c.t2i !== null && c.t2i < T2I_SATISFIED_FROM));
+  const names = broken.map((c) => parsed.relations[c.relation]).filter((r) => r !== undefined).map((r) => `"${relationLabel(r, 'phrase', nounsOf(parsed))}"`);
+  if (names.length === 0) return;
+  ctx.stderr.write(`${prefix}the drawn boxes break ${names.join(' and ')} under the ${rule} rule that --best-of judges by; every candidate follows the drawing, so expect low marks (move the boxes, or leave out --layout)
+`);
+}
+
+/** The saved layouts of `--layout FILE`, read and validated; a bad file is one line and exit 2. */
+async function readLayouts(file: string): Promise<{ file: string; layouts: import('../../generator/layoutFile').LayoutFile }> {
+  const { LayoutFileError, readLayoutFile } = require('../../generator/layoutFile') as typeof import('../../generator/layoutFile');
+  try {
+    const layouts = await readLayoutFile(file);
+    if (layouts === null) throw new InputError(`${file}: no such layout file; draw one in the editor's preview panel (it saves <prompt file>.layout.json beside the prompts), or leave out --layout`);
+    return { file, layouts };
+  } catch (err) {
+    if (err instanceof LayoutFileError) throw new InputError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * Region guides: each prompt's saved layout from `--layout FILE` when it has one, else its layout
+ * planned as the rewrite plans it (seed 0, the render's aspect at the planner's 768-pixel scale).
+ * With `rewrite` the prompt rendered (and the background's fallback) is the rewrite.
  */
 function planGuides(
-  prompts: Array<{ text: string; where: string; asked: string }>,
+  prompts: Prompt[],
   width: number,
   height: number,
   rewrite: boolean,
+  layouts: { file: string; layouts: import('../../generator/layoutFile').LayoutFile } | undefined,
+  judge: BestOfSettings['rule'] | undefined,
   ctx: CliContext,
-): { prompts: Array<{ text: string; where: string; asked: string }>; guides: RegionGuide[] } {
+): { prompts: Prompt[]; guides: RegionGuide[] } {
   const parser = require('../../parser') as typeof import('../../parser');
   const generator = require('../../generator') as typeof import('../../generator');
   const { regionGuideFromLayout } = require('../../generator/regions') as typeof import('../../generator/regions');
+  const { layoutWithSaved, matchLayout } = require('../../generator/layoutFile') as typeof import('../../generator/layoutFile');
   const scale = 768 / Math.max(width, height);
   const size = { width: Math.max(16, Math.round(width * scale)), height: Math.max(16, Math.round(height * scale)) };
+  const positions = prompts.filter((p): p is Prompt & { line: number } => p.line !== null).map((p) => ({ line: p.line, text: p.text }));
   const out = prompts.map((p) => {
     const parsed = parser.parsePrompt(p.text);
     const r = generator.rewritePrompt(parsed, size);
     for (const note of r.notes) ctx.stderr.write(`${p.where}: ${rewrite ? 'rewrite' : 'layout'}: ${note}\n`);
     const text = rewrite ? r.text : p.text;
-    const guide = regionGuideFromLayout({ ...parsed, text }, r.layout ?? { ...size, boxes: [] });
+    let layout = r.layout ?? { ...size, boxes: [] };
+    let from = '';
+    if (layouts !== undefined) {
+      const name = path.basename(layouts.file);
+      const match = matchLayout(layouts.layouts, p, positions);
+      if (match.status === 'fresh') {
+        const { result, unmatched } = layoutWithSaved(parsed, match.saved, size);
+        if (result.ok) {
+          layout = result.layout;
+          from = ` from ${name}`;
+          if (unmatched.length > 0) ctx.stderr.write(`${p.where}: layout: ${name} has boxes for objects the prompt does not name (${unmatched.map((b) => b.id).join(', ')}); left out\n`);
+          if (judge !== undefined) warnBrokenRelations(parsed, layout, judge, `${p.where}: layout: `, ctx);
+          const drawn = layout.width / layout.height;
+          if (Math.abs(drawn / (width / height) - 1) > 0.01) ctx.stderr.write(`${p.where}: layout: drawn on ${layout.width}x${layout.height}, rendered at ${width}x${height}: the boxes stretch with the picture\n`);
+        }
+      } else if (match.status === 'stale') {
+        ctx.stderr.write(`${p.where}: layout: the layout on line ${match.saved.line} of ${name} was drawn for "${match.saved.prompt}"; the prompt changed since, so its planned layout is used (re-plan or keep it in the preview panel)\n`);
+      } else {
+        ctx.stderr.write(`${p.where}: layout: none in ${name}; planned\n`);
+      }
+    }
+    const guide = regionGuideFromLayout({ ...parsed, text }, layout);
     const what = guide.regions.length ? guide.regions.map((g) => g.prompt).join('; ') : 'no objects to place, a plain render';
-    ctx.stderr.write(`${p.where}: guide: ${guide.regions.length} region${guide.regions.length === 1 ? '' : 's'} (${what})\n`);
-    return { prompt: { text, where: p.where, asked: p.asked }, guide };
+    ctx.stderr.write(`${p.where}: guide: ${guide.regions.length} region${guide.regions.length === 1 ? '' : 's'}${from} (${what})\n`);
+    return { prompt: { ...p, text }, guide };
   });
   return { prompts: out.map((x) => x.prompt), guides: out.map((x) => x.guide) };
 }

@@ -15,11 +15,13 @@ import { outputStem } from '../../io/outputNames';
 import { evaluateImage, mapToDetectorLabel, promptFromParsed } from '../../evaluate/index';
 import type { DetectorSpec } from '../../protocol/service';
 import type { InferenceService } from '../../service';
+import { regionGuideFromLayout } from '../../generator/regions';
+import type { RegionGuide } from '../../protocol/regions';
 import { detectionView } from '../../view/panelView';
 import { decodePngDataUrl } from '../../view/messageGuard';
 import type { Config } from '../config';
 import { checkModel } from '../model';
-import type { PanelHost } from '../panelHost';
+import type { CurrentPrompt, PanelHost } from '../panelHost';
 import { Disposable } from '../util/dispose';
 import { BestOfPreview } from './bestOfPreview';
 
@@ -51,6 +53,8 @@ export class RenderFeature extends Disposable {
     });
     panel.on('rerender', (m) => (m.type === 'rerender' ? this.renderPreview(undefined, undefined, m.useRewrite) : undefined));
     panel.on('cancelRender', (m) => (m.type === 'cancelRender' ? this.cancel(m.requestId) : undefined));
+    panel.on('renderWithLayout', () => this.renderPreview(undefined, undefined, undefined, { guide: true }));
+    panel.on('setRegionGuide', (m) => (m.type === 'setRegionGuide' ? config.setRenderGuide(m.value ? 'layout' : 'off', panel.current?.uri) : undefined));
     panel.on('pickImage', () => this.checkImage());
     panel.on('selectModel', async () => {
       await vscode.commands.executeCommand('sprightLens.selectModel');
@@ -78,8 +82,11 @@ export class RenderFeature extends Disposable {
     if (requestId === undefined) this.#detectAbort?.abort();
   }
 
-  /** Renders the prompt at uri/line (default: the cursor), as written or as its rewrite. */
-  async renderPreview(uri?: vscode.Uri, line?: number, useRewrite?: boolean): Promise<void> {
+  /**
+   * Renders the prompt at uri/line (default: the cursor), as written or as its rewrite; `guide`
+   * (default: the `render.guide` setting) steers it with the layout the panel shows.
+   */
+  async renderPreview(uri?: vscode.Uri, line?: number, useRewrite?: boolean, options: { guide?: boolean } = {}): Promise<void> {
     this.#panel.show(uri, line);
     const cur = this.#panel.current;
     if (!cur) {
@@ -92,6 +99,13 @@ export class RenderFeature extends Disposable {
     const requestId = `render-${Date.now().toString(36)}-${randomInt(1e9).toString(36)}`;
     const render = { requestId, promptKey: cur.view.key, phase: 'starting' as const, step: 0, total: settings.steps, useRewrite: rewrite };
     this.#panel.post({ type: 'renderProgress', render });
+
+    const guided = options.guide ?? settings.guide === 'layout';
+    const guide = guided ? this.#regionGuide(cur, text) : undefined;
+    if (typeof guide === 'string') {
+      this.#panel.post({ type: 'renderError', requestId, message: guide, cancelled: false, setup: null });
+      return;
+    }
 
     const { setup, model } = await checkModel(this.#config, this.#service, cur.uri);
     if (model === null) {
@@ -119,6 +133,7 @@ export class RenderFeature extends Disposable {
           width: settings.width,
           height: settings.height,
           scheduler: settings.scheduler,
+          regions: guide,
           output: { dir: this.#config.renderOutputFolder(cur.uri).fsPath, stem: outputStem(text) },
         },
         { signal: ac.signal, onProgress: (p) => this.#panel.post({ type: 'renderProgress', render: { ...progress, phase: p.phase, step: p.step, total: p.total } }) },
@@ -134,6 +149,7 @@ export class RenderFeature extends Disposable {
         ['time', `${(out.timings.totalMs / 1000).toFixed(1)} s`],
         ['file', file],
       ];
+      if (guide) details.splice(5, 0, ['guide', `${cur.view.layoutEdit?.source === 'edited' ? 'your layout' : 'planned layout'}, ${guide.regions.length} region${guide.regions.length === 1 ? '' : 's'}`]);
       return this.#imageView(file, out.width, out.height, 'render', text, details);
     };
     try {
@@ -179,6 +195,16 @@ export class RenderFeature extends Disposable {
       throw new Error('sprightLens.detect.detector is "owlvit" but sprightLens.detect.owlvitPath is empty: set it to the folder optimum-cli exported, or use the embedded detector.');
     }
     return ds.detector === 'owlvit' ? { kind: 'owlvit', modelDir: ds.owlvitPath } : { kind: 'embedded' };
+  }
+
+  /**
+   * The region guide from the layout the panel shows for `cur` (as drawn, or planned), with `text`
+   * (the prompt or its rewrite) as the background's fallback; a message when there is no layout.
+   */
+  #regionGuide(cur: CurrentPrompt, text: string): RegionGuide | string {
+    const layout = cur.view.layout;
+    if (layout === null) return `No layout to guide the render with: ${cur.view.layoutError ?? 'the prompt has no objects to place'}`;
+    return regionGuideFromLayout({ ...cur.entry.parsed, text }, layout);
   }
 
   /** Checks an image (a file dialog when `imageUri` is absent) against the prompt at uri/line. */
