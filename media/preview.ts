@@ -128,6 +128,9 @@ document.addEventListener('click', (event) => {
     case 'openBatchItem':
       post({ type: 'openBatchItem', runId: data('run-id'), itemId: data('item-id') });
       break;
+    case 'pickCandidate':
+      post({ type: 'pickCandidate', setId: data('set-id'), index: Number(data('index')) });
+      break;
     case 'renderWithLayout':
       post({ type: 'renderWithLayout' });
       break;

@@ -98,6 +98,37 @@ function isBatch(v: unknown): boolean {
   );
 }
 
+function isCandidateStrip(v: unknown): boolean {
+  return (
+    isObj(v) &&
+    isStr(v.setId) &&
+    isStr(v.promptKey) &&
+    isNum(v.n) &&
+    isBool(v.untilSatisfied) &&
+    isStr(v.rule) &&
+    isStr(v.detector) &&
+    isStr(v.state) &&
+    (v.chosen === null || isNum(v.chosen)) &&
+    (v.shown === null || isNum(v.shown)) &&
+    Array.isArray(v.candidates) &&
+    v.candidates.every(
+      (c) =>
+        isObj(c) &&
+        isNum(c.index) &&
+        isNum(c.seed) &&
+        isStrOrNull(c.src) &&
+        isStrOrNull(c.fileName) &&
+        isStr(c.state) &&
+        isNum(c.scored) &&
+        isNum(c.satisfied) &&
+        isNum(c.found) &&
+        isNum(c.instances) &&
+        isNum(c.confidence) &&
+        isStrOrNull(c.message),
+    )
+  );
+}
+
 function isState(v: unknown): boolean {
   return (
     isObj(v) &&
@@ -111,6 +142,7 @@ function isState(v: unknown): boolean {
     isSetup(v.setup) &&
     (v.batch === null || isBatch(v.batch)) &&
     isStrOrNull(v.notice) &&
+    (v.candidates === undefined || v.candidates === null || isCandidateStrip(v.candidates)) &&
     isBool(v.regionGuide)
   );
 }
@@ -127,6 +159,7 @@ const CHECKS: Record<ToWebviewType, (m: Obj) => boolean> = {
   detections: (m) => isStr(m.imageKey) && isDetection(m.detection),
   batchPage: (m) => isBatch(m.batch),
   saveResult: (m) => isStr(m.requestId) && (m.ok === true ? isStr(m.fileName) : m.ok === false && isStr(m.message)),
+  candidates: (m) => m.strip === null || isCandidateStrip(m.strip),
   layoutUpdate: (m) => isStr(m.promptKey) && isNum(m.seq) && m.prompt !== null && isPrompt(m.prompt),
 };
 

@@ -5,6 +5,7 @@
  */
 import type {
   BatchView,
+  CandidateStripView,
   DetectionView,
   ImageView,
   LayoutBoxView,
@@ -308,7 +309,7 @@ function progressView(r: RenderView): VElement {
     'div',
     { class: 'progress', 'data-testid': 'render-progress', 'data-step': r.step, 'data-total': r.total, 'data-phase': r.phase },
     h('progress', { max: Math.max(1, r.total), value: r.phase === 'denoising' || r.phase === 'decoding' || r.phase === 'saving' ? r.step : null }),
-    h('span', {}, `${r.useRewrite ? 'Rendering the rewrite' : 'Rendering'}: ${phaseText[r.phase]}`),
+    h('span', {}, `${r.useRewrite ? 'Rendering the rewrite' : 'Rendering'}${r.candidate !== undefined ? ` candidate ${r.candidate + 1} of ${r.candidates ?? '?'}` : ''}: ${phaseText[r.phase]}`),
     h('button', { 'data-action': 'cancelRender', 'data-request-id': r.requestId }, 'Cancel'),
   );
 }
@@ -362,6 +363,50 @@ function imageSection(state: PanelState, image: ImageView, objectIds: readonly s
       h('button', { 'data-action': 'save', disabled: extras.saving || det.status === 'pending' }, 'Save with overlays'),
       extras.saveStatus !== null && h('span', { class: 'save-status', role: 'status' }, extras.saveStatus),
     ),
+  );
+}
+
+/**
+ * The candidates of a best-of render: one button per candidate with its thumbnail, seed and ✓/✗
+ * counts under the rule; the chosen one is marked, the shown one pressed. Clicking a finished
+ * candidate asks the host to show it.
+ */
+export function candidateStrip(strip: CandidateStripView): VElement {
+  const done = strip.candidates.filter((c) => c.state === 'done').length;
+  const stateText: Record<CandidateStripView['state'], string> = {
+    running: `${done} of ${strip.n} judged`,
+    done: strip.candidates.length < strip.n ? `stopped at ${strip.candidates.length} of ${strip.n}: every relation satisfied` : `${strip.n} candidates`,
+    cancelled: 'cancelled',
+    failed: 'failed',
+  };
+  return h(
+    'section',
+    { class: 'candidates', 'data-testid': 'candidate-strip', 'data-set-id': strip.setId, 'data-state': strip.state },
+    h('h2', {}, `Best of ${strip.n} (${RULE_TITLES[strip.rule]} rule)`, h('span', { class: 'muted' }, ` \u00b7 ${stateText[strip.state]}`)),
+    h(
+      'ul',
+      { class: 'strip', role: 'list' },
+      strip.candidates.map((c) => {
+        const chosen = c.index === strip.chosen;
+        const shown = c.index === strip.shown;
+        const marks = c.state === 'done' ? `\u2713${c.satisfied} \u2717${c.scored - c.satisfied}` : c.state === 'error' ? 'failed' : c.state === 'rendering' ? 'rendering\u2026' : 'detecting\u2026';
+        const title =
+          c.state === 'done'
+            ? `seed ${c.seed}: ${c.satisfied} of ${c.scored} relation${c.scored === 1 ? '' : 's'} satisfied, ${c.found} of ${c.instances} object${c.instances === 1 ? '' : 's'} found, confidence ${c.confidence.toFixed(2)}${chosen ? ' (chosen)' : ''}`
+            : (c.message ?? `seed ${c.seed}`);
+        return h(
+          'li',
+          { class: `candidate${chosen ? ' chosen' : ''}${shown ? ' shown' : ''}`, 'data-testid': 'candidate', 'data-index': c.index, 'data-state': c.state, 'data-chosen': chosen ? 'true' : null },
+          h(
+            'button',
+            { class: 'thumb', 'data-action': 'pickCandidate', 'data-set-id': strip.setId, 'data-index': c.index, 'aria-pressed': shown ? 'true' : 'false', disabled: c.state !== 'done', title },
+            c.src !== null ? h('img', { src: c.src, alt: `candidate ${c.index + 1}, seed ${c.seed}` }) : h('span', { class: 'placeholder' }, '\u2026'),
+          ),
+          h('span', { class: 'caption' }, `seed ${c.seed} `, h('span', { class: 'marks' }, marks), chosen ? h('span', { class: 'chosen-mark' }, ' best') : null),
+        );
+      }),
+    ),
+    h('p', { class: 'muted' }, `Picked and scored by ${strip.detector}: the same detector did both, so the marks favour its own pick.`),
   );
 }
 
@@ -451,6 +496,7 @@ export function renderApp(state: PanelState, extras: ViewExtras): VNode[] {
       : promptSection(prompt, state),
     state.render !== null ? progressView(state.render) : null,
     state.image !== null ? imageSection(state, state.image, objectIds, extras) : null,
+    state.candidates && prompt !== null && state.candidates.promptKey === prompt.key ? candidateStrip(state.candidates) : null,
     relationsSection(state),
     prompt !== null ? layoutSection(state, prompt, objectIds, extras) : null,
     prompt !== null

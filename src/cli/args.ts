@@ -1,7 +1,8 @@
 /** Option parsing shared by several commands. */
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { DEFAULT_COMFY_SERVER, detectorFromName, RENDER_BACKENDS, sizeProblem, type ComfyTarget, type DetectorSpec, type RenderBackendName } from '../protocol/service';
+import { isRuleName, type BestOfSettings } from '../evaluate/bestOf';
+import { DEFAULT_COMFY_SERVER, detectorFromName, MAX_BEST_OF, RENDER_BACKENDS, sizeProblem, type ComfyTarget, type DetectorSpec, type RenderBackendName } from '../protocol/service';
 import { UsageError } from './command';
 
 /** `--threshold T`: a detection score in 0..1, or undefined when not given (the detector's own). */
@@ -94,4 +95,14 @@ export function renderTarget(
     modelDir: o.checkpoint ?? '',
     comfyui: { server: o.server ?? DEFAULT_COMFY_SERVER, allowRemote: o['allow-remote-server'] === true },
   };
+}
+
+/** `--best-of N [--until-satisfied] [--rule NAME]`, as `render` and `batch` take them. */
+export function bestOfFlags(n: string | undefined, untilSatisfied: boolean | undefined, rule: string | undefined): BestOfSettings {
+  const count = n === undefined ? 1 : Number(n);
+  if (n !== undefined && (!/^\d+$/.test(n.trim()) || count < 1 || count > MAX_BEST_OF)) throw new UsageError(`--best-of must be a whole number from 1 to ${MAX_BEST_OF}, got '${n}'`);
+  const name = rule ?? 'visor';
+  if (!isRuleName(name)) throw new UsageError(`--rule must be visor, t2i-compbench or geneval, got '${name}'`);
+  if (untilSatisfied && count === 1) throw new UsageError('--until-satisfied needs --best-of N with N of 2 or more');
+  return { n: count, untilSatisfied: untilSatisfied === true, rule: name };
 }

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
-import { DEFAULT_COMFY_SERVER, PROVIDER_REQUESTS, RENDER_BACKENDS, SCHEDULER_NAMES, type ProviderRequest, type RenderBackendName, type SchedulerName } from '../protocol/service';
+import { DEFAULT_COMFY_SERVER, MAX_BEST_OF, PROVIDER_REQUESTS, RENDER_BACKENDS, SCHEDULER_NAMES, type ProviderRequest, type RenderBackendName, type SchedulerName } from '../protocol/service';
 import type { ModelSetupView, RuleName } from '../protocol/messages';
 import { Disposable } from './util/dispose';
 
@@ -71,6 +71,9 @@ export interface RenderSettings {
   negativePrompt: string;
   outputFolder: string;
   useRewrite: boolean;
+  /** Best-of-N candidates (1: a plain render) and whether to stop at the first that satisfies every relation. */
+  bestOf: number;
+  untilSatisfied: boolean;
   /** `layout`: Render preview uses region guidance from the layout the panel shows. */
   guide: (typeof RENDER_GUIDES)[number];
 }
@@ -272,6 +275,8 @@ export class Config extends Disposable {
       negativePrompt: str(cfg, 'render.negativePrompt', ''),
       outputFolder: str(cfg, 'render.outputFolder', '').trim(),
       useRewrite: bool(cfg, 'render.useRewrite', false),
+      bestOf: num(cfg, 'render.bestOf', 1, 1, MAX_BEST_OF),
+      untilSatisfied: bool(cfg, 'render.untilSatisfied', false),
       guide: oneOf(cfg, 'render.guide', RENDER_GUIDES, 'off'),
     };
   }

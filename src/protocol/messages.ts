@@ -171,6 +171,9 @@ export interface RenderView {
   step: number;
   total: number;
   useRewrite: boolean;
+  /** Best-of renders: the candidate being rendered (from 0) and how many there are at most. */
+  candidate?: number;
+  candidates?: number;
 }
 
 /** What the panel knows about the render model (drives the first-run card). */
@@ -238,6 +241,8 @@ export interface PanelState {
   batch: BatchView | null;
   /** A one-line notice (e.g. "Not a prompt line"), or null. */
   notice: string | null;
+  /** The candidates of the last best-of render; absent or null without one. */
+  candidates?: CandidateStripView | null;
   /** Whether Render preview steers the picture with the layout (setting `sprightLens.render.guide`). */
   regionGuide: boolean;
 }
@@ -329,6 +334,7 @@ export type ToWebview =
   | DetectionsMessage
   | BatchPageMessage
   | SaveResultMessage
+  | CandidatesMessage
   | LayoutUpdateMessage;
 
 /** Every `type` of `ToWebview`, for run-time validation. */
@@ -460,6 +466,7 @@ export type FromWebview =
   | PickImageMessage
   | SelectModelMessage
   | OpenSettingsMessage
+  | PickCandidateMessage
   | EditLayoutMessage
   | ResetLayoutMessage
   | RenderWithLayoutMessage
@@ -467,6 +474,62 @@ export type FromWebview =
 
 /** Every `type` of `FromWebview`, for run-time validation. */
 export type FromWebviewType = FromWebview['type'];
+
+// ---- best-of candidates: the strip under a best-of render ---------------------------------------
+
+/** One candidate of a best-of render, as the strip shows it. */
+export interface CandidateView {
+  /** Candidate number, from 0 (seed order). */
+  index: number;
+  seed: number;
+  /** Webview URI of its PNG, and its file name; null while it renders. */
+  src: string | null;
+  fileName: string | null;
+  state: 'rendering' | 'detecting' | 'done' | 'error';
+  /** Relations the rule scores (with objects the detector knows), and how many hold: the ✓/✗ counts. */
+  scored: number;
+  satisfied: number;
+  /** Object instances found, of those the prompt asks for. */
+  found: number;
+  instances: number;
+  /** Mean detector score of the boxes that count (0..1). */
+  confidence: number;
+  /** Why it failed (state `error`), else null. */
+  message: string | null;
+}
+
+/** The candidates of one best-of render and the choice among them. */
+export interface CandidateStripView {
+  /** Identity of the best-of run (its render's requestId); `pickCandidate` names it. */
+  setId: string;
+  /** The prompt the candidates belong to; the strip shows only with that prompt. */
+  promptKey: string;
+  /** Candidates asked for, and whether rendering stops at the first that satisfies every relation. */
+  n: number;
+  untilSatisfied: boolean;
+  rule: RuleName;
+  /** The detector that picked and scored (display). */
+  detector: string;
+  state: 'running' | 'done' | 'cancelled' | 'failed';
+  candidates: CandidateView[];
+  /** Index of the best candidate so far (null before the first is judged). */
+  chosen: number | null;
+  /** Index of the candidate shown as the panel's image: the chosen one unless the user picked another. */
+  shown: number | null;
+}
+
+/** Host -> webview: the candidate strip changed (a candidate finished, the choice or the shown one changed). */
+export interface CandidatesMessage {
+  type: 'candidates';
+  strip: CandidateStripView | null;
+}
+
+/** Webview -> host: show candidate `index` of strip `setId` as the panel's image. */
+export interface PickCandidateMessage {
+  type: 'pickCandidate';
+  setId: string;
+  index: number;
+}
 
 /** The state the webview stores with `setState` and the serializer gets back on reload. */
 export interface PersistedWebviewState {

@@ -69,6 +69,13 @@ export const MAX_SIDE = 4096;
 export const MAX_STEPS = 1000;
 /** Most images in one render call. */
 export const MAX_BATCH = 64;
+/**
+ * Most candidates of a verified best-of-N render (`--best-of N`): each is a full render, and
+ * published gains flatten out after a handful of seeds (VISOR_n is reported up to 4).
+ */
+export const MAX_BEST_OF = 16;
+/** Largest seed a render takes (seeds are 32-bit). */
+export const MAX_SEED = 0xffffffff;
 
 /** Why a render size is not allowed (each side a multiple of `multiple` up to MAX_SIDE), or null. */
 export function sizeProblem(width: number, height: number, multiple = 8): string | null {

@@ -33,6 +33,7 @@ const CHECKS: Record<FromWebviewType, (m: Obj) => boolean> = {
   pickImage: () => true,
   selectModel: () => true,
   openSettings: () => true,
+  pickCandidate: (m) => isId(m.setId) && isIndex(m.index),
   editLayout: (m) => isId(m.promptKey) && isIndex(m.seq) && isBool(m.final) && Array.isArray(m.boxes) && m.boxes.length <= MAX_EDIT_BOXES && m.boxes.every(isBoxEdit),
   resetLayout: (m) => isId(m.promptKey) && isIndex(m.seq),
   renderWithLayout: () => true,

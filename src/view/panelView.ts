@@ -7,15 +7,11 @@ import type { DetectionState, DetectionView, LayoutEditView, LayoutView, ObjectV
 import { nounsOf, relationLabel } from '../parser/labels';
 import type { ParsedPrompt, PromptRelation } from '../parser/types';
 import type { Layout, LayoutCheck, LayoutResult } from '../generator/types';
-import { boxCenter } from '../evaluate/index';
+import { boxCenter, T2I_SATISFIED_FROM } from '../evaluate/index';
 import type { BoxPair, ImageEvaluation, RelationEvaluation } from '../evaluate/index';
 
-/**
- * A T2I-CompBench position score counts as satisfied from this value: upstream gives 1 to a
- * well-separated pair in the right direction and 0.1/IoU to overlapping ones, so 0.5 means "right
- * direction, overlap at most IoU 0.2".
- */
-export const T2I_SATISFIED_FROM = 0.5;
+// The threshold lives with the other verdicts of the evaluation core (best-of-N counts the same ✓).
+export { T2I_SATISFIED_FROM };
 
 const RULE_ORDER: readonly RuleName[] = ['visor', 't2i-compbench', 'geneval'];
 

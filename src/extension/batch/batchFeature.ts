@@ -172,6 +172,8 @@ export class BatchFeature extends Disposable {
           height: settings.height,
           scheduler: settings.scheduler,
           negativePrompt: settings.negativePrompt,
+          // Best-of picks by the panel's rule; a plain batch records no best-of settings.
+          ...(settings.bestOf > 1 ? { bestOf: { n: settings.bestOf, untilSatisfied: settings.untilSatisfied, rule: this.#config.evaluationRule(scope) } } : {}),
         },
         // Detection runs at the detector's own threshold, so that is also the floor.
         detection: {

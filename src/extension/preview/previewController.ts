@@ -26,7 +26,7 @@ export class PreviewController extends Disposable implements PanelHost {
   #view: ViewOptions = { showBoxes: true, showLabels: true };
   #image: ImageView | null = null;
   #notice: string | null = null;
-  #state: Pick<PanelState, 'render' | 'batch'> = { render: null, batch: null };
+  #state: Pick<PanelState, 'render' | 'batch'> & { candidates: PanelState['candidates'] } = { render: null, batch: null, candidates: null };
   #setupProblem: string | null = null;
   /** Computes the batch page at `init` time (its image URIs need the live webview); see setBatchSource. */
   #batchSource: (() => PanelState['batch']) | undefined;
@@ -127,6 +127,7 @@ export class PreviewController extends Disposable implements PanelHost {
       setup: { ...setup, problem: this.#setupProblem },
       batch: this.#batchSource?.() ?? this.#state.batch,
       notice: this.#notice,
+      candidates: this.#state.candidates,
       regionGuide: this.#config.render(this.#current?.uri).guide === 'layout',
     };
   }
@@ -199,6 +200,9 @@ export class PreviewController extends Disposable implements PanelHost {
         break;
       case 'batchPage':
         this.#state.batch = msg.batch;
+        break;
+      case 'candidates':
+        this.#state.candidates = msg.strip;
         break;
       case 'init':
       case 'update':

@@ -17,6 +17,8 @@ export function renderCommands(render: RenderFeature, config: Config, service: I
     { id: 'sprightLens.checkImage', execute: (uri, line, imageUri) => render.checkImage(uriArg(uri), lineArg(line), uriArg(imageUri)) },
     // Stops the running render (the service stops within one step).
     { id: 'sprightLens.cancelRender', execute: () => render.cancel() },
+    // (index?): shows another candidate of the last best-of render (a quick pick without an index).
+    { id: 'sprightLens.pickCandidate', execute: (index) => render.pickCandidate(typeof index === 'number' ? index : undefined) },
     { id: 'sprightLens.saveWithOverlays', execute: () => saveWithOverlays(render) },
     { id: 'sprightLens.selectModel', execute: () => selectModel(config, service) },
     // (name?): picks a checkpoint from the ComfyUI server's list (or takes `name` when it is on it).

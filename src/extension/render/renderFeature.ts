@@ -6,13 +6,14 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { randomInt } from 'node:crypto';
-import type { DetectionState, ImageView } from '../../protocol/messages';
+import type { DetectionState, ImageView, RenderView } from '../../protocol/messages';
 import type { AnalyzedLine } from '../../parser';
 import { decodePng, encodePng, ImageFormatError } from '../../image/index';
 import { drawOverlays } from '../../image/overlay';
 import { writeFileUnique } from '../../io/atomic';
 import { outputStem } from '../../io/outputNames';
 import { evaluateImage, mapToDetectorLabel, promptFromParsed } from '../../evaluate/index';
+import type { DetectorSpec } from '../../protocol/service';
 import type { InferenceService } from '../../service';
 import { regionGuideFromLayout } from '../../generator/regions';
 import type { RegionGuide } from '../../protocol/regions';
@@ -22,6 +23,7 @@ import type { Config } from '../config';
 import { checkModel, renderTarget } from '../model';
 import type { CurrentPrompt, PanelHost } from '../panelHost';
 import { Disposable } from '../util/dispose';
+import { BestOfPreview } from './bestOfPreview';
 
 interface ImageRecord {
   file: string;
@@ -37,12 +39,18 @@ export class RenderFeature extends Disposable {
   #imageCounter = 0;
   /** Image key -> file on disk (the webview only knows webview URIs). */
   readonly #files = new Map<string, string>();
+  /** Best-of renders and their candidate strip. */
+  readonly #bestOf: BestOfPreview;
 
   constructor(panel: PanelHost, service: InferenceService, config: Config) {
     super();
     this.#panel = panel;
     this.#service = service;
     this.#config = config;
+    this.#bestOf = new BestOfPreview(panel, service);
+    panel.on('pickCandidate', async (m) => {
+      if (m.type === 'pickCandidate') await this.#bestOf.pick(m.index, m.setId);
+    });
     panel.on('rerender', (m) => (m.type === 'rerender' ? this.renderPreview(undefined, undefined, m.useRewrite) : undefined));
     panel.on('cancelRender', (m) => (m.type === 'cancelRender' ? this.cancel(m.requestId) : undefined));
     panel.on('renderWithLayout', () => this.renderPreview(undefined, undefined, undefined, { guide: true }));
@@ -109,7 +117,8 @@ export class RenderFeature extends Disposable {
     const ac = new AbortController();
     this.#renders.set(requestId, ac);
     const seed = settings.seed >= 0 ? settings.seed : randomInt(2 ** 31 - 1);
-    try {
+    // One render of `seedNow` into the output folder, its progress shown as `progress` says.
+    const renderSeed = async (seedNow: number, progress: RenderView): Promise<ImageRecord> => {
       const out = await this.#service.call(
         'render',
         {
@@ -120,18 +129,18 @@ export class RenderFeature extends Disposable {
           negativePrompt: settings.negativePrompt,
           steps: settings.steps,
           guidanceScale: settings.guidance,
-          seed,
+          seed: seedNow,
           width: settings.width,
           height: settings.height,
           scheduler: settings.scheduler,
           regions: guide,
           output: { dir: this.#config.renderOutputFolder(cur.uri).fsPath, stem: outputStem(text) },
         },
-        { signal: ac.signal, onProgress: (p) => this.#panel.post({ type: 'renderProgress', render: { ...render, phase: p.phase, step: p.step, total: p.total } }) },
+        { signal: ac.signal, onProgress: (p) => this.#panel.post({ type: 'renderProgress', render: { ...progress, phase: p.phase, step: p.step, total: p.total } }) },
       );
       const file = out.files[0]!.path;
       const details: Array<[string, string]> = [
-        ['seed', String(seed)],
+        ['seed', String(seedNow)],
         ['steps', String(settings.steps)],
         ['guidance', String(settings.guidance)],
         ['scheduler', out.scheduler],
@@ -141,7 +150,28 @@ export class RenderFeature extends Disposable {
         ['file', file],
       ];
       if (guide) details.splice(5, 0, ['guide', `${cur.view.layoutEdit?.source === 'edited' ? 'your layout' : 'planned layout'}, ${guide.regions.length} region${guide.regions.length === 1 ? '' : 's'}`]);
-      const record = this.#imageView(file, out.width, out.height, 'render', text, details);
+      return this.#imageView(file, out.width, out.height, 'render', text, details);
+    };
+    try {
+      if (settings.bestOf > 1) {
+        const image = await this.#bestOf.run({
+          setId: requestId,
+          promptKey: cur.view.key,
+          entry: cur.entry,
+          n: settings.bestOf,
+          untilSatisfied: settings.untilSatisfied,
+          rule: this.#config.evaluationRule(cur.uri),
+          detector: this.#detector(cur.uri),
+          seed,
+          signal: ac.signal,
+          render: async (seedNow, index) => (await renderSeed(seedNow, { ...render, candidate: index, candidates: settings.bestOf })).view,
+        });
+        this.#panel.sendInit();
+        this.#panel.post({ type: 'renderResult', requestId, image });
+        return;
+      }
+      this.#bestOf.clear();
+      const record = await renderSeed(seed, render);
       this.#panel.sendInit();
       this.#panel.post({ type: 'renderResult', requestId, image: record.view });
       void this.#detect(record, cur.entry);
@@ -151,6 +181,20 @@ export class RenderFeature extends Disposable {
     } finally {
       this.#renders.delete(requestId);
     }
+  }
+
+  /** Shows another best-of candidate (a quick pick without `index`); resolves to the one shown. */
+  pickCandidate(index?: number): Promise<number | undefined> {
+    return this.#bestOf.pick(index);
+  }
+
+  /** The detector the settings name; an OWL-ViT without its folder is one clear error. */
+  #detector(scope: vscode.Uri | undefined): DetectorSpec {
+    const ds = this.#config.detect(scope);
+    if (ds.detector === 'owlvit' && ds.owlvitPath.trim() === '') {
+      throw new Error('sprightLens.detect.detector is "owlvit" but sprightLens.detect.owlvitPath is empty: set it to the folder optimum-cli exported, or use the embedded detector.');
+    }
+    return ds.detector === 'owlvit' ? { kind: 'owlvit', modelDir: ds.owlvitPath } : { kind: 'embedded' };
   }
 
   /**

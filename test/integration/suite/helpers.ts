@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SprightLensApi } from '../../../src/extension/api';
+import type { PanelState } from '../../../src/protocol/messages';
 
 export const EXTENSION_ID = 'spright-lens.spright-lens';
 
@@ -80,6 +81,24 @@ export function hoverText(hovers: readonly vscode.Hover[]): string {
     .flatMap((h) => h.contents)
     .map((c) => (typeof c === 'string' ? c : c.value))
     .join('\n');
+}
+
+/** The state the preview panel last received in `init`, if a panel is open. */
+export async function panelState(): Promise<PanelState | undefined> {
+  return (await sprightApi()).panel.current()?.lastInitState as PanelState | undefined;
+}
+
+/** Re-sends `init` (as revealing the panel does) until `probe` accepts the state. */
+export async function waitForPanel<T>(uri: vscode.Uri, line: number, probe: (s: PanelState) => T, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
+  return waitFor(
+    async () => {
+      await vscode.commands.executeCommand('sprightLens.previewLayout', uri, line);
+      const s = await panelState();
+      return s ? probe(s) : undefined;
+    },
+    what,
+    timeoutMs,
+  );
 }
 
 /** Whether the runner can act in the webview's DOM (code-server runs; see webviewDriver.mjs). */

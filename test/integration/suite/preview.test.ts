@@ -8,30 +8,12 @@ import * as path from 'node:path';
 import { execFile as execFileCb } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as vscode from 'vscode';
-import type { PanelState } from '../../../src/protocol/messages';
 import { pathSettingForTrust } from '../../../src/extension/config';
 import { startFakeComfy } from '../../unit/helpers/comfyFake';
 import { loadTranscript } from '../../unit/helpers/comfyReplay';
-import { EXTENSION_ID, openPrompt, setSetting, sprightApi, waitFor, workspaceFile } from './helpers';
+import { EXTENSION_ID, openPrompt, panelState, setSetting, sprightApi, waitFor, waitForPanel, workspaceFile } from './helpers';
 
 const execFile = promisify(execFileCb);
-
-async function panelState(): Promise<PanelState | undefined> {
-  return (await sprightApi()).panel.current()?.lastInitState as PanelState | undefined;
-}
-
-/** Re-sends `init` (as revealing the panel does) until `probe` accepts the state. */
-async function waitForPanel<T>(uri: vscode.Uri, line: number, probe: (s: PanelState) => T, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
-  return waitFor(
-    async () => {
-      await vscode.commands.executeCommand('sprightLens.previewLayout', uri, line);
-      const s = await panelState();
-      return s ? probe(s) : undefined;
-    },
-    what,
-    timeoutMs,
-  );
-}
 
 function pngs(folder: string): string[] {
   return fs.existsSync(folder) ? fs.readdirSync(folder).filter((f) => f.endsWith('.png')) : [];
