@@ -35,9 +35,12 @@ try {
   );
   writeFileSync(ignoreFile, ignore);
   const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
+  // --no-rewrite-relative-links: the README's screenshot (media/*.png, shipped in the .vsix) stays
+  // a relative link, which VS Code's extension page resolves inside the installed extension; with
+  // no repository URL vsce would otherwise refuse any relative image.
   execFileSync(
     process.execPath,
-    [vsce, 'package', '--target', target, '--ignoreFile', ignoreFile, '--allow-missing-repository', '--skip-license', '--out', out],
+    [vsce, 'package', '--target', target, '--ignoreFile', ignoreFile, '--allow-missing-repository', '--no-rewrite-relative-links', '--skip-license', '--out', out],
     { cwd: root, stdio: 'inherit' },
   );
 } finally {

@@ -8,6 +8,9 @@
 // (FILE defaults to what `npm run package` writes: <name>-<version>-<platform>-<arch>.vsix).
 // --untrusted opens the workspace with workspace trust on and the folder not trusted (restricted
 // mode) and runs only suite/untrusted.test.js.
+// --comfyui URL runs only suite/comfyui.test.js, the panel rendering through the real ComfyUI
+// server at URL (started by the live suite, test/live/comfyui.live.test.ts), and saves a
+// screenshot of the panel showing that render (test-results/preview-panel-comfyui.png).
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -16,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
 import { installCodeServer } from './installCodeServer.mjs';
-import { checkWebview } from './webviewChecks.mjs';
+import { checkWebview, findPanelFrame } from './webviewChecks.mjs';
 import { DRIVER_PREFIX, handleWebviewRequest } from './webviewDriver.mjs';
 import { prepareWorkspace } from './workspace.mjs';
 
@@ -28,6 +31,12 @@ const TIMEOUT_MS = Number(process.env.SPRIGHT_INTEGRATION_TIMEOUT_MS ?? 8 * 60_0
 const args = process.argv.slice(2);
 const vsixIndex = args.indexOf('--vsix');
 const untrusted = args.includes('--untrusted');
+const comfyIndex = args.indexOf('--comfyui');
+const comfyServer = comfyIndex >= 0 ? args[comfyIndex + 1] : undefined;
+if (comfyIndex >= 0 && (!comfyServer || comfyServer.startsWith('--'))) {
+  process.stderr.write('[integration] --comfyui needs the server URL: --comfyui http://127.0.0.1:PORT\n');
+  process.exit(2);
+}
 function defaultVsix() {
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
   return path.join(root, `${pkg.name}-${pkg.version}-${process.platform}-${process.arch}.vsix`);
@@ -98,6 +107,7 @@ async function runCodeServer(workspace, env) {
       ...process.env,
       ...env,
       ...(untrusted ? { SPRIGHT_TEST_UNTRUSTED: '1' } : {}),
+      ...(comfyServer ? { SPRIGHT_TEST_COMFYUI_SERVER: comfyServer } : {}),
       // The suite may act in the webview's DOM through this runner (webviewDriver.mjs).
       SPRIGHT_WEBVIEW_DRIVER: '1',
       HOME: home,
@@ -196,7 +206,10 @@ async function runCodeServer(workspace, env) {
     }
     // The suite leaves the preview panel open on a hostile prompt: check the real webview DOM.
     let webviewFailures = [];
-    if (code === 0 && !untrusted && !process.env.SPRIGHT_SKIP_WEBVIEW_CHECKS) {
+    if (code === 0 && comfyServer) {
+      // The suite leaves the panel on its render through ComfyUI: the screenshot the README shows.
+      webviewFailures = await screenshotPanel(page, path.join(resultsDir, 'preview-panel-comfyui.png'));
+    } else if (code === 0 && !untrusted && !process.env.SPRIGHT_SKIP_WEBVIEW_CHECKS) {
       webviewFailures = await checkWebview(page, { resultsDir, log, suffix: vsix ? '-vsix' : '' });
     } else {
       await page.screenshot({ path: path.join(resultsDir, `workbench${vsix ? '-vsix' : ''}.png`) }).catch(() => undefined);
@@ -208,6 +221,26 @@ async function runCodeServer(workspace, env) {
   }
 }
 
+/** Saves a screenshot of the page once the panel shows its image, loaded; failures as a list. */
+async function screenshotPanel(page, file) {
+  const frame = await findPanelFrame(page, 20_000);
+  if (!frame) return ['no preview webview found in the page'];
+  try {
+    await frame.waitForFunction(
+      () => {
+        const img = document.querySelector('[data-testid="preview-image"]');
+        return img instanceof HTMLImageElement && img.complete && img.naturalWidth > 0;
+      },
+      { timeout: 20_000 },
+    );
+  } catch {
+    return ['the preview panel shows no loaded image'];
+  }
+  await page.screenshot({ path: file });
+  log(`screenshot: ${path.relative(process.cwd(), file)}`);
+  return [];
+}
+
 async function main() {
   if (!existsSync(testsIndex)) {
     throw new Error(`${path.relative(root, testsIndex)} is missing: run 'npm run build' first`);
@@ -217,7 +250,8 @@ async function main() {
   try {
     const useElectron = process.env.VSCODE_EXECUTABLE || process.env.SPRIGHT_TEST_ELECTRON === 'download';
     if (useElectron && vsix) throw new Error('--vsix runs in code-server only: unset VSCODE_EXECUTABLE and SPRIGHT_TEST_ELECTRON');
-    log(useElectron ? 'running in desktop VS Code (@vscode/test-electron)' : `running in code-server${vsix ? ` with ${path.basename(vsix)}` : ''}`);
+    if (useElectron && comfyServer) throw new Error('--comfyui runs in code-server only (it drives the webview): unset VSCODE_EXECUTABLE and SPRIGHT_TEST_ELECTRON');
+    log(useElectron ? 'running in desktop VS Code (@vscode/test-electron)' : `running in code-server${vsix ? ` with ${path.basename(vsix)}` : ''}${comfyServer ? ` against ComfyUI at ${comfyServer}` : ''}`);
     const code = useElectron ? await runElectron(workspace, env) : await runCodeServer(workspace, env);
     log(`${code === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return code;

@@ -18,9 +18,15 @@ export const DRIVER_PREFIX = '[[spright-webview]] ';
  *   {op: 'click', selector}         click the element
  *   {op: 'waitFor', path: [...], equals, timeoutMs?}  until snapshot()[path...] === equals
  *   {op: 'snapshot', name}          record what the panel shows
+ *   {op: 'watch', name}             from now on, record every render progress the panel draws
+ *                                   (a MutationObserver, so it outlives this request)
+ *   {op: 'watched', name}           stop watching; the records go to `watched[name]`
  */
 async function runSteps(steps) {
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  function progressOf(el) {
+    return el ? { phase: el.getAttribute('data-phase'), step: Number(el.getAttribute('data-step')), total: Number(el.getAttribute('data-total')), text: el.querySelector('span')?.textContent ?? '' } : null;
+  }
   const boxEl = (id) => Array.from(document.querySelectorAll('[data-testid="layout-box"]')).find((b) => b.getAttribute('data-box') === id) ?? null;
   const snapshot = () => ({
     relations: Array.from(document.querySelectorAll('[data-testid="relation"]')).map((r) => r.getAttribute('data-status')),
@@ -29,6 +35,12 @@ async function runSteps(steps) {
     source: document.querySelector('[data-testid="layout-section"]')?.getAttribute('data-source') ?? null,
     stale: document.querySelector('[data-testid="layout-stale"]')?.textContent ?? null,
     regionGuide: document.querySelector('[data-testid="region-guide"]')?.checked ?? null,
+    notice: document.querySelector('[data-testid="notice"]')?.textContent ?? null,
+    progress: progressOf(document.querySelector('[data-testid="render-progress"]')),
+    image: (() => {
+      const img = document.querySelector('[data-testid="preview-image"]');
+      return img ? { alt: img.getAttribute('alt'), width: img.naturalWidth, complete: img.complete } : null;
+    })(),
     focused: document.activeElement?.closest?.('[data-box]')?.getAttribute('data-box') ?? null,
     boxes: Object.fromEntries(
       Array.from(document.querySelectorAll('[data-testid="layout-box"]')).map((b) => {
@@ -42,7 +54,7 @@ async function runSteps(steps) {
     ),
   });
   const at = (snap, p) => p.reduce((v, k) => (v == null ? v : v[k]), snap);
-  const out = { snapshots: {} };
+  const out = { snapshots: {}, watched: {} };
   for (const step of steps) {
     if (step.op === 'pointer') {
       const box = boxEl(step.box);
@@ -79,6 +91,25 @@ async function runSteps(steps) {
       }
     } else if (step.op === 'snapshot') {
       out.snapshots[step.name] = snapshot();
+    } else if (step.op === 'watch') {
+      // Each message from the host is drawn in its own task, so the observer sees every progress
+      // state the panel showed, not only the ones a poll happens to land on.
+      const watches = (window.__sprightWatches ??= {});
+      watches[step.name]?.observer.disconnect();
+      const records = [];
+      const observer = new MutationObserver(() => {
+        const p = progressOf(document.querySelector('[data-testid="render-progress"]'));
+        const last = records[records.length - 1];
+        if (p && (!last || last.phase !== p.phase || last.step !== p.step || last.total !== p.total)) records.push(p);
+      });
+      observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+      watches[step.name] = { observer, records };
+    } else if (step.op === 'watched') {
+      const watch = window.__sprightWatches?.[step.name];
+      if (!watch) throw new Error(`nothing watched as "${step.name}"`);
+      watch.observer.disconnect();
+      delete window.__sprightWatches[step.name];
+      out.watched[step.name] = watch.records;
     } else {
       throw new Error(`unknown step ${JSON.stringify(step)}`);
     }

@@ -14,6 +14,7 @@ import { RenderCancelledError } from '../../src/render';
 import { ComfyClient, ComfyError, saveComfyRender, type ComfyRenderParams } from '../../src/render/comfyui';
 import { parseManifest } from '../../src/batch';
 import { isComfyError } from '../unit/helpers/comfyReplay';
+import { repoRoot } from '../unit/helpers/paths';
 import { freePortForTests } from '../unit/helpers/ports';
 import { PREVIEW_ARGS, startTestServer, type ComfyServer, type TestServer } from './comfyServer';
 import { CORRUPT, LONG, MISSING_INPUT, PLAIN, REGIONS, TINY, UNKNOWN_NODE } from './scenarios';
@@ -57,6 +58,9 @@ function diffInOut(
   }
   return { inside: inSum / inN, outside: outSum / outN };
 }
+
+/** The integration runner (real VS Code in code-server, driven by headless Chromium). */
+const INTEGRATION = path.join(repoRoot, 'test', 'integration', 'runTests.mjs');
 
 /** The CLI as a user runs it (compiled; it forks the service beside it), outside the test runner. */
 const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
@@ -321,6 +325,23 @@ describe('ComfyUI backend against the real server', { timeout: SETUP_TIMEOUT + 1
     assert.equal(pngs.length, 10, pngs.join(' '));
     for (const f of pngs) assert.equal(readPngText(fs.readFileSync(path.join(out, f))).backend, 'comfyui');
     assert.ok(!fs.readdirSync(out).some((f) => f.includes('ComfyUI')), 'no ComfyUI file names');
+  });
+
+  test('the VS Code panel renders through this server: progress, cancel, region boxes, a clear error', { timeout: 3 * TEST_TIMEOUT }, async () => {
+    // The integration harness (code-server + headless Chromium) with only suite/comfyui.test.js,
+    // pointed at this server; it leaves test-results/preview-panel-comfyui.png behind.
+    const shot = path.join(repoRoot, 'test-results', 'preview-panel-comfyui.png');
+    fs.rmSync(shot, { force: true });
+    const t0 = Date.now();
+    const code = await new Promise<number | null>((resolve, reject) => {
+      // Its output goes to stderr, where the test runner passes it through as it comes.
+      const child = spawn(process.execPath, [INTEGRATION, '--comfyui', server.url], { cwd: repoRoot, env: cliEnv(), stdio: ['ignore', 2, 2] });
+      child.on('error', reject);
+      child.on('exit', (c) => resolve(c));
+    });
+    figures['VS Code panel run (code-server + Chromium)'] = seconds(t0);
+    assert.equal(code, 0, 'the panel suite against ComfyUI failed: see its output above');
+    assert.ok(fs.existsSync(shot), 'the screenshot was saved');
   });
 
   // Last: it kills the server.

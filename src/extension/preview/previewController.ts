@@ -180,11 +180,15 @@ export class PreviewController extends Disposable implements PanelHost {
   /** Sends a message and mirrors it into the host's state, so a later `init` matches. */
   post(msg: ToWebview): void {
     switch (msg.type) {
+      // As the webview's reducer does (media/model.ts): a render under way or done, or an image
+      // shown, clears the last notice, so a later `init` does not bring back "Render cancelled.".
       case 'renderProgress':
         this.#state.render = msg.render;
+        this.#notice = null;
         break;
       case 'renderResult':
         this.#state.render = null;
+        this.#notice = null;
         this.#setImage(msg.image);
         break;
       case 'renderError':
@@ -193,6 +197,7 @@ export class PreviewController extends Disposable implements PanelHost {
         if (msg.setup !== null) this.#setupProblem = msg.setup.problem;
         break;
       case 'showImage':
+        this.#notice = null;
         this.#setImage(msg.image);
         break;
       case 'detections':

@@ -109,6 +109,16 @@ let driverRequests = 0;
 /** What `driveWebview` saw: the snapshots its steps asked for (see webviewDriver.mjs). */
 export interface WebviewRun {
   snapshots: Record<string, WebviewSnapshot>;
+  /** Render progress the panel drew while watched (`watch`/`watched` steps), in order. */
+  watched: Record<string, WebviewProgress[]>;
+}
+
+/** A render progress bar as the panel drew it. */
+export interface WebviewProgress {
+  phase: string | null;
+  step: number;
+  total: number;
+  text: string;
 }
 
 /** The preview panel's DOM as a driver snapshot records it. */
@@ -119,6 +129,10 @@ export interface WebviewSnapshot {
   source: string | null;
   stale: string | null;
   regionGuide: boolean | null;
+  notice: string | null;
+  progress: WebviewProgress | null;
+  /** The shown image: its alt text (the prompt), natural width once loaded, and whether it loaded. */
+  image: { alt: string | null; width: number; complete: boolean } | null;
   focused: string | null;
   boxes: Record<string, { x: number; y: number; w: number; h: number; violated: string | null; tabindex: string | null; label: string | null }>;
 }

@@ -14,6 +14,8 @@ export function run(): Promise<void> {
     .filter((f) => f.endsWith('.test.js'))
     // The restricted-mode run (runTests --untrusted) has a suite of its own; the normal run skips it.
     .filter((f) => (f === 'untrusted.test.js') === (process.env.SPRIGHT_TEST_UNTRUSTED === '1'))
+    // The run against a real ComfyUI (runTests --comfyui URL, from the live suite) runs only its own.
+    .filter((f) => (f === 'comfyui.test.js') === (process.env.SPRIGHT_TEST_COMFYUI_SERVER !== undefined))
     // zzHostilePanel runs last: it leaves the preview panel open for the runner's webview checks.
     .sort((a, b) => Number(a.startsWith('zz')) - Number(b.startsWith('zz')) || a.localeCompare(b));
   for (const f of files) mocha.addFile(path.join(dir, f));
