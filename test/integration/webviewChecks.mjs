@@ -7,9 +7,13 @@ import path from 'node:path';
 export async function findPanelFrame(page, deadlineMs) {
   const until = Date.now() + deadlineMs;
   while (Date.now() < until) {
-    for (const frame of page.frames()) {
+    // Only webview frames, each asked with a time limit: a query on a frame whose document is not
+    // ready (the web worker extension host's iframe, a frame mid-navigation) can wait indefinitely
+    // and would hold up the frames after it until the deadline had passed.
+    for (const frame of page.frames().filter((f) => f.url().includes('/webview/'))) {
       try {
-        if (await frame.$('#app [data-testid="prompt-text"]')) return frame;
+        const found = await Promise.race([frame.$('#app [data-testid="prompt-text"]'), new Promise((r) => setTimeout(() => r(null), 1_000))]);
+        if (found) return frame;
       } catch {
         /* detached or cross-origin frame still loading */
       }
