@@ -34,7 +34,10 @@ export {
   type ProviderRequest,
   type RenderLogger,
 } from './providers';
+export { KEEP_LOADED, MEMORY_MODES, type GraphName, type MemoryMode } from './sessions';
+export { formatGiB, peakRssBytes, physicalCores } from './resources';
 export {
+  FP16_ON_CPU,
   RenderParamsError,
   loadPipeline,
   type GenerateControl,
@@ -42,5 +45,7 @@ export {
   type GenerateResult,
   type Pipeline,
   type PipelineOptions,
+  type RenderStage,
   type RenderTimings,
 } from './pipeline';
+export { formatDuration, formatRate, formatSeconds, formatSummary, parseSummary, stepProgress, type RenderSummary } from './progress';

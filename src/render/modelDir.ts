@@ -3,7 +3,7 @@
  * every file the pipeline reads is present and parses, and each ONNX graph has exactly the inputs
  * and the outputs the pipeline feeds and fetches (names, element types, ranks).
  */
-import { promises as fs, existsSync } from 'node:fs';
+import { promises as fs, accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { ModelDirError } from './errors';
 import { OnnxFormatError, readOnnxSignature, type OnnxElemType, type OnnxSignature, type OnnxValueInfo } from './onnxGraph';
@@ -57,6 +57,8 @@ export interface ModelDirInfo {
   readonly files: Readonly<Record<'text_encoder' | 'unet' | 'vae_decoder', string>>;
   /** Contents of model_index.json when present. */
   readonly modelIndex: Record<string, unknown> | undefined;
+  /** Problems that do not stop this user from rendering (a weights file other users cannot read). */
+  readonly warnings: readonly string[];
 }
 
 function describe(v: OnnxValueInfo): string {
@@ -123,7 +125,25 @@ async function readJson(file: string, what: string, optional: boolean): Promise<
   }
 }
 
-function signature(dir: string, sub: 'text_encoder' | 'unet' | 'vae_decoder'): OnnxSignature {
+/**
+ * onnx writes external data files readable by their owner only (mode 0600), and optimum's export
+ * keeps that: a model folder shared between users then fails to load for everyone else. Throws
+ * when this user cannot read `file`; returns a warning when only its owner can.
+ */
+export function checkReadable(file: string, what: string): string | undefined {
+  const mode = statSync(file).mode & 0o777;
+  const octal = mode.toString(8).padStart(4, '0');
+  const fix = `run \`chmod a+r '${file}'\` as its owner, so that every user of the model folder can read it`;
+  try {
+    accessSync(file, fsConstants.R_OK);
+  } catch {
+    throw new ModelDirError(file, `${what}, readable by this user`, `a file this user may not read (mode ${octal}; onnx writes external weights readable by their owner only): ${fix}`);
+  }
+  if ((mode & 0o044) === 0) return `${file} is readable by its owner only (mode ${octal}, as onnx writes external weights); other users of this model folder cannot render with it: ${fix}.`;
+  return undefined;
+}
+
+function signature(dir: string, sub: 'text_encoder' | 'unet' | 'vae_decoder', warnings: string[]): OnnxSignature {
   const file = path.join(dir, sub, 'model.onnx');
   if (!existsSync(file)) throw new ModelDirError(file, `the ${sub} ONNX graph`, 'no such file');
   let sig: OnnxSignature;
@@ -138,6 +158,8 @@ function signature(dir: string, sub: 'text_encoder' | 'unet' | 'vae_decoder'): O
   for (const loc of sig.externalData) {
     const data = path.join(dir, sub, loc);
     if (!existsSync(data)) throw new ModelDirError(data, `the external weights that ${sub}/model.onnx references`, 'no such file (copy it next to model.onnx)');
+    const warning = checkReadable(data, `the external weights that ${sub}/model.onnx references`);
+    if (warning) warnings.push(warning);
   }
   return sig;
 }
@@ -162,10 +184,11 @@ export async function validateModelDir(dir: string): Promise<ModelDirInfo> {
   const vaeConfig = await readJson(path.join(abs, 'vae_decoder', 'config.json'), 'the VAE config', true);
   const sf = vaeConfig?.scaling_factor;
   const blocks = vaeConfig?.block_out_channels;
+  const warnings: string[] = [];
   const graphs = {
-    text_encoder: signature(abs, 'text_encoder'),
-    unet: signature(abs, 'unet'),
-    vae_decoder: signature(abs, 'vae_decoder'),
+    text_encoder: signature(abs, 'text_encoder', warnings),
+    unet: signature(abs, 'unet', warnings),
+    vae_decoder: signature(abs, 'vae_decoder', warnings),
   };
   const prediction = schedulerConfig.prediction_type ?? 'epsilon';
   return {
@@ -182,5 +205,6 @@ export async function validateModelDir(dir: string): Promise<ModelDirInfo> {
       vae_decoder: path.join(abs, 'vae_decoder', 'model.onnx'),
     },
     modelIndex,
+    warnings,
   };
 }

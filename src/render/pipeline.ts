@@ -9,22 +9,11 @@ import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { encodePng, type RgbaImage } from '../image';
 import { RenderCancelledError } from './errors';
 import { float16ToFloat32, float32ToFloat16 } from './float16';
-import { checkValues, GRAPH_CONTRACT, validateModelDir, type ModelDirInfo } from './modelDir';
-import type { OnnxValueInfo } from './onnxGraph';
-import {
-  cudaProviderInstalled,
-  executionProviders,
-  fallbackMessage,
-  providerCandidates,
-  cleanReason,
-  softwareVulkan,
-  tellOnce,
-  webgpuUnavailable,
-  type ProviderName,
-  type ProviderRequest,
-  type RenderLogger,
-} from './providers';
+import { validateModelDir, type ModelDirInfo } from './modelDir';
+import { tellOnce, type ProviderName, type ProviderRequest, type RenderLogger } from './providers';
 import { GaussianRandom } from './random';
+import { peakRssBytes, physicalCores } from './resources';
+import { closeSessions, MEMORY_MODES, openSessions, type GraphName, type LoadCount, type MemoryMode, type Sessions } from './sessions';
 import { createScheduler, SCHEDULER_NAMES, type NoiseSource, type SchedulerConfig, type SchedulerName } from './schedulers';
 import { loadClipTokenizer, type ClipTokenizer } from './tokenizer';
 
@@ -38,8 +27,10 @@ export interface PipelineOptions {
   readonly deviceId?: number;
   /** Receives the one fallback message and load notes. */
   readonly logger?: RenderLogger;
-  /** Threads for the CPU provider (default: onnxruntime's choice). */
+  /** Threads for the CPU provider (default: the physical cores, `physicalCores()`). */
   readonly intraOpThreads?: number;
+  /** Which sessions stay loaded between and during renders (default `speed`: all of them). */
+  readonly memory?: MemoryMode;
 }
 
 /** One render request. */
@@ -71,6 +62,11 @@ export interface GenerateParams {
 export interface GenerateControl {
   /** Checked before every UNet call; an abort rejects with RenderCancelledError. */
   readonly signal?: AbortSignal;
+  /**
+   * When a stage starts: `loading` (a session this render loads, named by `graph`; the memory
+   * mode decides which), `encoding` (text), `denoising`, `decoding` (VAE), `saving` (PNG).
+   */
+  readonly onPhase?: (phase: RenderStage, graph?: GraphName) => void;
   /** After each denoising step: `step` is 1..total, `timestep` the one just run. */
   readonly onStep?: (step: number, total: number, timestep: number) => void;
   /** Test hook: receives the guided model output fed to each scheduler step. */
@@ -79,13 +75,30 @@ export interface GenerateControl {
   readonly onLatents?: (stepIndex: number, latents: Float32Array) => void;
 }
 
-/** Milliseconds spent in each stage of one render. */
+/** The stages `GenerateControl.onPhase` reports. */
+export type RenderStage = 'loading' | 'encoding' | 'denoising' | 'decoding' | 'saving';
+
+/** Milliseconds spent in each stage of one render, and what it cost in memory. */
 export interface RenderTimings {
+  /** Sessions loaded during this render (the text encoder and VAE under `balanced`/`low`). */
+  readonly loadMs: number;
+  /** How many sessions this render loaded (0 when every one it needed was already loaded). */
+  readonly sessionsLoaded: number;
+  /** Text encoder runs, without their load. */
   readonly textEncoderMs: number;
+  /** UNet `session.run` calls only. */
   readonly unetMs: number;
+  /** The denoising loop (UNet runs, guidance, scheduler), without the UNet's load. */
+  readonly denoiseMs: number;
+  /** VAE decoder runs, without their load. */
   readonly vaeMs: number;
+  /** 8-bit conversion and PNG encoding. */
+  readonly pngMs: number;
   readonly totalMs: number;
+  /** Steps over `denoiseMs`: what a user waits per step. */
   readonly stepsPerSecond: number;
+  /** The process's peak resident memory when the render finished (bytes). */
+  readonly peakRssBytes: number;
 }
 
 /** What `generate` returns. */
@@ -110,6 +123,11 @@ export interface Pipeline {
   /** The provider that actually runs. */
   readonly provider: ProviderName;
   readonly tokenizer: ClipTokenizer;
+  /** Intra-op threads of the CPU provider. */
+  readonly threads: number;
+  readonly memory: MemoryMode;
+  /** What `loadPipeline` took: milliseconds, and sessions it loaded (0 when they were shared). */
+  readonly load: { readonly ms: number; readonly sessions: number };
   generate(params: GenerateParams, control?: GenerateControl): Promise<GenerateResult>;
   dispose(): Promise<void>;
 }
@@ -119,114 +137,69 @@ export class RenderParamsError extends Error {
   override readonly name = 'RenderParamsError';
 }
 
-interface Sessions {
-  readonly textEncoder: InferenceSession;
-  readonly unet: InferenceSession;
-  readonly vae: InferenceSession;
-  readonly provider: ProviderName;
-  refs: number;
-}
-
 const sessionCache = new Map<string, Promise<Sessions>>();
+
+/** Pipelines' sessions, for the bench's bare `session.run` loop on the very same sessions. */
+const pipelineSessions = new WeakMap<Pipeline, Sessions>();
 
 function loadOrt(): Ort {
   return require('onnxruntime-node') as Ort;
 }
 
-async function createSessions(ort: Ort, info: ModelDirInfo, provider: ProviderName, options: PipelineOptions): Promise<Sessions> {
-  const so: InferenceSession.SessionOptions = {
-    executionProviders: executionProviders(provider, options.deviceId),
-    graphOptimizationLevel: 'all',
-    // Errors only: the GPU providers warn about shape ops placed on the CPU, which is by design.
-    logSeverityLevel: 3,
-    ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
-  };
-  const made: InferenceSession[] = [];
-  try {
-    for (const file of [info.files.text_encoder, info.files.unet, info.files.vae_decoder]) {
-      made.push(await ort.InferenceSession.create(file, so));
-    }
-  } catch (err) {
-    await Promise.all(made.map((s) => s.release().catch(() => undefined)));
-    throw err;
-  }
-  return { textEncoder: made[0]!, unet: made[1]!, vae: made[2]!, provider, refs: 0 };
-}
-
-async function openSessions(info: ModelDirInfo, options: PipelineOptions): Promise<Sessions> {
-  const ort = loadOrt();
-  const request = options.provider ?? 'auto';
-  const cuda = cudaProviderInstalled();
-  const failures: Array<{ provider: ProviderName; reason: string }> = [];
-  if (!cuda && (request === 'auto' || request === 'cuda')) {
-    failures.push({ provider: 'cuda', reason: 'the CUDA build of onnxruntime-node is not installed' });
-  }
-  let candidates = providerCandidates(request, cuda).filter((p) => p !== 'cuda' || cuda);
-  const software = softwareVulkan(process.env);
-  const unavailable = webgpuUnavailable(process.env);
-  if (request === 'auto' && (software || unavailable)) {
-    // WebGPU on a software Vulkan driver is correct but far slower than the CPU provider; with no
-    // driver at all, probing only costs time and prints Dawn's warnings.
-    candidates = candidates.filter((p) => p !== 'webgpu');
-    failures.push({
-      provider: 'webgpu',
-      reason: unavailable ?? `the Vulkan driver is software (${software}), slower than the CPU provider; ask for webgpu explicitly to use it anyway`,
-    });
-  }
-  for (const provider of candidates) {
-    try {
-      const s = await createSessions(ort, info, provider, options);
-      if (failures.length) tellOnce(options.logger, fallbackMessage(request, failures, provider));
-      return s;
-    } catch (err) {
-      if (provider === 'cpu') throw err;
-      failures.push({ provider, reason: cleanReason((err as Error).message) });
-    }
-  }
-  throw new Error('no execution provider could load the model');
-}
-
-function metaOf(session: InferenceSession, kind: 'inputs' | 'outputs'): OnnxValueInfo[] {
-  const meta = kind === 'inputs' ? session.inputMetadata : session.outputMetadata;
-  return meta.map((m) => (m.isTensor ? { name: m.name, type: m.type as OnnxValueInfo['type'], shape: m.shape } : { name: m.name, type: 'unknown', shape: [] }));
-}
+/** Said once when a float16 export is about to run on the CPU provider. */
+export const FP16_ON_CPU =
+  'This is a float16 export running on the CPU provider, where it is slower than the float32 export: ' +
+  "onnxruntime's CPU kernels for convolutions, matrix products and attention compute in float32 only, " +
+  'so it wraps each of them in casts from and to float16 and turns the weights into float32 when the session loads: ' +
+  'float32 memory and arithmetic, plus the casts. ' +
+  'Use the float32 export on CPU and keep the float16 one for a GPU (cuda, webgpu).';
 
 /**
  * Validates `modelDir`, opens (or reuses) its ONNX sessions on the requested provider and loads
- * the tokenizer. Sessions are shared by every pipeline of the same folder and provider and
- * released when the last one is disposed.
+ * the tokenizer. Sessions are shared by every pipeline of the same folder, provider, threads and
+ * memory mode, and released when the last one is disposed.
  */
 export async function loadPipeline(modelDir: string, options: PipelineOptions = {}): Promise<Pipeline> {
+  const t0 = performance.now();
   const info = await validateModelDir(modelDir);
+  for (const w of info.warnings) tellOnce(options.logger, w);
   const tokenizer = await loadClipTokenizer(path.join(info.dir, 'tokenizer'));
-  const key = `${info.dir}\0${options.provider ?? 'auto'}\0${options.deviceId ?? 0}`;
+  const memory = options.memory ?? 'speed';
+  if (!MEMORY_MODES.includes(memory)) throw new RenderParamsError(`memory must be one of ${MEMORY_MODES.join(', ')}, got '${String(memory)}'`);
+  const threads = options.intraOpThreads ?? physicalCores();
+  if (!Number.isInteger(threads) || threads < 1) throw new RenderParamsError(`threads must be a whole number >= 1, got ${threads}`);
+  const key = [info.dir, options.provider ?? 'auto', options.deviceId ?? 0, threads, memory].join('\0');
   let pending = sessionCache.get(key);
+  const opened = !pending;
   if (!pending) {
-    pending = openSessions(info, options);
+    pending = openSessions(info, { provider: options.provider ?? 'auto', deviceId: options.deviceId, threads, memory, logger: options.logger });
     sessionCache.set(key, pending);
     pending.catch(() => sessionCache.delete(key));
   }
   const sessions = await pending;
   sessions.refs++;
-  // The sessions' own metadata is what we feed; check it too (a file can change after validation).
-  const graphs = { text_encoder: sessions.textEncoder, unet: sessions.unet, vae_decoder: sessions.vae } as const;
-  try {
-    for (const [sub, s] of Object.entries(graphs) as Array<[keyof typeof graphs, InferenceSession]>) {
-      checkValues(info.files[sub], 'inputs', metaOf(s, 'inputs'), GRAPH_CONTRACT[sub].inputs);
-      checkValues(info.files[sub], 'outputs', metaOf(s, 'outputs'), GRAPH_CONTRACT[sub].outputs);
-    }
-  } catch (err) {
-    await releaseSessions(key, sessions);
-    throw err;
-  }
-  return new OnnxPipeline(info, tokenizer, sessions, key);
+  if (sessions.provider === 'cpu' && info.graphs.unet.inputs.find((v) => v.name === 'sample')?.type === 'float16') tellOnce(options.logger, FP16_ON_CPU);
+  const pipeline = new OnnxPipeline(info, tokenizer, sessions, key, { ms: performance.now() - t0, sessions: opened ? sessions.load.sessions : 0 });
+  pipelineSessions.set(pipeline, sessions);
+  return pipeline;
 }
 
 async function releaseSessions(key: string, sessions: Sessions): Promise<void> {
   sessions.refs--;
   if (sessions.refs > 0) return;
   sessionCache.delete(key);
-  await Promise.all([sessions.textEncoder.release(), sessions.unet.release(), sessions.vae.release()]);
+  await closeSessions(sessions);
+}
+
+/**
+ * Dev hook for bench/render.ts: runs `fn` on one of the pipeline's own sessions, loaded and
+ * released as its memory mode does for a render.
+ */
+export function useGraphSession<T>(pipeline: Pipeline, graph: GraphName, fn: (session: InferenceSession) => Promise<T>): Promise<T> {
+  const s = pipelineSessions.get(pipeline);
+  if (!s) throw new Error('not a loaded pipeline');
+  const slot = graph === 'text_encoder' ? s.textEncoder : graph === 'unet' ? s.unet : s.vae;
+  return slot.use({ sessions: 0, ms: 0 }, fn);
 }
 
 /** How one graph input is fed: element type and the fixed batch size, if any. */
@@ -236,9 +209,10 @@ interface InputSpec {
   readonly shape: ReadonlyArray<number | string>;
 }
 
-function inputSpec(session: InferenceSession, name: string): InputSpec {
-  const m = session.inputMetadata.find((x) => x.name === name);
-  if (!m || !m.isTensor) throw new Error(`graph input ${name} missing`);
+/** From the graph file's signature: the lazily loaded sessions may not exist yet. */
+function inputSpec(info: ModelDirInfo, graph: GraphName, name: string): InputSpec {
+  const m = info.graphs[graph].inputs.find((x) => x.name === name);
+  if (!m) throw new Error(`graph input ${name} missing`);
   return { name, type: m.type, shape: m.shape };
 }
 
@@ -271,6 +245,9 @@ class OnnxPipeline implements Pipeline {
   readonly info: ModelDirInfo;
   readonly tokenizer: ClipTokenizer;
   readonly provider: ProviderName;
+  readonly threads: number;
+  readonly memory: MemoryMode;
+  readonly load: { readonly ms: number; readonly sessions: number };
   readonly #sessions: Sessions;
   readonly #key: string;
   readonly #ort: Ort = loadOrt();
@@ -281,17 +258,20 @@ class OnnxPipeline implements Pipeline {
   readonly #latentIn: InputSpec;
   #disposed = false;
 
-  constructor(info: ModelDirInfo, tokenizer: ClipTokenizer, sessions: Sessions, key: string) {
+  constructor(info: ModelDirInfo, tokenizer: ClipTokenizer, sessions: Sessions, key: string, load: { ms: number; sessions: number }) {
     this.info = info;
     this.tokenizer = tokenizer;
     this.#sessions = sessions;
     this.provider = sessions.provider;
+    this.threads = sessions.threads;
+    this.memory = sessions.memory;
+    this.load = load;
     this.#key = key;
-    this.#ids = inputSpec(sessions.textEncoder, 'input_ids');
-    this.#sample = inputSpec(sessions.unet, 'sample');
-    this.#timestep = inputSpec(sessions.unet, 'timestep');
-    this.#ehs = inputSpec(sessions.unet, 'encoder_hidden_states');
-    this.#latentIn = inputSpec(sessions.vae, 'latent_sample');
+    this.#ids = inputSpec(info, 'text_encoder', 'input_ids');
+    this.#sample = inputSpec(info, 'unet', 'sample');
+    this.#timestep = inputSpec(info, 'unet', 'timestep');
+    this.#ehs = inputSpec(info, 'unet', 'encoder_hidden_states');
+    this.#latentIn = inputSpec(info, 'vae_decoder', 'latent_sample');
   }
 
   async dispose(): Promise<void> {
@@ -300,14 +280,14 @@ class OnnxPipeline implements Pipeline {
     await releaseSessions(this.#key, this.#sessions);
   }
 
-  async #encodeText(ids: Int32Array): Promise<{ data: Float32Array; dims: number[] }> {
+  async #encodeText(te: InferenceSession, ids: Int32Array): Promise<{ data: Float32Array; dims: number[] }> {
     const ort = this.#ort;
     const n = ids.length;
     const tensor =
       this.#ids.type === 'int64'
         ? new ort.Tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), [1, n])
         : new ort.Tensor('int32', Int32Array.from(ids), [1, n]);
-    const out = await this.#sessions.textEncoder.run({ input_ids: tensor }, ['last_hidden_state']);
+    const out = await te.run({ input_ids: tensor }, ['last_hidden_state']);
     const t = out.last_hidden_state!;
     return { data: Float32Array.from(fromFloatTensor(t)), dims: [...t.dims] };
   }
@@ -334,17 +314,17 @@ class OnnxPipeline implements Pipeline {
     const ort = this.#ort;
     const batch = p.batch;
     const cfg = params.guidanceScale > 1;
+    // Sessions this render loads (the memory mode decides which), kept apart from run times.
+    const load: LoadCount = { sessions: 0, ms: 0, onLoad: (graph) => control.onPhase?.('loading', graph) };
 
     // 1. Text embeddings: one prompt and one negative prompt, repeated per image.
     const inputIds = this.tokenizer.encode(params.prompt);
-    const cond = await this.#encodeText(inputIds);
-    let uncondIds: Int32Array | undefined;
-    let uncond: { data: Float32Array; dims: number[] } | undefined;
-    if (cfg) {
-      uncondIds = this.tokenizer.encode(params.negativePrompt ?? '');
-      uncond = await this.#encodeText(uncondIds);
-    }
-    const tText = performance.now();
+    const uncondIds = cfg ? this.tokenizer.encode(params.negativePrompt ?? '') : undefined;
+    const { cond, uncond } = await this.#sessions.textEncoder.use(load, async (te) => {
+      control.onPhase?.('encoding');
+      return { cond: await this.#encodeText(te, inputIds), uncond: uncondIds ? await this.#encodeText(te, uncondIds) : undefined };
+    });
+    const textMs = performance.now() - t0 - load.ms;
     const seqDims = cond.dims.slice(1);
     const perPrompt = cond.data.length;
     const rows = cfg ? 2 * batch : batch;
@@ -392,69 +372,88 @@ class OnnxPipeline implements Pipeline {
     const g = params.guidanceScale;
     let unetMs = 0;
 
-    // 3. Denoising loop.
+    // 3. Denoising loop, holding the UNet session for its length.
     const total = scheduler.timesteps.length;
-    for (let i = 0; i < total; i++) {
-      const t = scheduler.timesteps[i]!;
-      const scaled = scheduler.scaleModelInput(latents, i);
-      for (let r = 0; r < rows; r++) modelIn.set(scaled.subarray((r % batch) * per, (r % batch + 1) * per), r * per);
-      const ts = this.#timestepTensor(t, chunk);
-      const tu = performance.now();
-      for (let c = 0; c < rows / chunk; c++) {
-        checkAbort(signal);
-        // Whole arrays when one call covers the batch; copies otherwise (a tensor over a subarray
-        // with a byte offset is not something to rely on in the native binding).
-        const rowsIn = chunk === rows ? modelIn : modelIn.slice(c * chunk * per, (c + 1) * chunk * per);
-        const sample = toFloatTensor(ort, this.#sample.type, rowsIn, sampleDims);
-        const out = await this.#sessions.unet.run({ sample, timestep: ts, encoder_hidden_states: ehsTensors[c]! }, ['out_sample']);
-        modelOut.set(fromFloatTensor(out.out_sample!), c * chunk * per);
-      }
-      unetMs += performance.now() - tu;
-      let pred: Float32Array;
-      if (cfg) {
-        for (let k = 0; k < batch * per; k++) {
-          const u = modelOut[k]!;
-          guided[k] = u + g * (modelOut[batch * per + k]! - u);
+    const loadBeforeUnet = load.ms;
+    const tLoop = performance.now();
+    const unet = await this.#sessions.unet.acquire(load);
+    control.onPhase?.('denoising');
+    try {
+      for (let i = 0; i < total; i++) {
+        const t = scheduler.timesteps[i]!;
+        const scaled = scheduler.scaleModelInput(latents, i);
+        for (let r = 0; r < rows; r++) modelIn.set(scaled.subarray((r % batch) * per, (r % batch + 1) * per), r * per);
+        const ts = this.#timestepTensor(t, chunk);
+        const tu = performance.now();
+        for (let c = 0; c < rows / chunk; c++) {
+          checkAbort(signal);
+          // Whole arrays when one call covers the batch; copies otherwise (a tensor over a subarray
+          // with a byte offset is not something to rely on in the native binding).
+          const rowsIn = chunk === rows ? modelIn : modelIn.slice(c * chunk * per, (c + 1) * chunk * per);
+          const sample = toFloatTensor(ort, this.#sample.type, rowsIn, sampleDims);
+          const out = await unet.run({ sample, timestep: ts, encoder_hidden_states: ehsTensors[c]! }, ['out_sample']);
+          modelOut.set(fromFloatTensor(out.out_sample!), c * chunk * per);
         }
-        pred = guided;
-      } else {
-        pred = modelOut.subarray(0, batch * per);
+        unetMs += performance.now() - tu;
+        let pred: Float32Array;
+        if (cfg) {
+          for (let k = 0; k < batch * per; k++) {
+            const u = modelOut[k]!;
+            guided[k] = u + g * (modelOut[batch * per + k]! - u);
+          }
+          pred = guided;
+        } else {
+          pred = modelOut.subarray(0, batch * per);
+        }
+        control.onModelOutput?.(i, pred);
+        latents = scheduler.step(pred, i, latents, noise);
+        if (!allFinite(latents)) {
+          // A known fp16 failure of SD 2.x: attention overflows and the picture comes out black.
+          throw new Error(
+            `the UNet produced NaN/Infinity at step ${i + 1} of ${total}` +
+              (this.#sample.type === 'float16' ? ' (float16 overflow, a known Stable Diffusion 2.x problem: use an fp32 export, or one with attention upcast to fp32)' : ''),
+          );
+        }
+        control.onLatents?.(i, latents);
+        control.onStep?.(i + 1, total, t);
+        // onnxruntime-node starts every run from setImmediate, so the event loop (and a cancel
+        // message) gets a turn between steps without a yield of our own.
+        checkAbort(signal);
       }
-      control.onModelOutput?.(i, pred);
-      latents = scheduler.step(pred, i, latents, noise);
-      if (!allFinite(latents)) {
-        // A known fp16 failure of SD 2.x: attention overflows and the picture comes out black.
-        throw new Error(
-          `the UNet produced NaN/Infinity at step ${i + 1} of ${total}` +
-            (this.#sample.type === 'float16' ? ' (float16 overflow, a known Stable Diffusion 2.x problem: use an fp32 export, or one with attention upcast to fp32)' : ''),
-        );
-      }
-      control.onLatents?.(i, latents);
-      control.onStep?.(i + 1, total, t);
-      // onnxruntime-node starts every run from setImmediate, so the event loop (and a cancel
-      // message) gets a turn between steps without a yield of our own.
-      checkAbort(signal);
+    } finally {
+      await this.#sessions.unet.done();
     }
+    const denoiseMs = performance.now() - tLoop - (load.ms - loadBeforeUnet);
 
     // 4. VAE decode, chunked like the UNet.
     const tv = performance.now();
+    const loadBeforeVae = load.ms;
+    checkAbort(signal);
+    const vae = await this.#sessions.vae.acquire(load);
+    control.onPhase?.('decoding');
     const vaeCap = Math.min(batchCapacity(this.#latentIn), batch);
     const inv = 1 / this.info.vaeScalingFactor;
     const scaledLatents = latents.map((v) => v * inv);
     const imageFloat = new Float32Array(batch * 3 * params.width * params.height);
     const hw = params.width * params.height;
-    for (let b = 0; b < batch; b += vaeCap) {
-      checkAbort(signal);
-      const n = Math.min(vaeCap, batch - b);
-      const input = toFloatTensor(ort, this.#latentIn.type, scaledLatents.slice(b * per, (b + n) * per), [n, channels, lh, lw]);
-      const out = await this.#sessions.vae.run({ latent_sample: input }, ['sample']);
-      const img = fromFloatTensor(out.sample!);
-      if (img.length !== n * 3 * hw) throw new Error(`VAE decoder returned ${out.sample!.dims.join('x')}, expected ${n}x3x${params.height}x${params.width}`);
-      for (let k = 0; k < img.length; k++) imageFloat[b * 3 * hw + k] = Math.min(Math.max(img[k]! / 2 + 0.5, 0), 1);
+    try {
+      for (let b = 0; b < batch; b += vaeCap) {
+        checkAbort(signal);
+        const n = Math.min(vaeCap, batch - b);
+        const input = toFloatTensor(ort, this.#latentIn.type, scaledLatents.slice(b * per, (b + n) * per), [n, channels, lh, lw]);
+        const out = await vae.run({ latent_sample: input }, ['sample']);
+        const img = fromFloatTensor(out.sample!);
+        if (img.length !== n * 3 * hw) throw new Error(`VAE decoder returned ${out.sample!.dims.join('x')}, expected ${n}x3x${params.height}x${params.width}`);
+        for (let k = 0; k < img.length; k++) imageFloat[b * 3 * hw + k] = Math.min(Math.max(img[k]! / 2 + 0.5, 0), 1);
+      }
+    } finally {
+      await this.#sessions.vae.done();
     }
     const tEnd = performance.now();
+    const vaeMs = tEnd - tv - (load.ms - loadBeforeVae);
 
     // 5. 8-bit RGBA and PNG with the render settings in text chunks.
+    control.onPhase?.('saving');
     const images: RgbaImage[] = [];
     const png: Buffer[] = [];
     for (let b = 0; b < batch; b++) {
@@ -488,7 +487,18 @@ class OnnxPipeline implements Pipeline {
     return {
       images,
       png,
-      timings: { textEncoderMs: tText - t0, unetMs, vaeMs: tEnd - tv, totalMs, stepsPerSecond: total / (unetMs / 1000) },
+      timings: {
+        loadMs: load.ms,
+        sessionsLoaded: load.sessions,
+        textEncoderMs: textMs,
+        unetMs,
+        denoiseMs,
+        vaeMs,
+        pngMs: totalMs - (tEnd - t0),
+        totalMs,
+        stepsPerSecond: total / (denoiseMs / 1000),
+        peakRssBytes: peakRssBytes(),
+      },
       inputIds,
       uncondInputIds: uncondIds,
       textEmbeddings: cond.data,
