@@ -6,7 +6,18 @@
  */
 import * as path from 'node:path';
 import { writeFileUnique } from '../io/atomic';
-import { loadPipeline, PROVIDER_REQUESTS, SCHEDULER_NAMES, type Pipeline, type ProviderRequest, type RenderTimings, type SchedulerName, type GenerateParams } from '../render';
+import {
+  loadPipeline,
+  MEMORY_MODES,
+  PROVIDER_REQUESTS,
+  SCHEDULER_NAMES,
+  type GenerateParams,
+  type MemoryMode,
+  type Pipeline,
+  type ProviderRequest,
+  type RenderTimings,
+  type SchedulerName,
+} from '../render';
 import type { Handler, HandlerContext } from './handlers';
 import { KeyedResource } from './keyedResource';
 
@@ -18,6 +29,10 @@ export interface RenderRequest extends Omit<GenerateParams, 'latents' | 'noise' 
   readonly modelDir: string;
   readonly provider?: ProviderRequest;
   readonly deviceId?: number;
+  /** CPU provider threads (default: the physical cores). */
+  readonly threads?: number;
+  /** Which sessions stay loaded between renders (default `speed`: one warm pipeline). */
+  readonly memory?: MemoryMode;
   /** Folder to write the PNGs into; without it the PNGs come back as base64. */
   readonly outDir?: string;
   /** File name stem (default `render-<seed>`); `-2`, `-3`... are added instead of overwriting. */
@@ -31,13 +46,19 @@ export interface RenderResponse {
   /** PNG bytes as base64, when it was not. */
   readonly pngBase64?: string[];
   readonly provider: string;
+  readonly threads: number;
+  readonly memory: MemoryMode;
   readonly scheduler: SchedulerName;
+  /** `loadMs` and `sessionsLoaded` include loading the pipeline when this request loaded it. */
   readonly timings: RenderTimings;
 }
 
 // The model setting changed: the old sessions (GPU memory) are freed before the new ones load.
 const pipelines = new KeyedResource<Pipeline>((p) => p.dispose());
 let queue: Promise<unknown> = Promise.resolve();
+// Pipelines whose own load was already reported with a render: a later render reuses the loaded
+// sessions and reports only what it loaded itself.
+const loadReported = new WeakSet<Pipeline>();
 
 function check(params: unknown): RenderRequest {
   if (typeof params !== 'object' || params === null) throw new TypeError('render params must be an object');
@@ -51,6 +72,8 @@ function check(params: unknown): RenderRequest {
   if (p.provider !== undefined && !PROVIDER_REQUESTS.includes(p.provider as ProviderRequest)) {
     throw new TypeError(`render param 'provider' must be one of ${PROVIDER_REQUESTS.join(', ')}`);
   }
+  if (p.memory !== undefined && !MEMORY_MODES.includes(p.memory as MemoryMode)) throw new TypeError(`render param 'memory' must be one of ${MEMORY_MODES.join(', ')}`);
+  if (p.threads !== undefined && (!Number.isInteger(p.threads) || (p.threads as number) < 1)) throw new TypeError(`render param 'threads' must be a whole number >= 1`);
   if (p.scheduler !== undefined && !SCHEDULER_NAMES.includes(p.scheduler as SchedulerName)) {
     throw new TypeError(`render param 'scheduler' must be one of ${SCHEDULER_NAMES.join(', ')}`);
   }
@@ -58,11 +81,13 @@ function check(params: unknown): RenderRequest {
 }
 
 function pipelineFor(req: RenderRequest, ctx: HandlerContext): Promise<Pipeline> {
-  const key = `${path.resolve(req.modelDir)}\0${req.provider ?? 'auto'}\0${req.deviceId ?? 0}`;
+  const key = [path.resolve(req.modelDir), req.provider ?? 'auto', req.deviceId ?? 0, req.threads ?? 'cores', req.memory ?? 'speed'].join('\0');
   return pipelines.get(key, () =>
     loadPipeline(req.modelDir, {
       provider: req.provider,
       deviceId: req.deviceId,
+      intraOpThreads: req.threads,
+      memory: req.memory ?? 'speed',
       logger: { info: (m) => ctx.log('info', m), warn: (m) => ctx.log('warn', m) },
     }),
   );
@@ -85,7 +110,22 @@ async function render(params: unknown, ctx: HandlerContext): Promise<RenderRespo
     },
     { signal: ctx.signal, onStep: (step, total) => ctx.progress(step, total) },
   );
-  const base = { provider: pipeline.provider, scheduler: result.scheduler, timings: result.timings };
+  let timings = result.timings;
+  if (!loadReported.has(pipeline)) {
+    loadReported.add(pipeline);
+    timings = {
+      ...timings,
+      loadMs: timings.loadMs + pipeline.load.ms,
+      sessionsLoaded: timings.sessionsLoaded + pipeline.load.sessions,
+    };
+  }
+  const base = {
+    provider: pipeline.provider,
+    threads: pipeline.threads,
+    memory: pipeline.memory,
+    scheduler: result.scheduler,
+    timings,
+  };
   if (req.outDir === undefined) return { ...base, pngBase64: result.png.map((b) => b.toString('base64')) };
   const files: string[] = [];
   for (const png of result.png) files.push(await writeFileUnique(req.outDir, req.baseName ?? `render-${req.seed}`, '.png', png));

@@ -9,6 +9,7 @@ import { InputError, UsageError, type CliContext } from '../../src/cli/command';
 import { readPngText } from '../../src/image';
 import { rewritePrompt } from '../../src/generator';
 import { parsePrompt } from '../../src/parser';
+import { parseSummary, physicalCores } from '../../src/render';
 import { loadableCopy, tinyVariants } from './renderFixture';
 
 const variant = tinyVariants().includes('vpred-fp32') ? 'vpred-fp32' : tinyVariants()[0];
@@ -65,6 +66,35 @@ test('render writes PNGs with metadata, never overwrites, prints the paths', { s
   assert.equal(second.code, 0, second.stderr);
   assert.equal(path.basename(second.stdout.trim()), 'a-cat-to-the-left-of-a-dog-5-2.png');
   assert.deepEqual(fs.readFileSync(file1), bytes1);
+});
+
+test('render reports threads and memory mode, s/step, an ETA and a summary of every stage', { skip }, async () => {
+  const model = loadableCopy(variant!);
+  temps.push(model);
+  const out = tmp();
+  const base = ['--model', model, '--prompt', 'a cat to the left of a dog', '--out', out, '--steps', '3', '--seed', '5', '--provider', 'cpu'];
+  const def = await cli(base);
+  assert.equal(def.code, 0, def.stderr);
+  const cores = physicalCores();
+  assert.ok(def.stderr.includes(`${cores} thread${cores === 1 ? '' : 's'} = the physical cores (--threads N to change), memory balanced`), def.stderr);
+  assert.match(def.stderr, /loaded in [\d.]+ s on cpu/);
+  // balanced loads the text encoder and the VAE decoder for the image, and says so.
+  assert.match(def.stderr, /loading the text encoder \(--memory balanced loads it for each image\)/);
+  assert.match(def.stderr, /step 1\/3, [\d.]+ (s\/step|steps\/s), ETA /);
+  const summary = parseSummary(def.stderr);
+  assert.ok(summary, def.stderr);
+  assert.ok(summary.loadMs > 0 && summary.peakRssBytes > 0);
+  const speed = await cli([...base, '--threads', '1', '--memory', 'speed']);
+  assert.equal(speed.code, 0, speed.stderr);
+  assert.match(speed.stderr, /: 1 thread, memory speed\.\.\./);
+  assert.doesNotMatch(speed.stderr, /loading the text encoder/, 'speed loads every part with the pipeline');
+  assert.deepEqual(fs.readFileSync(speed.stdout.trim()), fs.readFileSync(def.stdout.trim()), 'the same image whatever the memory mode and threads');
+  const badMemory = await cli([...base, '--memory', 'tiny']);
+  assert.equal(badMemory.code, 2);
+  assert.match(badMemory.stderr, /--memory must be one of speed, balanced, low, got 'tiny'/);
+  const badThreads = await cli([...base, '--threads', '0']);
+  assert.equal(badThreads.code, 2);
+  assert.match(badThreads.stderr, /--threads must be in 1\.\.1024, got 0/);
 });
 
 test('render FILE renders every prompt; --rewrite renders the SPRIGHT-style rewrite', { skip }, async () => {

@@ -55,6 +55,28 @@ test('render in the worker: per-step progress, PNG files written without overwri
   assert.equal(readPngText(Buffer.from(inline.pngBase64![1]!, 'base64')).batch_index, '1');
 });
 
+test('a second render in the same worker reuses the loaded sessions; balanced reloads only the text encoder and VAE', { skip }, async () => {
+  // A model folder of its own, so that no earlier test's pipeline is already loaded.
+  const own = loadableCopy(variant!);
+  try {
+    const first = await client.request<RenderResponse>('render', req({ modelDir: own, outDir: undefined }));
+    assert.equal(first.memory, 'speed', 'the worker keeps one warm pipeline by default');
+    assert.equal(first.timings.sessionsLoaded, 3, 'the first render loads text encoder, UNet and VAE');
+    const second = await client.request<RenderResponse>('render', req({ modelDir: own, outDir: undefined, seed: 12 }));
+    assert.equal(second.timings.sessionsLoaded, 0, 'the second render loads nothing');
+    assert.equal(second.timings.loadMs, 0);
+    const balanced = await client.request<RenderResponse>('render', req({ modelDir: own, outDir: undefined, memory: 'balanced' }));
+    assert.equal(balanced.memory, 'balanced');
+    assert.equal(balanced.timings.sessionsLoaded, 3, 'a new memory mode loads a new pipeline: the UNet at load, the text encoder and VAE for the render');
+    const again = await client.request<RenderResponse>('render', req({ modelDir: own, outDir: undefined, memory: 'balanced' }));
+    assert.equal(again.timings.sessionsLoaded, 2, 'balanced keeps the UNet and loads the text encoder and VAE for each render');
+    assert.deepEqual(again.pngBase64, balanced.pngBase64, 'the same image whichever sessions were reloaded');
+    assert.ok(again.timings.peakRssBytes > 0);
+  } finally {
+    fs.rmSync(own, { recursive: true, force: true });
+  }
+});
+
 test('cancelling a worker render stops it within one step', { skip }, async () => {
   const controller = new AbortController();
   const seen: number[] = [];

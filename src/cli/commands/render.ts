@@ -31,11 +31,24 @@ stdout.
   --negative TEXT      negative prompt
   --provider P         auto | cuda | webgpu | cpu (default auto: CUDA, then WebGPU, then CPU)
   --device N           GPU index for CUDA (default 0)
+  --threads N          CPU provider threads (default: the physical cores, printed)
+  --memory MODE        balanced | speed | low (default balanced):
+                         balanced  the UNet stays loaded; the text encoder and the VAE decoder
+                                   load for their stage and are released after it: the lowest
+                                   peak, at the cost of loading those two for every prompt
+                         speed     every model part stays loaded from prompt to prompt: fastest
+                                   for many prompts, about 2 GB more at the peak (SD 2.1)
+                         low       balanced, and the UNet is released after each prompt too
   --rewrite            render the SPRIGHT-style rewrite of each prompt instead of the prompt
+
+Progress shows seconds per step (steps per second when fast) and an ETA; after each image one
+line gives load, text encoder, denoising, VAE and PNG times and the process's peak memory.
 
 Seeds use the project's own generator (xoshiro128** + Box-Muller), not torch's: the same seed
 gives the same image here on every machine, but not the image diffusers would give.
 `;
+
+const GRAPH_LABEL = { text_encoder: 'the text encoder', unet: 'the UNet', vae_decoder: 'the VAE decoder' } as const;
 
 function int(name: string, v: string | undefined, def: number, min: number, max: number): number {
   if (v === undefined) return def;
@@ -59,8 +72,12 @@ export function slug(text: string): string {
 
 async function defaultSize(modelDir: string): Promise<[number, number]> {
   try {
-    const cfg = JSON.parse(await fs.readFile(path.join(modelDir, 'unet', 'config.json'), 'utf8')) as { sample_size?: number };
-    const vae = JSON.parse(await fs.readFile(path.join(modelDir, 'vae_decoder', 'config.json'), 'utf8')) as { block_out_channels?: unknown[] };
+    const cfg = JSON.parse(await fs.readFile(path.join(modelDir, 'unet', 'config.json'), 'utf8')) as {
+      sample_size?: number;
+    };
+    const vae = JSON.parse(await fs.readFile(path.join(modelDir, 'vae_decoder', 'config.json'), 'utf8')) as {
+      block_out_channels?: unknown[];
+    };
     const factor = Array.isArray(vae.block_out_channels) && vae.block_out_channels.length ? 2 ** (vae.block_out_channels.length - 1) : 8;
     if (typeof cfg.sample_size === 'number' && cfg.sample_size > 0) return [cfg.sample_size * factor, cfg.sample_size * factor];
   } catch {
@@ -88,6 +105,8 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
         negative: { type: 'string' },
         provider: { type: 'string' },
         device: { type: 'string' },
+        threads: { type: 'string' },
+        memory: { type: 'string' },
         rewrite: { type: 'boolean' },
       },
     });
@@ -111,6 +130,10 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   const steps = int('steps', o.steps, 25, 1, 1000);
   const batch = int('batch', o.batch, 1, 1, 64);
   const deviceId = int('device', o.device, 0, 0, 64);
+  const cores = render.physicalCores();
+  const threads = int('threads', o.threads, cores, 1, 1024);
+  const memory = (o.memory ?? 'balanced') as import('../../render').MemoryMode;
+  if (!render.MEMORY_MODES.includes(memory)) throw new UsageError(`--memory must be one of ${render.MEMORY_MODES.join(', ')}, got '${o.memory}'`);
   const seed = o.seed === undefined ? randomInt(0, 2 ** 32 - 1) : int('seed', o.seed, 0, 0, 0xffffffff);
   let guidance = 7.5;
   if (o.guidance !== undefined) {
@@ -155,31 +178,63 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   }
 
   const outDir = path.resolve(ctx.cwd, o.out);
+  const threadNote = `${threads} thread${threads === 1 ? '' : 's'}${o.threads === undefined ? ' = the physical cores (--threads N to change)' : ''}`;
   let pipeline: import('../../render').Pipeline;
   try {
+    // The folder is checked (milliseconds) before the load line, so a bad one gets one line only.
+    await render.validateModelDir(modelDir);
+    ctx.stderr.write(`loading ${modelDir}: ${threadNote}, memory ${memory}...\n`);
     pipeline = await render.loadPipeline(modelDir, {
       provider,
       deviceId,
+      intraOpThreads: threads,
+      memory,
       logger: { info: (m) => ctx.stderr.write(`${m}\n`), warn: (m) => ctx.stderr.write(`${m}\n`) },
     });
   } catch (err) {
     if (err instanceof render.ModelDirError) throw new InputError(err.message);
+    if (err instanceof render.RenderParamsError) throw new UsageError(err.message);
     throw err;
   }
   const tty = ctx.stderr.isTTY === true;
   try {
-    ctx.stderr.write(`model ${modelDir} on ${pipeline.provider}, ${width}x${height}, ${steps} step${steps === 1 ? '' : 's'}, seed ${seed}\n`);
+    ctx.stderr.write(`loaded in ${render.formatSeconds(pipeline.load.ms)} on ${pipeline.provider}; ${width}x${height}, ${steps} step${steps === 1 ? '' : 's'}, seed ${seed}\n`);
+    // The pipeline's own load counts in the first image's load time.
+    let pendingLoadMs = pipeline.load.ms;
+    let afterLoopMs = 0;
     for (const [k, p] of prompts.entries()) {
       const label = prompts.length > 1 ? `[${k + 1}/${prompts.length}] ` : '';
       let result;
+      let loopStart = performance.now();
+      let lastLine = 0;
       try {
         result = await pipeline.generate(
-          { prompt: p.text, negativePrompt: o.negative, steps, guidanceScale: guidance, seed, width, height, scheduler, batch },
+          {
+            prompt: p.text,
+            negativePrompt: o.negative,
+            steps,
+            guidanceScale: guidance,
+            seed,
+            width,
+            height,
+            scheduler,
+            batch,
+          },
           {
             signal: ctx.signal,
+            onPhase: (phase, graph) => {
+              if (phase === 'denoising') loopStart = performance.now();
+              else if (phase === 'loading' && graph) ctx.stderr.write(`${label}loading ${GRAPH_LABEL[graph]} (--memory ${memory} loads it for each image)\n`);
+            },
             onStep: (step, total) => {
-              if (tty) ctx.stderr.write(`\r${label}step ${step}/${total}${step === total ? '\n' : ''}`);
-              else if (step === total || step % 10 === 0) ctx.stderr.write(`${label}step ${step}/${total}\n`);
+              const now = performance.now();
+              const text = `${label}${render.stepProgress(step, total, now - loopStart, afterLoopMs)}`;
+              if (tty) ctx.stderr.write(`\r${text}\x1b[K${step === total ? '\n' : ''}`);
+              else if (step === total || now - lastLine >= 5000) {
+                // Without a terminal, a line every 5 s at most: logs stay readable on a fast GPU.
+                ctx.stderr.write(`${text}\n`);
+                lastLine = now;
+              }
             },
           },
         );
@@ -187,11 +242,25 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
         if (err instanceof render.RenderParamsError || err instanceof render.SchedulerConfigError) throw new UsageError(err.message);
         throw err;
       }
+      const t = result.timings;
+      const tWrite = performance.now();
       for (const png of result.png) {
         const file = await writeUnique(outDir, `${slug(p.text)}-${seed}`, png);
         ctx.stdout.write(`${file}\n`);
       }
-      ctx.stderr.write(`${label}${result.timings.stepsPerSecond.toFixed(2)} steps/s, ${(result.timings.totalMs / 1000).toFixed(1)} s\n`);
+      const pngMs = t.pngMs + (performance.now() - tWrite);
+      afterLoopMs = t.vaeMs + pngMs;
+      const summary = render.formatSummary({
+        loadMs: pendingLoadMs + t.loadMs,
+        textMs: t.textEncoderMs,
+        denoiseMs: t.denoiseMs,
+        steps,
+        vaeMs: t.vaeMs,
+        pngMs,
+        peakRssBytes: render.peakRssBytes(),
+      });
+      ctx.stderr.write(`${label}${summary}\n`);
+      pendingLoadMs = 0;
     }
   } finally {
     await pipeline.dispose();
