@@ -115,6 +115,8 @@ export function rewriteSettings(scope?: vscode.ConfigurationScope): RewriteSetti
 export const RENDER_PROVIDERS = ['auto', 'cuda', 'webgpu', 'cpu'] as const;
 export type RenderProvider = (typeof RENDER_PROVIDERS)[number];
 export const SCHEDULERS = ['dpmpp_2m', 'ddim', 'euler', 'euler_a'] as const;
+export const MEMORY_MODES = ['speed', 'balanced', 'low'] as const;
+export type RenderMemory = (typeof MEMORY_MODES)[number];
 export type Scheduler = (typeof SCHEDULERS)[number];
 export const DETECTORS = ['embedded', 'owlvit'] as const;
 export type Detector = (typeof DETECTORS)[number];
@@ -134,6 +136,10 @@ export interface RenderSettings {
   modelPath: string;
   provider: RenderProvider;
   deviceId: number;
+  /** What the worker keeps loaded between renders. */
+  memory: RenderMemory;
+  /** CPU provider threads; 0 means the physical cores. */
+  threads: number;
   steps: number;
   guidance: number;
   scheduler: Scheduler;
@@ -154,6 +160,8 @@ export function renderSettings(scope?: vscode.ConfigurationScope): RenderSetting
     modelPath: trustedPath(cfg, 'render.modelPath'),
     provider: oneOf(cfg, 'render.provider', RENDER_PROVIDERS, 'auto'),
     deviceId: num(cfg, 'render.deviceId', 0, 0, 64),
+    memory: oneOf(cfg, 'render.memory', MEMORY_MODES, 'speed'),
+    threads: num(cfg, 'render.threads', 0, 0, 256),
     steps: num(cfg, 'render.steps', 25, 1, 200),
     guidance: num(cfg, 'render.guidance', 7.5, 0, 30, false),
     scheduler: oneOf(cfg, 'render.scheduler', SCHEDULERS, 'dpmpp_2m'),
@@ -174,7 +182,10 @@ export interface DetectSettings {
 
 export function detectSettings(scope?: vscode.ConfigurationScope): DetectSettings {
   const cfg = section(scope);
-  return { detector: oneOf(cfg, 'detect.detector', DETECTORS, 'embedded'), owlvitPath: trustedPath(cfg, 'detect.owlvitPath') };
+  return {
+    detector: oneOf(cfg, 'detect.detector', DETECTORS, 'embedded'),
+    owlvitPath: trustedPath(cfg, 'detect.owlvitPath'),
+  };
 }
 
 export function evaluationRule(scope?: vscode.ConfigurationScope): EvaluationRule {

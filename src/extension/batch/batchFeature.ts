@@ -215,7 +215,7 @@ export class BatchFeature extends Disposable {
       void vscode.window.showErrorMessage(`SPRIGHT Lens: cannot write to ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose a writable folder or set sprightLens.render.outputFolder.`);
       return undefined;
     }
-    return this.#execute(dir, descriptor, backend, settings.provider, settings.deviceId);
+    return this.#execute(dir, descriptor, backend, settings);
   }
 
   async #sources(target: unknown, others: unknown): Promise<{ sources: PromptSource[]; scope: vscode.Uri; title: string } | undefined> {
@@ -348,7 +348,8 @@ export class BatchFeature extends Disposable {
     return resumeOrFresh(folder[0].fsPath);
   }
 
-  async #execute(dir: string, descriptor: Descriptor, backend: InferenceBackend, provider: config.RenderProvider, deviceId: number): Promise<BatchRunInfo> {
+  async #execute(dir: string, descriptor: Descriptor, backend: InferenceBackend, settings: Pick<config.RenderSettings, 'provider' | 'deviceId' | 'memory' | 'threads'>): Promise<BatchRunInfo> {
+    const { provider, deviceId, memory, threads } = settings;
     const extras: StoredExtras = descriptor.extras ?? { negativePrompt: '', detector: descriptor.options.render.detector.startsWith('owlvit:') ? 'owlvit' : 'embedded', owlvitPath: descriptor.options.render.detector.replace(/^owlvit:/, '') };
     const options: BatchOptions = { ...descriptor.options, outDir: dir };
     const runId = `batch-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -372,7 +373,7 @@ export class BatchFeature extends Disposable {
       render: async (job, signal, onStep) => {
         const p = job.parameters;
         const out = await backend.render(
-          { modelPath: p.model, provider, deviceId, prompt: job.text, negativePrompt: extras.negativePrompt, steps: p.steps, guidance: p.guidance, scheduler: p.scheduler, width: p.width, height: p.height, seed: job.seed },
+          { modelPath: p.model, provider, deviceId, memory, threads, prompt: job.text, negativePrompt: extras.negativePrompt, steps: p.steps, guidance: p.guidance, scheduler: p.scheduler, width: p.width, height: p.height, seed: job.seed },
           signal,
           (phase, step, total) => (phase === 'denoising' ? onStep(step, total) : undefined),
         );

@@ -4,12 +4,16 @@
 // client is plugged in by activate().
 import type { Detection } from '../../protocol/geometry';
 import type { RenderPhase } from '../../protocol/messages';
+import type { RenderTimings } from '../../render/pipeline';
 
 /** One render request, as plain data. */
 export interface RenderRequest {
   modelPath: string;
   provider: 'auto' | 'cuda' | 'webgpu' | 'cpu';
   deviceId: number;
+  memory: 'speed' | 'balanced' | 'low';
+  /** 0: the physical cores. */
+  threads: number;
   prompt: string;
   negativePrompt: string;
   steps: number;
@@ -27,8 +31,10 @@ export interface RenderOutcome {
   png: Uint8Array;
   /** Execution provider that ran it, e.g. "cpu" (shown under the image). */
   provider: string;
-  /** Total time in milliseconds. */
+  /** Total time in milliseconds, as the panel waited for it. */
   ms: number;
+  /** The worker's breakdown (load, text, denoise, VAE, PNG, peak RSS). */
+  timings: RenderTimings;
 }
 
 /** One detection request on an image file. */

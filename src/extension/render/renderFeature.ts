@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { randomInt } from 'node:crypto';
 import type { DetectionState, ImageView, ModelSetupView } from '../../protocol/messages';
+import { formatRate, formatSeconds, formatSummary } from '../../render/progress';
 import type { ParsedPrompt } from '../../parser/types';
 import { decodePng, encodePng, ImageFormatError } from '../../image/index';
 import { writeFileUnique } from '../../io/atomic';
@@ -119,21 +120,24 @@ export class RenderFeature extends Disposable {
     const seed = settings.seed >= 0 ? settings.seed : randomInt(2 ** 31 - 1);
     try {
       const out = await backend.render(
-        { modelPath: settings.modelPath, provider: settings.provider, deviceId: settings.deviceId, prompt: text, negativePrompt: settings.negativePrompt, steps: settings.steps, guidance: settings.guidance, scheduler: settings.scheduler, width: settings.width, height: settings.height, seed },
+        { modelPath: settings.modelPath, provider: settings.provider, deviceId: settings.deviceId, memory: settings.memory, threads: settings.threads, prompt: text, negativePrompt: settings.negativePrompt, steps: settings.steps, guidance: settings.guidance, scheduler: settings.scheduler, width: settings.width, height: settings.height, seed },
         ac.signal,
         (phase, step, total) => this.#controller.post({ type: 'renderProgress', render: { ...render, phase, step, total } }),
       );
       this.#controller.post({ type: 'renderProgress', render: { ...render, phase: 'saving', step: settings.steps, total: settings.steps } });
       const folder = outputFolder(cur.uri, this.#globalStorage);
       const file = await writeFileUnique(folder.fsPath, `${fileStem(text)}-${seed}`, '.png', out.png);
-      const details: Array<[string, string]> = [
+      const t = out.timings;
+      const breakdown = formatSummary({ loadMs: t.loadMs, textMs: t.textEncoderMs, denoiseMs: t.denoiseMs, steps: settings.steps, vaeMs: t.vaeMs, pngMs: t.pngMs, peakRssBytes: t.peakRssBytes });
+      const details: ImageView['details'] = [
         ['seed', String(seed)],
         ['steps', String(settings.steps)],
         ['guidance', String(settings.guidance)],
         ['scheduler', settings.scheduler],
         ['size', `${settings.width}\u00d7${settings.height}`],
         ['provider', out.provider],
-        ['time', `${(out.ms / 1000).toFixed(1)} s`],
+        // The load is what a first render (or a memory mode that reloads) adds; the rest on hover.
+        ['time', `${formatSeconds(out.ms)}${t.loadMs > 0 ? `, of which loading ${formatSeconds(t.loadMs)}` : ''}; ${formatRate(t.denoiseMs / settings.steps)}`, breakdown],
         ['file', file],
       ];
       const record = this.#imageView(file, settings.width, settings.height, 'render', text, details);
@@ -219,7 +223,7 @@ export class RenderFeature extends Disposable {
     }
   }
 
-  #imageView(file: string, width: number, height: number, origin: ImageView['origin'], promptText: string, details: Array<[string, string]>): ImageRecord {
+  #imageView(file: string, width: number, height: number, origin: ImageView['origin'], promptText: string, details: ImageView['details']): ImageRecord {
     const key = `img-${++this.#imageCounter}`;
     this.#files.set(key, file);
     const uri = vscode.Uri.file(file);

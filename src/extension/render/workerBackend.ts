@@ -29,12 +29,12 @@ export class WorkerBackend implements InferenceBackend, vscode.Disposable {
     onProgress('loading', 0, request.steps);
     const res = await this.#get().request<RenderResponse>(
       'render',
-      { modelDir: request.modelPath, provider: request.provider, deviceId: request.deviceId, prompt: request.prompt, negativePrompt: request.negativePrompt, steps: request.steps, guidanceScale: request.guidance, seed: request.seed, width: request.width, height: request.height, scheduler: request.scheduler },
+      { modelDir: request.modelPath, provider: request.provider, deviceId: request.deviceId, memory: request.memory, threads: request.threads > 0 ? request.threads : undefined, prompt: request.prompt, negativePrompt: request.negativePrompt, steps: request.steps, guidanceScale: request.guidance, seed: request.seed, width: request.width, height: request.height, scheduler: request.scheduler },
       { signal, onProgress: (step, total) => onProgress(step >= total ? 'decoding' : 'denoising', step, total) },
     );
     const b64 = res.pngBase64?.[0];
     if (b64 === undefined) throw new Error('the worker returned no image');
-    return { png: Buffer.from(b64, 'base64'), provider: res.provider, ms: Date.now() - started };
+    return { png: Buffer.from(b64, 'base64'), provider: res.provider, ms: Date.now() - started, timings: res.timings };
   }
 
   async detect(request: DetectRequest, signal: AbortSignal): Promise<DetectOutcome> {
