@@ -30,8 +30,8 @@ export type GraphName = 'text_encoder' | 'unet' | 'vae_decoder';
  * - `speed`: every session stays loaded between renders; the next render starts at once.
  * - `balanced`: the UNet stays loaded; the text encoder and the VAE decoder are loaded for their
  *   stage of each render and released after it, so they never sit beside the UNet's working memory.
- * - `low`: like balanced, and the UNet is released after each render too: nothing is held between
- *   renders, and every render pays the whole load.
+ * - `low`: like balanced, and the UNet is released when the denoising loop ends, before the VAE
+ *   decodes: the lowest peak, nothing held between renders, and every render pays the whole load.
  */
 export type MemoryMode = 'speed' | 'balanced' | 'low';
 
@@ -92,11 +92,6 @@ export class GraphSession {
     this.graph = graph;
     this.#create = create;
     this.#keep = keep;
-  }
-
-  /** True while a session is loaded (or loading). */
-  get loaded(): boolean {
-    return this.#session !== undefined;
   }
 
   /** Creates the session now (the eager graphs of a memory mode, at pipeline load). */

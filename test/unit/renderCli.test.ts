@@ -76,10 +76,10 @@ test('render reports threads and memory mode, s/step, an ETA and a summary of ev
   const def = await cli(base);
   assert.equal(def.code, 0, def.stderr);
   const cores = physicalCores();
-  assert.ok(def.stderr.includes(`${cores} thread${cores === 1 ? '' : 's'} = the physical cores (--threads N to change), memory balanced`), def.stderr);
+  assert.ok(def.stderr.includes(`${cores} thread${cores === 1 ? '' : 's'} = the physical cores (--threads N to change), memory low (one prompt; --memory to change)`), def.stderr);
   assert.match(def.stderr, /loaded in [\d.]+ s on cpu/);
-  // balanced loads the text encoder and the VAE decoder for the image, and says so.
-  assert.match(def.stderr, /loading the text encoder \(--memory balanced loads it for each image\)/);
+  // low loads the text encoder and the VAE decoder for the image, and says so.
+  assert.match(def.stderr, /loading the text encoder \(--memory low loads it for each image\)/);
   assert.match(def.stderr, /step 1\/3, [\d.]+ (s\/step|steps\/s), ETA /);
   const summary = parseSummary(def.stderr);
   assert.ok(summary, def.stderr);
@@ -106,6 +106,7 @@ test('render FILE renders every prompt; --rewrite renders the SPRIGHT-style rewr
   assert.equal(r.code, 0, r.stderr);
   const files = r.stdout.trim().split('\n');
   assert.equal(files.length, 2);
+  assert.match(r.stderr, /memory balanced \(a prompt file; --memory to change\)/, 'a prompt file keeps the UNet from prompt to prompt');
   assert.ok(files.every((f) => f.startsWith(path.join(dir, 'renders'))));
   const meta = readPngText(fs.readFileSync(files[0]!));
   assert.equal(meta.prompt, rewritePrompt(parsePrompt('a cup above a book')).text);
