@@ -4,6 +4,12 @@
  * `--compare`, the real-size comparison of `spright-lens render`, optimum's
  * ORTStableDiffusionPipeline and diffusers' PyTorch pipeline, each in its own process, on the same
  * export and weights (tools/parity/make_real_model.py builds them).
+ *
+ * Then region guidance: steps/s with 0, 2 and 4 regions, with the UNet's batch axis dynamic (all
+ * region prompts in one `session.run` per step) and fixed to 2 (one run per prompt), and what one
+ * region costs as a fraction of a plain step: over a whole render (bootstrapping 40% of the steps),
+ * after bootstrapping and while bootstrapping. On the tiny model both graphs come from
+ * test/fixtures/sd-tiny-regions; with --model only that export's own batch mode is measured.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -12,8 +18,10 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as zlib from 'node:zlib';
 import type { Tensor } from 'onnxruntime-node';
-import { formatGiB, loadPipeline, MEMORY_MODES, parseSummary, peakRssBytes, physicalCores, PROVIDER_REQUESTS, type MemoryMode, type ProviderRequest } from '../src/render';
+import { DEFAULT_BOOTSTRAP_FRACTION, type RegionGuide } from '../src/protocol/regions';
+import { loadPipeline, MEMORY_MODES, peakRssBytes, physicalCores, PROVIDER_REQUESTS, type MemoryMode, type Pipeline, type ProviderRequest } from '../src/render';
 import { useGraphSession } from '../src/render/pipeline';
+import { formatGiB, parseSummary } from '../src/view/renderTimes';
 import type { BenchSection } from './harness';
 import { median } from './harness';
 
@@ -47,6 +55,9 @@ steps/s, load time and peak RSS.
   --min-available G  before each heavy process, wait until G GiB of memory are available
                      (default 0: do not wait)
   --help             this text
+
+Then, without --compare, region guidance: steps/s at 0, 2 and 4 regions and one region's cost as
+a fraction of a plain step (the model needs its vae_encoder/).
 `;
 
 class BenchUsageError extends Error {}
@@ -58,16 +69,25 @@ function repoRoot(): string {
   }
 }
 
-/** The tiny fixture in a temp folder with its tokenizer files (they are stored gzipped once). */
-function tinyModel(): { dir: string; cleanup(): void } {
+/**
+ * The tiny fixture in a temp folder with its tokenizer files (they are stored gzipped once); for
+ * region guidance also its VAE encoder and, with `staticBatch`, its UNet graph with the batch
+ * axis fixed to 2 (test/fixtures/sd-tiny-regions).
+ */
+function tinyModel(options: { regions?: boolean; staticBatch?: boolean } = {}): { dir: string; cleanup(): void } {
   const root = repoRoot();
   const src = path.join(root, 'test', 'fixtures', 'sd-tiny', 'vpred-fp32');
   if (!fs.existsSync(src)) throw new Error(`no fixture model at ${src}; pass --model DIR`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-render-'));
   fs.cpSync(src, dir, { recursive: true });
-  for (const f of ['vocab.json', 'merges.txt']) {
-    fs.writeFileSync(path.join(dir, 'tokenizer', f), zlib.gunzipSync(fs.readFileSync(path.join(root, 'test', 'fixtures', 'clip-tokenizer', `${f}.gz`))));
+  const gunzip = (from: string, to: string): void => fs.writeFileSync(to, zlib.gunzipSync(fs.readFileSync(from)));
+  for (const f of ['vocab.json', 'merges.txt']) gunzip(path.join(root, 'test', 'fixtures', 'clip-tokenizer', `${f}.gz`), path.join(dir, 'tokenizer', f));
+  const regions = path.join(root, 'test', 'fixtures', 'sd-tiny-regions');
+  if (options.regions) {
+    fs.mkdirSync(path.join(dir, 'vae_encoder'));
+    gunzip(path.join(regions, 'vae_encoder-fp32', 'model.onnx.gz'), path.join(dir, 'vae_encoder', 'model.onnx'));
   }
+  if (options.staticBatch) gunzip(path.join(regions, 'unet-static-batch2', 'model.onnx.gz'), path.join(dir, 'unet', 'model.onnx'));
   return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -455,6 +475,141 @@ export function compareTable(rounds: ContenderRun[][]): string {
   return lines.join('\n');
 }
 
+/** One batch mode's figures. */
+export interface RegionModeResult {
+  /** `batched`: dynamic batch axis, one run per step; `per-prompt`: fixed batch, one run per prompt. */
+  readonly mode: 'batched' | 'per-prompt';
+  readonly unetBatch: number | null;
+  /** Steps/s of whole renders (bootstrapping 40% of the steps) by region count (see `BenchClock`). */
+  readonly stepsPerSecond: Record<number, number>;
+  /**
+   * One region's cost as a fraction of a plain step, (t_n / t_plain - 1) / n, for n = 2 and 4:
+   * over a whole render, after bootstrapping and while bootstrapping.
+   */
+  readonly regionCost: Record<'whole' | 'after' | 'during', Record<number, number>>;
+}
+
+export interface RegionBenchResult {
+  readonly provider: string;
+  readonly steps: number;
+  readonly bootstrapSteps: number;
+  readonly size: string;
+  readonly runs: number;
+  readonly clock: BenchClock;
+  readonly modes: RegionModeResult[];
+}
+
+const REGION_COUNTS = [0, 2, 4] as const;
+
+/** `n` boxes side by side, so that every region owns a part of the canvas. */
+function benchGuide(n: number, bootstrapSteps?: number): RegionGuide {
+  return {
+    background: 'a red cube to the left of a blue sphere',
+    regions: Array.from({ length: n }, (_, k) => ({ prompt: ['a red cube', 'a blue sphere', 'a green cone', 'a yellow ring'][k % 4]!, box: { x: k / n, y: 0.2, w: 1 / n, h: 0.6 } })),
+    ...(bootstrapSteps !== undefined ? { bootstrapSteps } : {}),
+  };
+}
+
+/**
+ * Which clock times the steps. `cpu`: the process's CPU time (user + system, every thread), which
+ * other load on a shared machine does not inflate; with one intra-op thread on the CPU provider it
+ * is the wall time an idle machine would show. `wall`: elapsed time, the only honest one when a GPU
+ * does the work.
+ */
+export type BenchClock = 'cpu' | 'wall';
+
+function clockSeconds(clock: BenchClock): number {
+  if (clock === 'wall') return performance.now() / 1000;
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/**
+ * Seconds per step of one render, from the time between its first and last step (so the text
+ * encoder, the bootstrapping colours' encoding and the VAE stay out; every per-step cost of the
+ * guidance, the blend included, stays in).
+ */
+async function secondsPerStep(p: Pipeline, steps: number, width: number, height: number, regions: RegionGuide | undefined, clock: BenchClock): Promise<number> {
+  let first = 0;
+  let last = 0;
+  await p.generate(
+    { prompt: 'a red cube to the left of a blue sphere', steps, guidanceScale: 7.5, seed: 1, width, height, scheduler: 'dpmpp_2m', ...(regions ? { regions } : {}) },
+    {
+      onStep: (step) => {
+        if (step === 1) first = clockSeconds(clock);
+        last = clockSeconds(clock);
+      },
+    },
+  );
+  return (last - first) / (steps - 1);
+}
+
+/**
+ * Region guidance's cost: for each batch mode, renders with 0, 2 and 4 regions (whole renders,
+ * no bootstrapping, all steps bootstrapped), interleaved `runs` times. On the CPU provider with one
+ * thread, timed in CPU time (medians); otherwise in wall time (fastest runs).
+ */
+export async function benchRegions(opts: { model?: string; provider?: ProviderRequest; steps?: number; width?: number; height?: number; runs?: number; threads?: number }): Promise<RegionBenchResult> {
+  const steps = opts.steps ?? 20;
+  const width = opts.width ?? 64;
+  const height = opts.height ?? 64;
+  const runs = opts.runs ?? 5;
+  const threads = opts.threads ?? ((opts.provider ?? 'cpu') === 'cpu' ? 1 : undefined);
+  const models = opts.model
+    ? [{ dir: opts.model, cleanup: (): void => undefined }]
+    : [tinyModel({ regions: true }), tinyModel({ regions: true, staticBatch: true })];
+  const pipelines: Pipeline[] = [];
+  try {
+    for (const m of models) {
+      pipelines.push(await loadPipeline(m.dir, { provider: opts.provider ?? 'cpu', intraOpThreads: threads, logger: { info: () => undefined, warn: (msg) => process.stderr.write(`${msg}\n`) } }));
+    }
+    const bootstrapSteps = Math.round(steps * DEFAULT_BOOTSTRAP_FRACTION);
+    // Per pipeline: label -> times. Labels: `plain`, `n:whole`, `n:after`, `n:during`.
+    const configs: Array<{ label: string; guide: RegionGuide | undefined }> = [{ label: 'plain', guide: undefined }];
+    for (const n of REGION_COUNTS.filter((c) => c > 0)) {
+      configs.push({ label: `${n}:whole`, guide: benchGuide(n) }, { label: `${n}:after`, guide: benchGuide(n, 0) }, { label: `${n}:during`, guide: benchGuide(n, steps) });
+    }
+    const times = pipelines.map(() => new Map<string, number[]>(configs.map((c) => [c.label, []])));
+    const clock: BenchClock = pipelines[0]!.provider === 'cpu' && threads === 1 ? 'cpu' : 'wall';
+    for (const p of pipelines) for (const c of configs) await secondsPerStep(p, steps, width, height, c.guide, clock); // warm-up
+    for (let r = 0; r < runs; r++) {
+      for (const [i, p] of pipelines.entries()) {
+        for (const c of configs) times[i]!.get(c.label)!.push(await secondsPerStep(p, steps, width, height, c.guide, clock));
+      }
+    }
+    // CPU time: the median; wall time: the fastest run, the one least disturbed by other load.
+    const best = (i: number, label: string): number => (clock === 'cpu' ? median([...times[i]!.get(label)!].sort((x, y) => x - y)) : Math.min(...times[i]!.get(label)!));
+    const modes = pipelines.map((p, i): RegionModeResult => {
+      const plain = best(i, 'plain');
+      const cost = (kind: string): Record<number, number> => Object.fromEntries([2, 4].map((n) => [n, (best(i, `${n}:${kind}`) / plain - 1) / n]));
+      return {
+        mode: p.unetBatch === null ? 'batched' : 'per-prompt',
+        unetBatch: p.unetBatch,
+        stepsPerSecond: Object.fromEntries(REGION_COUNTS.map((n) => [n, 1 / best(i, n === 0 ? 'plain' : `${n}:whole`)])),
+        regionCost: { whole: cost('whole'), after: cost('after'), during: cost('during') },
+      };
+    });
+    return { provider: pipelines[0]!.provider, steps, bootstrapSteps, size: `${width}x${height}`, runs, clock, modes };
+  } finally {
+    await Promise.all(pipelines.map((p) => p.dispose()));
+    for (const m of models) m.cleanup();
+  }
+}
+
+function formatRegions(r: RegionBenchResult): string {
+  const cols = r.modes.map((m) => (m.mode === 'batched' ? 'batched (1 run/step)' : `per-prompt (batch ${m.unetBatch})`));
+  const line = (label: string, cells: string[]): string => `${label.padEnd(30)}${cells.map((c) => c.padEnd(26)).join('')}\n`;
+  let out = `region guidance: ${r.provider}, ${r.size}, ${r.steps} steps (bootstrapping ${r.bootstrapSteps}), guidance batch 2, ${r.clock === 'cpu' ? `CPU time, median of ${r.runs}` : `wall time, fastest of ${r.runs}`}\n`;
+  out += line('', cols);
+  for (const n of REGION_COUNTS) out += line(`steps/s, ${n} regions`, r.modes.map((m) => m.stepsPerSecond[n]!.toFixed(1)));
+  out += line('one region / plain step (2 / 4)', []);
+  const pair = (x: Record<number, number>): string => `${x[2]!.toFixed(2)} / ${x[4]!.toFixed(2)}`;
+  out += line('  whole render', r.modes.map((m) => pair(m.regionCost.whole)));
+  out += line('  after bootstrapping', r.modes.map((m) => pair(m.regionCost.after)));
+  out += line('  while bootstrapping', r.modes.map((m) => pair(m.regionCost.during)));
+  return out;
+}
+
 /** Short section for `npm run bench`. */
 export const renderSection: BenchSection = {
   name: 'render',
@@ -465,9 +620,20 @@ export const renderSection: BenchSection = {
       'pipeline ms (median)': r.pipelineMs.toFixed(1),
       'bare loop ms (median)': r.bareMs.toFixed(1),
       'UNet steps/s': r.stepsPerSecond.toFixed(1),
+      ...regionRows(await benchRegions({ steps: 10, runs: 3 })),
     };
   },
 };
+
+function regionRows(r: RegionBenchResult): Record<string, string> {
+  const rows: Record<string, string> = {};
+  for (const m of r.modes) {
+    rows[`region guidance, ${m.mode}: steps/s at 0/2/4 regions`] = REGION_COUNTS.map((n) => m.stepsPerSecond[n]!.toFixed(1)).join(' / ');
+    const c = m.regionCost;
+    rows[`region guidance, ${m.mode}: one region / plain step`] = `${c.whole[4]!.toFixed(2)} (after bootstrapping ${c.after[4]!.toFixed(2)}, while ${c.during[4]!.toFixed(2)}; 4 regions)`;
+  }
+  return rows;
+}
 
 function positiveInt(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -560,6 +726,21 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(
       `\nreal-size comparison: ${r.size}, ${r.steps} steps, DDIM, guidance 7.5, ${r.threads} threads, CPU, ${o.rounds} round${o.rounds === 1 ? '' : 's'}\n${compareTable(rounds)}\n`,
     );
+  }
+  // Region guidance, unless this run is the real-size comparison. Each region run renders ten
+  // configurations, so it takes a third of the runs.
+  if (!values.compare) {
+    const runs = positiveInt('runs', values.runs);
+    const regions = await benchRegions({
+      model,
+      provider,
+      steps,
+      width: size ? Number(size[1]) : undefined,
+      height: size ? Number(size[2]) : undefined,
+      threads,
+      runs: runs === undefined ? undefined : Math.max(1, Math.round(runs / 3)),
+    });
+    process.stdout.write(`\n${formatRegions(regions)}`);
   }
 }
 

@@ -14,10 +14,12 @@ export interface WebviewModel {
   saveStatus: string | null;
   /** Render requests that already ended; their late progress events are ignored. */
   finishedRenders: string[];
+  /** The newest layout edit answer applied (`layoutUpdate.seq`); older answers are stale. */
+  layoutSeq: number;
 }
 
 export function initialModel(): WebviewModel {
-  return { state: null, pendingSave: null, saveStatus: null, finishedRenders: [] };
+  return { state: null, pendingSave: null, saveStatus: null, finishedRenders: [], layoutSeq: 0 };
 }
 
 // Enough to outlive any progress event still in flight; older ids cannot come back.
@@ -74,6 +76,10 @@ export function reduce(model: WebviewModel, msg: ToWebview): WebviewModel | unde
     case 'saveResult':
       if (model.pendingSave !== msg.requestId) return undefined;
       return { ...model, pendingSave: null, saveStatus: msg.ok ? `Saved ${msg.fileName}` : `Could not save: ${msg.message}` };
+    case 'layoutUpdate':
+      // An answer about another prompt, or older than one applied, would undo a newer edit.
+      if (state.prompt?.key !== msg.promptKey || msg.seq < model.layoutSeq) return undefined;
+      return { ...model, state: { ...state, prompt: msg.prompt }, layoutSeq: msg.seq };
   }
 }
 

@@ -19,16 +19,39 @@ function isBoxLike(v: unknown): boolean {
   return isObj(v) && isNum(v.x) && isNum(v.y) && isNum(v.w) && isNum(v.h);
 }
 
+function isCheck(c: unknown): boolean {
+  return isObj(c) && isStr(c.rule) && isStr(c.status) && isStr(c.detail) && (c.pair === null || (Array.isArray(c.pair) && c.pair.length === 2 && c.pair.every(isNum)));
+}
+
 function isRelationList(v: unknown): boolean {
-  return Array.isArray(v) && v.every((r) => isObj(r) && isNum(r.index) && isStr(r.status) && isStr(r.label) && isStr(r.subject) && isStr(r.object) && Array.isArray(r.checks));
+  return (
+    Array.isArray(v) &&
+    v.every((r) => isObj(r) && isNum(r.index) && isStr(r.status) && isStr(r.label) && isStr(r.subject) && isStr(r.object) && Array.isArray(r.checks) && r.checks.every(isCheck))
+  );
+}
+
+function isLayoutEdit(v: unknown): boolean {
+  return v === null || (isObj(v) && (v.source === 'planned' || v.source === 'edited') && isStrOrNull(v.file) && isStrOrNull(v.staleFor) && isStrOrNull(v.problem));
 }
 
 function isPrompt(v: unknown): boolean {
   if (v === null) return true;
   if (!isObj(v)) return false;
   const layoutOk =
-    v.layout === null || (isObj(v.layout) && isNum(v.layout.width) && isNum(v.layout.height) && Array.isArray(v.layout.boxes) && v.layout.boxes.every(isBoxLike));
-  return isStr(v.key) && isStr(v.uri) && isNum(v.line) && isStr(v.text) && isStrOrNull(v.rewrite) && Array.isArray(v.objects) && isRelationList(v.relations) && layoutOk && isStrOrNull(v.layoutError);
+    v.layout === null ||
+    (isObj(v.layout) && isNum(v.layout.width) && isNum(v.layout.height) && Array.isArray(v.layout.boxes) && v.layout.boxes.every((b) => isBoxLike(b) && isObj(b) && isStr(b.id) && isStr(b.objectId) && isStr(b.noun)));
+  return (
+    isStr(v.key) &&
+    isStr(v.uri) &&
+    isNum(v.line) &&
+    isStr(v.text) &&
+    isStrOrNull(v.rewrite) &&
+    Array.isArray(v.objects) &&
+    isRelationList(v.relations) &&
+    layoutOk &&
+    isStrOrNull(v.layoutError) &&
+    isLayoutEdit(v.layoutEdit)
+  );
 }
 
 function isDetection(v: unknown): boolean {
@@ -87,7 +110,8 @@ function isState(v: unknown): boolean {
     (v.render === null || isRender(v.render)) &&
     isSetup(v.setup) &&
     (v.batch === null || isBatch(v.batch)) &&
-    isStrOrNull(v.notice)
+    isStrOrNull(v.notice) &&
+    isBool(v.regionGuide)
   );
 }
 
@@ -103,6 +127,7 @@ const CHECKS: Record<ToWebviewType, (m: Obj) => boolean> = {
   detections: (m) => isStr(m.imageKey) && isDetection(m.detection),
   batchPage: (m) => isBatch(m.batch),
   saveResult: (m) => isStr(m.requestId) && (m.ok === true ? isStr(m.fileName) : m.ok === false && isStr(m.message)),
+  layoutUpdate: (m) => isStr(m.promptKey) && isNum(m.seq) && m.prompt !== null && isPrompt(m.prompt),
 };
 
 /** Returns the message when it is a well-formed `ToWebview`, otherwise undefined (drop it). */

@@ -7,6 +7,7 @@ import type {
   BatchView,
   DetectionView,
   ImageView,
+  LayoutBoxView,
   LayoutView,
   ModelSetupView,
   PanelState,
@@ -17,12 +18,17 @@ import type {
   RuleName,
   ViewOptions,
 } from '../src/protocol/messages';
+import { CORNERS } from './layoutEdit';
 import { h, s, type VElement, type VNode } from './vnode';
 
 /** Local UI bits the view needs beyond the host state. */
 export interface ViewExtras {
   saveStatus: string | null;
   saving: boolean;
+  /** Boxes of a layout edit under way, drawn instead of the host's (layoutEdit.ts); null: none. */
+  layoutBoxes?: LayoutBoxView[] | null;
+  /** The box being dragged, if any. */
+  dragging?: string | null;
 }
 
 const RULE_TITLES: Record<RuleName, string> = {
@@ -60,6 +66,27 @@ export function relationTargets(r: Pick<RelationView, 'subject' | 'object' | 'ob
   return r.object2 === undefined ? [r.subject, r.object] : [r.subject, r.object, r.object2];
 }
 
+/**
+ * The detected boxes a relation's verdict rests on under `rule` (positions in the image's
+ * detections): what hovering its row highlights on the image. Null when no single pair decides.
+ */
+export function relationPair(r: Pick<RelationView, 'checks'>, rule: RuleName): [number, number] | null {
+  return r.checks.find((c) => c.rule === rule)?.pair ?? null;
+}
+
+/**
+ * Whether an element (its `data-object`, and `data-det` for a detected box) lights up while a
+ * relation row (its `data-targets` and `data-pair`) is hovered: a detected box when it is one of
+ * the pair, or, when no single pair decides, when it belongs to one of the relation's objects;
+ * every other element (object chips, layout boxes) when it belongs to one of them.
+ */
+export function highlighted(object: string | null, det: string | null, targets: string | null, pair: string | null): boolean {
+  const words = (s: string | null): string[] => (s ?? '').split(' ').filter((t) => t.length > 0);
+  const inPair = words(pair);
+  if (det !== null && inPair.length > 0) return inPair.includes(det);
+  return words(targets).includes(object ?? '');
+}
+
 /** Relations to list: judged on the image when detection finished, else on the planned layout. */
 export function shownRelations(state: PanelState): { source: 'image' | 'layout'; relations: RelationView[] } {
   const det = state.image?.detection;
@@ -90,26 +117,113 @@ function boxLabel(x: number, y: number, text: string, size: number, cls: string)
   ];
 }
 
-/** The planned layout as an SVG: one labelled rect per box. */
-export function layoutSvg(layout: LayoutView, objectIds: readonly string[], view: ViewOptions): VElement {
+/** How the layout SVG may be edited: off, or with the objects whose relations it violates marked. */
+export interface LayoutSvgEditing {
+  /** Object ids in a relation the layout violates (their boxes are drawn red). */
+  violated: ReadonlySet<string>;
+  /** The box being dragged, if any. */
+  dragging: string | null;
+}
+
+/** What a screen reader says for a box: what it is, where, and how to move it. */
+export function boxAriaLabel(b: LayoutBoxView, violated: boolean): string {
+  return `${b.noun} box${b.id !== b.objectId ? ` ${b.id.slice(b.id.indexOf('#') + 1)}` : ''} at x ${b.x}, y ${b.y}, ${b.w} by ${b.h} pixels${violated ? ', in a violated relation' : ''}. Arrow keys move it, Shift with arrow keys resizes it.`;
+}
+
+/**
+ * The layout as an SVG: one labelled rect per box. Editable, each box is focusable with an
+ * accessible label and corner handles, and boxes in a violated relation are marked.
+ */
+export function layoutSvg(layout: LayoutView, objectIds: readonly string[], view: ViewOptions, editing: LayoutSvgEditing | null = null): VElement {
   const size = labelSize(layout.width);
+  const handle = Math.max(6, Math.round(Math.min(layout.width, layout.height) / 48));
   return s(
     'svg',
     {
-      class: 'layout',
+      class: `layout${editing ? ' editable' : ''}`,
       viewBox: `0 0 ${layout.width} ${layout.height}`,
-      role: 'img',
-      'aria-label': `Planned layout, ${layout.boxes.length} boxes`,
+      role: editing ? 'group' : 'img',
+      'aria-label': `${editing ? 'Editable layout' : 'Planned layout'}, ${layout.boxes.length} boxes`,
       'data-testid': 'layout-svg',
+      'data-editable': editing ? 'true' : null,
     },
     s('rect', { class: 'canvas', x: 0, y: 0, width: layout.width, height: layout.height }),
-    layout.boxes.map((b) =>
-      s(
+    layout.boxes.map((b) => {
+      const violated = editing?.violated.has(b.objectId) ?? false;
+      return s(
         'g',
-        { class: `box ${colourClass(objectIds, b.objectId)}`, 'data-testid': 'layout-box', 'data-object': b.objectId, 'data-box': b.id },
+        {
+          class: `box ${colourClass(objectIds, b.objectId)}${violated ? ' violated' : ''}${editing?.dragging === b.id ? ' dragging' : ''}`,
+          'data-testid': 'layout-box',
+          'data-object': b.objectId,
+          'data-box': b.id,
+          'data-violated': editing ? String(violated) : null,
+          tabindex: editing ? 0 : null,
+          role: editing ? 'button' : null,
+          'aria-roledescription': editing ? 'movable box' : null,
+          'aria-label': editing ? boxAriaLabel(b, violated) : null,
+        },
         s('rect', { class: 'frame', x: b.x, y: b.y, width: b.w, height: b.h }),
+        editing && s('rect', { class: 'focus-ring', x: b.x, y: b.y, width: b.w, height: b.h }),
         view.showLabels && boxLabel(b.x, b.y, b.noun, size, colourClass(objectIds, b.objectId)),
+        editing &&
+          CORNERS.map((c) =>
+            s('rect', {
+              class: `handle ${c}`,
+              'data-handle': c,
+              x: (c.includes('w') ? b.x : b.x + b.w) - handle / 2,
+              y: (c.includes('n') ? b.y : b.y + b.h) - handle / 2,
+              width: handle,
+              height: handle,
+            }),
+          ),
+      );
+    }),
+  );
+}
+
+/** The layout section: the canvas (editable when it can be), where it is saved, its checks and actions. */
+function layoutSection(state: PanelState, prompt: PromptView, objectIds: readonly string[], extras: ViewExtras): VElement {
+  const edit = prompt.layoutEdit;
+  const heading = edit?.source === 'edited' ? 'Your layout' : 'Planned layout';
+  if (prompt.layout === null) {
+    return h('section', { class: 'layout-section' }, h('h2', {}, heading), h('p', { class: 'error', 'data-testid': 'layout-error' }, prompt.layoutError ?? 'No layout.'));
+  }
+  const layout = { ...prompt.layout, boxes: extras.layoutBoxes ?? prompt.layout.boxes };
+  const violated = new Set(prompt.relations.filter((r) => r.status === 'violated').flatMap(relationTargets));
+  // The relations list above shows the image's verdicts once it has some: the layout's own then sit here.
+  const checksHere = shownRelations(state).source === 'image' && prompt.relations.length > 0;
+  return h(
+    'section',
+    { class: 'layout-section', 'data-testid': 'layout-section', 'data-source': edit?.source ?? 'planned' },
+    h('h2', {}, heading),
+    edit !== null && edit.staleFor !== null &&
+      h(
+        'div',
+        { class: 'stale warning', role: 'status', 'data-testid': 'layout-stale' },
+        h('p', {}, 'This layout was drawn for ', h('q', {}, edit.staleFor), '; the prompt has changed since.'),
+        h('div', { class: 'buttons' }, h('button', { 'data-action': 'resetLayout' }, 'Re-plan'), h('button', { 'data-action': 'keepLayout', class: 'secondary' }, 'Keep this layout')),
       ),
+    edit !== null && edit.problem !== null && h('p', { class: 'error', 'data-testid': 'layout-problem' }, edit.problem),
+    layoutSvg(layout, objectIds, state.view, edit ? { violated, dragging: extras.dragging ?? null } : null),
+    checksHere &&
+      h(
+        'ul',
+        { class: 'layout-checks', 'aria-label': 'Relations on this layout' },
+        prompt.relations.map((r) => h('li', { class: `chip ${r.status}`, 'data-testid': 'layout-check', 'data-status': r.status, 'data-index': r.index }, `${STATUS_MARK[r.status]} ${r.label}`)),
+      ),
+    edit &&
+      h(
+        'p',
+        { class: 'muted hint' },
+        'Drag a box to move it, a corner to resize it; or Tab to a box and use the arrow keys (Shift resizes). ',
+        edit.file !== null ? `Saved in ${edit.file}.` : 'Not saved: the prompt is not in a file on disk.',
+      ),
+    h(
+      'div',
+      { class: 'buttons' },
+      h('button', { 'data-action': 'renderWithLayout', 'data-testid': 'render-with-layout', disabled: state.render !== null }, 'Render with this layout'),
+      edit?.source === 'edited' && edit.staleFor === null && h('button', { 'data-action': 'resetLayout', class: 'secondary' }, 'Reset to the planned layout'),
     ),
   );
 }
@@ -121,13 +235,14 @@ export function detectionsSvg(image: ImageView, detections: readonly DetectionVi
     'svg',
     { class: 'overlay', viewBox: `0 0 ${image.width} ${image.height}`, preserveAspectRatio: 'none', 'aria-hidden': 'true' },
     view.showBoxes &&
-      detections.map((d) =>
+      detections.map((d, i) =>
         s(
           'g',
           {
             class: `box ${colourClass(objectIds, d.objectId)}${d.objectId === null ? ' other' : ''}`,
             'data-testid': 'detected-box',
             'data-object': d.objectId ?? '',
+            'data-det': i,
             'data-label': d.label,
           },
           s('rect', { class: 'frame', x: d.x, y: d.y, width: d.w, height: d.h }),
@@ -137,8 +252,9 @@ export function detectionsSvg(image: ImageView, detections: readonly DetectionVi
   );
 }
 
-function relationRow(r: RelationView, promptKey: string): VElement {
+function relationRow(r: RelationView, promptKey: string, rule: RuleName): VElement {
   const targets = relationTargets(r);
+  const pair = relationPair(r, rule);
   return h(
     'li',
     {
@@ -147,6 +263,7 @@ function relationRow(r: RelationView, promptKey: string): VElement {
       'data-status': r.status,
       'data-index': r.index,
       'data-targets': targets.join(' '),
+      'data-pair': pair === null ? null : pair.join(' '),
       'data-action': 'selectRelation',
       'data-prompt-key': promptKey,
       tabindex: 0,
@@ -174,7 +291,7 @@ function relationsSection(state: PanelState): VElement | null {
     h('h2', {}, heading),
     relations.length === 0
       ? h('p', { class: 'muted' }, 'This prompt states no spatial relation.')
-      : h('ul', { class: 'relation-list' }, relations.map((r) => relationRow(r, prompt.key))),
+      : h('ul', { class: 'relation-list' }, relations.map((r) => relationRow(r, prompt.key, state.rule))),
   );
 }
 
@@ -312,6 +429,12 @@ function promptSection(prompt: PromptView, state: PanelState): VElement {
       h('button', { 'data-action': 'pickImage', class: 'secondary' }, 'Check image\u2026'),
       h('label', {}, h('input', { type: 'checkbox', 'data-action': 'toggle', 'data-what': 'boxes', checked: state.view.showBoxes }), ' Boxes'),
       h('label', {}, h('input', { type: 'checkbox', 'data-action': 'toggle', 'data-what': 'labels', checked: state.view.showLabels }), ' Labels'),
+      h(
+        'label',
+        { title: 'Render preview steers each object box of the layout with its own prompt (setting sprightLens.render.guide)' },
+        h('input', { type: 'checkbox', 'data-action': 'setRegionGuide', 'data-testid': 'region-guide', checked: state.regionGuide }),
+        ' Region guidance',
+      ),
     ),
   );
 }
@@ -329,14 +452,7 @@ export function renderApp(state: PanelState, extras: ViewExtras): VNode[] {
     state.render !== null ? progressView(state.render) : null,
     state.image !== null ? imageSection(state, state.image, objectIds, extras) : null,
     relationsSection(state),
-    prompt !== null
-      ? h(
-          'section',
-          { class: 'layout-section' },
-          h('h2', {}, 'Planned layout'),
-          prompt.layout !== null ? layoutSvg(prompt.layout, objectIds, state.view) : h('p', { class: 'error', 'data-testid': 'layout-error' }, prompt.layoutError ?? 'No layout.'),
-        )
-      : null,
+    prompt !== null ? layoutSection(state, prompt, objectIds, extras) : null,
     prompt !== null
       ? h(
           'section',

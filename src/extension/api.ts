@@ -1,7 +1,7 @@
 // The small API that activate() returns. It exists for the integration tests (they call
 // `extension.activate()` / `extension.exports`), not for other extensions: keep it minimal and
 // add only what a test needs. Each field is documented with who fills it.
-import type { AnalyzedLine } from './language/types';
+import type { AnalyzedLine } from '../parser';
 
 /** Language features (diagnostics et al.): the analysis the editor features are built from. */
 export interface AnalyzerApi {
@@ -15,8 +15,11 @@ export interface AnalyzerApi {
 
 /** What the preview panel reports about itself (filled in by the preview-panel feature). */
 export interface PanelApi {
-  /** The open preview panel's view type and the last `init` message state it was sent, if any. */
-  current(): { viewType: string; lastInitState: unknown } | undefined;
+  /**
+   * The open preview panel's view type, the last `init` message state it was sent, if any, and
+   * the host's state now (as the next `init` would send it: saved layout edits included).
+   */
+  current(): { viewType: string; lastInitState: unknown; state: unknown } | undefined;
 }
 
 /** Batch rendering ("Render All Prompts"), filled in by the batch feature. */

@@ -24,8 +24,14 @@ export type RelationStatus = 'satisfied' | 'violated' | 'unknown' | 'unsupported
 export interface RuleCheck {
   rule: RuleName;
   status: RelationStatus;
-  /** Why, in a few words: "centre x 120 < 480", "score 0.82", "no 'dog' detected". */
+  /** Why, naming the boxes: "dog 0.91 / cat 0.80: centre x 24.0 < 48.0", "no 'dog' detected". */
   detail: string;
+  /**
+   * The two detected boxes the verdict rests on, as positions in the image's `detections`
+   * (subject's, object's): VISOR's satisfying pair, T2I-CompBench's first boxes, GenEval's failing
+   * (or top) pair. Null on the planned layout, and when no single pair decides (no VISOR pair holds).
+   */
+  pair: [subject: number, object: number] | null;
 }
 
 /** One object of the prompt, as the panel lists it. */
@@ -72,6 +78,24 @@ export interface LayoutView {
   boxes: LayoutBoxView[];
 }
 
+/**
+ * Where the layout the panel shows comes from, and whether edits to it can be saved. The layout
+ * file is `<prompt file>.layout.json` beside the prompt file (src/generator/layoutFile.ts).
+ */
+export interface LayoutEditView {
+  /** `planned`: the planner's layout; `edited`: boxes drawn by hand (saved in `file`). */
+  source: 'planned' | 'edited';
+  /** The layout file's name, or null when the prompt is not in a file on disk (edits stay in the panel). */
+  file: string | null;
+  /**
+   * Set when the saved layout was drawn for other words: the prompt text it was drawn for. The
+   * panel says so and offers to re-plan; editing (or keeping) it saves it for the new words.
+   */
+  staleFor: string | null;
+  /** What is wrong, in one line (a layout file that cannot be read or written, saved boxes left out); null when all is well. */
+  problem: string | null;
+}
+
 /** Everything the panel shows about the prompt under the cursor. */
 export interface PromptView {
   /** Identity of this prompt: document URI + line + text hash; stale messages compare it. */
@@ -90,6 +114,8 @@ export interface PromptView {
   layout: LayoutView | null;
   /** Why there is no layout (e.g. the conflicting relations); null when planned. */
   layoutError: string | null;
+  /** How the shown layout relates to the layout file; null when there is no layout to edit. */
+  layoutEdit: LayoutEditView | null;
 }
 
 /** A detected box matched (or not) to a prompt object. */
@@ -212,6 +238,8 @@ export interface PanelState {
   batch: BatchView | null;
   /** A one-line notice (e.g. "Not a prompt line"), or null. */
   notice: string | null;
+  /** Whether Render preview steers the picture with the layout (setting `sprightLens.render.guide`). */
+  regionGuide: boolean;
 }
 
 // ---- host -> webview --------------------------------------------------------------------------
@@ -278,6 +306,18 @@ export type SaveResultMessage =
   | { type: 'saveResult'; requestId: string; ok: true; fileName: string }
   | { type: 'saveResult'; requestId: string; ok: false; message: string };
 
+/**
+ * Host -> webview: the answer to `editLayout` or `resetLayout` number `seq` of prompt `promptKey`:
+ * the prompt with the layout as the host took it (rounded, kept on the canvas), its relations
+ * judged on it, and where it is saved. An answer older than one already applied is stale.
+ */
+export interface LayoutUpdateMessage {
+  type: 'layoutUpdate';
+  promptKey: string;
+  seq: number;
+  prompt: PromptView;
+}
+
 /** Every message the host sends to the webview. */
 export type ToWebview =
   | InitMessage
@@ -288,7 +328,8 @@ export type ToWebview =
   | ShowImageMessage
   | DetectionsMessage
   | BatchPageMessage
-  | SaveResultMessage;
+  | SaveResultMessage
+  | LayoutUpdateMessage;
 
 /** Every `type` of `ToWebview`, for run-time validation. */
 export type ToWebviewType = ToWebview['type'];
@@ -365,6 +406,47 @@ export interface OpenSettingsMessage {
   type: 'openSettings';
 }
 
+/** One box of an edited layout: a layout box id and where it now is, in canvas pixels. */
+export interface BoxEdit {
+  id: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/**
+ * Webview -> host: the layout's boxes after a move or resize (every box, by id). While a drag or a
+ * held key goes on `final` is false and the host only judges the relations (answering with
+ * `layoutUpdate`); when it ends `final` is true and the host also saves the layout. `seq` grows
+ * with every edit of the panel session.
+ */
+export interface EditLayoutMessage {
+  type: 'editLayout';
+  promptKey: string;
+  seq: number;
+  boxes: BoxEdit[];
+  final: boolean;
+}
+
+/** Webview -> host: forget the prompt's saved layout and show the planned one (Re-plan, Reset). */
+export interface ResetLayoutMessage {
+  type: 'resetLayout';
+  promptKey: string;
+  seq: number;
+}
+
+/** Webview -> host: render the current prompt with region guidance from the layout shown. */
+export interface RenderWithLayoutMessage {
+  type: 'renderWithLayout';
+}
+
+/** Webview -> host: the Region guidance checkbox; the host sets `sprightLens.render.guide`. */
+export interface SetRegionGuideMessage {
+  type: 'setRegionGuide';
+  value: boolean;
+}
+
 /** Every message the webview sends to the host. */
 export type FromWebview =
   | ReadyMessage
@@ -377,7 +459,11 @@ export type FromWebview =
   | CancelRenderMessage
   | PickImageMessage
   | SelectModelMessage
-  | OpenSettingsMessage;
+  | OpenSettingsMessage
+  | EditLayoutMessage
+  | ResetLayoutMessage
+  | RenderWithLayoutMessage
+  | SetRegionGuideMessage;
 
 /** Every `type` of `FromWebview`, for run-time validation. */
 export type FromWebviewType = FromWebview['type'];

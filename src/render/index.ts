@@ -1,9 +1,10 @@
 /**
  * Local Stable Diffusion 2.x rendering on onnxruntime-node (pure Node, no vscode): model folder
- * validation, CLIP tokenizer, diffusers-compatible schedulers, the deterministic seed generator
- * and the text-to-image pipeline.
+ * validation, CLIP tokenizer, diffusers-compatible schedulers, the deterministic seed generator,
+ * the text-to-image pipeline and its region guidance.
  */
 export { ModelDirError, RenderCancelledError } from './errors';
+export { MAX_BATCH, MAX_SIDE, MAX_STEPS, availableMemory, checkRenderMemory, checkSize, estimateRenderMemory, formatBytes, type MemoryEstimate, type RenderShape } from './limits';
 export { ClipTokenizer, clipClean, loadClipTokenizer, type ClipTokenizerFiles, type TokenIds } from './tokenizer';
 export {
   SCHEDULER_NAMES,
@@ -18,9 +19,29 @@ export {
   type SchedulerName,
 } from './schedulers';
 export { GaussianRandom } from './random';
+export {
+  BOOTSTRAP_ENCODE_LATENT_SIZE,
+  MAX_REGIONS,
+  drawBootstrap,
+  erf,
+  regionMasks,
+  resolveRegionGuide,
+  type BootstrapDraws,
+  type RegionMasks,
+  type ResolvedGuide,
+} from './regions';
 export { float16ToFloat32, float32ToFloat16, fromHalf, toHalf } from './float16';
 export { readOnnxSignature, OnnxFormatError, type OnnxSignature, type OnnxValueInfo, type OnnxElemType } from './onnxGraph';
-export { GRAPH_CONTRACT, parsePythonJson, validateModelDir, type ModelDirInfo } from './modelDir';
+export {
+  GRAPH_CONTRACT,
+  VAE_ENCODER_CONTRACT,
+  modelIdentity,
+  parsePythonJson,
+  validateModelDir,
+  validateVaeEncoder,
+  type ModelArchitecture,
+  type ModelDirInfo,
+} from './modelDir';
 export {
   CUDA_HOWTO,
   PROVIDER_REQUESTS,
@@ -35,7 +56,7 @@ export {
   type RenderLogger,
 } from './providers';
 export { KEEP_LOADED, MEMORY_MODES, type GraphName, type MemoryMode } from './sessions';
-export { formatGiB, peakRssBytes, physicalCores } from './resources';
+export { peakRssBytes, physicalCores } from './resources';
 export {
   FP16_ON_CPU,
   RenderParamsError,
@@ -48,4 +69,3 @@ export {
   type RenderStage,
   type RenderTimings,
 } from './pipeline';
-export { formatDuration, formatRate, formatSeconds, formatSummary, parseSummary, stepProgress, type RenderSummary } from './progress';

@@ -7,15 +7,30 @@
 import * as path from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { encodePng, type RgbaImage } from '../image';
-import { RenderCancelledError } from './errors';
+import { RenderCancelledError, RenderParamsError } from './errors';
+import { availableMemory, checkRenderMemory, checkSize, MAX_BATCH, MAX_STEPS } from './limits';
 import { float16ToFloat32, float32ToFloat16 } from './float16';
 import { validateModelDir, type ModelDirInfo } from './modelDir';
 import { tellOnce, type ProviderName, type ProviderRequest, type RenderLogger } from './providers';
 import { GaussianRandom } from './random';
+import {
+  BOOTSTRAP_ENCODE_LATENT_SIZE,
+  centreLatents,
+  constantImages,
+  drawBootstrap,
+  regionMasks,
+  resolveRegionGuide,
+  type BootstrapDraws,
+  type ResolvedGuide,
+} from './regions';
 import { peakRssBytes, physicalCores } from './resources';
 import { closeSessions, MEMORY_MODES, openSessions, type GraphName, type LoadCount, type MemoryMode, type Sessions } from './sessions';
-import { createScheduler, SCHEDULER_NAMES, type NoiseSource, type SchedulerConfig, type SchedulerName } from './schedulers';
+import { createScheduler, SCHEDULER_NAMES, type NoiseSource, type Scheduler, type SchedulerConfig, type SchedulerName } from './schedulers';
+import type { RegionGuide } from '../protocol/regions';
 import { loadClipTokenizer, type ClipTokenizer } from './tokenizer';
+import type { RenderPhase, RenderTimings } from '../protocol/service';
+
+export type { RenderTimings };
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -31,6 +46,8 @@ export interface PipelineOptions {
   readonly intraOpThreads?: number;
   /** Which sessions stay loaded between and during renders (default `speed`: all of them). */
   readonly memory?: MemoryMode;
+  /** Bytes a render may take, checked before its first step (default: the memory available now). */
+  readonly availableMemory?: () => number;
 }
 
 /** One render request. */
@@ -56,6 +73,14 @@ export interface GenerateParams {
   readonly latents?: Float32Array;
   /** Test hook: ancestral noise per step (replaces the seed's draws). */
   readonly noise?: readonly Float32Array[];
+  /**
+   * Region guidance: one prompt per object box, blended with soft box masks at every step (see
+   * `RegionGuide`); with it, `prompt` is only recorded in the PNG and the guide's `background`
+   * is what the area outside the boxes is denoised with. Without it the render is a plain one.
+   */
+  readonly regions?: RegionGuide;
+  /** Test hook: the bootstrapping colours and picks (replaces the seed's draws; see `drawBootstrap`). */
+  readonly bootstrapDraws?: BootstrapDraws;
 }
 
 /** Progress and cancellation of one render. */
@@ -75,31 +100,8 @@ export interface GenerateControl {
   readonly onLatents?: (stepIndex: number, latents: Float32Array) => void;
 }
 
-/** The stages `GenerateControl.onPhase` reports. */
-export type RenderStage = 'loading' | 'encoding' | 'denoising' | 'decoding' | 'saving';
-
-/** Milliseconds spent in each stage of one render, and what it cost in memory. */
-export interface RenderTimings {
-  /** Sessions loaded during this render (the text encoder and VAE under `balanced`/`low`). */
-  readonly loadMs: number;
-  /** How many sessions this render loaded (0 when every one it needed was already loaded). */
-  readonly sessionsLoaded: number;
-  /** Text encoder runs, without their load. */
-  readonly textEncoderMs: number;
-  /** UNet `session.run` calls only. */
-  readonly unetMs: number;
-  /** The denoising loop (UNet runs, guidance, scheduler), without the UNet's load. */
-  readonly denoiseMs: number;
-  /** VAE decoder runs, without their load. */
-  readonly vaeMs: number;
-  /** 8-bit conversion and PNG encoding. */
-  readonly pngMs: number;
-  readonly totalMs: number;
-  /** Steps over `denoiseMs`: what a user waits per step. */
-  readonly stepsPerSecond: number;
-  /** The process's peak resident memory when the render finished (bytes). */
-  readonly peakRssBytes: number;
-}
+/** The stages `GenerateControl.onPhase` reports (the service's render phases). */
+export type RenderStage = RenderPhase;
 
 /** What `generate` returns. */
 export interface GenerateResult {
@@ -107,7 +109,7 @@ export interface GenerateResult {
   /** PNG bytes per image with tEXt/iTXt: prompt, negative_prompt, seed, steps, guidance, scheduler, model, size, provider. */
   readonly png: Buffer[];
   readonly timings: RenderTimings;
-  /** Diagnostics for tests and the bench: token ids and the text embeddings. */
+  /** Diagnostics for tests and the bench: token ids and the text embeddings (of the guide's background with `regions`). */
   readonly inputIds: Int32Array;
   readonly uncondInputIds: Int32Array | undefined;
   readonly textEmbeddings: Float32Array;
@@ -128,14 +130,17 @@ export interface Pipeline {
   readonly memory: MemoryMode;
   /** What `loadPipeline` took: milliseconds, and sessions it loaded (0 when they were shared). */
   readonly load: { readonly ms: number; readonly sessions: number };
+  /**
+   * The UNet graph's fixed batch size, or null when its batch axis is dynamic. Region prompts go
+   * through one `session.run` per step on a dynamic axis, else one run per prompt (per `unetBatch`
+   * rows, the last one padded).
+   */
+  readonly unetBatch: number | null;
   generate(params: GenerateParams, control?: GenerateControl): Promise<GenerateResult>;
   dispose(): Promise<void>;
 }
 
-/** Invalid render parameters (bad size, steps, scheduler name...). */
-export class RenderParamsError extends Error {
-  override readonly name = 'RenderParamsError';
-}
+export { RenderParamsError };
 
 const sessionCache = new Map<string, Promise<Sessions>>();
 
@@ -179,7 +184,7 @@ export async function loadPipeline(modelDir: string, options: PipelineOptions = 
   const sessions = await pending;
   sessions.refs++;
   if (sessions.provider === 'cpu' && info.graphs.unet.inputs.find((v) => v.name === 'sample')?.type === 'float16') tellOnce(options.logger, FP16_ON_CPU);
-  const pipeline = new OnnxPipeline(info, tokenizer, sessions, key, { ms: performance.now() - t0, sessions: opened ? sessions.load.sessions : 0 });
+  const pipeline = new OnnxPipeline(info, tokenizer, sessions, key, { ms: performance.now() - t0, sessions: opened ? sessions.load.sessions : 0 }, options.availableMemory ?? availableMemory);
   pipelineSessions.set(pipeline, sessions);
   return pipeline;
 }
@@ -198,7 +203,7 @@ async function releaseSessions(key: string, sessions: Sessions): Promise<void> {
 export function useGraphSession<T>(pipeline: Pipeline, graph: GraphName, fn: (session: InferenceSession) => Promise<T>): Promise<T> {
   const s = pipelineSessions.get(pipeline);
   if (!s) throw new Error('not a loaded pipeline');
-  const slot = graph === 'text_encoder' ? s.textEncoder : graph === 'unet' ? s.unet : s.vae;
+  const slot = graph === 'text_encoder' ? s.textEncoder : graph === 'unet' ? s.unet : graph === 'vae_decoder' ? s.vae : s.vaeEncoder;
   return slot.use({ sessions: 0, ms: 0 }, fn);
 }
 
@@ -210,9 +215,16 @@ interface InputSpec {
 }
 
 /** From the graph file's signature: the lazily loaded sessions may not exist yet. */
-function inputSpec(info: ModelDirInfo, graph: GraphName, name: string): InputSpec {
+function inputSpec(info: ModelDirInfo, graph: Exclude<GraphName, 'vae_encoder'>, name: string): InputSpec {
   const m = info.graphs[graph].inputs.find((x) => x.name === name);
   if (!m) throw new Error(`graph input ${name} missing`);
+  return { name, type: m.type, shape: m.shape };
+}
+
+/** From a loaded session (the VAE encoder, which model-folder validation does not read). */
+function sessionInputSpec(session: InferenceSession, name: string): InputSpec {
+  const m = session.inputMetadata.find((x) => x.name === name);
+  if (!m || !m.isTensor) throw new Error(`graph input ${name} missing`);
   return { name, type: m.type, shape: m.shape };
 }
 
@@ -248,6 +260,7 @@ class OnnxPipeline implements Pipeline {
   readonly threads: number;
   readonly memory: MemoryMode;
   readonly load: { readonly ms: number; readonly sessions: number };
+  readonly unetBatch: number | null;
   readonly #sessions: Sessions;
   readonly #key: string;
   readonly #ort: Ort = loadOrt();
@@ -256,9 +269,11 @@ class OnnxPipeline implements Pipeline {
   readonly #timestep: InputSpec;
   readonly #ehs: InputSpec;
   readonly #latentIn: InputSpec;
+  readonly #availableMemory: () => number;
   #disposed = false;
 
-  constructor(info: ModelDirInfo, tokenizer: ClipTokenizer, sessions: Sessions, key: string, load: { ms: number; sessions: number }) {
+  constructor(info: ModelDirInfo, tokenizer: ClipTokenizer, sessions: Sessions, key: string, load: { ms: number; sessions: number }, memory: () => number) {
+    this.#availableMemory = memory;
     this.info = info;
     this.tokenizer = tokenizer;
     this.#sessions = sessions;
@@ -272,6 +287,8 @@ class OnnxPipeline implements Pipeline {
     this.#timestep = inputSpec(info, 'unet', 'timestep');
     this.#ehs = inputSpec(info, 'unet', 'encoder_hidden_states');
     this.#latentIn = inputSpec(info, 'vae_decoder', 'latent_sample');
+    const cap = Math.min(batchCapacity(this.#sample), batchCapacity(this.#ehs));
+    this.unetBatch = Number.isFinite(cap) ? cap : null;
   }
 
   async dispose(): Promise<void> {
@@ -314,15 +331,45 @@ class OnnxPipeline implements Pipeline {
     const ort = this.#ort;
     const batch = p.batch;
     const cfg = params.guidanceScale > 1;
+    // Before any allocation: a render that cannot fit is refused with the figure and the way out.
+    const rowsAll = cfg ? 2 * batch : batch;
+    checkRenderMemory(
+      {
+        width: params.width,
+        height: params.height,
+        batch,
+        guidance: cfg,
+        unetChunk: Math.min(rowsAll, batchCapacity(this.#sample), batchCapacity(this.#ehs)),
+        elementBytes: this.#sample.type === 'float16' ? 2 : 4,
+        vaeScaleFactor: this.info.vaeScaleFactor,
+        architecture: this.info.architecture,
+      },
+      this.#availableMemory(),
+      this.provider !== 'cpu',
+    );
+    const guide = params.regions !== undefined ? resolveRegionGuide(params.regions, params.steps) : undefined;
+    // With a guide of no regions (a prompt with nothing to place) this is a plain render of its background.
+    const guided = guide !== undefined && guide.regions.length > 0;
     // Sessions this render loads (the memory mode decides which), kept apart from run times.
     const load: LoadCount = { sessions: 0, ms: 0, onLoad: (graph) => control.onPhase?.('loading', graph) };
 
-    // 1. Text embeddings: one prompt and one negative prompt, repeated per image.
-    const inputIds = this.tokenizer.encode(params.prompt);
+    // 1. Text embeddings: one prompt and one negative prompt, repeated per image, and each region's
+    // prompt: all of them now, so the text encoder is released (balanced, low) before the UNet runs.
+    const inputIds = this.tokenizer.encode(guide ? guide.background : params.prompt);
     const uncondIds = cfg ? this.tokenizer.encode(params.negativePrompt ?? '') : undefined;
-    const { cond, uncond } = await this.#sessions.textEncoder.use(load, async (te) => {
+    const { cond, uncond, regionTexts } = await this.#sessions.textEncoder.use(load, async (te) => {
       control.onPhase?.('encoding');
-      return { cond: await this.#encodeText(te, inputIds), uncond: uncondIds ? await this.#encodeText(te, uncondIds) : undefined };
+      const cond = await this.#encodeText(te, inputIds);
+      const uncond = uncondIds ? await this.#encodeText(te, uncondIds) : undefined;
+      const regionTexts = new Map<string, Float32Array>();
+      if (guided) {
+        for (const r of guide.regions) {
+          if (r.prompt === guide.background || regionTexts.has(r.prompt)) continue;
+          checkAbort(signal);
+          regionTexts.set(r.prompt, (await this.#encodeText(te, this.tokenizer.encode(r.prompt))).data);
+        }
+      }
+      return { cond, uncond, regionTexts };
     });
     const textMs = performance.now() - t0 - load.ms;
     const seqDims = cond.dims.slice(1);
@@ -348,6 +395,8 @@ class OnnxPipeline implements Pipeline {
     } else {
       latents = rng.gaussian(batch * per);
     }
+    // Bootstrapping noises its backgrounds with the initial noise, before init_noise_sigma.
+    const initialNoise = guided ? Float32Array.from(latents) : undefined;
     if (scheduler.initNoiseSigma !== 1) for (let i = 0; i < latents.length; i++) latents[i] = latents[i]! * scheduler.initNoiseSigma;
     const noise: NoiseSource = params.noise
       ? (len, step) => {
@@ -357,68 +406,88 @@ class OnnxPipeline implements Pipeline {
         }
       : (len) => rng.gaussian(len);
 
-    // UNet calls are chunked to the graph's fixed batch size, if it has one.
-    const cap = Math.min(batchCapacity(this.#sample), batchCapacity(this.#ehs));
-    const chunk = Math.min(rows, cap);
-    if (rows % chunk !== 0) throw new RenderParamsError(`the UNet takes batches of ${chunk}; ${rows} rows cannot be split evenly`);
-    const ehsTensors: Tensor[] = [];
-    for (let r = 0; r < rows; r += chunk) {
-      ehsTensors.push(toFloatTensor(ort, this.#ehs.type, ehsAll.slice(r * perPrompt, (r + chunk) * perPrompt), [chunk, ...seqDims]));
-    }
-    const sampleDims = [chunk, channels, lh, lw];
-    const modelIn = new Float32Array(rows * per);
-    const modelOut = new Float32Array(rows * per);
-    const guided = new Float32Array(batch * per);
-    const g = params.guidanceScale;
-    let unetMs = 0;
-
     // 3. Denoising loop, holding the UNet session for its length.
     const total = scheduler.timesteps.length;
+    let unetMs = 0;
     const loadBeforeUnet = load.ms;
     const tLoop = performance.now();
     const unet = await this.#sessions.unet.acquire(load);
     control.onPhase?.('denoising');
     try {
-      for (let i = 0; i < total; i++) {
-        const t = scheduler.timesteps[i]!;
-        const scaled = scheduler.scaleModelInput(latents, i);
-        for (let r = 0; r < rows; r++) modelIn.set(scaled.subarray((r % batch) * per, (r % batch + 1) * per), r * per);
-        const ts = this.#timestepTensor(t, chunk);
-        const tu = performance.now();
-        for (let c = 0; c < rows / chunk; c++) {
-          checkAbort(signal);
-          // Whole arrays when one call covers the batch; copies otherwise (a tensor over a subarray
-          // with a byte offset is not something to rely on in the native binding).
-          const rowsIn = chunk === rows ? modelIn : modelIn.slice(c * chunk * per, (c + 1) * chunk * per);
-          const sample = toFloatTensor(ort, this.#sample.type, rowsIn, sampleDims);
-          const out = await unet.run({ sample, timestep: ts, encoder_hidden_states: ehsTensors[c]! }, ['out_sample']);
-          modelOut.set(fromFloatTensor(out.out_sample!), c * chunk * per);
+      if (guided) {
+        const run = await this.#denoiseRegions({
+          unet,
+          load,
+          guide,
+          scheduler,
+          latents,
+          initialNoise: initialNoise!,
+          noise,
+          cond: cond.data,
+          uncond: uncond?.data,
+          regionTexts,
+          seqDims,
+          batch,
+          channels,
+          lh,
+          lw,
+          guidanceScale: params.guidanceScale,
+          seed: params.seed,
+          draws: params.bootstrapDraws,
+          control,
+        });
+        latents = run.latents;
+        unetMs = run.unetMs;
+      } else {
+        // UNet calls are chunked to the graph's fixed batch size, if it has one.
+        const cap = Math.min(batchCapacity(this.#sample), batchCapacity(this.#ehs));
+        const chunk = Math.min(rows, cap);
+        if (rows % chunk !== 0) throw new RenderParamsError(`the UNet takes batches of ${chunk}; ${rows} rows cannot be split evenly`);
+        const ehsTensors: Tensor[] = [];
+        for (let r = 0; r < rows; r += chunk) {
+          ehsTensors.push(toFloatTensor(ort, this.#ehs.type, ehsAll.slice(r * perPrompt, (r + chunk) * perPrompt), [chunk, ...seqDims]));
         }
-        unetMs += performance.now() - tu;
-        let pred: Float32Array;
-        if (cfg) {
-          for (let k = 0; k < batch * per; k++) {
-            const u = modelOut[k]!;
-            guided[k] = u + g * (modelOut[batch * per + k]! - u);
+        const sampleDims = [chunk, channels, lh, lw];
+        const modelIn = new Float32Array(rows * per);
+        const modelOut = new Float32Array(rows * per);
+        const guided = new Float32Array(batch * per);
+        const g = params.guidanceScale;
+
+        for (let i = 0; i < total; i++) {
+          const t = scheduler.timesteps[i]!;
+          const scaled = scheduler.scaleModelInput(latents, i);
+          for (let r = 0; r < rows; r++) modelIn.set(scaled.subarray((r % batch) * per, (r % batch + 1) * per), r * per);
+          const ts = this.#timestepTensor(t, chunk);
+          const tu = performance.now();
+          for (let c = 0; c < rows / chunk; c++) {
+            checkAbort(signal);
+            // Whole arrays when one call covers the batch; copies otherwise (a tensor over a subarray
+            // with a byte offset is not something to rely on in the native binding).
+            const rowsIn = chunk === rows ? modelIn : modelIn.slice(c * chunk * per, (c + 1) * chunk * per);
+            const sample = toFloatTensor(ort, this.#sample.type, rowsIn, sampleDims);
+            const out = await unet.run({ sample, timestep: ts, encoder_hidden_states: ehsTensors[c]! }, ['out_sample']);
+            modelOut.set(fromFloatTensor(out.out_sample!), c * chunk * per);
           }
-          pred = guided;
-        } else {
-          pred = modelOut.subarray(0, batch * per);
+          unetMs += performance.now() - tu;
+          let pred: Float32Array;
+          if (cfg) {
+            for (let k = 0; k < batch * per; k++) {
+              const u = modelOut[k]!;
+              guided[k] = u + g * (modelOut[batch * per + k]! - u);
+            }
+            pred = guided;
+          } else {
+            pred = modelOut.subarray(0, batch * per);
+          }
+          control.onModelOutput?.(i, pred);
+          latents = scheduler.step(pred, i, latents, noise);
+          this.#checkFinite(latents, i, total);
+          control.onLatents?.(i, latents);
+          control.onStep?.(i + 1, total, t);
+          // onnxruntime-node starts every run from setImmediate, so the event loop (and a cancel
+          // message) gets a turn between steps without a yield of our own.
+          checkAbort(signal);
         }
-        control.onModelOutput?.(i, pred);
-        latents = scheduler.step(pred, i, latents, noise);
-        if (!allFinite(latents)) {
-          // A known fp16 failure of SD 2.x: attention overflows and the picture comes out black.
-          throw new Error(
-            `the UNet produced NaN/Infinity at step ${i + 1} of ${total}` +
-              (this.#sample.type === 'float16' ? ' (float16 overflow, a known Stable Diffusion 2.x problem: use an fp32 export, or one with attention upcast to fp32)' : ''),
-          );
-        }
-        control.onLatents?.(i, latents);
-        control.onStep?.(i + 1, total, t);
-        // onnxruntime-node starts every run from setImmediate, so the event loop (and a cancel
-        // message) gets a turn between steps without a yield of our own.
-        checkAbort(signal);
       }
     } finally {
       await this.#sessions.unet.done();
@@ -479,6 +548,7 @@ class OnnxPipeline implements Pipeline {
           model: path.basename(this.info.dir),
           size: `${params.width}x${params.height}`,
           provider: this.provider,
+          ...(guide ? { guide: JSON.stringify(guide) } : {}),
           Software: 'SPRIGHT Lens',
         }),
       );
@@ -508,19 +578,254 @@ class OnnxPipeline implements Pipeline {
     };
   }
 
-  #checkParams(params: GenerateParams): { batch: number; scheduler: SchedulerName } {
-    const vs = this.info.vaeScaleFactor;
-    for (const [k, v] of [
-      ['width', params.width],
-      ['height', params.height],
-    ] as const) {
-      if (!Number.isInteger(v) || v <= 0 || v % 8 !== 0 || v % vs !== 0) throw new RenderParamsError(`${k} must be a positive multiple of 8, got ${v}`);
+  #checkFinite(latents: Float32Array, i: number, total: number): void {
+    if (allFinite(latents)) return;
+    // A known fp16 failure of SD 2.x: attention overflows and the picture comes out black.
+    throw new Error(
+      `the UNet produced NaN/Infinity at step ${i + 1} of ${total}` +
+        (this.#sample.type === 'float16' ? ' (float16 overflow, a known Stable Diffusion 2.x problem: use an fp32 export, or one with attention upcast to fp32)' : ''),
+    );
+  }
+
+  /**
+   * The denoising loop of region-guided sampling (region-based MultiDiffusion; the algorithm and
+   * how it departs from region_based.py are in src/render/regions.ts and the README). Per step:
+   * the UNet on [background, regions] x [negative, prompt] (during bootstrapping each region's
+   * input is its box over a noised constant-colour background), classifier-free guidance per
+   * region, the guided predictions blended with the mask weights, one scheduler step.
+   *
+   * Two exact savings over running every (region, negative/prompt) pair: after bootstrapping every
+   * region sees the same latents, so the negative prompt's prediction is one row shared by all,
+   * and regions with the same prompt (three apples) share one row.
+   */
+  async #denoiseRegions(a: {
+    unet: InferenceSession;
+    /** Counts the VAE encoder's load, when bootstrapping needs it. */
+    load: LoadCount;
+    guide: ResolvedGuide;
+    scheduler: Scheduler;
+    latents: Float32Array;
+    initialNoise: Float32Array;
+    noise: NoiseSource;
+    cond: Float32Array;
+    uncond: Float32Array | undefined;
+    /** Each region prompt's embedding (encoded with the prompt's, before the loop). */
+    regionTexts: ReadonlyMap<string, Float32Array>;
+    seqDims: number[];
+    batch: number;
+    channels: number;
+    lh: number;
+    lw: number;
+    guidanceScale: number;
+    seed: number;
+    draws: BootstrapDraws | undefined;
+    control: GenerateControl;
+  }): Promise<{ latents: Float32Array; unetMs: number }> {
+    const { guide, scheduler, batch, channels, control } = a;
+    const { signal } = control;
+    const ort = this.#ort;
+    const n = guide.regions.length;
+    const hw = a.lh * a.lw;
+    const per = channels * hw;
+    const cfg = a.uncond !== undefined;
+    const g = a.guidanceScale;
+
+    // Embedding table: [negative?, background, each distinct region prompt].
+    const embeddings: Float32Array[] = [];
+    const negative = cfg ? embeddings.push(a.uncond!) - 1 : -1;
+    const background = embeddings.push(a.cond) - 1;
+    const byPrompt = new Map<string, number>([[guide.background, background]]);
+    const regionEmbedding: number[] = [];
+    for (const r of guide.regions) {
+      let e = byPrompt.get(r.prompt);
+      if (e === undefined) {
+        e = embeddings.push(a.regionTexts.get(r.prompt)!) - 1;
+        byPrompt.set(r.prompt, e);
+      }
+      regionEmbedding.push(e);
     }
-    if (!Number.isInteger(params.steps) || params.steps < 1 || params.steps > 1000) throw new RenderParamsError(`steps must be an integer in 1..1000, got ${params.steps}`);
-    if (!Number.isFinite(params.guidanceScale) || params.guidanceScale < 0) throw new RenderParamsError(`guidance must be a number >= 0, got ${params.guidanceScale}`);
+
+    const { masks, weights } = regionMasks(
+      guide.regions.map((r) => r.box),
+      a.lw,
+      a.lh,
+      guide.maskSoftness,
+    );
+    const boot = Math.min(guide.bootstrapSteps, scheduler.timesteps.length);
+    let backgrounds: Float32Array | undefined;
+    let picks: Int32Array | undefined;
+    if (boot > 0) {
+      const draws = a.draws ?? drawBootstrap(a.seed, boot, n);
+      const k = draws.colours.length / 3;
+      if (!Number.isInteger(k) || k < 1 || draws.picks.length !== boot * n || draws.picks.some((v) => v < 0 || v >= k)) {
+        throw new RenderParamsError(`bootstrapDraws: expected colours K x 3 and ${boot} x ${n} picks in 0..K-1`);
+      }
+      checkAbort(signal);
+      backgrounds = await this.#sessions.vaeEncoder.use(a.load, (encoder) => this.#encodeColours(encoder, draws.colours, channels));
+      picks = draws.picks;
+    }
+
+    // One phase's UNet rows: which latents (-1 = the shared ones, k = region k's bootstrapping view)
+    // with which embedding, and for each prompt slot [background, region 1..n] its rows.
+    interface Phase {
+      rows: Array<{ view: number; embedding: number }>;
+      slots: Array<{ uncond: number; cond: number }>;
+      ehs: Tensor[];
+      chunk: number;
+    }
+    const cap = Math.min(batchCapacity(this.#sample), batchCapacity(this.#ehs));
+    const perPrompt = a.cond.length;
+    const makePhase = (rows: Phase['rows'], slots: Phase['slots']): Phase => {
+      const total = rows.length * batch;
+      const chunk = Number.isFinite(cap) ? cap : total;
+      const ehs: Tensor[] = [];
+      for (let r0 = 0; r0 < total; r0 += chunk) {
+        const data = new Float32Array(chunk * perPrompt);
+        // A short last chunk of a fixed-batch graph is padded with its first row (output unused).
+        for (let j = 0; j < chunk; j++) data.set(embeddings[rows[Math.floor((r0 + j < total ? r0 + j : r0) / batch)]!.embedding]!, j * perPrompt);
+        ehs.push(toFloatTensor(ort, this.#ehs.type, data, [chunk, ...a.seqDims]));
+      }
+      return { rows, slots, ehs, chunk };
+    };
+    const pair = (view: number, embedding: number): Phase['rows'] => (cfg ? [{ view, embedding: negative }, { view, embedding }] : [{ view, embedding }]);
+    const width = cfg ? 2 : 1;
+    const bootPhase =
+      boot > 0
+        ? makePhase(
+            [...pair(-1, background), ...guide.regions.flatMap((_, k) => pair(k, regionEmbedding[k]!))],
+            Array.from({ length: n + 1 }, (_, j) => ({ uncond: cfg ? j * 2 : -1, cond: j * width + width - 1 })),
+          )
+        : undefined;
+    const distinct = [...new Set([background, ...regionEmbedding])];
+    const shared = cfg ? 1 : 0;
+    const mainPhase = makePhase(
+      [...(cfg ? [{ view: -1, embedding: negative }] : []), ...distinct.map((embedding) => ({ view: -1, embedding }))],
+      [background, ...regionEmbedding].map((e) => ({ uncond: cfg ? 0 : -1, cond: shared + distinct.indexOf(e) })),
+    );
+
+    let latents = a.latents;
+    const total = scheduler.timesteps.length;
+    const pred = new Float32Array(batch * per);
+    let unetMs = 0;
+    for (let i = 0; i < total; i++) {
+      const t = scheduler.timesteps[i]!;
+      const phase = i < boot ? bootPhase! : mainPhase;
+      // The UNet's inputs: the shared latents and, while bootstrapping, each region's view.
+      const views = new Map<number, Float32Array>([[-1, scheduler.scaleModelInput(latents, i)]]);
+      if (i < boot) {
+        for (let k = 0; k < n; k++) {
+          const colour = picks![i * n + k]!;
+          const flat = new Float32Array(batch * per);
+          for (let b = 0; b < batch; b++) for (let c = 0; c < channels; c++) flat.fill(backgrounds![colour * channels + c]!, b * per + c * hw, b * per + (c + 1) * hw);
+          const noisy = scheduler.addNoise(flat, a.initialNoise, i);
+          const m = masks[k]!;
+          const view = new Float32Array(batch * per);
+          for (let q = 0; q < view.length; q++) {
+            const w = m[q % hw]!;
+            view[q] = latents[q]! * w + noisy[q]! * (1 - w);
+          }
+          views.set(k, scheduler.scaleModelInput(view, i));
+        }
+      }
+      const rowCount = phase.rows.length * batch;
+      const runs = Math.ceil(rowCount / phase.chunk);
+      const modelIn = new Float32Array(runs * phase.chunk * per);
+      for (let r = 0; r < runs * phase.chunk; r++) {
+        const row = r < rowCount ? r : Math.floor(r / phase.chunk) * phase.chunk;
+        const spec = phase.rows[Math.floor(row / batch)]!;
+        const b = row % batch;
+        modelIn.set(views.get(spec.view)!.subarray(b * per, (b + 1) * per), r * per);
+      }
+      const modelOut = new Float32Array(runs * phase.chunk * per);
+      const ts = this.#timestepTensor(t, phase.chunk);
+      const tu = performance.now();
+      for (let c = 0; c < runs; c++) {
+        checkAbort(signal);
+        const rowsIn = runs === 1 ? modelIn : modelIn.slice(c * phase.chunk * per, (c + 1) * phase.chunk * per);
+        const sample = toFloatTensor(ort, this.#sample.type, rowsIn, [phase.chunk, channels, a.lh, a.lw]);
+        const out = await a.unet.run({ sample, timestep: ts, encoder_hidden_states: phase.ehs[c]! }, ['out_sample']);
+        modelOut.set(fromFloatTensor(out.out_sample!), c * phase.chunk * per);
+      }
+      unetMs += performance.now() - tu;
+      // Guidance per prompt slot, then the blend: sum over slots of weight x guided prediction.
+      for (let b = 0; b < batch; b++) {
+        for (let c = 0; c < channels; c++) {
+          for (let p = 0; p < hw; p++) {
+            const offset = c * hw + p;
+            let acc = 0;
+            for (let j = 0; j <= n; j++) {
+              const w = weights[j]![p]!;
+              if (w === 0) continue;
+              const slot = phase.slots[j]!;
+              let e = modelOut[(slot.cond * batch + b) * per + offset]!;
+              if (cfg) {
+                const u = modelOut[(slot.uncond * batch + b) * per + offset]!;
+                e = u + g * (e - u);
+              }
+              acc += w * e;
+            }
+            pred[b * per + offset] = acc;
+          }
+        }
+      }
+      control.onModelOutput?.(i, pred);
+      latents = scheduler.step(pred, i, latents, a.noise);
+      this.#checkFinite(latents, i, total);
+      control.onLatents?.(i, latents);
+      control.onStep?.(i + 1, total, t);
+      checkAbort(signal);
+    }
+    return { latents, unetMs };
+  }
+
+  /**
+   * Latent vectors of constant colours (K x RGB in 0..1): the VAE encoder's posterior mean of flat
+   * images BOOTSTRAP_ENCODE_LATENT_SIZE latent pixels wide, at their centre (see regions.ts).
+   */
+  async #encodeColours(encoder: InferenceSession, colours: Float32Array, channels: number): Promise<Float32Array> {
+    const spec = sessionInputSpec(encoder, 'sample');
+    const side = BOOTSTRAP_ENCODE_LATENT_SIZE;
+    const px = side * this.info.vaeScaleFactor;
+    const k = colours.length / 3;
+    const images = constantImages(colours, px);
+    const cap = Math.min(batchCapacity(spec), k);
+    const params = new Float32Array(k * 2 * channels * side * side);
+    const plane = 3 * px * px;
+    for (let i = 0; i < k; i += cap) {
+      const m = Math.min(cap, k - i);
+      const input = toFloatTensor(this.#ort, spec.type, images.slice(i * plane, (i + m) * plane), [m, 3, px, px]);
+      const out = await encoder.run({ sample: input }, ['latent_parameters']);
+      const t = out.latent_parameters!;
+      if (t.dims.length !== 4 || t.dims[1] !== 2 * channels || t.dims[2] !== side || t.dims[3] !== side) {
+        throw new Error(`VAE encoder returned latent_parameters ${t.dims.join('x')}, expected ${m}x${2 * channels}x${side}x${side}`);
+      }
+      params.set(fromFloatTensor(t), i * 2 * channels * side * side);
+    }
+    return centreLatents(params, k, channels, side);
+  }
+
+  #checkParams(params: GenerateParams): { batch: number; scheduler: SchedulerName } {
+    checkSize(params.width, params.height, Math.max(8, this.info.vaeScaleFactor));
+    // A graph exported with a fixed latent size renders that size only.
+    for (const [k, v, dim] of [
+      ['height', params.height, this.#sample.shape[2]],
+      ['width', params.width, this.#sample.shape[3]],
+    ] as const) {
+      if (typeof dim === 'number' && v !== dim * this.info.vaeScaleFactor) {
+        throw new RenderParamsError(
+          `${k} must be ${dim * this.info.vaeScaleFactor}: this UNet was exported for ${dim}x latents only, got ${v}`,
+        );
+      }
+    }
+    if (!Number.isInteger(params.steps) || params.steps < 1 || params.steps > MAX_STEPS)
+      throw new RenderParamsError(`steps must be an integer in 1..${MAX_STEPS}, got ${params.steps}`);
+    if (!Number.isFinite(params.guidanceScale) || params.guidanceScale < 0)
+      throw new RenderParamsError(`guidance must be a number >= 0, got ${params.guidanceScale}`);
     const batch = params.batch ?? 1;
-    if (!Number.isInteger(batch) || batch < 1 || batch > 64) throw new RenderParamsError(`batch must be an integer in 1..64, got ${batch}`);
-    if (!Number.isInteger(params.seed) || params.seed < 0 || params.seed > 0xffffffff) throw new RenderParamsError(`seed must be an integer in 0..4294967295, got ${params.seed}`);
+    if (!Number.isInteger(batch) || batch < 1 || batch > MAX_BATCH)
+      throw new RenderParamsError(`batch must be an integer in 1..${MAX_BATCH}, got ${batch}`);
+    if (!Number.isInteger(params.seed) || params.seed < 0 || params.seed > 0xffffffff)
+      throw new RenderParamsError(`seed must be an integer in 0..4294967295, got ${params.seed}`);
     const scheduler = params.scheduler ?? this.info.defaultScheduler ?? 'dpmpp_2m';
     if (!SCHEDULER_NAMES.includes(scheduler)) throw new RenderParamsError(`unknown scheduler '${scheduler}' (use ${SCHEDULER_NAMES.join(', ')})`);
     return { batch, scheduler };

@@ -42,8 +42,3 @@ export function physicalCores(sysCpu = '/sys/devices/system/cpu', available = os
 export function peakRssBytes(): number {
   return process.resourceUsage().maxRSS * 1024;
 }
-
-/** Bytes as GiB with two decimals, e.g. `6.42 GiB`. */
-export function formatGiB(bytes: number): string {
-  return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
-}

@@ -8,10 +8,10 @@
  * agree to float32 precision.
  */
 
-/** Scheduler names accepted by the pipeline and the CLI. */
-export type SchedulerName = 'ddim' | 'euler' | 'euler_a' | 'dpmpp_2m';
+import { SCHEDULER_NAMES, type SchedulerName } from '../protocol/service';
 
-export const SCHEDULER_NAMES: readonly SchedulerName[] = ['ddim', 'euler', 'euler_a', 'dpmpp_2m'];
+// Scheduler names accepted by the pipeline and the CLI; the service protocol is their home.
+export { SCHEDULER_NAMES, type SchedulerName };
 
 /** The keys of diffusers' scheduler_config.json that these schedulers read (all optional). */
 export interface SchedulerConfig {
@@ -61,6 +61,11 @@ export interface Scheduler {
   readonly initNoiseSigma: number;
   readonly predictionType: 'epsilon' | 'v_prediction' | 'sample';
   scaleModelInput(sample: Float32Array, stepIndex: number): Float32Array;
+  /**
+   * `original` noised to the level of step `stepIndex` with the standard-normal `noise`, in the
+   * space of the latents that step receives (diffusers' `add_noise` at `timesteps[stepIndex]`).
+   */
+  addNoise(original: Float32Array, noise: Float32Array, stepIndex: number): Float32Array;
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, noise?: NoiseSource): Float32Array;
 }
 
@@ -161,6 +166,14 @@ function interpIndex(ys: readonly number[], x: number): number {
   return ys[i]! + (ys[i + 1]! - ys[i]!) * w;
 }
 
+/** `a * original + b * noise`, elementwise. */
+function mix(original: Float32Array, noise: Float32Array, a: number, b: number): Float32Array {
+  if (noise.length !== original.length) throw new RangeError(`noise has ${noise.length} values, expected ${original.length}`);
+  const out = new Float32Array(original.length);
+  for (let i = 0; i < out.length; i++) out[i] = a * original[i]! + b * noise[i]!;
+  return out;
+}
+
 /** Creates the named scheduler configured for `steps` sampling steps. */
 export function createScheduler(name: SchedulerName, config: SchedulerConfig, steps: number): Scheduler {
   switch (name) {
@@ -225,6 +238,11 @@ class DdimScheduler implements Scheduler {
 
   scaleModelInput(sample: Float32Array): Float32Array {
     return sample;
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, stepIndex: number): Float32Array {
+    const a = this.#ac[this.timesteps[stepIndex]!]!;
+    return mix(original, noise, Math.fround(Math.sqrt(a)), Math.fround(Math.sqrt(1 - a)));
   }
 
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array): Float32Array {
@@ -349,6 +367,10 @@ class EulerScheduler implements Scheduler {
     return out;
   }
 
+  addNoise(original: Float32Array, noise: Float32Array, stepIndex: number): Float32Array {
+    return mix(original, noise, 1, this.sigmas[stepIndex]!);
+  }
+
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, noise?: NoiseSource): Float32Array {
     const sigma = this.sigmas[stepIndex]!;
     const next = this.sigmas[stepIndex + 1]!;
@@ -438,6 +460,12 @@ class DpmSolverMultistepScheduler implements Scheduler {
 
   scaleModelInput(sample: Float32Array): Float32Array {
     return sample;
+  }
+
+  addNoise(original: Float32Array, noise: Float32Array, stepIndex: number): Float32Array {
+    const sigma = this.sigmas[stepIndex]!;
+    const alpha = 1 / Math.sqrt(sigma * sigma + 1);
+    return mix(original, noise, alpha, sigma * alpha);
   }
 
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array): Float32Array {

@@ -4,7 +4,9 @@
  * by measuring the full-size SD 2.1 export (tools/parity/make_real_model.py, README "Memory").
  */
 import type { InferenceSession } from 'onnxruntime-node';
-import { checkValues, GRAPH_CONTRACT, type ModelDirInfo } from './modelDir';
+import { MEMORY_MODES, type GraphName, type MemoryMode } from '../protocol/service';
+import { ortLoadError } from './errors';
+import { checkValues, GRAPH_CONTRACT, validateVaeEncoder, type ModelDirInfo } from './modelDir';
 import type { OnnxValueInfo } from './onnxGraph';
 import {
   cleanReason,
@@ -22,20 +24,7 @@ import {
 
 type Ort = typeof import('onnxruntime-node');
 
-/** The three graphs a render runs, named as their folders in optimum's layout. */
-export type GraphName = 'text_encoder' | 'unet' | 'vae_decoder';
-
-/**
- * How much memory a loaded pipeline holds (setting `sprightLens.render.memory`, CLI `--memory`):
- * - `speed`: every session stays loaded between renders; the next render starts at once.
- * - `balanced`: the UNet stays loaded; the text encoder and the VAE decoder are loaded for their
- *   stage of each render and released after it, so they never sit beside the UNet's working memory.
- * - `low`: like balanced, and the UNet is released when the denoising loop ends, before the VAE
- *   decodes: the lowest peak, nothing held between renders, and every render pays the whole load.
- */
-export type MemoryMode = 'speed' | 'balanced' | 'low';
-
-export const MEMORY_MODES: readonly MemoryMode[] = ['speed', 'balanced', 'low'];
+export { MEMORY_MODES, type GraphName, type MemoryMode };
 
 /**
  * Per memory mode, the graphs that stay loaded between uses. Measured on the full-size SD 2.1
@@ -44,9 +33,9 @@ export const MEMORY_MODES: readonly MemoryMode[] = ['speed', 'balanced', 'low'];
  * are small but its working memory at full image size is about 1 GiB.
  */
 export const KEEP_LOADED: Readonly<Record<MemoryMode, Readonly<Record<GraphName, boolean>>>> = {
-  speed: { text_encoder: true, unet: true, vae_decoder: true },
-  balanced: { text_encoder: false, unet: true, vae_decoder: false },
-  low: { text_encoder: false, unet: false, vae_decoder: false },
+  speed: { text_encoder: true, unet: true, vae_decoder: true, vae_encoder: true },
+  balanced: { text_encoder: false, unet: true, vae_decoder: false, vae_encoder: false },
+  low: { text_encoder: false, unet: false, vae_decoder: false, vae_encoder: false },
 };
 
 /** What opening a model's sessions needs. */
@@ -166,6 +155,8 @@ export interface Sessions {
   readonly textEncoder: GraphSession;
   readonly unet: GraphSession;
   readonly vae: GraphSession;
+  /** Opened only by region guidance, on first use; kept or released like the VAE decoder. */
+  readonly vaeEncoder: GraphSession;
   /** What opening them at load cost. */
   readonly load: LoadCount;
   refs: number;
@@ -175,8 +166,10 @@ function sessionOptions(provider: ProviderName, settings: SessionSettings): Infe
   return {
     executionProviders: executionProviders(provider, settings.deviceId),
     graphOptimizationLevel: 'all',
-    // Errors only: the GPU providers warn about shape ops placed on the CPU, which is by design.
-    logSeverityLevel: 3,
+    // Fatal only: the GPU providers warn about shape ops placed on the CPU, which is by design, and
+    // errors come back as exceptions that we turn into one line (onnxruntime's own log lines are
+    // in ANSI colour and name its C++ internals).
+    logSeverityLevel: 4,
     intraOpNumThreads: settings.threads,
     // Measured on the full-size export (README, "Memory"): the memory pattern plans one block for
     // all of a run's intermediates on the second run of a shape and takes it from the arena beside
@@ -191,12 +184,20 @@ function sessionOptions(provider: ProviderName, settings: SessionSettings): Infe
 
 function graphSessions(ort: Ort, info: ModelDirInfo, provider: ProviderName, settings: SessionSettings): Omit<Sessions, 'load' | 'refs'> {
   const keep = KEEP_LOADED[settings.memory];
-  const make = (graph: GraphName): GraphSession =>
+  const create = async (file: string, externalData: readonly string[]): Promise<InferenceSession> => {
+    try {
+      return await ort.InferenceSession.create(file, sessionOptions(provider, settings));
+    } catch (err) {
+      // On the CPU the provider is not the problem: the file is.
+      throw provider === 'cpu' ? ortLoadError(file, err, externalData) : err;
+    }
+  };
+  const make = (graph: Exclude<GraphName, 'vae_encoder'>): GraphSession =>
     new GraphSession(
       graph,
       async () => {
         const file = info.files[graph];
-        const s = await ort.InferenceSession.create(file, sessionOptions(provider, settings));
+        const s = await create(file, info.graphs[graph].externalData);
         // The session's own metadata is what we feed; check it too (a file can change after validation).
         try {
           checkValues(file, 'inputs', metaOf(s, 'inputs'), GRAPH_CONTRACT[graph].inputs);
@@ -216,11 +217,12 @@ function graphSessions(ort: Ort, info: ModelDirInfo, provider: ProviderName, set
     textEncoder: make('text_encoder'),
     unet: make('unet'),
     vae: make('vae_decoder'),
+    vaeEncoder: new GraphSession('vae_encoder', () => create(validateVaeEncoder(info.dir), []), keep.vae_encoder),
   };
 }
 
 async function closeAll(s: Omit<Sessions, 'load' | 'refs'>): Promise<void> {
-  await Promise.all([s.textEncoder.close(), s.unet.close(), s.vae.close()]);
+  await Promise.all([s.textEncoder.close(), s.unet.close(), s.vae.close(), s.vaeEncoder.close()]);
 }
 
 /**

@@ -6,14 +6,17 @@ import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import renderCommand from '../../src/cli/commands/render';
 import { InputError, UsageError, type CliContext } from '../../src/cli/command';
-import { readPngText } from '../../src/image';
+import { decodePng, readPngText } from '../../src/image';
 import { rewritePrompt } from '../../src/generator';
 import { parsePrompt } from '../../src/parser';
-import { parseSummary, physicalCores } from '../../src/render';
+import { physicalCores } from '../../src/render';
+import { parseSummary } from '../../src/view/renderTimes';
 import { loadableCopy, tinyVariants } from './renderFixture';
+import { regionCases, regionModelCopy } from './regionFixture';
 
 const variant = tinyVariants().includes('vpred-fp32') ? 'vpred-fp32' : tinyVariants()[0];
 const skip = variant ? false : 'no test/fixtures/sd-tiny fixtures yet';
+const regionSkip = variant === 'vpred-fp32' && regionCases().length ? false : 'no sd-tiny-regions fixtures';
 const temps: string[] = [];
 after(() => {
   for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
@@ -25,14 +28,16 @@ function tmp(): string {
   return d;
 }
 
-async function cli(args: string[], cwd = process.cwd()): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(args: string[], cwd = process.cwd(), stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = new PassThrough();
   const err = new PassThrough();
   let stdout = '';
   let stderr = '';
   out.on('data', (c: Buffer) => (stdout += c.toString()));
   err.on('data', (c: Buffer) => (stderr += c.toString()));
-  const ctx: CliContext = { stdout: out, stderr: err, stdin: new PassThrough(), cwd, env: {}, signal: new AbortController().signal };
+  const input = new PassThrough();
+  if (stdin !== undefined) input.end(stdin);
+  const ctx: CliContext = { stdout: out, stderr: err, stdin: input, cwd, env: {}, signal: new AbortController().signal };
   // The command itself, with main.ts's mapping of UsageError/InputError to exit 2 and one line
   // (main.ts runs itself when bundled as the entry, so the test does not import it).
   let code: number;
@@ -46,7 +51,7 @@ async function cli(args: string[], cwd = process.cwd()): Promise<{ code: number;
   return { code, stdout, stderr };
 }
 
-test('render writes PNGs with metadata, never overwrites, prints the paths', { skip }, async () => {
+test('render writes PNGs with metadata under deterministic names, prints the paths', { skip }, async () => {
   const model = loadableCopy(variant!);
   temps.push(model);
   const out = tmp();
@@ -62,10 +67,30 @@ test('render writes PNGs with metadata, never overwrites, prints the paths', { s
   assert.equal(meta.scheduler, 'ddim');
   assert.equal(meta.size, '64x64'); // the fixture UNet's sample size (8) x the VAE factor (8)
   assert.match(first.stderr, /step 2\/2/);
+  // The same render again is the same file: no -2 copy for evaluate to count twice.
   const second = await cli(args);
   assert.equal(second.code, 0, second.stderr);
-  assert.equal(path.basename(second.stdout.trim()), 'a-cat-to-the-left-of-a-dog-5-2.png');
+  assert.equal(second.stdout.trim(), file1);
   assert.deepEqual(fs.readFileSync(file1), bytes1);
+  assert.deepEqual(fs.readdirSync(out), ['a-cat-to-the-left-of-a-dog-5.png']);
+  // Other settings under the same name: the earlier render is kept and the new name says why.
+  const third = await cli([...args.slice(0, -2), '--scheduler', 'euler']);
+  assert.equal(third.code, 0, third.stderr);
+  assert.match(path.basename(third.stdout.trim()), /^a-cat-to-the-left-of-a-dog-5-[0-9a-f]{8}\.png$/);
+  assert.match(third.stderr, /note: .*a-cat-to-the-left-of-a-dog-5\.png holds another render \(scheduler "ddim"\); kept it/);
+  assert.deepEqual(fs.readFileSync(file1), bytes1);
+});
+
+test('render - reads the prompts from stdin, as analyze - does', { skip }, async () => {
+  const model = loadableCopy(variant!);
+  temps.push(model);
+  const out = tmp();
+  const r = await cli(['--model', model, '-', '--out', out, '--steps', '1', '--seed', '3', '--provider', 'cpu'], process.cwd(), '# from a pipe\na cup above a book\n');
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split('\n').map((f) => path.basename(f)), ['a-cup-above-a-book-3.png']);
+  const empty = await cli(['--model', model, '-', '--out', out], process.cwd(), '# nothing\n');
+  assert.equal(empty.code, 2);
+  assert.match(empty.stderr, /<stdin>: no prompts/);
 });
 
 test('render reports threads and memory mode, s/step, an ETA and a summary of every stage', { skip }, async () => {
@@ -76,7 +101,8 @@ test('render reports threads and memory mode, s/step, an ETA and a summary of ev
   const def = await cli(base);
   assert.equal(def.code, 0, def.stderr);
   const cores = physicalCores();
-  assert.ok(def.stderr.includes(`${cores} thread${cores === 1 ? '' : 's'} = the physical cores (--threads N to change), memory low (one prompt; --memory to change)`), def.stderr);
+  // The service reports the threads it ran with: the physical cores of its machine by default.
+  assert.ok(def.stderr.includes(` on cpu with ${cores} thread${cores === 1 ? '' : 's'} = the physical cores (--threads N to change), memory low (one prompt; --memory to change); `), def.stderr);
   assert.match(def.stderr, /loaded in [\d.]+ s on cpu/);
   // low loads the text encoder and the VAE decoder for the image, and says so.
   assert.match(def.stderr, /loading the text encoder \(--memory low loads it for each image\)/);
@@ -84,11 +110,14 @@ test('render reports threads and memory mode, s/step, an ETA and a summary of ev
   const summary = parseSummary(def.stderr);
   assert.ok(summary, def.stderr);
   assert.ok(summary.loadMs > 0 && summary.peakRssBytes > 0);
+  // Read now: the same render again replaces its own file (memory and threads are not settings of the image).
+  const defBytes = fs.readFileSync(def.stdout.trim());
   const speed = await cli([...base, '--threads', '1', '--memory', 'speed']);
   assert.equal(speed.code, 0, speed.stderr);
-  assert.match(speed.stderr, /: 1 thread, memory speed\.\.\./);
+  assert.match(speed.stderr, / on cpu with 1 thread, memory speed; /);
   assert.doesNotMatch(speed.stderr, /loading the text encoder/, 'speed loads every part with the pipeline');
-  assert.deepEqual(fs.readFileSync(speed.stdout.trim()), fs.readFileSync(def.stdout.trim()), 'the same image whatever the memory mode and threads');
+  assert.equal(speed.stdout.trim(), def.stdout.trim(), 'the same name: the same render');
+  assert.deepEqual(fs.readFileSync(speed.stdout.trim()), defBytes, 'the same image whatever the memory mode and threads');
   const badMemory = await cli([...base, '--memory', 'tiny']);
   assert.equal(badMemory.code, 2);
   assert.match(badMemory.stderr, /--memory must be one of speed, balanced, low, got 'tiny'/);
@@ -124,7 +153,7 @@ test('usage and input errors exit 2 with one clear line', { skip }, async () => 
   assert.equal(badDir.stderr.trim().split('\n').length, 1);
   const badSize = await cli(['--model', out, '--prompt', 'x', '--out', out, '--size', '60x64']);
   assert.equal(badSize.code, 2);
-  assert.match(badSize.stderr, /--size must be multiples of 8/);
+  assert.match(badSize.stderr, /--size: width must be a multiple of 8 from 8 to 4096 pixels, got 60/);
   const badSched = await cli(['--model', out, '--prompt', 'x', '--out', out, '--scheduler', 'plms']);
   assert.match(badSched.stderr, /--scheduler must be one of ddim, euler, euler_a, dpmpp_2m/);
   const both = await cli(['--model', out, '--prompt', 'x', 'file.txt', '--out', out]);
@@ -132,4 +161,89 @@ test('usage and input errors exit 2 with one clear line', { skip }, async () => 
   const noFile = await cli(['--model', out, path.join(out, 'none.prompts'), '--out', out, '--size', '64x64']);
   assert.equal(noFile.code, 2);
   assert.match(noFile.stderr, /none\.prompts/);
+});
+
+test('--guide layout plans each prompt\'s layout and renders every box with its own prompt', { skip: regionSkip }, async () => {
+  const model = regionModelCopy(variant!);
+  temps.push(model);
+  const out = tmp();
+  const args = ['--model', model, '--prompt', 'two red apples to the left of a blue vase', '--out', out, '--steps', '3', '--seed', '7', '--provider', 'cpu'];
+  const r = await cli([...args, '--guide', 'layout']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /--prompt: guide: 3 regions \(a red apple; a red apple; a blue vase\)/);
+  const meta = readPngText(fs.readFileSync(r.stdout.trim()));
+  assert.equal(meta.prompt, 'two red apples to the left of a blue vase');
+  const guide = JSON.parse(meta.guide!) as { background: string; regions: Array<{ prompt: string; box: { x: number; w: number } }>; bootstrapSteps: number };
+  assert.equal(guide.background, 'two red apples to the left of a blue vase');
+  assert.equal(guide.bootstrapSteps, 1); // 40% of 3 steps
+  // The planned boxes keep the relation: both apples left of the vase.
+  const vase = guide.regions.find((g) => g.prompt === 'a blue vase')!.box;
+  for (const apple of guide.regions.filter((g) => g.prompt === 'a red apple')) assert.ok(apple.box.x + apple.box.w / 2 < vase.x + vase.w / 2);
+  // Without --guide the same seed renders the plain picture, with no guide recorded.
+  const plain = await cli(args);
+  assert.equal(plain.code, 0, plain.stderr);
+  const plainBytes = fs.readFileSync(plain.stdout.trim());
+  assert.equal(readPngText(plainBytes).guide, undefined);
+  assert.notDeepEqual(decodePng(plainBytes).data, decodePng(fs.readFileSync(r.stdout.trim())).data);
+
+  const bad = await cli([...args, '--guide', 'boxes']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--guide must be 'layout'/);
+  // A model exported without its VAE encoder: one line naming the file.
+  const noEncoder = loadableCopy(variant!);
+  temps.push(noEncoder);
+  const missing = await cli(['--model', noEncoder, '--prompt', 'a cat left of a dog', '--out', out, '--steps', '3', '--seed', '1', '--provider', 'cpu', '--guide', 'layout']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /vae_encoder[/\\]model\.onnx: expected the vae_encoder ONNX graph/);
+});
+
+test('--layout FILE renders each prompt with the boxes drawn for it; a changed prompt gets its plan', { skip: regionSkip }, async () => {
+  const model = regionModelCopy(variant!);
+  temps.push(model);
+  const dir = tmp();
+  const prompts = path.join(dir, 'scenes.prompts');
+  fs.writeFileSync(prompts, 'a red apple to the left of a blue vase\na cup above a book\n');
+  // The apple drawn in the right half of a 768x768 canvas (against the prompt, on purpose).
+  const layoutFile = `${prompts}.layout.json`;
+  fs.writeFileSync(
+    layoutFile,
+    JSON.stringify({
+      $schema: 'spright-lens://schemas/layout-1.json',
+      version: 1,
+      layouts: [{ line: 1, prompt: 'a red apple to the left of a blue vase', canvas: { width: 768, height: 768 }, boxes: [{ id: 'apple', object: 'apple', x: 384, y: 192, w: 192, h: 384 }] }],
+    }),
+  );
+  const args = ['--model', model, prompts, '--out', path.join(dir, 'out'), '--steps', '2', '--seed', '3', '--provider', 'cpu', '--layout', layoutFile];
+  const r = await cli(args);
+  assert.equal(r.code, 0, r.stderr);
+  const [first, second] = r.stdout.trim().split('\n');
+  assert.match(r.stderr, /scenes\.prompts:1: guide: 2 regions from scenes\.prompts\.layout\.json \(a red apple; a blue vase\)/);
+  assert.match(r.stderr, /scenes\.prompts:2: layout: none in scenes\.prompts\.layout\.json; planned/);
+  // The PNG records the guide it was rendered with: the apple where it was drawn.
+  const guide = JSON.parse(readPngText(fs.readFileSync(first!)).guide!) as { regions: Array<{ prompt: string; box: unknown }> };
+  assert.deepEqual(guide.regions.find((g) => g.prompt === 'a red apple')?.box, { x: 0.5, y: 0.25, w: 0.25, h: 0.5 });
+  const planned = JSON.parse(readPngText(fs.readFileSync(second!)).guide!) as { regions: unknown[] };
+  assert.equal(planned.regions.length, 2);
+
+  // The first prompt's words changed after its layout was drawn: stale, said, and planned instead.
+  fs.writeFileSync(prompts, 'a red apple to the right of a blue vase\na cup above a book\n');
+  const stale = await cli(args);
+  assert.equal(stale.code, 0, stale.stderr);
+  assert.match(stale.stderr, /scenes\.prompts:1: layout: the layout on line 1 of scenes\.prompts\.layout\.json was drawn for "a red apple to the left of a blue vase"; the prompt changed since/);
+  const replanned = JSON.parse(readPngText(fs.readFileSync(stale.stdout.trim().split('\n')[0]!)).guide!) as { regions: Array<{ prompt: string; box: { x: number } }> };
+  const at = (p: string): number => replanned.regions.find((g) => g.prompt === p)!.box.x;
+  assert.ok(at('a red apple') > at('a blue vase'), 'the plan puts the apple right of the vase');
+});
+
+test('--layout: a missing or invalid layout file is one line (file, where, what to do) before any render', async () => {
+  const dir = tmp();
+  const bad = path.join(dir, 'a.prompts.layout.json');
+  fs.writeFileSync(bad, '{\n  "version": 1,\n  "layouts": [{"line": 0, "prompt": "x", "canvas": {"width": 64, "height": 64}, "boxes": []}]\n}\n');
+  const r = await cli(['--model', dir, '--prompt', 'a cat left of a dog', '--out', dir, '--layout', bad]);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr, `spright-lens render: ${bad}:3:24: layouts[0].line must be at least 1; fix it (the schema is schemas/layout.schema.json), or delete the entry or the file to re-plan\n`);
+  const missing = await cli(['--model', dir, '--prompt', 'a cat left of a dog', '--out', dir, '--layout', 'none.layout.json'], dir);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /none\.layout\.json: no such layout file; draw one in the editor's preview panel .* or leave out --layout\n$/);
+  assert.equal(missing.stderr.split('\n').length, 2);
 });

@@ -7,20 +7,15 @@ import * as path from 'node:path';
 import {
   FP16_ON_CPU,
   ModelDirError,
-  formatDuration,
-  formatRate,
-  formatSeconds,
-  formatSummary,
   loadPipeline,
-  parseSummary,
   physicalCores,
-  stepProgress,
   validateModelDir,
   type GenerateParams,
   type Pipeline,
   type RenderStage,
 } from '../../src/render';
 import { checkReadable } from '../../src/render/modelDir';
+import { formatDuration, formatRate, formatSeconds, formatSummary, parseSummary, stepProgress } from '../../src/view/renderTimes';
 import { repoRoot } from './helpers/paths';
 import { loadableCopy, tinyVariants } from './renderFixture';
 

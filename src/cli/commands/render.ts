@@ -1,32 +1,43 @@
 /**
  * `spright-lens render`: renders prompts (or their SPRIGHT-style rewrites) with a local Stable
- * Diffusion ONNX export and writes PNGs that never overwrite earlier renders.
+ * Diffusion ONNX export, through the inference service (the same one the editor renders with),
+ * which writes the PNGs under deterministic names.
  */
 import { randomInt } from 'node:crypto';
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { outputStem } from '../../io/outputNames';
+import type { RegionGuide } from '../../protocol/regions';
+import { MAX_BATCH, MAX_STEPS, MEMORY_MODES, PROVIDER_REQUESTS, SCHEDULER_NAMES, type MemoryMode, type ProviderRequest, type SchedulerName } from '../../protocol/service';
+import { formatSeconds, formatSummary, stepProgress } from '../../view/renderTimes';
+import { parseFlags, parseSizeFlag } from '../args';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
+import { readPromptInputs } from '../io';
+import { cliError, forkedService } from '../service';
 
-const USAGE = `Usage: spright-lens render --model DIR (--prompt TEXT | FILE) --out DIR [options]
+const USAGE = `Usage: spright-lens render --model DIR (--prompt TEXT | FILE | -) --out DIR [options]
 
 Renders each prompt with a local Stable Diffusion 2.x ONNX export (optimum layout, e.g. the
 SPRIGHT fine-tune: optimum-cli export onnx --model SPRIGHT-T2I/spright-t2i-sd2 DIR) and writes
-one PNG per image into --out; an existing file is never overwritten (name-2.png, name-3.png...).
-Render settings are stored in the PNG's text chunks. Progress goes to stderr, written paths to
-stdout.
+one PNG per image into --out, named {stem}-{seed}.png ({stem}-{seed}_{k}.png for image k of
+--batch N), where the stem is the prompt's words joined by '-' (at most 60 characters). The same
+render again replaces its own file; a file of that name holding a different render is kept, and
+the new one is written as {stem}-{seed}-{digest}.png (digest of its settings) with a note on
+stderr. Render settings are stored in the PNG's text chunks. Progress goes to stderr, written
+paths to stdout.
 
   --model DIR          model folder (model_index.json, unet/, text_encoder/, vae_decoder/,
                        tokenizer/, scheduler/)
-  --prompt TEXT        the prompt; or give a prompt FILE (.prompt/.txt one a line, .jsonl)
+  --prompt TEXT        the prompt; or give a prompt FILE (.prompt/.txt one a line, .jsonl),
+                       or - to read prompts (one a line) from stdin
   --out DIR            output folder (created if needed)
   --steps N            denoising steps (default 25)
   --guidance G         classifier-free guidance scale (default 7.5; <= 1 disables it)
   --seed S             0..4294967295 (default: random, printed); image k of a prompt uses
                        draw k of the same generator
   --scheduler NAME     ddim | euler | euler_a | dpmpp_2m (default: the model's own, else dpmpp_2m)
-  --size WxH           multiples of 8 (default: the UNet's sample size x 8, 768x768 for SD 2.1)
+  --size WxH           multiples of 8 up to 4096 (default: the UNet's sample size x 8, 768x768
+                       for SD 2.1); a size that cannot fit in memory is refused before rendering
   --batch N            images per prompt (default 1)
   --negative TEXT      negative prompt
   --provider P         auto | cuda | webgpu | cpu (default auto: CUDA, then WebGPU, then CPU)
@@ -40,6 +51,13 @@ stdout.
                                    the text encoder and the VAE decoder load for every prompt
                          speed     7.5 GiB: every part stays loaded; nothing loads twice
   --rewrite            render the SPRIGHT-style rewrite of each prompt instead of the prompt
+  --guide layout       region guidance: plan each prompt's layout (as rewrite does) and denoise
+                       every object box with its own prompt, blended into the whole picture
+                       (region-based MultiDiffusion); needs the model's vae_encoder/
+  --layout FILE        region guidance with the layouts drawn in the editor's preview panel
+                       (the <prompt file>.layout.json beside the prompt file): a prompt with a
+                       layout there renders with its boxes, one without (or whose text changed
+                       since its layout was drawn) with its planned layout, said on stderr
 
 Progress shows seconds per step (steps per second when fast) and an ETA; after each image one
 line gives load, text encoder, denoising, VAE and PNG times and the process's peak memory.
@@ -48,7 +66,7 @@ Seeds use the project's own generator (xoshiro128** + Box-Muller), not torch's: 
 gives the same image here on every machine, but not the image diffusers would give.
 `;
 
-const GRAPH_LABEL = { text_encoder: 'the text encoder', unet: 'the UNet', vae_decoder: 'the VAE decoder' } as const;
+const GRAPH_LABEL = { text_encoder: 'the text encoder', unet: 'the UNet', vae_decoder: 'the VAE decoder', vae_encoder: 'the VAE encoder' } as const;
 
 function int(name: string, v: string | undefined, def: number, min: number, max: number): number {
   if (v === undefined) return def;
@@ -58,82 +76,48 @@ function int(name: string, v: string | undefined, def: number, min: number, max:
   return n;
 }
 
-/** File-name stem from a prompt: lower-case words joined by '-', at most 60 characters. */
-export function slug(text: string): string {
-  const s = text
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60)
-    .replace(/-+$/, '');
-  return s || 'render';
-}
-
-async function defaultSize(modelDir: string): Promise<[number, number]> {
-  try {
-    const cfg = JSON.parse(await fs.readFile(path.join(modelDir, 'unet', 'config.json'), 'utf8')) as {
-      sample_size?: number;
-    };
-    const vae = JSON.parse(await fs.readFile(path.join(modelDir, 'vae_decoder', 'config.json'), 'utf8')) as {
-      block_out_channels?: unknown[];
-    };
-    const factor = Array.isArray(vae.block_out_channels) && vae.block_out_channels.length ? 2 ** (vae.block_out_channels.length - 1) : 8;
-    if (typeof cfg.sample_size === 'number' && cfg.sample_size > 0) return [cfg.sample_size * factor, cfg.sample_size * factor];
-  } catch {
-    // No configs: SD 2.1's native size.
-  }
-  return [768, 768];
-}
-
 async function run(argv: string[], ctx: CliContext): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        model: { type: 'string' },
-        prompt: { type: 'string' },
-        out: { type: 'string' },
-        steps: { type: 'string' },
-        guidance: { type: 'string' },
-        seed: { type: 'string' },
-        scheduler: { type: 'string' },
-        size: { type: 'string' },
-        batch: { type: 'string' },
-        negative: { type: 'string' },
-        provider: { type: 'string' },
-        device: { type: 'string' },
-        threads: { type: 'string' },
-        memory: { type: 'string' },
-        rewrite: { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { values: o, positionals } = parsed;
+  const { values: o, positionals } = parseFlags({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' },
+      prompt: { type: 'string' },
+      out: { type: 'string' },
+      steps: { type: 'string' },
+      guidance: { type: 'string' },
+      seed: { type: 'string' },
+      scheduler: { type: 'string' },
+      size: { type: 'string' },
+      batch: { type: 'string' },
+      negative: { type: 'string' },
+      provider: { type: 'string' },
+      device: { type: 'string' },
+      threads: { type: 'string' },
+      memory: { type: 'string' },
+      rewrite: { type: 'boolean' },
+      guide: { type: 'string' },
+      layout: { type: 'string' },
+    },
+  });
   if (!o.model) throw new UsageError('--model DIR is required (a Stable Diffusion ONNX export)');
   if (!o.out) throw new UsageError('--out DIR is required');
   if ((o.prompt === undefined) === (positionals.length === 0)) throw new UsageError('give either --prompt TEXT or one prompt FILE');
   if (positionals.length > 1) throw new UsageError(`one prompt FILE at a time, got ${positionals.length}`);
+  if (o.guide !== undefined && o.guide !== 'layout') throw new UsageError(`--guide must be 'layout' (plan the layout from the prompt), got '${o.guide}'`);
 
-  // The render core and onnxruntime load only now, after the cheap checks.
-  const render = require('../../render') as typeof import('../../render');
-  const provider = (o.provider ?? 'auto') as import('../../render').ProviderRequest;
-  if (!render.PROVIDER_REQUESTS.includes(provider)) throw new UsageError(`--provider must be one of ${render.PROVIDER_REQUESTS.join(', ')}, got '${o.provider}'`);
-  const scheduler = o.scheduler as import('../../render').SchedulerName | undefined;
-  if (scheduler !== undefined && !render.SCHEDULER_NAMES.includes(scheduler)) {
-    throw new UsageError(`--scheduler must be one of ${render.SCHEDULER_NAMES.join(', ')}, got '${scheduler}'`);
+  const provider = (o.provider ?? 'auto') as ProviderRequest;
+  if (!PROVIDER_REQUESTS.includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDER_REQUESTS.join(', ')}, got '${o.provider}'`);
+  const scheduler = o.scheduler as SchedulerName | undefined;
+  if (scheduler !== undefined && !SCHEDULER_NAMES.includes(scheduler)) {
+    throw new UsageError(`--scheduler must be one of ${SCHEDULER_NAMES.join(', ')}, got '${scheduler}'`);
   }
-  const steps = int('steps', o.steps, 25, 1, 1000);
-  const batch = int('batch', o.batch, 1, 1, 64);
+  const steps = int('steps', o.steps, 25, 1, MAX_STEPS);
+  const batch = int('batch', o.batch, 1, 1, MAX_BATCH);
   const deviceId = int('device', o.device, 0, 0, 64);
-  const cores = render.physicalCores();
-  const threads = int('threads', o.threads, cores, 1, 1024);
-  if (o.memory !== undefined && !render.MEMORY_MODES.includes(o.memory as import('../../render').MemoryMode)) {
-    throw new UsageError(`--memory must be one of ${render.MEMORY_MODES.join(', ')}, got '${o.memory}'`);
+  const threads = o.threads === undefined ? undefined : int('threads', o.threads, 1, 1, 1024);
+  if (o.memory !== undefined && !MEMORY_MODES.includes(o.memory as MemoryMode)) {
+    throw new UsageError(`--memory must be one of ${MEMORY_MODES.join(', ')}, got '${o.memory}'`);
   }
   const seed = o.seed === undefined ? randomInt(0, 2 ** 32 - 1) : int('seed', o.seed, 0, 0, 0xffffffff);
   let guidance = 7.5;
@@ -142,146 +126,177 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     if (!/^\d+(\.\d+)?$/.test(o.guidance) || !Number.isFinite(guidance)) throw new UsageError(`--guidance must be a number >= 0, got '${o.guidance}'`);
   }
   const modelDir = path.resolve(ctx.cwd, o.model);
-  let width: number;
-  let height: number;
-  if (o.size !== undefined) {
-    const m = /^(\d+)x(\d+)$/i.exec(o.size);
-    if (!m) throw new UsageError(`--size must be WxH, e.g. 768x768, got '${o.size}'`);
-    [width, height] = [Number(m[1]), Number(m[2])];
-    if (width % 8 || height % 8 || width === 0 || height === 0) throw new UsageError(`--size must be multiples of 8, got ${o.size}`);
-  } else {
-    [width, height] = await defaultSize(modelDir);
-  }
+  const size = o.size === undefined ? undefined : parseSizeFlag(o.size);
 
-  // Prompts: one from --prompt, or every prompt of the FILE.
-  const parser = require('../../parser') as typeof import('../../parser');
-  let prompts: Array<{ text: string; where: string }>;
+  // Prompts: one from --prompt, or every prompt of the FILE (- = stdin).
+  let prompts: Prompt[];
   if (o.prompt !== undefined) {
     if (!o.prompt.trim()) throw new UsageError('--prompt is empty');
-    prompts = [{ text: o.prompt, where: '--prompt' }];
+    prompts = [{ text: o.prompt, where: '--prompt', line: null }];
   } else {
-    const file = path.resolve(ctx.cwd, positionals[0]!);
-    try {
-      prompts = parser.readPromptFile(file).map((r) => ({ text: r.text, where: `${r.source}:${r.line}` }));
-    } catch (err) {
-      if (err instanceof parser.PromptFileError) throw new InputError(err.message);
-      throw err;
-    }
-    if (prompts.length === 0) throw new InputError(`${file}: no prompts (one a line; # starts a comment)`);
+    const file = positionals[0]!;
+    prompts = (await readPromptInputs([file], ctx)).map((r) => ({ text: r.text, where: `${r.source}:${r.line}`, line: r.line }));
+    if (prompts.length === 0) throw new InputError(`${file === '-' ? '<stdin>' : path.resolve(ctx.cwd, file)}: no prompts (one a line; # starts a comment)`);
   }
-  if (o.rewrite) {
+  // The layout file is read (and checked against its schema) before the model loads.
+  const layouts = o.layout === undefined ? undefined : await readLayouts(path.resolve(ctx.cwd, o.layout));
+  const guided = o.guide === 'layout' || layouts !== undefined;
+  if (o.rewrite && !guided) {
+    const parser = require('../../parser') as typeof import('../../parser');
     const generator = require('../../generator') as typeof import('../../generator');
     prompts = prompts.map((p) => {
       const r = generator.rewritePrompt(parser.parsePrompt(p.text));
       for (const note of r.notes) ctx.stderr.write(`${p.where}: rewrite: ${note}\n`);
-      return { text: r.text, where: p.where };
+      return { ...p, text: r.text };
     });
   }
 
   // One prompt reuses nothing, so nothing is kept: the UNet is released before the VAE decodes,
   // the lowest peak. A prompt file keeps the UNet from prompt to prompt.
-  const memory = (o.memory ?? (prompts.length === 1 ? 'low' : 'balanced')) as import('../../render').MemoryMode;
+  const memory = (o.memory ?? (prompts.length === 1 ? 'low' : 'balanced')) as MemoryMode;
   const memoryNote = o.memory === undefined ? ` (${prompts.length === 1 ? 'one prompt' : 'a prompt file'}; --memory to change)` : '';
   const outDir = path.resolve(ctx.cwd, o.out);
-  const threadNote = `${threads} thread${threads === 1 ? '' : 's'}${o.threads === undefined ? ' = the physical cores (--threads N to change)' : ''}`;
-  let pipeline: import('../../render').Pipeline;
-  try {
-    // The folder is checked (milliseconds) before the load line, so a bad one gets one line only.
-    await render.validateModelDir(modelDir);
-    ctx.stderr.write(`loading ${modelDir}: ${threadNote}, memory ${memory}${memoryNote}...\n`);
-    pipeline = await render.loadPipeline(modelDir, {
-      provider,
-      deviceId,
-      intraOpThreads: threads,
-      memory,
-      logger: { info: (m) => ctx.stderr.write(`${m}\n`), warn: (m) => ctx.stderr.write(`${m}\n`) },
-    });
-  } catch (err) {
-    if (err instanceof render.ModelDirError) throw new InputError(err.message);
-    if (err instanceof render.RenderParamsError) throw new UsageError(err.message);
-    throw err;
-  }
+  // The service says which threads it used (the physical cores of its machine by default).
+  const threadNote = (n: number): string => `${n} thread${n === 1 ? '' : 's'}${o.threads === undefined ? ' = the physical cores (--threads N to change)' : ''}`;
   const tty = ctx.stderr.isTTY === true;
+  const service = forkedService(ctx);
   try {
-    ctx.stderr.write(`loaded in ${render.formatSeconds(pipeline.load.ms)} on ${pipeline.provider}; ${width}x${height}, ${steps} step${steps === 1 ? '' : 's'}, seed ${seed}\n`);
-    // The pipeline's own load counts in the first image's load time.
-    let pendingLoadMs = pipeline.load.ms;
+    // The model is checked (files and graph signatures, no weights) before anything renders.
+    const check = await service.call('model/check', { modelDir });
+    if (!check.ok) throw new InputError(check.problem);
+    // A render takes minutes: an --out that names a file or a read-only place fails now, not after.
+    const { OutputDirError, prepareOutputDir } = require('../../io/outputDir') as typeof import('../../io/outputDir');
+    try {
+      await prepareOutputDir(outDir);
+    } catch (err) {
+      if (err instanceof OutputDirError) throw new InputError(err.message);
+      throw err;
+    }
+    const { width, height } = size ?? check.defaultSize;
+    // Region guides need the render's size, which may be the model's own.
+    let guides: Array<RegionGuide | undefined> = prompts.map(() => undefined);
+    if (guided) ({ prompts, guides } = planGuides(prompts, width, height, o.rewrite === true, layouts, ctx));
+    // What the decode and PNG of the last image took, added to the ETA.
     let afterLoopMs = 0;
     for (const [k, p] of prompts.entries()) {
       const label = prompts.length > 1 ? `[${k + 1}/${prompts.length}] ` : '';
-      let result;
-      let loopStart = performance.now();
       let lastLine = -Infinity;
-      try {
-        result = await pipeline.generate(
-          {
-            prompt: p.text,
-            negativePrompt: o.negative,
-            steps,
-            guidanceScale: guidance,
-            seed,
-            width,
-            height,
-            scheduler,
-            batch,
+      const result = await service.call(
+        'render',
+        { modelDir, provider, deviceId, threads, memory, prompt: p.text, negativePrompt: o.negative, steps, guidanceScale: guidance, seed, width, height, scheduler, batch, regions: guides[k], output: { dir: outDir, stem: outputStem(p.text) } },
+        {
+          signal: ctx.signal,
+          onProgress: (e) => {
+            const { phase, step, total } = e;
+            // Said once the model has loaded (the pipeline's first event names the provider).
+            if (e.loaded && e.provider !== undefined && (k === 0 || e.loaded.ms > 0)) {
+              // Said once loaded, so that a model that cannot load is the only line.
+              ctx.stderr.write(
+                `${label}model ${modelDir} loaded in ${formatSeconds(e.loaded.ms)} on ${e.provider} with ${threadNote(e.loaded.threads)}, memory ${memory}${memoryNote}; ` +
+                  `${width}x${height}, ${steps} step${steps === 1 ? '' : 's'}, seed ${seed}\n`,
+              );
+            }
+            if (phase === 'loading' && e.graph) ctx.stderr.write(`${label}loading ${GRAPH_LABEL[e.graph]} (--memory ${memory} loads it for each image)\n`);
+            if ((phase !== 'denoising' && phase !== 'decoding') || step === 0 || e.loopMs === undefined) return;
+            const now = performance.now();
+            const text = `${label}${stepProgress(step, total, e.loopMs, afterLoopMs)}`;
+            if (tty) ctx.stderr.write(`\r${text}\x1b[K${step === total ? '\n' : ''}`);
+            else if (step === total || now - lastLine >= 5000) {
+              // Without a terminal, a line every 5 s at most: logs stay readable on a fast GPU.
+              ctx.stderr.write(`${text}\n`);
+              lastLine = now;
+            }
           },
-          {
-            signal: ctx.signal,
-            onPhase: (phase, graph) => {
-              if (phase === 'denoising') loopStart = performance.now();
-              else if (phase === 'loading' && graph) ctx.stderr.write(`${label}loading ${GRAPH_LABEL[graph]} (--memory ${memory} loads it for each image)\n`);
-            },
-            onStep: (step, total) => {
-              const now = performance.now();
-              const text = `${label}${render.stepProgress(step, total, now - loopStart, afterLoopMs)}`;
-              if (tty) ctx.stderr.write(`\r${text}\x1b[K${step === total ? '\n' : ''}`);
-              else if (step === total || now - lastLine >= 5000) {
-                // Without a terminal, a line every 5 s at most: logs stay readable on a fast GPU.
-                ctx.stderr.write(`${text}\n`);
-                lastLine = now;
-              }
-            },
-          },
-        );
-      } catch (err) {
-        if (err instanceof render.RenderParamsError || err instanceof render.SchedulerConfigError) throw new UsageError(err.message);
-        throw err;
+        },
+      );
+      for (const f of result.files) {
+        if (f.kept) ctx.stderr.write(`note: ${f.kept.path} holds another render (${f.kept.differs.join(', ')}); kept it and wrote ${path.basename(f.path)}\n`);
+        ctx.stdout.write(`${f.path}\n`);
       }
+      // The service's own figures: its load, stages and peak memory (it is the process that renders).
       const t = result.timings;
-      const tWrite = performance.now();
-      for (const png of result.png) {
-        const file = await writeUnique(outDir, `${slug(p.text)}-${seed}`, png);
-        ctx.stdout.write(`${file}\n`);
-      }
-      const pngMs = t.pngMs + (performance.now() - tWrite);
-      afterLoopMs = t.vaeMs + pngMs;
-      const summary = render.formatSummary({
-        loadMs: pendingLoadMs + t.loadMs,
-        textMs: t.textEncoderMs,
-        denoiseMs: t.denoiseMs,
-        steps,
-        vaeMs: t.vaeMs,
-        pngMs,
-        peakRssBytes: render.peakRssBytes(),
-      });
-      ctx.stderr.write(`${label}${summary}\n`);
-      pendingLoadMs = 0;
+      afterLoopMs = t.vaeMs + t.pngMs;
+      ctx.stderr.write(`${label}${formatSummary({ loadMs: t.loadMs, textMs: t.textEncoderMs, denoiseMs: t.denoiseMs, steps, vaeMs: t.vaeMs, pngMs: t.pngMs, peakRssBytes: t.peakRssBytes })}\n`)
     }
+  } catch (err) {
+    throw cliError(err, `${outDir}: cannot write the render`, 'give --out a folder you can write to');
   } finally {
-    await pipeline.dispose();
+    service.dispose();
   }
   return 0;
 }
 
-async function writeUnique(dir: string, base: string, data: Uint8Array): Promise<string> {
-  const { writeFileUnique } = require('../../io/atomic') as typeof import('../../io/atomic');
+/** A prompt to render, where it came from (for messages) and its 1-based line (null for --prompt). */
+interface Prompt {
+  text: string;
+  where: string;
+  line: number | null;
+}
+
+/** The saved layouts of `--layout FILE`, read and validated; a bad file is one line and exit 2. */
+async function readLayouts(file: string): Promise<{ file: string; layouts: import('../../generator/layoutFile').LayoutFile }> {
+  const { LayoutFileError, readLayoutFile } = require('../../generator/layoutFile') as typeof import('../../generator/layoutFile');
   try {
-    return await writeFileUnique(dir, base, '.png', data);
+    const layouts = await readLayoutFile(file);
+    if (layouts === null) throw new InputError(`${file}: no such layout file; draw one in the editor's preview panel (it saves <prompt file>.layout.json beside the prompts), or leave out --layout`);
+    return { file, layouts };
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EACCES' || e.code === 'EROFS' || e.code === 'ENOTDIR' || e.code === 'ENOSPC') throw new InputError(`${dir}: cannot write the render (${e.code}: ${e.message})`);
+    if (err instanceof LayoutFileError) throw new InputError(err.message);
     throw err;
   }
+}
+
+/**
+ * Region guides: each prompt's saved layout from `--layout FILE` when it has one, else its layout
+ * planned as the rewrite plans it (seed 0, the render's aspect at the planner's 768-pixel scale).
+ * With `rewrite` the prompt rendered (and the background's fallback) is the rewrite.
+ */
+function planGuides(
+  prompts: Prompt[],
+  width: number,
+  height: number,
+  rewrite: boolean,
+  layouts: { file: string; layouts: import('../../generator/layoutFile').LayoutFile } | undefined,
+  ctx: CliContext,
+): { prompts: Prompt[]; guides: RegionGuide[] } {
+  const parser = require('../../parser') as typeof import('../../parser');
+  const generator = require('../../generator') as typeof import('../../generator');
+  const { regionGuideFromLayout } = require('../../generator/regions') as typeof import('../../generator/regions');
+  const { layoutWithSaved, matchLayout } = require('../../generator/layoutFile') as typeof import('../../generator/layoutFile');
+  const scale = 768 / Math.max(width, height);
+  const size = { width: Math.max(16, Math.round(width * scale)), height: Math.max(16, Math.round(height * scale)) };
+  const positions = prompts.filter((p): p is Prompt & { line: number } => p.line !== null).map((p) => ({ line: p.line, text: p.text }));
+  const out = prompts.map((p) => {
+    const parsed = parser.parsePrompt(p.text);
+    const r = generator.rewritePrompt(parsed, size);
+    for (const note of r.notes) ctx.stderr.write(`${p.where}: ${rewrite ? 'rewrite' : 'layout'}: ${note}\n`);
+    const text = rewrite ? r.text : p.text;
+    let layout = r.layout ?? { ...size, boxes: [] };
+    let from = '';
+    if (layouts !== undefined) {
+      const name = path.basename(layouts.file);
+      const match = matchLayout(layouts.layouts, p, positions);
+      if (match.status === 'fresh') {
+        const { result, unmatched } = layoutWithSaved(parsed, match.saved, size);
+        if (result.ok) {
+          layout = result.layout;
+          from = ` from ${name}`;
+          if (unmatched.length > 0) ctx.stderr.write(`${p.where}: layout: ${name} has boxes for objects the prompt does not name (${unmatched.map((b) => b.id).join(', ')}); left out\n`);
+          const drawn = layout.width / layout.height;
+          if (Math.abs(drawn / (width / height) - 1) > 0.01) ctx.stderr.write(`${p.where}: layout: drawn on ${layout.width}x${layout.height}, rendered at ${width}x${height}: the boxes stretch with the picture\n`);
+        }
+      } else if (match.status === 'stale') {
+        ctx.stderr.write(`${p.where}: layout: the layout on line ${match.saved.line} of ${name} was drawn for "${match.saved.prompt}"; the prompt changed since, so its planned layout is used (re-plan or keep it in the preview panel)\n`);
+      } else {
+        ctx.stderr.write(`${p.where}: layout: none in ${name}; planned\n`);
+      }
+    }
+    const guide = regionGuideFromLayout({ ...parsed, text }, layout);
+    const what = guide.regions.length ? guide.regions.map((g) => g.prompt).join('; ') : 'no objects to place, a plain render';
+    ctx.stderr.write(`${p.where}: guide: ${guide.regions.length} region${guide.regions.length === 1 ? '' : 's'}${from} (${what})\n`);
+    return { prompt: { ...p, text }, guide };
+  });
+  return { prompts: out.map((x) => x.prompt), guides: out.map((x) => x.guide) };
 }
 
 const command: Command = {

@@ -1,5 +1,6 @@
 /** Small waiting and lookup helpers for the integration tests. */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SprightLensApi } from '../../../src/extension/api';
@@ -54,8 +55,13 @@ export async function replaceLine(doc: vscode.TextDocument, line: number, text: 
 
 /** Reverts an edited document to its saved text, so the next test starts from the fixture. */
 export async function revert(editor: vscode.TextEditor): Promise<void> {
-  await vscode.window.showTextDocument(editor.document);
-  await vscode.commands.executeCommand('workbench.action.files.revert');
+  // The revert command acts on the active editor; when it lands before this editor has taken the
+  // focus (a panel opened by an earlier test), the document stays dirty: show it and revert again.
+  await waitFor(async () => {
+    await vscode.window.showTextDocument(editor.document);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    return !editor.document.isDirty;
+  }, `${editor.document.uri.fsPath} to be reverted`);
 }
 
 /** Sets a sprightLens.* setting globally (undefined removes it) and lets listeners run. */
@@ -74,4 +80,41 @@ export function hoverText(hovers: readonly vscode.Hover[]): string {
     .flatMap((h) => h.contents)
     .map((c) => (typeof c === 'string' ? c : c.value))
     .join('\n');
+}
+
+/** Whether the runner can act in the webview's DOM (code-server runs; see webviewDriver.mjs). */
+export const webviewDriver = process.env.SPRIGHT_WEBVIEW_DRIVER === '1';
+
+let driverRequests = 0;
+
+/** What `driveWebview` saw: the snapshots its steps asked for (see webviewDriver.mjs). */
+export interface WebviewRun {
+  snapshots: Record<string, WebviewSnapshot>;
+}
+
+/** The preview panel's DOM as a driver snapshot records it. */
+export interface WebviewSnapshot {
+  relations: string[];
+  checks: string[];
+  editable: string | null;
+  source: string | null;
+  stale: string | null;
+  regionGuide: boolean | null;
+  focused: string | null;
+  boxes: Record<string, { x: number; y: number; w: number; h: number; violated: string | null; tabindex: string | null; label: string | null }>;
+}
+
+/**
+ * Runs `steps` in the preview webview's DOM through the runner (webviewDriver.mjs): pointer
+ * events, key presses and clicks dispatched in the real webview document. Fails with the step
+ * that went wrong.
+ */
+export async function driveWebview(steps: unknown[], timeoutMs = 60_000): Promise<WebviewRun> {
+  const id = `req-${process.pid}-${++driverRequests}`;
+  const file = workspaceFile(path.join('.spright-webview', `${id}.json`)).fsPath;
+  console.log(`[[spright-webview]] ${JSON.stringify({ id, steps })}`);
+  const text = await waitFor(() => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined), `the webview driver to run ${id}`, timeoutMs);
+  const result = JSON.parse(text) as ({ ok: true } & WebviewRun) | { ok: false; error: string };
+  if (!result.ok) assert.fail(`in the webview: ${result.error}`);
+  return result;
 }
