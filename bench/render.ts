@@ -1,10 +1,9 @@
 /**
- * `npm run bench:render` (node out/bench/render.js [--model DIR] [--provider P] [--steps N]
- * [--size WxH] [--runs N] [--threads N]): the render pipeline against a bare loop of the same `session.run`
- * calls (text encoder x2, UNet x steps with the guidance batch of 2, VAE decoder) on the same
- * model in the same process, interleaved. Prints `overhead N%` (fastest pipeline run over fastest
- * bare run, minus one: the comparison least disturbed by other load) with the medians too, and
- * steps/s. Default model: the tiny test fixture test/fixtures/sd-tiny/vpred-fp32.
+ * `npm run bench:render -- [options]` (see USAGE): the render pipeline against a bare loop of the
+ * same `session.run` calls on the pipeline's own sessions, in the same process, interleaved; with
+ * `--compare`, the real-size comparison of `spright-lens render`, optimum's
+ * ORTStableDiffusionPipeline and diffusers' PyTorch pipeline, each in its own process, on the same
+ * export and weights (tools/parity/make_real_model.py builds them).
  *
  * Then region guidance: steps/s with 0, 2 and 4 regions, with the UNet's batch axis dynamic (all
  * region prompts in one `session.run` per step) and fixed to 2 (one run per prompt), and what one
@@ -12,18 +11,56 @@
  * after bootstrapping and while bootstrapping. On the tiny model both graphs come from
  * test/fixtures/sd-tiny-regions; with --model only that export's own batch mode is measured.
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as zlib from 'node:zlib';
-import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { Tensor } from 'onnxruntime-node';
 import { DEFAULT_BOOTSTRAP_FRACTION, type RegionGuide } from '../src/protocol/regions';
-import { loadPipeline, validateModelDir, type Pipeline, type ProviderRequest } from '../src/render';
+import { loadPipeline, MEMORY_MODES, peakRssBytes, physicalCores, PROVIDER_REQUESTS, type MemoryMode, type Pipeline, type ProviderRequest } from '../src/render';
+import { useGraphSession } from '../src/render/pipeline';
+import { formatGiB, parseSummary } from '../src/view/renderTimes';
 import type { BenchSection } from './harness';
 import { median } from './harness';
 
 type Ort = typeof import('onnxruntime-node');
+
+const USAGE = `Usage: npm run bench:render -- [options]
+
+Times the render pipeline against a bare loop of the same session.run calls (text encoder x2,
+UNet x steps with the guidance batch of 2, VAE decoder) on the pipeline's own sessions, in one
+process, interleaved. Prints the overhead (fastest pipeline run over fastest bare run, minus one),
+steps/s, load time and peak RSS.
+
+  --model DIR        an optimum ONNX export (default: the tiny fixture test/fixtures/sd-tiny/vpred-fp32)
+  --provider P       ${PROVIDER_REQUESTS.join(' | ')} (default cpu)
+  --steps N          denoising steps (default 20; 4 with --model)
+  --size WxH         image size (default 64x64; 512x512 with --model)
+  --runs N           interleaved pipeline/bare runs (default 15; 2 with --model)
+  --threads N        CPU threads (default 1 on the tiny model, where pool threads spinning
+                     between runs would measure the core count; the physical cores with --model)
+  --memory MODE      ${MEMORY_MODES.join(' | ')} (default speed: every session held, so the bare loop
+                     times session.run alone)
+  --compare          also run, each in its own process and in turn: spright-lens render, optimum's
+                     ORTStableDiffusionPipeline and diffusers' PyTorch pipeline on the same model,
+                     DDIM, guidance 7.5, the same size, steps and threads; prints s/step, load,
+                     text, VAE, peak RSS and our ratios (needs --model and the Python peers)
+  --cli-memory MODE  the CLI's --memory in the comparison (default: the CLI's own default)
+  --rounds N         comparison rounds, the order rotating each round (default 2)
+  --diffusers DIR    diffusers save_pretrained folder of the same weights (default: DIR/../diffusers,
+                     where tools/parity/make_real_model.py puts it)
+  --python CMD       Python with torch, diffusers, optimum-onnx, onnxruntime (default python3)
+  --min-available G  before each heavy process, wait until G GiB of memory are available
+                     (default 0: do not wait)
+  --help             this text
+
+Then, without --compare, region guidance: steps/s at 0, 2 and 4 regions and one region's cost as
+a fraction of a plain step (the model needs its vae_encoder/).
+`;
+
+class BenchUsageError extends Error {}
 
 function repoRoot(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
@@ -66,8 +103,7 @@ function randomFloats(n: number, seed: number): Float32Array {
   return out;
 }
 
-function tensorFor(ort: Ort, meta: InferenceSession.ValueMetadata, data: Float32Array, dims: number[]): Tensor {
-  const type = meta.isTensor ? meta.type : 'float32';
+function tensorFor(ort: Ort, type: string, data: Float32Array, dims: number[]): Tensor {
   if (type === 'float16') {
     const { float32ToFloat16 } = require('../src/render') as typeof import('../src/render');
     return new ort.Tensor('float16', float32ToFloat16(data), dims);
@@ -77,6 +113,8 @@ function tensorFor(ort: Ort, meta: InferenceSession.ValueMetadata, data: Float32
 
 export interface RenderBenchResult {
   readonly provider: string;
+  readonly threads: number;
+  readonly memory: MemoryMode;
   readonly steps: number;
   readonly size: string;
   readonly pipelineMs: number;
@@ -89,83 +127,147 @@ export interface RenderBenchResult {
   readonly bareMinMs: number;
   readonly stepsPerSecond: number;
   readonly bareStepsPerSecond: number;
+  /** `loadPipeline`'s time. */
+  readonly loadMs: number;
+  /** The process's peak RSS after the first pipeline render (the pipeline alone), and at the end. */
+  readonly pipelinePeakRssBytes: number;
+  readonly benchPeakRssBytes: number;
 }
 
-/** Runs both loops `runs` times, interleaved so that machine load hits both alike; medians. */
-export async function benchRender(opts: { model?: string; provider?: ProviderRequest; steps?: number; width?: number; height?: number; runs?: number; threads?: number }): Promise<RenderBenchResult> {
+export interface RenderBenchOptions {
+  model?: string;
+  provider?: ProviderRequest;
+  steps?: number;
+  width?: number;
+  height?: number;
+  runs?: number;
+  threads?: number;
+  memory?: MemoryMode;
+  log?: (line: string) => void;
+}
+
+/**
+ * Runs the pipeline and the bare loop `runs` times each, interleaved so that machine load hits
+ * both alike. The bare loop runs on the pipeline's own sessions (`useGraphSession`), loaded and
+ * released as the memory mode does, so no second set of sessions is ever held.
+ */
+export async function benchRender(opts: RenderBenchOptions): Promise<RenderBenchResult> {
   const ort = require('onnxruntime-node') as Ort;
-  const tiny = opts.model ? undefined : tinyModel();
+  const real = opts.model !== undefined;
+  const tiny = real ? undefined : tinyModel();
   const dir = opts.model ?? tiny!.dir;
+  const log = opts.log ?? (() => undefined);
   try {
-    const info = await validateModelDir(dir);
-    const steps = opts.steps ?? 20;
-    const width = opts.width ?? 64;
-    const height = opts.height ?? 64;
-    const runs = opts.runs ?? 15;
-    // On CPU, one intra-op thread by default: onnxruntime's pool threads spin after each run and,
-    // on a small machine, compete with whatever runs between two session.run calls, which would
-    // measure the machine's core count rather than the pipeline's own cost.
-    const threads = opts.threads ?? ((opts.provider ?? 'cpu') === 'cpu' ? 1 : undefined);
-    const pipeline = await loadPipeline(dir, { provider: opts.provider ?? 'cpu', intraOpThreads: threads, logger: { info: () => undefined, warn: (m) => process.stderr.write(`${m}\n`) } });
-    const provider = pipeline.provider;
-    // The same options as the pipeline's sessions.
-    const so: InferenceSession.SessionOptions = {
-      executionProviders: [provider],
-      graphOptimizationLevel: 'all',
-      logSeverityLevel: 3,
-      ...(threads ? { intraOpNumThreads: threads } : {}),
-    };
-    const te = await ort.InferenceSession.create(info.files.text_encoder, so);
-    const unet = await ort.InferenceSession.create(info.files.unet, so);
-    const vae = await ort.InferenceSession.create(info.files.vae_decoder, so);
+    const steps = opts.steps ?? (real ? 4 : 20);
+    const width = opts.width ?? (real ? 512 : 64);
+    const height = opts.height ?? (real ? 512 : 64);
+    const runs = opts.runs ?? (real ? 2 : 15);
+    const provider = opts.provider ?? 'cpu';
+    // On the tiny model, one intra-op thread by default: onnxruntime's pool threads spin after
+    // each run and, on a small machine, compete with whatever runs between two session.run calls,
+    // which would measure the machine's core count rather than the pipeline's own cost.
+    const threads = opts.threads ?? (real ? physicalCores() : 1);
+    const memory = opts.memory ?? 'speed';
+    const tLoad = performance.now();
+    const pipeline = await loadPipeline(dir, {
+      provider,
+      intraOpThreads: threads,
+      memory,
+      logger: { info: () => undefined, warn: (m) => process.stderr.write(`${m}\n`) },
+    });
+    const loadMs = performance.now() - tLoad;
+    log(`loaded in ${(loadMs / 1000).toFixed(1)} s on ${pipeline.provider}, ${threads} threads, memory ${memory}`);
     try {
-      const idsMeta = te.inputMetadata.find((m) => m.name === 'input_ids')!;
+      const info = pipeline.info;
+      // Input types and shapes from the graph files: lazily loaded sessions may not exist yet.
+      const sig = (graph: 'text_encoder' | 'unet' | 'vae_decoder', name: string): { type: string; shape: ReadonlyArray<number | string> } =>
+        info.graphs[graph].inputs.find((m) => m.name === name)!;
       const ids = Array.from({ length: 77 }, (_, i) => (i === 0 ? 49406 : i === 10 ? 49407 : i < 10 ? 320 + i : 0));
-      const idsTensor = idsMeta.isTensor && idsMeta.type === 'int64' ? new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, 77]) : new ort.Tensor('int32', Int32Array.from(ids), [1, 77]);
+      const idsTensor =
+        sig('text_encoder', 'input_ids').type === 'int64'
+          ? new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, 77])
+          : new ort.Tensor('int32', Int32Array.from(ids), [1, 77]);
       const f = info.vaeScaleFactor;
       const lat = [4, height / f, width / f];
       const per = lat[0]! * lat[1]! * lat[2]!;
-      const meta = (s: InferenceSession, name: string): InferenceSession.ValueMetadata => s.inputMetadata.find((m) => m.name === name)!;
-      const tsMeta = meta(unet, 'timestep');
-      const tsDims = tsMeta.isTensor && tsMeta.shape.length === 0 ? [] : [tsMeta.isTensor && typeof tsMeta.shape[0] === 'number' ? tsMeta.shape[0] : 2];
+      const tsMeta = sig('unet', 'timestep');
+      const tsDims = tsMeta.shape.length === 0 ? [] : [typeof tsMeta.shape[0] === 'number' && tsMeta.shape[0] > 0 ? tsMeta.shape[0] : 2];
       const tsLen = tsDims.length ? tsDims[0]! : 1;
-      const tsType = tsMeta.isTensor ? tsMeta.type : 'float32';
+      const tsType = tsMeta.type;
       const bare = async (): Promise<number> => {
         const t0 = performance.now();
-        const a = await te.run({ input_ids: idsTensor }, ['last_hidden_state']);
-        const b = await te.run({ input_ids: idsTensor }, ['last_hidden_state']);
-        const hidden = a.last_hidden_state!.dims;
-        const ehs = new Float32Array(2 * (a.last_hidden_state!.size));
-        ehs.set(a.last_hidden_state!.data as Float32Array, 0);
-        ehs.set(b.last_hidden_state!.data as Float32Array, a.last_hidden_state!.size);
-        const ehsT = tensorFor(ort, meta(unet, 'encoder_hidden_states'), ehs, [2, hidden[1]!, hidden[2]!]);
+        const ehsT = await useGraphSession(pipeline, 'text_encoder', async (te) => {
+          const a = await te.run({ input_ids: idsTensor }, ['last_hidden_state']);
+          const b = await te.run({ input_ids: idsTensor }, ['last_hidden_state']);
+          const hidden = a.last_hidden_state!.dims;
+          const ehs = new Float32Array(2 * a.last_hidden_state!.size);
+          ehs.set(a.last_hidden_state!.data as Float32Array, 0);
+          ehs.set(b.last_hidden_state!.data as Float32Array, a.last_hidden_state!.size);
+          return tensorFor(ort, sig('unet', 'encoder_hidden_states').type, ehs, [2, hidden[1]!, hidden[2]!]);
+        });
         const sample = randomFloats(2 * per, 1);
-        for (let i = 0; i < steps; i++) {
-          const t = 999 - (i * 999) / steps;
-          const ts =
-            tsType === 'int64'
-              ? new ort.Tensor('int64', new BigInt64Array(tsLen).fill(BigInt(Math.trunc(t))), tsDims)
-              : tensorFor(ort, tsMeta, new Float32Array(tsLen).fill(t), tsDims);
-          await unet.run({ sample: tensorFor(ort, meta(unet, 'sample'), sample, [2, ...lat]), timestep: ts, encoder_hidden_states: ehsT }, ['out_sample']);
-        }
-        await vae.run({ latent_sample: tensorFor(ort, meta(vae, 'latent_sample'), randomFloats(per, 2), [1, ...lat]) }, ['sample']);
+        await useGraphSession(pipeline, 'unet', async (unet) => {
+          for (let i = 0; i < steps; i++) {
+            const t = 999 - (i * 999) / steps;
+            const ts =
+              tsType === 'int64'
+                ? new ort.Tensor('int64', new BigInt64Array(tsLen).fill(BigInt(Math.trunc(t))), tsDims)
+                : tensorFor(ort, tsType, new Float32Array(tsLen).fill(t), tsDims);
+            await unet.run(
+              {
+                sample: tensorFor(ort, sig('unet', 'sample').type, sample, [2, ...lat]),
+                timestep: ts,
+                encoder_hidden_states: ehsT,
+              },
+              ['out_sample'],
+            );
+          }
+        });
+        await useGraphSession(pipeline, 'vae_decoder', (vae) =>
+          vae.run(
+            {
+              latent_sample: tensorFor(ort, sig('vae_decoder', 'latent_sample').type, randomFloats(per, 2), [1, ...lat]),
+            },
+            ['sample'],
+          ),
+        );
         return performance.now() - t0;
       };
       const full = async (): Promise<{ ms: number; sps: number }> => {
         const t0 = performance.now();
-        const r = await pipeline.generate({ prompt: 'a red cube to the left of a blue sphere', steps, guidanceScale: 7.5, seed: 1, width, height, scheduler: 'dpmpp_2m' });
+        const r = await pipeline.generate({
+          prompt: 'a red cube to the left of a blue sphere',
+          steps,
+          guidanceScale: 7.5,
+          seed: 1,
+          width,
+          height,
+          scheduler: 'ddim',
+        });
         return { ms: performance.now() - t0, sps: r.timings.stepsPerSecond };
       };
-      await bare();
-      await full();
       const bareTimes: number[] = [];
       const fullTimes: number[] = [];
       const sps: number[] = [];
+      // The pipeline alone first: its peak RSS is the yardstick for the bare loop's extra memory.
+      // On the tiny model both loops get a warm-up run; at real size a run is a minute or more and
+      // the fastest-of comparison below leaves the first (arena-growing) runs out anyway.
+      const first = await full();
+      const pipelinePeak = peakRssBytes();
+      log(`pipeline run 1: ${(first.ms / 1000).toFixed(1)} s, peak RSS ${formatGiB(pipelinePeak)}`);
+      if (real) {
+        fullTimes.push(first.ms);
+        sps.push(first.sps);
+      }
+      if (!real) await bare();
       for (let r = 0; r < runs; r++) {
         bareTimes.push(await bare());
+        log(`bare run ${r + 1}: ${(bareTimes.at(-1)! / 1000).toFixed(1)} s`);
+        if (real && r === runs - 1) break;
         const f1 = await full();
         fullTimes.push(f1.ms);
         sps.push(f1.sps);
+        log(`pipeline run ${fullTimes.length}: ${(f1.ms / 1000).toFixed(1)} s`);
       }
       bareTimes.sort((x, y) => x - y);
       fullTimes.sort((x, y) => x - y);
@@ -173,7 +275,9 @@ export async function benchRender(opts: { model?: string; provider?: ProviderReq
       const bareMs = median(bareTimes);
       const pipelineMs = median(fullTimes);
       return {
-        provider,
+        provider: pipeline.provider,
+        threads,
+        memory,
         steps,
         size: `${width}x${height}`,
         pipelineMs,
@@ -184,13 +288,191 @@ export async function benchRender(opts: { model?: string; provider?: ProviderReq
         bareMinMs: bareTimes[0]!,
         stepsPerSecond: median(sps),
         bareStepsPerSecond: steps / (bareMs / 1000),
+        loadMs,
+        pipelinePeakRssBytes: pipelinePeak,
+        benchPeakRssBytes: peakRssBytes(),
       };
     } finally {
-      await Promise.all([te.release(), unet.release(), vae.release(), pipeline.dispose()]);
+      await pipeline.dispose();
     }
   } finally {
     tiny?.cleanup();
   }
+}
+
+/** One measured render of one contender, in its own process. */
+export interface ContenderRun {
+  readonly name: 'ours' | 'optimum' | 'diffusers';
+  readonly loadS: number;
+  readonly textS: number;
+  readonly sPerStep: number;
+  readonly vaeS: number;
+  readonly wallS: number;
+  readonly peakRssBytes: number;
+}
+
+interface CompareOptions {
+  model: string;
+  diffusers: string;
+  python: string;
+  steps: number;
+  width: number;
+  height: number;
+  threads: number;
+  cliMemory: MemoryMode | undefined;
+  rounds: number;
+  minAvailableGiB: number;
+  log: (line: string) => void;
+}
+
+function availableGiB(): number {
+  try {
+    const m = /^MemAvailable:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/meminfo', 'utf8'));
+    return m ? Number(m[1]) / 2 ** 20 : Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+
+async function waitForMemory(gib: number, log: (line: string) => void): Promise<void> {
+  let told = false;
+  while (availableGiB() < gib) {
+    if (!told) log(`waiting for ${gib} GiB of available memory (${availableGiB().toFixed(1)} GiB now)...`);
+    told = true;
+    await new Promise((r) => setTimeout(r, 15_000));
+  }
+}
+
+function run(cmd: string, args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string; wallS: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, wallS: (performance.now() - t0) / 1000 }));
+  });
+}
+
+async function runContender(name: ContenderRun['name'], o: CompareOptions, out: string): Promise<ContenderRun> {
+  const root = repoRoot();
+  const size = `${o.width}x${o.height}`;
+  if (name === 'ours') {
+    const args = [path.join(root, 'bin', 'spright-lens.js'), 'render', '--model', o.model, '--prompt', 'a red cube to the left of a blue sphere', '--out', out];
+    args.push('--steps', String(o.steps), '--size', size, '--scheduler', 'ddim', '--guidance', '7.5', '--seed', '1', '--provider', 'cpu', '--threads', String(o.threads));
+    if (o.cliMemory) args.push('--memory', o.cliMemory);
+    const r = await run(process.execPath, args, root);
+    const s = parseSummary(r.stderr);
+    if (r.code !== 0 || !s) throw new Error(`spright-lens render failed (exit ${r.code}):\n${r.stderr.slice(-2000)}`);
+    return {
+      name,
+      loadS: s.loadMs / 1000,
+      textS: s.textMs / 1000,
+      sPerStep: s.denoiseMs / o.steps / 1000,
+      vaeS: s.vaeMs / 1000,
+      wallS: r.wallS,
+      peakRssBytes: s.peakRssBytes,
+    };
+  }
+  const script = path.join(root, 'tools', 'parity', 'peer_render.py');
+  const model = name === 'optimum' ? o.model : o.diffusers;
+  const r = await run(
+    o.python,
+    [script, '--runner', name, '--model', model, '--steps', String(o.steps), '--size', size, '--guidance', '7.5', '--threads', String(o.threads), '--seed', '1'],
+    root,
+  );
+  const line = r.stdout.trim().split('\n').at(-1) ?? '';
+  if (r.code !== 0 || !line.startsWith('{')) throw new Error(`${name} (${o.python} ${script}) failed (exit ${r.code}):\n${r.stderr.slice(-2000)}`);
+  const j = JSON.parse(line) as {
+    load_s: number;
+    text_s: number;
+    denoise_s: number;
+    vae_s: number;
+    peak_rss_bytes: number;
+  };
+  return {
+    name,
+    loadS: j.load_s,
+    textS: j.text_s,
+    sPerStep: j.denoise_s / o.steps,
+    vaeS: j.vae_s,
+    wallS: r.wallS,
+    peakRssBytes: j.peak_rss_bytes,
+  };
+}
+
+/** Runs each contender once per round, one process at a time, rotating the order every round. */
+export async function compareRender(o: CompareOptions): Promise<ContenderRun[][]> {
+  const names: Array<ContenderRun['name']> = ['ours', 'optimum', 'diffusers'];
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-compare-'));
+  const rounds: ContenderRun[][] = [];
+  try {
+    for (let r = 0; r < o.rounds; r++) {
+      const round: ContenderRun[] = [];
+      for (let k = 0; k < names.length; k++) {
+        const name = names[(k + r) % names.length]!;
+        await waitForMemory(o.minAvailableGiB, o.log);
+        const c = await runContender(name, o, out);
+        o.log(`round ${r + 1}, ${name}: ${c.sPerStep.toFixed(2)} s/step, load ${c.loadS.toFixed(1)} s, peak RSS ${formatGiB(c.peakRssBytes)}, wall ${c.wallS.toFixed(0)} s`);
+        round.push(c);
+      }
+      rounds.push(round);
+    }
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+  return rounds;
+}
+
+function range(values: number[], digits: number): string {
+  const s = [...values].sort((a, b) => a - b);
+  const lo = s[0]!.toFixed(digits);
+  const hi = s.at(-1)!.toFixed(digits);
+  return lo === hi ? lo : `${lo}-${hi}`;
+}
+
+/** The comparison as a table: per contender the spread over rounds; our ratios per round. */
+export function compareTable(rounds: ContenderRun[][]): string {
+  const by = (name: ContenderRun['name']): ContenderRun[] => rounds.map((r) => r.find((c) => c.name === name)!);
+  const label: Record<ContenderRun['name'], string> = {
+    ours: 'spright-lens render',
+    optimum: 'optimum ORTStableDiffusionPipeline',
+    diffusers: 'diffusers (PyTorch fp32)',
+  };
+  const lines = [`${'contender'.padEnd(36)} ${'s/step'.padEnd(12)} ${'load s'.padEnd(12)} ${'text s'.padEnd(12)} ${'VAE s'.padEnd(12)} peak RSS GiB`];
+  for (const name of ['ours', 'optimum', 'diffusers'] as const) {
+    const runs = by(name);
+    lines.push(
+      `${label[name].padEnd(36)} ${range(
+        runs.map((c) => c.sPerStep),
+        2,
+      ).padEnd(12)} ${range(
+        runs.map((c) => c.loadS),
+        1,
+      ).padEnd(12)} ${range(
+        runs.map((c) => c.textS),
+        2,
+      ).padEnd(12)} ${range(
+        runs.map((c) => c.vaeS),
+        1,
+      ).padEnd(12)} ${range(
+        runs.map((c) => c.peakRssBytes / 2 ** 30),
+        2,
+      )}`,
+    );
+  }
+  for (const peer of ['optimum', 'diffusers'] as const) {
+    const step = rounds.map((r) => r.find((c) => c.name === 'ours')!.sPerStep / r.find((c) => c.name === peer)!.sPerStep);
+    const rss = rounds.map((r) => r.find((c) => c.name === 'ours')!.peakRssBytes / r.find((c) => c.name === peer)!.peakRssBytes);
+    const load = rounds.map((r) => r.find((c) => c.name === 'ours')!.loadS / r.find((c) => c.name === peer)!.loadS);
+    lines.push(
+      `ours / ${peer}: s/step ${median([...step].sort((a, b) => a - b)).toFixed(3)}x (rounds ${step.map((v) => v.toFixed(3)).join(', ')}), ` +
+        `peak RSS ${median([...rss].sort((a, b) => a - b)).toFixed(3)}x, load ${median([...load].sort((a, b) => a - b)).toFixed(2)}x`,
+    );
+  }
+  return lines.join('\n');
 }
 
 /** One batch mode's figures. */
@@ -353,34 +635,122 @@ function regionRows(r: RegionBenchResult): Record<string, string> {
   return rows;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { model: { type: 'string' }, provider: { type: 'string' }, steps: { type: 'string' }, size: { type: 'string' }, runs: { type: 'string' }, threads: { type: 'string' } },
-  });
+function positiveInt(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new BenchUsageError(`--${name} must be a whole number >= 1, got '${v}'`);
+  return Number(v);
+}
+
+async function main(argv: string[]): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        model: { type: 'string' },
+        provider: { type: 'string' },
+        steps: { type: 'string' },
+        size: { type: 'string' },
+        runs: { type: 'string' },
+        threads: { type: 'string' },
+        memory: { type: 'string' },
+        compare: { type: 'boolean' },
+        'cli-memory': { type: 'string' },
+        rounds: { type: 'string' },
+        diffusers: { type: 'string' },
+        python: { type: 'string' },
+        'min-available': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new BenchUsageError((err as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const size = values.size ? /^(\d+)x(\d+)$/.exec(values.size) : null;
-  const common = {
-    model: values.model,
-    provider: values.provider as ProviderRequest | undefined,
-    steps: values.steps ? Number(values.steps) : undefined,
+  if (values.size && !size) throw new BenchUsageError(`--size must be WxH, got '${values.size}'`);
+  const provider = values.provider as ProviderRequest | undefined;
+  if (provider !== undefined && !PROVIDER_REQUESTS.includes(provider)) throw new BenchUsageError(`--provider must be one of ${PROVIDER_REQUESTS.join(', ')}`);
+  for (const k of ['memory', 'cli-memory'] as const) {
+    const m = values[k];
+    if (m !== undefined && !MEMORY_MODES.includes(m as MemoryMode)) throw new BenchUsageError(`--${k} must be one of ${MEMORY_MODES.join(', ')}`);
+  }
+  if (values.compare && !values.model) throw new BenchUsageError('--compare needs --model DIR (tools/parity/make_real_model.py builds one)');
+  const minAvailable = values['min-available'] === undefined ? 0 : Number(values['min-available']);
+  if (!Number.isFinite(minAvailable) || minAvailable < 0) throw new BenchUsageError(`--min-available must be a number of GiB, got '${values['min-available']}'`);
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const model = values.model ? path.resolve(values.model) : undefined;
+  const threads = positiveInt('threads', values.threads);
+  const steps = positiveInt('steps', values.steps);
+  if (model) await waitForMemory(minAvailable, log);
+  const r = await benchRender({
+    model,
+    provider,
+    steps,
     width: size ? Number(size[1]) : undefined,
     height: size ? Number(size[2]) : undefined,
-    threads: values.threads ? Number(values.threads) : undefined,
-  };
-  const r = await benchRender({ ...common, runs: values.runs ? Number(values.runs) : undefined });
+    runs: positiveInt('runs', values.runs),
+    threads,
+    memory: values.memory as MemoryMode | undefined,
+    log: model ? log : undefined,
+  });
   process.stdout.write(
-    `render bench: ${r.provider}, ${r.size}, ${r.steps} steps, guidance batch 2\n` +
+    `render bench: ${r.provider}, ${r.size}, ${r.steps} steps, guidance batch 2, ${r.threads} thread${r.threads === 1 ? '' : 's'}, memory ${r.memory}\n` +
+      `load ${(r.loadMs / 1000).toFixed(2)} s\n` +
       `pipeline ${r.pipelineMinMs.toFixed(1)} ms, bare session.run loop ${r.bareMinMs.toFixed(1)} ms (fastest of each)\n` +
       `pipeline ${r.pipelineMs.toFixed(1)} ms, bare session.run loop ${r.bareMs.toFixed(1)} ms (medians: overhead ${r.overheadMedianPct.toFixed(1)}%)\n` +
       `overhead ${r.overheadPct.toFixed(1)}%\n` +
-      `steps/s ${r.stepsPerSecond.toFixed(2)} (pipeline UNet), ${r.bareStepsPerSecond.toFixed(2)} (bare, whole loop)\n`,
+      `steps/s ${r.stepsPerSecond.toPrecision(3)} (pipeline denoising loop), ${r.bareStepsPerSecond.toPrecision(3)} (bare, whole loop)\n` +
+      `peak RSS ${formatGiB(r.pipelinePeakRssBytes)} after the pipeline's first render, ${formatGiB(r.benchPeakRssBytes)} with the bare loop too ` +
+      `(${(r.benchPeakRssBytes / r.pipelinePeakRssBytes).toFixed(3)}x: the bare loop runs on the pipeline's own sessions)\n`,
   );
-  // Each region run renders ten configurations, so it takes a third of the runs.
-  const regions = await benchRegions({ ...common, runs: values.runs ? Math.max(1, Math.round(Number(values.runs) / 3)) : undefined });
-  process.stdout.write(`\n${formatRegions(regions)}`);
+  if (values.compare && model) {
+    const o: CompareOptions = {
+      model,
+      diffusers: path.resolve(values.diffusers ?? path.join(model, '..', 'diffusers')),
+      python: values.python ?? 'python3',
+      steps: r.steps,
+      width: Number(r.size.split('x')[0]),
+      height: Number(r.size.split('x')[1]),
+      threads: r.threads,
+      cliMemory: values['cli-memory'] as MemoryMode | undefined,
+      rounds: positiveInt('rounds', values.rounds) ?? 2,
+      minAvailableGiB: minAvailable,
+      log,
+    };
+    if (!fs.existsSync(path.join(o.diffusers, 'model_index.json'))) throw new BenchUsageError(`${o.diffusers}: no diffusers pipeline (model_index.json); pass --diffusers DIR`);
+    const rounds = await compareRender(o);
+    process.stdout.write(
+      `\nreal-size comparison: ${r.size}, ${r.steps} steps, DDIM, guidance 7.5, ${r.threads} threads, CPU, ${o.rounds} round${o.rounds === 1 ? '' : 's'}\n${compareTable(rounds)}\n`,
+    );
+  }
+  // Region guidance, unless this run is the real-size comparison. Each region run renders ten
+  // configurations, so it takes a third of the runs.
+  if (!values.compare) {
+    const runs = positiveInt('runs', values.runs);
+    const regions = await benchRegions({
+      model,
+      provider,
+      steps,
+      width: size ? Number(size[1]) : undefined,
+      height: size ? Number(size[2]) : undefined,
+      threads,
+      runs: runs === undefined ? undefined : Math.max(1, Math.round(runs / 3)),
+    });
+    process.stdout.write(`\n${formatRegions(regions)}`);
+  }
 }
 
 if (require.main === module) {
-  main().catch((err: unknown) => {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    if (err instanceof BenchUsageError) {
+      process.stderr.write(`bench:render: ${err.message}\n${USAGE}`);
+      process.exitCode = 2;
+      return;
+    }
     process.stderr.write(`bench:render failed: ${(err as Error).stack ?? String(err)}\n`);
     process.exitCode = 1;
   });

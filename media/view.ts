@@ -356,7 +356,7 @@ function imageSection(state: PanelState, image: ImageView, objectIds: readonly s
         `${det.detector}: ${det.detections.length} object${det.detections.length === 1 ? '' : 's'} detected.`,
         det.notInVocabulary.length > 0 && ` Not in the detector's vocabulary: ${det.notInVocabulary.join(', ')}.`,
       ),
-    image.details.length > 0 && h('dl', { class: 'details' }, image.details.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+    image.details.length > 0 && h('dl', { class: 'details' }, image.details.map(([k, v, hover]) => [h('dt', {}, k), h('dd', hover ? { title: hover } : {}, v)])),
     h(
       'div',
       { class: 'buttons' },

@@ -5,7 +5,7 @@
  */
 import { rewritePrompt } from '../generator/index';
 import { parsePrompt } from '../parser/index';
-import type { ComfyTarget, DetectorSpec, ProviderRequest, RenderBackendName, SchedulerName } from '../protocol/service';
+import type { ComfyTarget, DetectorSpec, MemoryMode, ProviderRequest, RenderBackendName, SchedulerName } from '../protocol/service';
 import type { InferenceService } from '../service/client';
 import type { BatchDeps, BatchOptions } from './types';
 
@@ -20,6 +20,9 @@ export interface ServiceBatchOptions {
   readonly comfyui?: ComfyTarget;
   readonly provider?: ProviderRequest;
   readonly deviceId?: number;
+  /** CPU threads (default: the service's physical cores) and what stays loaded between images (default `speed`). */
+  readonly threads?: number;
+  readonly memory?: MemoryMode;
   readonly detector: DetectorSpec;
   /** Score down to which detections are reported (the batch's detection floor). */
   readonly floor: number;
@@ -37,6 +40,8 @@ export function serviceBatchDeps(service: InferenceService, options: Pick<BatchO
           ...(run.comfyui === undefined ? {} : { comfyui: run.comfyui }),
           provider: run.provider,
           deviceId: run.deviceId,
+          threads: run.threads,
+          memory: run.memory,
           prompt: job.text,
           negativePrompt: p.negativePrompt || undefined,
           steps: p.steps,
@@ -48,7 +53,7 @@ export function serviceBatchDeps(service: InferenceService, options: Pick<BatchO
           scheduler: p.scheduler === 'default' ? undefined : (p.scheduler as SchedulerName),
           output: { files: [file] },
         },
-        { signal, onProgress: (e) => (e.phase === 'denoising' || e.phase === 'decoding' ? onStep(e.step, e.total) : undefined) },
+        { signal, onProgress: (e) => ((e.phase === 'denoising' || e.phase === 'decoding') && e.step > 0 ? onStep(e.step, e.total) : undefined) },
       );
       return { width: result.width, height: result.height };
     },

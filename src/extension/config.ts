@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
-import { DEFAULT_COMFY_SERVER, MAX_BEST_OF, PROVIDER_REQUESTS, RENDER_BACKENDS, SCHEDULER_NAMES, type ProviderRequest, type RenderBackendName, type SchedulerName } from '../protocol/service';
+import { DEFAULT_COMFY_SERVER, MAX_BEST_OF, MEMORY_MODES, PROVIDER_REQUESTS, RENDER_BACKENDS, SCHEDULER_NAMES, type MemoryMode, type ProviderRequest, type RenderBackendName, type SchedulerName } from '../protocol/service';
 import type { ModelSetupView, RuleName } from '../protocol/messages';
 import { Disposable } from './util/dispose';
 
@@ -28,7 +28,8 @@ const SECTION_KEYS: Readonly<Record<ConfigSection, readonly string[]>> = {
   rewrite: ['rewrite'],
   layout: ['layout'],
   render: ['render'],
-  models: ['render.modelPath', 'render.provider', 'render.deviceId', 'render.backend', 'render.comfyui', 'detect.detector', 'detect.owlvitPath'],
+  // Memory mode and threads shape the loaded pipeline: a change frees the old one at once.
+  models: ['render.modelPath', 'render.provider', 'render.deviceId', 'render.memory', 'render.threads', 'render.backend', 'render.comfyui', 'detect.detector', 'detect.owlvitPath'],
   detect: ['detect'],
   evaluate: ['evaluate'],
   batch: ['batch'],
@@ -61,6 +62,10 @@ export interface RenderSettings {
   modelPath: string;
   provider: ProviderRequest;
   deviceId: number;
+  /** What the inference service keeps loaded between renders. */
+  memory: MemoryMode;
+  /** CPU provider threads; 0 means the physical cores. */
+  threads: number;
   steps: number;
   guidance: number;
   scheduler: SchedulerName;
@@ -266,6 +271,8 @@ export class Config extends Disposable {
       modelPath: this.#trustedPath(cfg, 'render.modelPath'),
       provider: oneOf(cfg, 'render.provider', PROVIDER_REQUESTS, 'auto'),
       deviceId: num(cfg, 'render.deviceId', 0, 0, 64),
+      memory: oneOf(cfg, 'render.memory', MEMORY_MODES, 'speed'),
+      threads: num(cfg, 'render.threads', 0, 0, 256),
       steps: num(cfg, 'render.steps', 25, 1, 200),
       guidance: num(cfg, 'render.guidance', 7.5, 0, 30, false),
       scheduler: oneOf(cfg, 'render.scheduler', SCHEDULER_NAMES, 'dpmpp_2m'),

@@ -154,8 +154,8 @@ export interface ImageView {
   origin: 'render' | 'file' | 'batch';
   /** The prompt text the image is judged against (the rewrite when it was rendered from it). */
   promptText: string;
-  /** Render parameters shown under the image (seed, steps, scheduler, model...), if known. */
-  details: Array<[name: string, value: string]>;
+  /** Render parameters shown under the image (seed, steps, scheduler, model...), if known; the optional third string is shown on hover. */
+  details: Array<[name: string, value: string, hover?: string]>;
   detection: DetectionState;
 }
 

@@ -22,6 +22,23 @@ export const PROVIDER_REQUESTS = ['auto', 'cuda', 'webgpu', 'cpu'] as const;
 export type ProviderRequest = (typeof PROVIDER_REQUESTS)[number];
 
 /**
+ * What a render keeps loaded (setting `sprightLens.render.memory`, CLI `--memory`):
+ * - `speed`: every session stays loaded between renders; the next render starts at once.
+ * - `balanced`: the UNet stays loaded; the text encoder and the VAE decoder are loaded for their
+ *   stage of each render and released after it, so they never sit beside the UNet's working memory.
+ * - `low`: like balanced, and the UNet is released when the denoising loop ends, before the VAE
+ *   decodes: the lowest peak, nothing held between renders, and every render pays the whole load.
+ */
+export const MEMORY_MODES = ['speed', 'balanced', 'low'] as const;
+export type MemoryMode = (typeof MEMORY_MODES)[number];
+
+/**
+ * The graphs a render runs, named as their folders in optimum's layout; `vae_encoder` only under
+ * region guidance (it encodes the constant-colour backgrounds of its bootstrapping steps).
+ */
+export type GraphName = 'text_encoder' | 'unet' | 'vae_decoder' | 'vae_encoder';
+
+/**
  * Render backends behind the `render` method. Each takes the same params, reports the same
  * progress and writes the same outputs; a new backend (a remote workflow server, say) is a new
  * name here and one entry in src/service/render.ts.
@@ -148,6 +165,10 @@ export interface RenderParams extends RenderSettings {
   readonly provider?: ProviderRequest;
   /** GPU index for the cuda/webgpu providers. */
   readonly deviceId?: number;
+  /** Intra-op threads of the CPU provider (default: the service machine's physical cores). */
+  readonly threads?: number;
+  /** Which sessions stay loaded between and during renders (default `speed`: one warm pipeline). */
+  readonly memory?: MemoryMode;
   readonly output: RenderOutput;
 }
 
@@ -161,19 +182,46 @@ export interface RenderProgress {
   readonly total: number;
   /** The execution provider that runs it, from the first event after the model loaded (`encoding`) on. */
   readonly provider?: string;
+  /**
+   * Set once, on the first event after the pipeline is ready (with `provider`): what loading it
+   * took in this request (0 when it was already loaded), its CPU threads and memory mode.
+   */
+  readonly loaded?: { readonly ms: number; readonly threads: number; readonly memory: MemoryMode };
+  /** With phase `loading` during a render: the session being loaded for its stage (the memory mode decides which). */
+  readonly graph?: GraphName;
+  /**
+   * With phases `denoising` and `decoding` from step 1 on: milliseconds since the denoising loop
+   * began, measured by the service (the client's clock would add IPC batching), for s/step and ETA.
+   */
+  readonly loopMs?: number;
 }
 
 /**
- * Milliseconds spent in each stage of one render. ComfyUI reports no split of its run, so with
- * `comfyui` its whole execution time is `unetMs` (encoders and VAE are 0) and the time our client
+ * Milliseconds spent in each stage of one render, and what it cost in memory. ComfyUI reports no
+ * split of its run, so with `comfyui` its whole execution time is `unetMs` (encoders and VAE are 0,
+ * and so are the load and peak figures, which belong to another process) and the time our client
  * adds (submit, socket, image transfer, PNG chunks) is `overheadMs`.
  */
 export interface RenderTimings {
+  /** Loading sessions for this request: the pipeline when this request loaded it, and the stages' own loads under `balanced`/`low`. */
+  readonly loadMs: number;
+  /** How many sessions this request loaded (0 when every one it needed was already loaded). */
+  readonly sessionsLoaded: number;
+  /** Text encoder runs, without their load. */
   readonly textEncoderMs: number;
+  /** UNet `session.run` calls only. */
   readonly unetMs: number;
+  /** The denoising loop (UNet runs, guidance, scheduler), without the UNet's load. */
+  readonly denoiseMs: number;
+  /** VAE decoder runs, without their load. */
   readonly vaeMs: number;
+  /** 8-bit conversion and PNG encoding (and, in a `render` result, writing the files). */
+  readonly pngMs: number;
   readonly totalMs: number;
+  /** Steps over `denoiseMs`: what a user waits per step. */
   readonly stepsPerSecond: number;
+  /** The rendering process's peak resident memory when the render finished (bytes). */
+  readonly peakRssBytes: number;
   /** `comfyui`: the client's time outside ComfyUI's execution (queue waits excluded). */
   readonly overheadMs?: number;
 }
@@ -200,6 +248,9 @@ export interface RenderResult {
   readonly height: number;
   /** The execution provider that ran it, e.g. `cpu`. */
   readonly provider: string;
+  /** CPU threads and memory mode of the pipeline that ran it (threads 0: a backend that renders elsewhere, `comfyui`). */
+  readonly threads: number;
+  readonly memory: MemoryMode;
   readonly scheduler: SchedulerName;
   readonly timings: RenderTimings;
 }

@@ -55,7 +55,10 @@ export {
   type ProviderRequest,
   type RenderLogger,
 } from './providers';
+export { KEEP_LOADED, MEMORY_MODES, type GraphName, type MemoryMode } from './sessions';
+export { peakRssBytes, physicalCores } from './resources';
 export {
+  FP16_ON_CPU,
   RenderParamsError,
   loadPipeline,
   type GenerateControl,
@@ -63,5 +66,6 @@ export {
   type GenerateResult,
   type Pipeline,
   type PipelineOptions,
+  type RenderStage,
   type RenderTimings,
 } from './pipeline';

@@ -4,7 +4,7 @@
  * and the outputs the pipeline feeds and fetches (names, element types, ranks).
  */
 import { createHash } from 'node:crypto';
-import { promises as fs, existsSync } from 'node:fs';
+import { promises as fs, accessSync, constants as fsConstants, existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { ModelDirError } from './errors';
 import {
@@ -83,6 +83,8 @@ export interface ModelDirInfo {
   readonly files: Readonly<Record<'text_encoder' | 'unet' | 'vae_decoder', string>>;
   /** Contents of model_index.json when present. */
   readonly modelIndex: Record<string, unknown> | undefined;
+  /** Problems that do not stop this user from rendering (a weights file other users cannot read). */
+  readonly warnings: readonly string[];
 }
 
 /** Sizes of the networks that decide how much memory a render takes. */
@@ -161,7 +163,25 @@ async function readJson(file: string, what: string, optional: boolean): Promise<
   }
 }
 
-function signature(dir: string, sub: 'text_encoder' | 'unet' | 'vae_decoder' | 'vae_encoder', what = `the ${sub} ONNX graph`): OnnxSignature {
+/**
+ * onnx writes external data files readable by their owner only (mode 0600), and optimum's export
+ * keeps that: a model folder shared between users then fails to load for everyone else. Throws
+ * when this user cannot read `file`; returns a warning when only its owner can.
+ */
+export function checkReadable(file: string, what: string): string | undefined {
+  const mode = statSync(file).mode & 0o777;
+  const octal = mode.toString(8).padStart(4, '0');
+  const fix = `run \`chmod a+r '${file}'\` as its owner, so that every user of the model folder can read it`;
+  try {
+    accessSync(file, fsConstants.R_OK);
+  } catch {
+    throw new ModelDirError(file, `${what}, readable by this user`, `a file this user may not read (mode ${octal}; onnx writes external weights readable by their owner only): ${fix}`);
+  }
+  if ((mode & 0o044) === 0) return `${file} is readable by its owner only (mode ${octal}, as onnx writes external weights); other users of this model folder cannot render with it: ${fix}.`;
+  return undefined;
+}
+
+function signature(dir: string, sub: 'text_encoder' | 'unet' | 'vae_decoder' | 'vae_encoder', warnings: string[], what = `the ${sub} ONNX graph`): OnnxSignature {
   const file = path.join(dir, sub, 'model.onnx');
   if (!existsSync(file)) throw new ModelDirError(file, what, 'no such file');
   let sig: OnnxSignature;
@@ -177,6 +197,8 @@ function signature(dir: string, sub: 'text_encoder' | 'unet' | 'vae_decoder' | '
   for (const loc of sig.externalData) {
     const data = path.join(dir, sub, loc);
     if (!existsSync(data)) throw new ModelDirError(data, `the external weights that ${sub}/model.onnx references`, 'no such file (copy it next to model.onnx)');
+    const warning = checkReadable(data, `the external weights that ${sub}/model.onnx references`);
+    if (warning) warnings.push(warning);
   }
   return sig;
 }
@@ -299,7 +321,7 @@ async function checkTokenizer(dir: string, vocabSize: number | undefined): Promi
  * guidance needs it, so plain renders never look.
  */
 export function validateVaeEncoder(dir: string): string {
-  signature(dir, 'vae_encoder', 'the vae_encoder ONNX graph (region guidance encodes its constant-colour backgrounds with it; set bootstrapSteps to 0 to do without)');
+  signature(dir, 'vae_encoder', [], 'the vae_encoder ONNX graph (region guidance encodes its constant-colour backgrounds with it; set bootstrapSteps to 0 to do without)');
   return path.join(dir, 'vae_encoder', 'model.onnx');
 }
 
@@ -317,10 +339,11 @@ export async function validateModelDir(dir: string): Promise<ModelDirInfo> {
   const schedulerFile = path.join(abs, 'scheduler', 'scheduler_config.json');
   const schedulerConfig = (await readJson(schedulerFile, 'the diffusers scheduler config', false)) as SchedulerConfig;
   checkSchedulerConfig(schedulerFile, schedulerConfig);
+  const warnings: string[] = [];
   const graphs = {
-    text_encoder: signature(abs, 'text_encoder'),
-    unet: signature(abs, 'unet'),
-    vae_decoder: signature(abs, 'vae_decoder'),
+    text_encoder: signature(abs, 'text_encoder', warnings),
+    unet: signature(abs, 'unet', warnings),
+    vae_decoder: signature(abs, 'vae_decoder', warnings),
   };
   const dimOf = (
     sub: keyof typeof graphs,
@@ -419,6 +442,7 @@ export async function validateModelDir(dir: string): Promise<ModelDirInfo> {
       vae_decoder: path.join(abs, 'vae_decoder', 'model.onnx'),
     },
     modelIndex,
+    warnings,
   };
 }
 

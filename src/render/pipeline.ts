@@ -7,24 +7,11 @@
 import * as path from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { encodePng, type RgbaImage } from '../image';
-import { ortLoadError, RenderCancelledError, RenderParamsError } from './errors';
+import { RenderCancelledError, RenderParamsError } from './errors';
 import { availableMemory, checkRenderMemory, checkSize, MAX_BATCH, MAX_STEPS } from './limits';
 import { float16ToFloat32, float32ToFloat16 } from './float16';
-import { checkValues, GRAPH_CONTRACT, validateModelDir, validateVaeEncoder, type ModelDirInfo } from './modelDir';
-import type { OnnxValueInfo } from './onnxGraph';
-import {
-  cudaProviderInstalled,
-  executionProviders,
-  fallbackMessage,
-  providerCandidates,
-  cleanReason,
-  softwareVulkan,
-  tellOnce,
-  webgpuUnavailable,
-  type ProviderName,
-  type ProviderRequest,
-  type RenderLogger,
-} from './providers';
+import { validateModelDir, type ModelDirInfo } from './modelDir';
+import { tellOnce, type ProviderName, type ProviderRequest, type RenderLogger } from './providers';
 import { GaussianRandom } from './random';
 import {
   BOOTSTRAP_ENCODE_LATENT_SIZE,
@@ -36,10 +23,12 @@ import {
   type BootstrapDraws,
   type ResolvedGuide,
 } from './regions';
+import { peakRssBytes, physicalCores } from './resources';
+import { closeSessions, MEMORY_MODES, openSessions, type GraphName, type LoadCount, type MemoryMode, type Sessions } from './sessions';
 import { createScheduler, SCHEDULER_NAMES, type NoiseSource, type Scheduler, type SchedulerConfig, type SchedulerName } from './schedulers';
 import type { RegionGuide } from '../protocol/regions';
 import { loadClipTokenizer, type ClipTokenizer } from './tokenizer';
-import type { RenderTimings } from '../protocol/service';
+import type { RenderPhase, RenderTimings } from '../protocol/service';
 
 export type { RenderTimings };
 
@@ -53,8 +42,10 @@ export interface PipelineOptions {
   readonly deviceId?: number;
   /** Receives the one fallback message and load notes. */
   readonly logger?: RenderLogger;
-  /** Threads for the CPU provider (default: onnxruntime's choice). */
+  /** Threads for the CPU provider (default: the physical cores, `physicalCores()`). */
   readonly intraOpThreads?: number;
+  /** Which sessions stay loaded between and during renders (default `speed`: all of them). */
+  readonly memory?: MemoryMode;
   /** Bytes a render may take, checked before its first step (default: the memory available now). */
   readonly availableMemory?: () => number;
 }
@@ -96,6 +87,11 @@ export interface GenerateParams {
 export interface GenerateControl {
   /** Checked before every UNet call; an abort rejects with RenderCancelledError. */
   readonly signal?: AbortSignal;
+  /**
+   * When a stage starts: `loading` (a session this render loads, named by `graph`; the memory
+   * mode decides which), `encoding` (text), `denoising`, `decoding` (VAE), `saving` (PNG).
+   */
+  readonly onPhase?: (phase: RenderStage, graph?: GraphName) => void;
   /** After each denoising step: `step` is 1..total, `timestep` the one just run. */
   readonly onStep?: (step: number, total: number, timestep: number) => void;
   /** Test hook: receives the guided model output fed to each scheduler step. */
@@ -103,6 +99,9 @@ export interface GenerateControl {
   /** Test hook: receives the latents after each scheduler step. */
   readonly onLatents?: (stepIndex: number, latents: Float32Array) => void;
 }
+
+/** The stages `GenerateControl.onPhase` reports (the service's render phases). */
+export type RenderStage = RenderPhase;
 
 /** What `generate` returns. */
 export interface GenerateResult {
@@ -126,6 +125,11 @@ export interface Pipeline {
   /** The provider that actually runs. */
   readonly provider: ProviderName;
   readonly tokenizer: ClipTokenizer;
+  /** Intra-op threads of the CPU provider. */
+  readonly threads: number;
+  readonly memory: MemoryMode;
+  /** What `loadPipeline` took: milliseconds, and sessions it loaded (0 when they were shared). */
+  readonly load: { readonly ms: number; readonly sessions: number };
   /**
    * The UNet graph's fixed batch size, or null when its batch axis is dynamic. Region prompts go
    * through one `session.run` per step on a dynamic axis, else one run per prompt (per `unetBatch`
@@ -138,127 +142,69 @@ export interface Pipeline {
 
 export { RenderParamsError };
 
-interface Sessions {
-  readonly textEncoder: InferenceSession;
-  readonly unet: InferenceSession;
-  readonly vae: InferenceSession;
-  readonly provider: ProviderName;
-  /** The options the sessions were made with, for the VAE encoder opened on first use. */
-  readonly options: InferenceSession.SessionOptions;
-  /** Opened only by region guidance (its constant-colour backgrounds); plain renders never need it. */
-  vaeEncoder?: Promise<InferenceSession>;
-  refs: number;
-}
-
 const sessionCache = new Map<string, Promise<Sessions>>();
+
+/** Pipelines' sessions, for the bench's bare `session.run` loop on the very same sessions. */
+const pipelineSessions = new WeakMap<Pipeline, Sessions>();
 
 function loadOrt(): Ort {
   return require('onnxruntime-node') as Ort;
 }
 
-async function createSessions(ort: Ort, info: ModelDirInfo, provider: ProviderName, options: PipelineOptions): Promise<Sessions> {
-  const so: InferenceSession.SessionOptions = {
-    executionProviders: executionProviders(provider, options.deviceId),
-    graphOptimizationLevel: 'all',
-    // Fatal only: the GPU providers warn about shape ops placed on the CPU, which is by design, and
-    // errors come back as exceptions that we turn into one line (onnxruntime's own log lines are
-    // in ANSI colour and name its C++ internals).
-    logSeverityLevel: 4,
-    ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
-  };
-  const made: InferenceSession[] = [];
-  try {
-    for (const sub of ['text_encoder', 'unet', 'vae_decoder'] as const) {
-      const file = info.files[sub];
-      try {
-        made.push(await ort.InferenceSession.create(file, so));
-      } catch (err) {
-        // On the CPU the provider is not the problem: the file is.
-        throw provider === 'cpu' ? ortLoadError(file, err, info.graphs[sub].externalData) : err;
-      }
-    }
-  } catch (err) {
-    await Promise.all(made.map((s) => s.release().catch(() => undefined)));
-    throw err;
-  }
-  return { textEncoder: made[0]!, unet: made[1]!, vae: made[2]!, provider, options: so, refs: 0 };
-}
-
-async function openSessions(info: ModelDirInfo, options: PipelineOptions): Promise<Sessions> {
-  const ort = loadOrt();
-  const request = options.provider ?? 'auto';
-  const cuda = cudaProviderInstalled();
-  const failures: Array<{ provider: ProviderName; reason: string }> = [];
-  if (!cuda && (request === 'auto' || request === 'cuda')) {
-    failures.push({ provider: 'cuda', reason: 'the CUDA build of onnxruntime-node is not installed' });
-  }
-  let candidates = providerCandidates(request, cuda).filter((p) => p !== 'cuda' || cuda);
-  const software = softwareVulkan(process.env);
-  const unavailable = webgpuUnavailable(process.env);
-  if (request === 'auto' && (software || unavailable)) {
-    // WebGPU on a software Vulkan driver is correct but far slower than the CPU provider; with no
-    // driver at all, probing only costs time and prints Dawn's warnings.
-    candidates = candidates.filter((p) => p !== 'webgpu');
-    failures.push({
-      provider: 'webgpu',
-      reason: unavailable ?? `the Vulkan driver is software (${software}), slower than the CPU provider; ask for webgpu explicitly to use it anyway`,
-    });
-  }
-  for (const provider of candidates) {
-    try {
-      const s = await createSessions(ort, info, provider, options);
-      if (failures.length) tellOnce(options.logger, fallbackMessage(request, failures, provider));
-      return s;
-    } catch (err) {
-      if (provider === 'cpu') throw err;
-      failures.push({ provider, reason: cleanReason((err as Error).message) });
-    }
-  }
-  throw new Error('no execution provider could load the model');
-}
-
-function metaOf(session: InferenceSession, kind: 'inputs' | 'outputs'): OnnxValueInfo[] {
-  const meta = kind === 'inputs' ? session.inputMetadata : session.outputMetadata;
-  return meta.map((m) => (m.isTensor ? { name: m.name, type: m.type as OnnxValueInfo['type'], shape: m.shape } : { name: m.name, type: 'unknown', shape: [] }));
-}
+/** Said once when a float16 export is about to run on the CPU provider. */
+export const FP16_ON_CPU =
+  'This is a float16 export running on the CPU provider, where it is slower than the float32 export: ' +
+  "onnxruntime's CPU kernels for convolutions, matrix products and attention compute in float32 only, " +
+  'so it wraps each of them in casts from and to float16 and turns the weights into float32 when the session loads: ' +
+  'float32 memory and arithmetic, plus the casts. ' +
+  'Use the float32 export on CPU and keep the float16 one for a GPU (cuda, webgpu).';
 
 /**
  * Validates `modelDir`, opens (or reuses) its ONNX sessions on the requested provider and loads
- * the tokenizer. Sessions are shared by every pipeline of the same folder and provider and
- * released when the last one is disposed.
+ * the tokenizer. Sessions are shared by every pipeline of the same folder, provider, threads and
+ * memory mode, and released when the last one is disposed.
  */
 export async function loadPipeline(modelDir: string, options: PipelineOptions = {}): Promise<Pipeline> {
+  const t0 = performance.now();
   const info = await validateModelDir(modelDir);
+  for (const w of info.warnings) tellOnce(options.logger, w);
   const tokenizer = await loadClipTokenizer(path.join(info.dir, 'tokenizer'));
-  const key = `${info.dir}\0${options.provider ?? 'auto'}\0${options.deviceId ?? 0}`;
+  const memory = options.memory ?? 'speed';
+  if (!MEMORY_MODES.includes(memory)) throw new RenderParamsError(`memory must be one of ${MEMORY_MODES.join(', ')}, got '${String(memory)}'`);
+  const threads = options.intraOpThreads ?? physicalCores();
+  if (!Number.isInteger(threads) || threads < 1) throw new RenderParamsError(`threads must be a whole number >= 1, got ${threads}`);
+  const key = [info.dir, options.provider ?? 'auto', options.deviceId ?? 0, threads, memory].join('\0');
   let pending = sessionCache.get(key);
+  const opened = !pending;
   if (!pending) {
-    pending = openSessions(info, options);
+    pending = openSessions(info, { provider: options.provider ?? 'auto', deviceId: options.deviceId, threads, memory, logger: options.logger });
     sessionCache.set(key, pending);
     pending.catch(() => sessionCache.delete(key));
   }
   const sessions = await pending;
   sessions.refs++;
-  // The sessions' own metadata is what we feed; check it too (a file can change after validation).
-  const graphs = { text_encoder: sessions.textEncoder, unet: sessions.unet, vae_decoder: sessions.vae } as const;
-  try {
-    for (const [sub, s] of Object.entries(graphs) as Array<[keyof typeof graphs, InferenceSession]>) {
-      checkValues(info.files[sub], 'inputs', metaOf(s, 'inputs'), GRAPH_CONTRACT[sub].inputs);
-      checkValues(info.files[sub], 'outputs', metaOf(s, 'outputs'), GRAPH_CONTRACT[sub].outputs);
-    }
-  } catch (err) {
-    await releaseSessions(key, sessions);
-    throw err;
-  }
-  return new OnnxPipeline(info, tokenizer, sessions, key, options.availableMemory ?? availableMemory);
+  if (sessions.provider === 'cpu' && info.graphs.unet.inputs.find((v) => v.name === 'sample')?.type === 'float16') tellOnce(options.logger, FP16_ON_CPU);
+  const pipeline = new OnnxPipeline(info, tokenizer, sessions, key, { ms: performance.now() - t0, sessions: opened ? sessions.load.sessions : 0 }, options.availableMemory ?? availableMemory);
+  pipelineSessions.set(pipeline, sessions);
+  return pipeline;
 }
 
 async function releaseSessions(key: string, sessions: Sessions): Promise<void> {
   sessions.refs--;
   if (sessions.refs > 0) return;
   sessionCache.delete(key);
-  const encoder = sessions.vaeEncoder?.then((s) => s.release()).catch(() => undefined);
-  await Promise.all([sessions.textEncoder.release(), sessions.unet.release(), sessions.vae.release(), encoder]);
+  await closeSessions(sessions);
+}
+
+/**
+ * Dev hook for bench/render.ts: runs `fn` on one of the pipeline's own sessions, loaded and
+ * released as its memory mode does for a render.
+ */
+export function useGraphSession<T>(pipeline: Pipeline, graph: GraphName, fn: (session: InferenceSession) => Promise<T>): Promise<T> {
+  const s = pipelineSessions.get(pipeline);
+  if (!s) throw new Error('not a loaded pipeline');
+  const slot = graph === 'text_encoder' ? s.textEncoder : graph === 'unet' ? s.unet : graph === 'vae_decoder' ? s.vae : s.vaeEncoder;
+  return slot.use({ sessions: 0, ms: 0 }, fn);
 }
 
 /** How one graph input is fed: element type and the fixed batch size, if any. */
@@ -268,7 +214,15 @@ interface InputSpec {
   readonly shape: ReadonlyArray<number | string>;
 }
 
-function inputSpec(session: InferenceSession, name: string): InputSpec {
+/** From the graph file's signature: the lazily loaded sessions may not exist yet. */
+function inputSpec(info: ModelDirInfo, graph: Exclude<GraphName, 'vae_encoder'>, name: string): InputSpec {
+  const m = info.graphs[graph].inputs.find((x) => x.name === name);
+  if (!m) throw new Error(`graph input ${name} missing`);
+  return { name, type: m.type, shape: m.shape };
+}
+
+/** From a loaded session (the VAE encoder, which model-folder validation does not read). */
+function sessionInputSpec(session: InferenceSession, name: string): InputSpec {
   const m = session.inputMetadata.find((x) => x.name === name);
   if (!m || !m.isTensor) throw new Error(`graph input ${name} missing`);
   return { name, type: m.type, shape: m.shape };
@@ -303,6 +257,9 @@ class OnnxPipeline implements Pipeline {
   readonly info: ModelDirInfo;
   readonly tokenizer: ClipTokenizer;
   readonly provider: ProviderName;
+  readonly threads: number;
+  readonly memory: MemoryMode;
+  readonly load: { readonly ms: number; readonly sessions: number };
   readonly unetBatch: number | null;
   readonly #sessions: Sessions;
   readonly #key: string;
@@ -315,18 +272,21 @@ class OnnxPipeline implements Pipeline {
   readonly #availableMemory: () => number;
   #disposed = false;
 
-  constructor(info: ModelDirInfo, tokenizer: ClipTokenizer, sessions: Sessions, key: string, memory: () => number) {
+  constructor(info: ModelDirInfo, tokenizer: ClipTokenizer, sessions: Sessions, key: string, load: { ms: number; sessions: number }, memory: () => number) {
     this.#availableMemory = memory;
     this.info = info;
     this.tokenizer = tokenizer;
     this.#sessions = sessions;
     this.provider = sessions.provider;
+    this.threads = sessions.threads;
+    this.memory = sessions.memory;
+    this.load = load;
     this.#key = key;
-    this.#ids = inputSpec(sessions.textEncoder, 'input_ids');
-    this.#sample = inputSpec(sessions.unet, 'sample');
-    this.#timestep = inputSpec(sessions.unet, 'timestep');
-    this.#ehs = inputSpec(sessions.unet, 'encoder_hidden_states');
-    this.#latentIn = inputSpec(sessions.vae, 'latent_sample');
+    this.#ids = inputSpec(info, 'text_encoder', 'input_ids');
+    this.#sample = inputSpec(info, 'unet', 'sample');
+    this.#timestep = inputSpec(info, 'unet', 'timestep');
+    this.#ehs = inputSpec(info, 'unet', 'encoder_hidden_states');
+    this.#latentIn = inputSpec(info, 'vae_decoder', 'latent_sample');
     const cap = Math.min(batchCapacity(this.#sample), batchCapacity(this.#ehs));
     this.unetBatch = Number.isFinite(cap) ? cap : null;
   }
@@ -337,14 +297,14 @@ class OnnxPipeline implements Pipeline {
     await releaseSessions(this.#key, this.#sessions);
   }
 
-  async #encodeText(ids: Int32Array): Promise<{ data: Float32Array; dims: number[] }> {
+  async #encodeText(te: InferenceSession, ids: Int32Array): Promise<{ data: Float32Array; dims: number[] }> {
     const ort = this.#ort;
     const n = ids.length;
     const tensor =
       this.#ids.type === 'int64'
         ? new ort.Tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), [1, n])
         : new ort.Tensor('int32', Int32Array.from(ids), [1, n]);
-    const out = await this.#sessions.textEncoder.run({ input_ids: tensor }, ['last_hidden_state']);
+    const out = await te.run({ input_ids: tensor }, ['last_hidden_state']);
     const t = out.last_hidden_state!;
     return { data: Float32Array.from(fromFloatTensor(t)), dims: [...t.dims] };
   }
@@ -390,17 +350,28 @@ class OnnxPipeline implements Pipeline {
     const guide = params.regions !== undefined ? resolveRegionGuide(params.regions, params.steps) : undefined;
     // With a guide of no regions (a prompt with nothing to place) this is a plain render of its background.
     const guided = guide !== undefined && guide.regions.length > 0;
+    // Sessions this render loads (the memory mode decides which), kept apart from run times.
+    const load: LoadCount = { sessions: 0, ms: 0, onLoad: (graph) => control.onPhase?.('loading', graph) };
 
-    // 1. Text embeddings: one prompt and one negative prompt, repeated per image.
+    // 1. Text embeddings: one prompt and one negative prompt, repeated per image, and each region's
+    // prompt: all of them now, so the text encoder is released (balanced, low) before the UNet runs.
     const inputIds = this.tokenizer.encode(guide ? guide.background : params.prompt);
-    const cond = await this.#encodeText(inputIds);
-    let uncondIds: Int32Array | undefined;
-    let uncond: { data: Float32Array; dims: number[] } | undefined;
-    if (cfg) {
-      uncondIds = this.tokenizer.encode(params.negativePrompt ?? '');
-      uncond = await this.#encodeText(uncondIds);
-    }
-    const tText = performance.now();
+    const uncondIds = cfg ? this.tokenizer.encode(params.negativePrompt ?? '') : undefined;
+    const { cond, uncond, regionTexts } = await this.#sessions.textEncoder.use(load, async (te) => {
+      control.onPhase?.('encoding');
+      const cond = await this.#encodeText(te, inputIds);
+      const uncond = uncondIds ? await this.#encodeText(te, uncondIds) : undefined;
+      const regionTexts = new Map<string, Float32Array>();
+      if (guided) {
+        for (const r of guide.regions) {
+          if (r.prompt === guide.background || regionTexts.has(r.prompt)) continue;
+          checkAbort(signal);
+          regionTexts.set(r.prompt, (await this.#encodeText(te, this.tokenizer.encode(r.prompt))).data);
+        }
+      }
+      return { cond, uncond, regionTexts };
+    });
+    const textMs = performance.now() - t0 - load.ms;
     const seqDims = cond.dims.slice(1);
     const perPrompt = cond.data.length;
     const rows = cfg ? 2 * batch : batch;
@@ -435,101 +406,123 @@ class OnnxPipeline implements Pipeline {
         }
       : (len) => rng.gaussian(len);
 
+    // 3. Denoising loop, holding the UNet session for its length.
     const total = scheduler.timesteps.length;
     let unetMs = 0;
-    if (guided) {
-      const run = await this.#denoiseRegions({
-        guide,
-        scheduler,
-        latents,
-        initialNoise: initialNoise!,
-        noise,
-        cond: cond.data,
-        uncond: uncond?.data,
-        seqDims,
-        batch,
-        channels,
-        lh,
-        lw,
-        guidanceScale: params.guidanceScale,
-        seed: params.seed,
-        draws: params.bootstrapDraws,
-        control,
-      });
-      latents = run.latents;
-      unetMs = run.unetMs;
-    } else {
-      // UNet calls are chunked to the graph's fixed batch size, if it has one.
-      const cap = Math.min(batchCapacity(this.#sample), batchCapacity(this.#ehs));
-      const chunk = Math.min(rows, cap);
-      if (rows % chunk !== 0) throw new RenderParamsError(`the UNet takes batches of ${chunk}; ${rows} rows cannot be split evenly`);
-      const ehsTensors: Tensor[] = [];
-      for (let r = 0; r < rows; r += chunk) {
-        ehsTensors.push(toFloatTensor(ort, this.#ehs.type, ehsAll.slice(r * perPrompt, (r + chunk) * perPrompt), [chunk, ...seqDims]));
-      }
-      const sampleDims = [chunk, channels, lh, lw];
-      const modelIn = new Float32Array(rows * per);
-      const modelOut = new Float32Array(rows * per);
-      const guided = new Float32Array(batch * per);
-      const g = params.guidanceScale;
+    const loadBeforeUnet = load.ms;
+    const tLoop = performance.now();
+    const unet = await this.#sessions.unet.acquire(load);
+    control.onPhase?.('denoising');
+    try {
+      if (guided) {
+        const run = await this.#denoiseRegions({
+          unet,
+          load,
+          guide,
+          scheduler,
+          latents,
+          initialNoise: initialNoise!,
+          noise,
+          cond: cond.data,
+          uncond: uncond?.data,
+          regionTexts,
+          seqDims,
+          batch,
+          channels,
+          lh,
+          lw,
+          guidanceScale: params.guidanceScale,
+          seed: params.seed,
+          draws: params.bootstrapDraws,
+          control,
+        });
+        latents = run.latents;
+        unetMs = run.unetMs;
+      } else {
+        // UNet calls are chunked to the graph's fixed batch size, if it has one.
+        const cap = Math.min(batchCapacity(this.#sample), batchCapacity(this.#ehs));
+        const chunk = Math.min(rows, cap);
+        if (rows % chunk !== 0) throw new RenderParamsError(`the UNet takes batches of ${chunk}; ${rows} rows cannot be split evenly`);
+        const ehsTensors: Tensor[] = [];
+        for (let r = 0; r < rows; r += chunk) {
+          ehsTensors.push(toFloatTensor(ort, this.#ehs.type, ehsAll.slice(r * perPrompt, (r + chunk) * perPrompt), [chunk, ...seqDims]));
+        }
+        const sampleDims = [chunk, channels, lh, lw];
+        const modelIn = new Float32Array(rows * per);
+        const modelOut = new Float32Array(rows * per);
+        const guided = new Float32Array(batch * per);
+        const g = params.guidanceScale;
 
-      // 3. Denoising loop.
-      for (let i = 0; i < total; i++) {
-        const t = scheduler.timesteps[i]!;
-        const scaled = scheduler.scaleModelInput(latents, i);
-        for (let r = 0; r < rows; r++) modelIn.set(scaled.subarray((r % batch) * per, (r % batch + 1) * per), r * per);
-        const ts = this.#timestepTensor(t, chunk);
-        const tu = performance.now();
-        for (let c = 0; c < rows / chunk; c++) {
-          checkAbort(signal);
-          // Whole arrays when one call covers the batch; copies otherwise (a tensor over a subarray
-          // with a byte offset is not something to rely on in the native binding).
-          const rowsIn = chunk === rows ? modelIn : modelIn.slice(c * chunk * per, (c + 1) * chunk * per);
-          const sample = toFloatTensor(ort, this.#sample.type, rowsIn, sampleDims);
-          const out = await this.#sessions.unet.run({ sample, timestep: ts, encoder_hidden_states: ehsTensors[c]! }, ['out_sample']);
-          modelOut.set(fromFloatTensor(out.out_sample!), c * chunk * per);
-        }
-        unetMs += performance.now() - tu;
-        let pred: Float32Array;
-        if (cfg) {
-          for (let k = 0; k < batch * per; k++) {
-            const u = modelOut[k]!;
-            guided[k] = u + g * (modelOut[batch * per + k]! - u);
+        for (let i = 0; i < total; i++) {
+          const t = scheduler.timesteps[i]!;
+          const scaled = scheduler.scaleModelInput(latents, i);
+          for (let r = 0; r < rows; r++) modelIn.set(scaled.subarray((r % batch) * per, (r % batch + 1) * per), r * per);
+          const ts = this.#timestepTensor(t, chunk);
+          const tu = performance.now();
+          for (let c = 0; c < rows / chunk; c++) {
+            checkAbort(signal);
+            // Whole arrays when one call covers the batch; copies otherwise (a tensor over a subarray
+            // with a byte offset is not something to rely on in the native binding).
+            const rowsIn = chunk === rows ? modelIn : modelIn.slice(c * chunk * per, (c + 1) * chunk * per);
+            const sample = toFloatTensor(ort, this.#sample.type, rowsIn, sampleDims);
+            const out = await unet.run({ sample, timestep: ts, encoder_hidden_states: ehsTensors[c]! }, ['out_sample']);
+            modelOut.set(fromFloatTensor(out.out_sample!), c * chunk * per);
           }
-          pred = guided;
-        } else {
-          pred = modelOut.subarray(0, batch * per);
+          unetMs += performance.now() - tu;
+          let pred: Float32Array;
+          if (cfg) {
+            for (let k = 0; k < batch * per; k++) {
+              const u = modelOut[k]!;
+              guided[k] = u + g * (modelOut[batch * per + k]! - u);
+            }
+            pred = guided;
+          } else {
+            pred = modelOut.subarray(0, batch * per);
+          }
+          control.onModelOutput?.(i, pred);
+          latents = scheduler.step(pred, i, latents, noise);
+          this.#checkFinite(latents, i, total);
+          control.onLatents?.(i, latents);
+          control.onStep?.(i + 1, total, t);
+          // onnxruntime-node starts every run from setImmediate, so the event loop (and a cancel
+          // message) gets a turn between steps without a yield of our own.
+          checkAbort(signal);
         }
-        control.onModelOutput?.(i, pred);
-        latents = scheduler.step(pred, i, latents, noise);
-        this.#checkFinite(latents, i, total);
-        control.onLatents?.(i, latents);
-        control.onStep?.(i + 1, total, t);
-        // onnxruntime-node starts every run from setImmediate, so the event loop (and a cancel
-        // message) gets a turn between steps without a yield of our own.
-        checkAbort(signal);
       }
+    } finally {
+      await this.#sessions.unet.done();
     }
+    const denoiseMs = performance.now() - tLoop - (load.ms - loadBeforeUnet);
 
     // 4. VAE decode, chunked like the UNet.
     const tv = performance.now();
+    const loadBeforeVae = load.ms;
+    checkAbort(signal);
+    const vae = await this.#sessions.vae.acquire(load);
+    control.onPhase?.('decoding');
     const vaeCap = Math.min(batchCapacity(this.#latentIn), batch);
     const inv = 1 / this.info.vaeScalingFactor;
     const scaledLatents = latents.map((v) => v * inv);
     const imageFloat = new Float32Array(batch * 3 * params.width * params.height);
     const hw = params.width * params.height;
-    for (let b = 0; b < batch; b += vaeCap) {
-      checkAbort(signal);
-      const n = Math.min(vaeCap, batch - b);
-      const input = toFloatTensor(ort, this.#latentIn.type, scaledLatents.slice(b * per, (b + n) * per), [n, channels, lh, lw]);
-      const out = await this.#sessions.vae.run({ latent_sample: input }, ['sample']);
-      const img = fromFloatTensor(out.sample!);
-      if (img.length !== n * 3 * hw) throw new Error(`VAE decoder returned ${out.sample!.dims.join('x')}, expected ${n}x3x${params.height}x${params.width}`);
-      for (let k = 0; k < img.length; k++) imageFloat[b * 3 * hw + k] = Math.min(Math.max(img[k]! / 2 + 0.5, 0), 1);
+    try {
+      for (let b = 0; b < batch; b += vaeCap) {
+        checkAbort(signal);
+        const n = Math.min(vaeCap, batch - b);
+        const input = toFloatTensor(ort, this.#latentIn.type, scaledLatents.slice(b * per, (b + n) * per), [n, channels, lh, lw]);
+        const out = await vae.run({ latent_sample: input }, ['sample']);
+        const img = fromFloatTensor(out.sample!);
+        if (img.length !== n * 3 * hw) throw new Error(`VAE decoder returned ${out.sample!.dims.join('x')}, expected ${n}x3x${params.height}x${params.width}`);
+        for (let k = 0; k < img.length; k++) imageFloat[b * 3 * hw + k] = Math.min(Math.max(img[k]! / 2 + 0.5, 0), 1);
+      }
+    } finally {
+      await this.#sessions.vae.done();
     }
     const tEnd = performance.now();
+    const vaeMs = tEnd - tv - (load.ms - loadBeforeVae);
 
     // 5. 8-bit RGBA and PNG with the render settings in text chunks.
+    control.onPhase?.('saving');
     const images: RgbaImage[] = [];
     const png: Buffer[] = [];
     for (let b = 0; b < batch; b++) {
@@ -564,7 +557,18 @@ class OnnxPipeline implements Pipeline {
     return {
       images,
       png,
-      timings: { textEncoderMs: tText - t0, unetMs, vaeMs: tEnd - tv, totalMs, stepsPerSecond: total / (unetMs / 1000) },
+      timings: {
+        loadMs: load.ms,
+        sessionsLoaded: load.sessions,
+        textEncoderMs: textMs,
+        unetMs,
+        denoiseMs,
+        vaeMs,
+        pngMs: totalMs - (tEnd - t0),
+        totalMs,
+        stepsPerSecond: total / (denoiseMs / 1000),
+        peakRssBytes: peakRssBytes(),
+      },
       inputIds,
       uncondInputIds: uncondIds,
       textEmbeddings: cond.data,
@@ -595,6 +599,9 @@ class OnnxPipeline implements Pipeline {
    * and regions with the same prompt (three apples) share one row.
    */
   async #denoiseRegions(a: {
+    unet: InferenceSession;
+    /** Counts the VAE encoder's load, when bootstrapping needs it. */
+    load: LoadCount;
     guide: ResolvedGuide;
     scheduler: Scheduler;
     latents: Float32Array;
@@ -602,6 +609,8 @@ class OnnxPipeline implements Pipeline {
     noise: NoiseSource;
     cond: Float32Array;
     uncond: Float32Array | undefined;
+    /** Each region prompt's embedding (encoded with the prompt's, before the loop). */
+    regionTexts: ReadonlyMap<string, Float32Array>;
     seqDims: number[];
     batch: number;
     channels: number;
@@ -630,8 +639,7 @@ class OnnxPipeline implements Pipeline {
     for (const r of guide.regions) {
       let e = byPrompt.get(r.prompt);
       if (e === undefined) {
-        checkAbort(signal);
-        e = embeddings.push((await this.#encodeText(this.tokenizer.encode(r.prompt))).data) - 1;
+        e = embeddings.push(a.regionTexts.get(r.prompt)!) - 1;
         byPrompt.set(r.prompt, e);
       }
       regionEmbedding.push(e);
@@ -653,7 +661,7 @@ class OnnxPipeline implements Pipeline {
         throw new RenderParamsError(`bootstrapDraws: expected colours K x 3 and ${boot} x ${n} picks in 0..K-1`);
       }
       checkAbort(signal);
-      backgrounds = await this.#encodeColours(draws.colours, channels);
+      backgrounds = await this.#sessions.vaeEncoder.use(a.load, (encoder) => this.#encodeColours(encoder, draws.colours, channels));
       picks = draws.picks;
     }
 
@@ -735,7 +743,7 @@ class OnnxPipeline implements Pipeline {
         checkAbort(signal);
         const rowsIn = runs === 1 ? modelIn : modelIn.slice(c * phase.chunk * per, (c + 1) * phase.chunk * per);
         const sample = toFloatTensor(ort, this.#sample.type, rowsIn, [phase.chunk, channels, a.lh, a.lw]);
-        const out = await this.#sessions.unet.run({ sample, timestep: ts, encoder_hidden_states: phase.ehs[c]! }, ['out_sample']);
+        const out = await a.unet.run({ sample, timestep: ts, encoder_hidden_states: phase.ehs[c]! }, ['out_sample']);
         modelOut.set(fromFloatTensor(out.out_sample!), c * phase.chunk * per);
       }
       unetMs += performance.now() - tu;
@@ -774,9 +782,8 @@ class OnnxPipeline implements Pipeline {
    * Latent vectors of constant colours (K x RGB in 0..1): the VAE encoder's posterior mean of flat
    * images BOOTSTRAP_ENCODE_LATENT_SIZE latent pixels wide, at their centre (see regions.ts).
    */
-  async #encodeColours(colours: Float32Array, channels: number): Promise<Float32Array> {
-    const encoder = await this.#vaeEncoder();
-    const spec = inputSpec(encoder, 'sample');
+  async #encodeColours(encoder: InferenceSession, colours: Float32Array, channels: number): Promise<Float32Array> {
+    const spec = sessionInputSpec(encoder, 'sample');
     const side = BOOTSTRAP_ENCODE_LATENT_SIZE;
     const px = side * this.info.vaeScaleFactor;
     const k = colours.length / 3;
@@ -795,16 +802,6 @@ class OnnxPipeline implements Pipeline {
       params.set(fromFloatTensor(t), i * 2 * channels * side * side);
     }
     return centreLatents(params, k, channels, side);
-  }
-
-  #vaeEncoder(): Promise<InferenceSession> {
-    const s = this.#sessions;
-    if (!s.vaeEncoder) {
-      const file = validateVaeEncoder(this.info.dir);
-      s.vaeEncoder = this.#ort.InferenceSession.create(file, s.options);
-      s.vaeEncoder.catch(() => (s.vaeEncoder = undefined));
-    }
-    return s.vaeEncoder;
   }
 
   #checkParams(params: GenerateParams): { batch: number; scheduler: SchedulerName } {

@@ -5,14 +5,17 @@
  * pipeline is one backend; another (a remote workflow server, a queue of GPU workers) implements
  * the same interface and is listed in `RENDER_BACKENDS` (src/protocol/service.ts).
  */
-import type { ModelCheckParams, ModelCheckResult, RenderParams, RenderPhase, RenderTimings, SchedulerName } from '../protocol/service';
+import type { MemoryMode, ModelCheckParams, ModelCheckResult, RenderParams, RenderPhase, RenderProgress, RenderTimings, SchedulerName } from '../protocol/service';
 
 /** What a backend gets while it renders. */
 export interface BackendControl {
   /** Aborted on cancel: stop within one step (reject with an error named RenderCancelledError or AbortError). */
   readonly signal: AbortSignal;
-  /** Reports the phase and step (`step` of `total` denoising steps), and the provider once loaded. */
-  phase(phase: RenderPhase, step: number, total: number, provider?: string): void;
+  /**
+   * Reports the phase and step (`step` of `total` denoising steps); `extra` carries the provider
+   * and what the load took once the pipeline is ready, or the session a stage is loading.
+   */
+  phase(phase: RenderPhase, step: number, total: number, extra?: Pick<RenderProgress, 'provider' | 'loaded' | 'graph' | 'loopMs'>): void;
   /** A note for the user (a provider fallback, a model load). */
   log(level: 'info' | 'warn', message: string): void;
 }
@@ -23,6 +26,8 @@ export interface BackendImages {
   readonly width: number;
   readonly height: number;
   readonly provider: string;
+  readonly threads: number;
+  readonly memory: MemoryMode;
   readonly scheduler: SchedulerName;
   readonly timings: RenderTimings;
 }

@@ -108,7 +108,7 @@ export function createComfyBackend(): RenderBackend {
           onPhase: (phase) => {
             if (phase === 'queued' && !queued) {
               queued = true;
-              control.phase('encoding', 0, params.steps, provider);
+              control.phase('encoding', 0, params.steps, { provider });
             }
           },
           onStep: (step, total) => control.phase(step >= total ? 'decoding' : 'denoising', step, total),
@@ -126,13 +126,21 @@ export function createComfyBackend(): RenderBackend {
         width: result.width,
         height: result.height,
         provider,
+        // Threads, memory and load are the server's business: nothing of them is known here.
+        threads: 0,
+        memory: params.memory ?? 'speed',
         scheduler,
         timings: {
+          loadMs: 0,
+          sessionsLoaded: 0,
           textEncoderMs: 0,
           unetMs: exec,
+          denoiseMs: exec,
           vaeMs: 0,
+          pngMs: 0,
           totalMs: result.timings.totalMs,
           stepsPerSecond: exec > 0 ? params.steps / (exec / 1000) : 0,
+          peakRssBytes: 0,
           overheadMs: result.timings.overheadMs,
         },
       };

@@ -10,10 +10,12 @@ import { readPngText } from '../image';
 import { writeFileAtomic, writeFileExclusive } from '../io/atomic';
 import { identityDifferences, identityDigest, renderBaseName } from '../io/outputNames';
 import {
+  MEMORY_MODES,
   PROVIDER_REQUESTS,
   RENDER_BACKENDS,
   SCHEDULER_NAMES,
   type ModelCheckParams,
+  type MemoryMode,
   type ModelCheckResult,
   type ProviderRequest,
   type RenderBackendName,
@@ -94,7 +96,11 @@ export function checkRenderParams(params: unknown): RenderParams {
   need('prompt', 'string');
   need('negativePrompt', 'string', true);
   for (const k of ['steps', 'guidanceScale', 'seed']) need(k, 'number');
-  for (const k of ['width', 'height', 'batch', 'deviceId']) need(k, 'number', true);
+  for (const k of ['width', 'height', 'batch', 'deviceId', 'threads']) need(k, 'number', true);
+  if (p.threads !== undefined && (!Number.isInteger(p.threads) || (p.threads as number) < 1)) throw new TypeError(`render param 'threads' must be a whole number >= 1, got ${JSON.stringify(p.threads)}`);
+  if (p.memory !== undefined && !MEMORY_MODES.includes(p.memory as MemoryMode)) {
+    throw new TypeError(`render param 'memory' must be one of ${MEMORY_MODES.join(', ')}, got ${JSON.stringify(p.memory)}`);
+  }
   backendName(p, 'render');
   if (p.provider !== undefined && !PROVIDER_REQUESTS.includes(p.provider as ProviderRequest)) {
     throw new TypeError(`render param 'provider' must be one of ${PROVIDER_REQUESTS.join(', ')}`);
@@ -179,12 +185,16 @@ export function createRenderHandler(backends: Backends): MethodHandler<RenderPar
   const render = async (params: RenderParams, ctx: Parameters<MethodHandler<RenderParams, RenderProgress, RenderResult>['run']>[1]): Promise<RenderResult> => {
     const images = await backends.get(params.backend).render(params, {
       signal: ctx.signal,
-      phase: (phase, step, total, provider) => ctx.progress(provider === undefined ? { phase, step, total } : { phase, step, total, provider }),
+      phase: (phase, step, total, extra) => ctx.progress({ phase, step, total, ...extra }),
       log: (level, message) => ctx.log(level, message),
     });
     ctx.progress({ phase: 'saving', step: params.steps, total: params.steps });
+    const tWrite = performance.now();
     const files = await writeOutputs(images.png, params.output, params.seed);
-    return { files, width: images.width, height: images.height, provider: images.provider, scheduler: images.scheduler, timings: images.timings };
+    // Writing the files is part of what the summary calls PNG time.
+    const writeMs = performance.now() - tWrite;
+    const timings = { ...images.timings, pngMs: images.timings.pngMs + writeMs, totalMs: images.timings.totalMs + writeMs };
+    return { files, width: images.width, height: images.height, provider: images.provider, threads: images.threads, memory: images.memory, scheduler: images.scheduler, timings };
   };
   return {
     validate: checkRenderParams,

@@ -7,6 +7,8 @@ import renderCommand from '../../src/cli/commands/render';
 import { decodePng, readPngText } from '../../src/image';
 import { rewritePrompt } from '../../src/generator';
 import { parsePrompt } from '../../src/parser';
+import { physicalCores } from '../../src/render';
+import { parseSummary } from '../../src/view/renderTimes';
 import { runCommand, type CliRun } from './helpers/cli';
 import * as zlib from 'node:zlib';
 import { chooseCandidate, judgeCandidate, promptFromParsed } from '../../src/evaluate';
@@ -75,6 +77,39 @@ test('render - reads the prompts from stdin, as analyze - does', { skip }, async
   assert.match(empty.stderr, /<stdin>: no prompts/);
 });
 
+test('render reports threads and memory mode, s/step, an ETA and a summary of every stage', { skip }, async () => {
+  const model = loadableCopy(variant!);
+  temps.push(model);
+  const out = tmp();
+  const base = ['--model', model, '--prompt', 'a cat to the left of a dog', '--out', out, '--steps', '3', '--seed', '5', '--provider', 'cpu'];
+  const def = await cli(base);
+  assert.equal(def.code, 0, def.stderr);
+  const cores = physicalCores();
+  // The service reports the threads it ran with: the physical cores of its machine by default.
+  assert.ok(def.stderr.includes(` on cpu with ${cores} thread${cores === 1 ? '' : 's'} = the physical cores (--threads N to change), memory low (one prompt; --memory to change); `), def.stderr);
+  assert.match(def.stderr, /loaded in [\d.]+ s on cpu/);
+  // low loads the text encoder and the VAE decoder for the image, and says so.
+  assert.match(def.stderr, /loading the text encoder \(--memory low loads it for each image\)/);
+  assert.match(def.stderr, /step 1\/3, [\d.]+ (s\/step|steps\/s), ETA /);
+  const summary = parseSummary(def.stderr);
+  assert.ok(summary, def.stderr);
+  assert.ok(summary.loadMs > 0 && summary.peakRssBytes > 0);
+  // Read now: the same render again replaces its own file (memory and threads are not settings of the image).
+  const defBytes = fs.readFileSync(def.stdout.trim());
+  const speed = await cli([...base, '--threads', '1', '--memory', 'speed']);
+  assert.equal(speed.code, 0, speed.stderr);
+  assert.match(speed.stderr, / on cpu with 1 thread, memory speed; /);
+  assert.doesNotMatch(speed.stderr, /loading the text encoder/, 'speed loads every part with the pipeline');
+  assert.equal(speed.stdout.trim(), def.stdout.trim(), 'the same name: the same render');
+  assert.deepEqual(fs.readFileSync(speed.stdout.trim()), defBytes, 'the same image whatever the memory mode and threads');
+  const badMemory = await cli([...base, '--memory', 'tiny']);
+  assert.equal(badMemory.code, 2);
+  assert.match(badMemory.stderr, /--memory must be one of speed, balanced, low, got 'tiny'/);
+  const badThreads = await cli([...base, '--threads', '0']);
+  assert.equal(badThreads.code, 2);
+  assert.match(badThreads.stderr, /--threads must be in 1\.\.1024, got 0/);
+});
+
 test('render FILE renders every prompt; --rewrite renders the SPRIGHT-style rewrite', { skip }, async () => {
   const model = loadableCopy(variant!);
   temps.push(model);
@@ -84,6 +119,7 @@ test('render FILE renders every prompt; --rewrite renders the SPRIGHT-style rewr
   assert.equal(r.code, 0, r.stderr);
   const files = r.stdout.trim().split('\n');
   assert.equal(files.length, 2);
+  assert.match(r.stderr, /memory balanced \(a prompt file; --memory to change\)/, 'a prompt file keeps the UNet from prompt to prompt');
   assert.ok(files.every((f) => f.startsWith(path.join(dir, 'renders'))));
   const meta = readPngText(fs.readFileSync(files[0]!));
   assert.equal(meta.prompt, rewritePrompt(parsePrompt('a cup above a book')).text);

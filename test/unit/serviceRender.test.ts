@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { readPngText } from '../../src/image';
 import { CancelledError, ForkedService, ServiceRequestError } from '../../src/service';
 import { InProcessService } from '../../src/service/inProcess';
-import type { RenderParams } from '../../src/protocol/service';
+import type { RenderParams, RenderProgress } from '../../src/protocol/service';
 import { serviceBundle } from './helpers/service';
 import { loadableCopy, tinyVariants } from './renderFixture';
 
@@ -41,7 +41,7 @@ function req(extra: Partial<RenderParams> = {}): RenderParams {
 test('render: phases and steps in order, the PNG written by the service under {stem}-{seed}.png', { skip }, async () => {
   const progress: string[] = [];
   const r = await forked.call('render', req(), { onProgress: (e) => progress.push(`${e.phase} ${e.step}/${e.total}`) });
-  assert.deepEqual(progress, ['loading 0/3', 'encoding 0/3', 'denoising 1/3', 'denoising 2/3', 'decoding 3/3', 'saving 3/3']);
+  assert.deepEqual(progress, ['loading 0/3', 'encoding 0/3', 'denoising 0/3', 'denoising 1/3', 'denoising 2/3', 'decoding 3/3', 'saving 3/3']);
   assert.equal(r.provider, 'cpu');
   assert.deepEqual([r.width, r.height], [64, 64]);
   assert.equal(r.files.length, 1);
@@ -74,6 +74,60 @@ test('render names: the same render replaces its file, another render keeps it a
   const exact = await forked.call('render', req({ steps: 1, output: { files: [path.join(out, 'sub', 'x_0.png')] } }));
   assert.equal(exact.files[0]!.path, path.join(out, 'sub', 'x_0.png'));
   await assert.rejects(forked.call('render', req({ batch: 2, output: { files: ['one.png'] } })), /one file per image \(2\), got 1/);
+});
+
+test('a second render in the same service reuses the loaded sessions; balanced and low reload what they release', { skip }, async () => {
+  // A model folder of its own, so that no earlier test's pipeline is already loaded.
+  const own = loadableCopy(variant!);
+  const out = path.join(tmp, 'memory');
+  const bytes = (r: { files: ReadonlyArray<{ path: string }> }): Buffer => fs.readFileSync(r.files[0]!.path);
+  try {
+    const loaded: Array<RenderProgress['loaded']> = [];
+    const graphs: string[] = [];
+    const call = (extra: Partial<RenderParams>) =>
+      forked.call('render', req({ modelDir: own, output: { dir: out, stem: 'm' }, ...extra }), {
+        onProgress: (e) => {
+          if (e.loaded) loaded.push(e.loaded);
+          if (e.graph) graphs.push(e.graph);
+        },
+      });
+    const first = await call({});
+    assert.equal(first.memory, 'speed', 'the service keeps one warm pipeline by default');
+    assert.ok(first.threads >= 1);
+    assert.equal(first.timings.sessionsLoaded, 3, 'the first render loads text encoder, UNet and VAE');
+    assert.ok(first.timings.loadMs > 0 && first.timings.peakRssBytes > 0);
+    assert.ok(loaded[0]!.ms > 0, 'the load time comes with the first event after the load');
+    assert.deepEqual({ threads: loaded[0]!.threads, memory: loaded[0]!.memory }, { threads: first.threads, memory: 'speed' });
+    const image = bytes(first);
+    const second = await call({});
+    assert.equal(second.timings.sessionsLoaded, 0, 'the second render loads nothing');
+    assert.equal(second.timings.loadMs, 0);
+    assert.equal(loaded[1]!.ms, 0);
+    assert.deepEqual(graphs, [], 'speed loads no session for a stage');
+
+    const balanced = await call({ memory: 'balanced', threads: 1 });
+    assert.equal(balanced.memory, 'balanced');
+    assert.equal(balanced.threads, 1);
+    assert.equal(balanced.timings.sessionsLoaded, 3, 'a new memory mode loads a new pipeline: the UNet at load, the text encoder and VAE for the render');
+    assert.deepEqual(bytes(balanced), image, 'the same image whichever sessions were reloaded, on any thread count');
+    graphs.length = 0;
+    const again = await call({ memory: 'balanced', threads: 1 });
+    assert.equal(again.timings.sessionsLoaded, 2, 'balanced keeps the UNet and loads the text encoder and VAE for each render');
+    assert.deepEqual(graphs, ['text_encoder', 'vae_decoder'], 'each stage load is reported as it starts');
+    assert.deepEqual(bytes(again), image);
+
+    await call({ memory: 'low' });
+    graphs.length = 0;
+    const low = await call({ memory: 'low' });
+    assert.equal(low.timings.sessionsLoaded, 3, 'low keeps nothing between renders');
+    assert.deepEqual(graphs, ['text_encoder', 'unet', 'vae_decoder']);
+    assert.deepEqual(bytes(low), image);
+
+    await assert.rejects(call({ memory: 'tiny' as never }), (err: unknown) => err instanceof ServiceRequestError && /render param 'memory' must be one of speed, balanced, low, got "tiny"/.test(err.message));
+    await assert.rejects(call({ threads: 0 }), (err: unknown) => err instanceof ServiceRequestError && /render param 'threads' must be a whole number >= 1, got 0/.test(err.message));
+  } finally {
+    fs.rmSync(own, { recursive: true, force: true });
+  }
 });
 
 test('cancelling a render stops it within one step of where the service saw the cancel', { skip }, async () => {

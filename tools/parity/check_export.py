@@ -8,7 +8,8 @@ Checks what SPRIGHT Lens' render pipeline needs, and says what is wrong with eac
   (float, rank 3),
 - unet/model.onnx (+ every external data file it references, e.g. model.onnx_data): inputs
   ``sample`` (rank 4, 4 channels), ``timestep`` (float32/float16/int64, rank 0 or 1),
-  ``encoder_hidden_states`` (rank 3, width = the text encoder's); output ``out_sample``,
+  ``encoder_hidden_states`` (rank 3, width = the text encoder's); output ``out_sample``;
+  external data files readable by other users (onnx writes them 0600),
 - vae_decoder/model.onnx: input ``latent_sample`` (rank 4, 4 channels); output ``sample`` (3 channels),
 - one float precision across the graphs (all float32 or all float16).
 With --run it also runs each graph once on onnxruntime (CPU) with small dummy inputs.
@@ -43,6 +44,20 @@ def _desc(value) -> dict:
     return {"dtype": ELEM.get(t.elem_type, f"onnx type {t.elem_type}"), "dims": dims}
 
 
+def _readable_by_all(path: Path, rep: Report) -> None:
+    """Flags a file that only its owner can read.
+
+    onnx's external-data writer (what optimum calls for the UNet) creates ``model.onnx_data`` with
+    mode 0600; a model folder shared between users (a team machine, a mounted volume) then fails to
+    load for everyone but the person who exported it.
+    """
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o044 == 0:
+        rep.bad(path, "a file other users can read (mode 0644)",
+                f"mode {mode:04o}, readable by its owner only (as onnx writes external data); "
+                f"fix: chmod a+r '{path}'")
+
+
 def _load_graph(path: Path, rep: Report):
     import onnx
 
@@ -69,6 +84,8 @@ def _load_graph(path: Path, rep: Report):
             rep.bad(data, f"the external data file that {path.name} references", "no such file")
         elif data.stat().st_size < end:
             rep.bad(data, f"at least {end} bytes", f"{data.stat().st_size} bytes (truncated copy?)")
+        else:
+            _readable_by_all(data, rep)
     io = {
         "inputs": {i.name: _desc(i) for i in model.graph.input},
         "outputs": {o.name: _desc(o) for o in model.graph.output},

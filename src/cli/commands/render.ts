@@ -7,10 +7,11 @@ import { randomInt } from 'node:crypto';
 import * as path from 'node:path';
 import { outputStem } from '../../io/outputNames';
 import type { RegionGuide } from '../../protocol/regions';
-import { defaultThresholdFor, detectorName, MAX_BATCH, MAX_BEST_OF, MAX_STEPS, PROVIDER_REQUESTS, SCHEDULER_NAMES, type DetectorSpec, type ProviderRequest, type RenderResult, type SchedulerName } from '../../protocol/service';
+import { defaultThresholdFor, detectorName, MAX_BATCH, MAX_BEST_OF, MAX_STEPS, MEMORY_MODES, PROVIDER_REQUESTS, SCHEDULER_NAMES, type DetectorSpec, type MemoryMode, type ProviderRequest, type RenderResult, type SchedulerName } from '../../protocol/service';
 import type { BestOfSettings, CandidateScore, EvalPrompt } from '../../evaluate/index';
 import type { InferenceService } from '../../service';
 import { bestOfFlags, COMFY_OPTIONS, comfyFlagsUsage, parseDetectorSpec, parseFlags, parseSizeFlag, parseThreshold, renderTarget } from '../args';
+import { formatSeconds, formatSummary, stepProgress } from '../../view/renderTimes';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
 import { readPromptInputs } from '../io';
@@ -46,6 +47,14 @@ ${comfyFlagsUsage(23)}  --prompt TEXT        the prompt; or give a prompt FILE (
   --negative TEXT      negative prompt
   --provider P         auto | cuda | webgpu | cpu (default auto: CUDA, then WebGPU, then CPU)
   --device N           GPU index for CUDA (default 0)
+  --threads N          CPU provider threads (default: the physical cores, printed)
+  --memory MODE        low | balanced | speed (default: low for one prompt, balanced for a
+                       prompt FILE). Full-size SD 2.1, 512x512, 2 threads, peak RSS:
+                         low       5.7 GiB: each part loads for its stage and is released
+                                   after it; every prompt loads everything again
+                         balanced  6.2-6.5 GiB: the UNet stays loaded from prompt to prompt;
+                                   the text encoder and the VAE decoder load for every prompt
+                         speed     7.5 GiB: every part stays loaded; nothing loads twice
   --rewrite            render the SPRIGHT-style rewrite of each prompt instead of the prompt
   --guide layout       region guidance: plan each prompt's layout (as rewrite does) and denoise
                        every object box with its own prompt, blended into the whole picture
@@ -68,10 +77,15 @@ ${comfyFlagsUsage(23)}  --prompt TEXT        the prompt; or give a prompt FILE (
   --detector SPEC      the detector --best-of picks with: embedded (default) | owlvit:DIR
   --threshold X        its minimum score (default: the detector's own)
 
+Progress shows seconds per step (steps per second when fast) and an ETA; after each image one
+line gives load, text encoder, denoising, VAE and PNG times and the process's peak memory.
+
 Seeds use the project's own generator (xoshiro128** + Box-Muller), not torch's: the same seed
 gives the same image here on every machine, but not the image diffusers would give (nor the
 one ComfyUI gives: it draws its own noise from the seed).
 `;
+
+const GRAPH_LABEL = { text_encoder: 'the text encoder', unet: 'the UNet', vae_decoder: 'the VAE decoder', vae_encoder: 'the VAE encoder' } as const;
 
 function int(name: string, v: string | undefined, def: number, min: number, max: number): number {
   if (v === undefined) return def;
@@ -98,6 +112,8 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
       negative: { type: 'string' },
       provider: { type: 'string' },
       device: { type: 'string' },
+      threads: { type: 'string' },
+      memory: { type: 'string' },
       rewrite: { type: 'boolean' },
       guide: { type: 'string' },
       'best-of': { type: 'string' },
@@ -124,6 +140,10 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   const steps = int('steps', o.steps, 25, 1, MAX_STEPS);
   const batch = int('batch', o.batch, 1, 1, MAX_BATCH);
   const deviceId = int('device', o.device, 0, 0, 64);
+  const threads = o.threads === undefined ? undefined : int('threads', o.threads, 1, 1, 1024);
+  if (o.memory !== undefined && !MEMORY_MODES.includes(o.memory as MemoryMode)) {
+    throw new UsageError(`--memory must be one of ${MEMORY_MODES.join(', ')}, got '${o.memory}'`);
+  }
   const seed = o.seed === undefined ? randomInt(0, 2 ** 32 - 1) : int('seed', o.seed, 0, 0, 0xffffffff);
   let guidance = 7.5;
   if (o.guidance !== undefined) {
@@ -164,7 +184,13 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     });
   }
 
+  // One prompt reuses nothing, so nothing is kept: the UNet is released before the VAE decodes,
+  // the lowest peak. A prompt file keeps the UNet from prompt to prompt.
+  const memory = (o.memory ?? (prompts.length === 1 ? 'low' : 'balanced')) as MemoryMode;
+  const memoryNote = o.memory === undefined ? ` (${prompts.length === 1 ? 'one prompt' : 'a prompt file'}; --memory to change)` : '';
   const outDir = path.resolve(ctx.cwd, o.out);
+  // The service says which threads it used (the physical cores of its machine by default).
+  const threadNote = (n: number): string => `${n} thread${n === 1 ? '' : 's'}${o.threads === undefined ? ' = the physical cores (--threads N to change)' : ''}`;
   const tty = ctx.stderr.isTTY === true;
   const service = forkedService(ctx);
   try {
@@ -188,28 +214,53 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     // Said once the model has loaded (the first render's `encoding` event names the provider), so
     // that a model that cannot load is the only line.
     let saidHeader = false;
+    // What the decode and PNG of the last image took, added to the ETA.
+    let afterLoopMs = 0;
     const renderOne = async (p: { text: string }, k: number, seedNow: number, label: string): Promise<RenderResult> => {
+      let lastLine = -Infinity;
       const result = await service.call(
         'render',
-        { ...target, modelDir, provider, deviceId, prompt: p.text, negativePrompt: o.negative, steps, guidanceScale: guidance, seed: seedNow, width, height, scheduler, batch, regions: guides[k], output: { dir: outDir, stem: outputStem(p.text) } },
+        { ...target, modelDir, provider, deviceId, threads, memory, prompt: p.text, negativePrompt: o.negative, steps, guidanceScale: guidance, seed: seedNow, width, height, scheduler, batch, regions: guides[k], output: { dir: outDir, stem: outputStem(p.text) } },
         {
           signal: ctx.signal,
           onProgress: (e) => {
             const { phase, step, total } = e;
-            if (!saidHeader && e.provider !== undefined) {
-              ctx.stderr.write(`${target.backend === 'comfyui' ? 'checkpoint' : 'model'} ${modelDir} on ${e.provider}, ${width}x${height}, ${steps} step${steps === 1 ? '' : 's'}, seed ${seed}${bestOf.n > 1 ? ` (best of ${bestOf.n}: seeds ${seed}..${seed + bestOf.n - 1})` : ''}\n`);
+            const bestOfNote = bestOf.n > 1 ? ` (best of ${bestOf.n}: seeds ${seed}..${seed + bestOf.n - 1})` : '';
+            if (e.loaded && e.provider !== undefined && (!saidHeader || e.loaded.ms > 0)) {
+              // Said once loaded (and again when a prompt loaded it anew), so that a model that
+              // cannot load is the only line.
+              ctx.stderr.write(
+                `${label}model ${modelDir} loaded in ${formatSeconds(e.loaded.ms)} on ${e.provider} with ${threadNote(e.loaded.threads)}, memory ${memory}${memoryNote}; ` +
+                  `${width}x${height}, ${steps} step${steps === 1 ? '' : 's'}, seed ${seed}${bestOfNote}\n`,
+              );
+              saidHeader = true;
+            } else if (!saidHeader && e.provider !== undefined) {
+              // A backend that renders elsewhere (ComfyUI) has no load of ours to report.
+              ctx.stderr.write(`${target.backend === 'comfyui' ? 'checkpoint' : 'model'} ${modelDir} on ${e.provider}, ${width}x${height}, ${steps} step${steps === 1 ? '' : 's'}, seed ${seed}${bestOfNote}\n`);
               saidHeader = true;
             }
-            if (phase !== 'denoising' && phase !== 'decoding') return;
-            if (tty) ctx.stderr.write(`\r${label}step ${step}/${total}${step === total ? '\n' : ''}`);
-            else if (step === total || step % 10 === 0) ctx.stderr.write(`${label}step ${step}/${total}\n`);
+            if (phase === 'loading' && e.graph) ctx.stderr.write(`${label}loading ${GRAPH_LABEL[e.graph]} (--memory ${memory} loads it for each image)\n`);
+            if ((phase !== 'denoising' && phase !== 'decoding') || step === 0) return;
+            const now = performance.now();
+            // Without the service's loop time (ComfyUI), the step alone.
+            const text = `${label}${e.loopMs === undefined ? `step ${step}/${total}` : stepProgress(step, total, e.loopMs, afterLoopMs)}`;
+            if (tty) ctx.stderr.write(`\r${text}\x1b[K${step === total ? '\n' : ''}`);
+            else if (step === total || now - lastLine >= 5000) {
+              // Without a terminal, a line every 5 s at most: logs stay readable on a fast GPU.
+              ctx.stderr.write(`${text}\n`);
+              lastLine = now;
+            }
           },
         },
       );
       for (const f of result.files) {
         if (f.kept) ctx.stderr.write(`note: ${f.kept.path} holds another render (${f.kept.differs.join(', ')}); kept it and wrote ${path.basename(f.path)}\n`);
       }
-      ctx.stderr.write(`${label}${result.timings.stepsPerSecond.toFixed(2)} steps/s, ${(result.timings.totalMs / 1000).toFixed(1)} s\n`);
+      // The service's own figures: its load, stages and peak memory (it is the process that renders).
+      const t = result.timings;
+      afterLoopMs = t.vaeMs + t.pngMs;
+      if (t.peakRssBytes > 0) ctx.stderr.write(`${label}${formatSummary({ loadMs: t.loadMs, textMs: t.textEncoderMs, denoiseMs: t.denoiseMs, steps, vaeMs: t.vaeMs, pngMs: t.pngMs, peakRssBytes: t.peakRssBytes })}\n`);
+      else ctx.stderr.write(`${label}${result.timings.stepsPerSecond.toFixed(2)} steps/s, ${(result.timings.totalMs / 1000).toFixed(1)} s\n`);
       return result;
     };
     for (const [k, p] of prompts.entries()) {

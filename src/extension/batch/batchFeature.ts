@@ -342,7 +342,7 @@ export class BatchFeature extends Disposable {
     const detector = detectorFromName(detection.detector) ?? { kind: 'embedded' };
     // The same render and detect as the CLI's batch: the service writes each PNG in place.
     const { backend, comfyui } = renderTarget(settings, options.render.model);
-    const deps = serviceBatchDeps(this.#service, options, { backend, comfyui, provider: settings.provider, deviceId: settings.deviceId, detector, floor: detection.floor ?? detection.threshold });
+    const deps = serviceBatchDeps(this.#service, options, { backend, comfyui, provider: settings.provider, deviceId: settings.deviceId, memory: settings.memory, threads: settings.threads > 0 ? settings.threads : undefined, detector, floor: detection.floor ?? detection.threshold });
 
     let result: BatchResult | undefined;
     let failure: string | null = null;

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import { randomInt } from 'node:crypto';
 import type { DetectionState, ImageView, RenderView } from '../../protocol/messages';
 import type { AnalyzedLine } from '../../parser';
+import { formatRate, formatSeconds, formatSummary } from '../../view/renderTimes';
 import { decodePng, encodePng, ImageFormatError } from '../../image/index';
 import { drawOverlays } from '../../image/overlay';
 import { writeFileUnique } from '../../io/atomic';
@@ -119,12 +120,15 @@ export class RenderFeature extends Disposable {
     const seed = settings.seed >= 0 ? settings.seed : randomInt(2 ** 31 - 1);
     // One render of `seedNow` into the output folder, its progress shown as `progress` says.
     const renderSeed = async (seedNow: number, progress: RenderView): Promise<ImageRecord> => {
+      const started = performance.now();
       const out = await this.#service.call(
         'render',
         {
           ...renderTarget(settings, model.dir),
           provider: settings.provider,
           deviceId: settings.deviceId,
+          memory: settings.memory,
+          threads: settings.threads > 0 ? settings.threads : undefined,
           prompt: text,
           negativePrompt: settings.negativePrompt,
           steps: settings.steps,
@@ -139,14 +143,20 @@ export class RenderFeature extends Disposable {
         { signal: ac.signal, onProgress: (p) => this.#panel.post({ type: 'renderProgress', render: { ...progress, phase: p.phase, step: p.step, total: p.total } }) },
       );
       const file = out.files[0]!.path;
-      const details: Array<[string, string]> = [
+      // As the panel waited for it: the service's load (on a first render, or under a memory mode
+      // that reloads) included; the stages and peak memory on hover.
+      const waitedMs = performance.now() - started;
+      const t = out.timings;
+      // A backend that renders in another process (ComfyUI) has no local load or memory figures.
+      const breakdown = t.peakRssBytes === 0 ? undefined : formatSummary({ loadMs: t.loadMs, textMs: t.textEncoderMs, denoiseMs: t.denoiseMs, steps: settings.steps, vaeMs: t.vaeMs, pngMs: t.pngMs, peakRssBytes: t.peakRssBytes });
+      const details: ImageView['details'] = [
         ['seed', String(seedNow)],
         ['steps', String(settings.steps)],
         ['guidance', String(settings.guidance)],
         ['scheduler', out.scheduler],
         ['size', `${out.width}\u00d7${out.height}`],
         ['provider', out.provider],
-        ['time', `${(out.timings.totalMs / 1000).toFixed(1)} s`],
+        ['time', `${formatSeconds(waitedMs)}${t.loadMs > 0 ? `, of which loading ${formatSeconds(t.loadMs)}` : ''}; ${formatRate(t.denoiseMs / settings.steps)}`, breakdown],
         ['file', file],
       ];
       if (guide) details.splice(5, 0, ['guide', `${cur.view.layoutEdit?.source === 'edited' ? 'your layout' : 'planned layout'}, ${guide.regions.length} region${guide.regions.length === 1 ? '' : 's'}`]);
@@ -265,7 +275,7 @@ export class RenderFeature extends Disposable {
     }
   }
 
-  #imageView(file: string, width: number, height: number, origin: ImageView['origin'], promptText: string, details: Array<[string, string]>): ImageRecord {
+  #imageView(file: string, width: number, height: number, origin: ImageView['origin'], promptText: string, details: ImageView['details']): ImageRecord {
     const key = `img-${++this.#imageCounter}`;
     this.#files.set(key, file);
     const uri = vscode.Uri.file(file);
