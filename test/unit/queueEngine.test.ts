@@ -211,3 +211,55 @@ test('queue: a worker with another model stops at once; a second batch cannot ta
   await assert.rejects(coordinator.claim({ ...batch, batchId: 'c1c1c1c1-1111', out: '/elsewhere' }), (err: Error) => err instanceof QueueBusyError && /serves another batch \(output folder .* with 2 jobs not yet collected/.test(err.message));
   await coordinator.close();
 });
+
+for (const appendonly of [true, false]) {
+  test(`queue: Redis restarted mid-run ${appendonly ? 'with AOF: nothing is lost' : 'without persistence: the coordinator enqueues again what the manifest lacks'}`, { skip: redisMissing() }, async () => {
+    const redis = await RedisServer.start({ appendonly });
+    try {
+      const target = parseQueueUrl(redis.url(0));
+      const out = tmp();
+      const n = 16;
+      const jobs = jobsOf(n).map((j) => ({ ...j, payload: { i: (j.payload as { i: number }).i + 100 }, key: keyOf((j.payload as { i: number }).i + 100), file: `${(j.payload as { i: number }).i + 100}_0.png` }));
+      const batch = batchOf(out, jobs.length);
+      await prepareStage(out, batch.batchId);
+      const coordinator = new QueueCoordinator({ target, sweepMs: 200 });
+      await coordinator.connect();
+      await coordinator.claim(batch);
+      await coordinator.enqueue(jobs);
+      const renders = new Map<string, number>();
+      let restarted: Promise<void> | undefined;
+      let done = 0;
+      const warnings: string[] = [];
+      const worker = new QueueWorker({
+        target,
+        modelId: 'model-a',
+        modelName: 'tiny',
+        provider: 'cpu',
+        concurrency: 1,
+        shared: true,
+        lockMs: 3000,
+        work: fakeWork(renders),
+        onEvent: (e) => {
+          // A third of the way in, while the worker holds its next job.
+          if (e.type === 'done' && ++done === 5) restarted = redis.restart('SIGKILL');
+        },
+      });
+      await worker.start();
+      const { collector, manifest } = collectorFor(out, jobs);
+      assert.equal(await coordinator.follow(batch, collector, { onWarning: (m) => warnings.push(m) }), true);
+      await restarted;
+      await worker.stop();
+      await coordinator.close();
+      const lines = fs.readFileSync(manifest.file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Rec);
+      assert.equal(lines.length, n, 'every image once');
+      assert.equal(new Set(lines.map((r) => r.render_key)).size, n);
+      for (const r of lines) assert.deepEqual(fs.readFileSync(path.join(out, r.file)), png(r.i), r.file);
+      for (const [key, count] of renders) assert.equal(count, 1, `image ${key} rendered once (a job run again finds its image)`);
+      const lost = warnings.filter((w) => /lost its jobs/.test(w));
+      if (appendonly) assert.deepEqual(lost, [], warnings.join('\n'));
+      else assert.equal(lost.length, 1, warnings.join('\n'));
+    } finally {
+      await redis.stop();
+    }
+  });
+}
