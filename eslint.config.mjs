@@ -1,6 +1,8 @@
-// Lint: type-aware rules for the TypeScript sources, and a mechanical boundary that keeps
-// `vscode` out of the pure core (only src/extension and the integration tests may import it).
+// Lint: type-aware rules for the TypeScript sources, and the architecture's import boundaries
+// (eslint.boundaries.mjs): `vscode` only in src/extension, the CLI through the inference service,
+// no feature folder of the extension importing another, media/ importing the protocol type-only.
 import tseslint from 'typescript-eslint';
+import { boundaries } from './eslint.boundaries.mjs';
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', '.vscode-test/**', 'test/fixtures/**', 'models/**', '**/*.js', '**/*.mjs'] },
@@ -17,11 +19,7 @@ export default tseslint.config(
       ],
       '@typescript-eslint/no-require-imports': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Only src/extension may import vscode: keep the core pure.' }] }],
     },
   },
-  {
-    files: ['src/extension/**/*.ts', 'test/integration/**/*.ts'],
-    rules: { 'no-restricted-imports': 'off' },
-  },
+  ...boundaries,
 );

@@ -4,10 +4,12 @@ import type { BenchSection } from './harness';
 // Each area registers its section here (lazy, so a failing one does not stop the others).
 const sections: Array<() => BenchSection> = [
   () => (require('./evaluate') as { default: BenchSection }).default,
+  () => (require('./evaluateStream') as { default: BenchSection }).default,
   () => (require('./parser') as { default: BenchSection }).default,
   () => (require('./generator') as { default: BenchSection }).default,
   () => (require('./render') as { renderSection: BenchSection }).renderSection,
   () => (require('./detect') as { default: BenchSection }).default,
+  () => (require('./cli') as { default: BenchSection }).default,
 ];
 
 async function main(): Promise<void> {

@@ -4,7 +4,7 @@
 import type { FromWebview, PersistedWebviewState } from '../src/protocol/messages';
 import { initialModel, persistable, reduce, type WebviewModel } from './model';
 import { parseToWebview } from './validate';
-import { renderApp } from './view';
+import { highlighted, renderApp } from './view';
 import type { VNode } from './vnode';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -36,16 +36,17 @@ function draw(): void {
   app.setAttribute('data-ready', 'true');
 }
 
-function setHighlight(targets: string[] | null): void {
+/**
+ * Highlights what a relation row stands for: its objects' chips and layout boxes, and on the image
+ * the two detected boxes its verdict rests on (`pair`), or every box of its objects when no single
+ * pair decides.
+ */
+function setHighlight(row: Element | null): void {
   if (app === null) return;
-  app.classList.toggle('highlighting', targets !== null);
+  app.classList.toggle('highlighting', row !== null);
   for (const el of app.querySelectorAll<Element>('[data-object]')) {
-    el.classList.toggle('hl', targets !== null && targets.includes(el.getAttribute('data-object') ?? ''));
+    el.classList.toggle('hl', row !== null && highlighted(el.getAttribute('data-object'), el.getAttribute('data-det'), row.getAttribute('data-targets'), row.getAttribute('data-pair')));
   }
-}
-
-function targetsOf(row: Element): string[] {
-  return (row.getAttribute('data-targets') ?? '').split(' ').filter((t) => t.length > 0);
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
@@ -113,14 +114,14 @@ document.addEventListener('change', (event) => {
   post({ type: 'toggle', what, value: input.checked });
 });
 
-// Hovering (or focusing) a relation highlights the boxes of its objects.
+// Hovering (or focusing) a relation highlights its objects and the boxes its verdict rests on.
 for (const [on, off] of [
   ['mouseover', 'mouseout'],
   ['focusin', 'focusout'],
 ] as const) {
   document.addEventListener(on, (event) => {
     const row = event.target instanceof Element ? event.target.closest('[data-testid="relation"]') : null;
-    if (row !== null) setHighlight(targetsOf(row));
+    if (row !== null) setHighlight(row);
   });
   document.addEventListener(off, (event) => {
     const row = event.target instanceof Element ? event.target.closest('[data-testid="relation"]') : null;

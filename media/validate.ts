@@ -19,8 +19,15 @@ function isBoxLike(v: unknown): boolean {
   return isObj(v) && isNum(v.x) && isNum(v.y) && isNum(v.w) && isNum(v.h);
 }
 
+function isCheck(c: unknown): boolean {
+  return isObj(c) && isStr(c.rule) && isStr(c.status) && isStr(c.detail) && (c.pair === null || (Array.isArray(c.pair) && c.pair.length === 2 && c.pair.every(isNum)));
+}
+
 function isRelationList(v: unknown): boolean {
-  return Array.isArray(v) && v.every((r) => isObj(r) && isNum(r.index) && isStr(r.status) && isStr(r.label) && isStr(r.subject) && isStr(r.object) && Array.isArray(r.checks));
+  return (
+    Array.isArray(v) &&
+    v.every((r) => isObj(r) && isNum(r.index) && isStr(r.status) && isStr(r.label) && isStr(r.subject) && isStr(r.object) && Array.isArray(r.checks) && r.checks.every(isCheck))
+  );
 }
 
 function isPrompt(v: unknown): boolean {

@@ -60,6 +60,27 @@ export function relationTargets(r: Pick<RelationView, 'subject' | 'object' | 'ob
   return r.object2 === undefined ? [r.subject, r.object] : [r.subject, r.object, r.object2];
 }
 
+/**
+ * The detected boxes a relation's verdict rests on under `rule` (positions in the image's
+ * detections): what hovering its row highlights on the image. Null when no single pair decides.
+ */
+export function relationPair(r: Pick<RelationView, 'checks'>, rule: RuleName): [number, number] | null {
+  return r.checks.find((c) => c.rule === rule)?.pair ?? null;
+}
+
+/**
+ * Whether an element (its `data-object`, and `data-det` for a detected box) lights up while a
+ * relation row (its `data-targets` and `data-pair`) is hovered: a detected box when it is one of
+ * the pair, or, when no single pair decides, when it belongs to one of the relation's objects;
+ * every other element (object chips, layout boxes) when it belongs to one of them.
+ */
+export function highlighted(object: string | null, det: string | null, targets: string | null, pair: string | null): boolean {
+  const words = (s: string | null): string[] => (s ?? '').split(' ').filter((t) => t.length > 0);
+  const inPair = words(pair);
+  if (det !== null && inPair.length > 0) return inPair.includes(det);
+  return words(targets).includes(object ?? '');
+}
+
 /** Relations to list: judged on the image when detection finished, else on the planned layout. */
 export function shownRelations(state: PanelState): { source: 'image' | 'layout'; relations: RelationView[] } {
   const det = state.image?.detection;
@@ -121,13 +142,14 @@ export function detectionsSvg(image: ImageView, detections: readonly DetectionVi
     'svg',
     { class: 'overlay', viewBox: `0 0 ${image.width} ${image.height}`, preserveAspectRatio: 'none', 'aria-hidden': 'true' },
     view.showBoxes &&
-      detections.map((d) =>
+      detections.map((d, i) =>
         s(
           'g',
           {
             class: `box ${colourClass(objectIds, d.objectId)}${d.objectId === null ? ' other' : ''}`,
             'data-testid': 'detected-box',
             'data-object': d.objectId ?? '',
+            'data-det': i,
             'data-label': d.label,
           },
           s('rect', { class: 'frame', x: d.x, y: d.y, width: d.w, height: d.h }),
@@ -137,8 +159,9 @@ export function detectionsSvg(image: ImageView, detections: readonly DetectionVi
   );
 }
 
-function relationRow(r: RelationView, promptKey: string): VElement {
+function relationRow(r: RelationView, promptKey: string, rule: RuleName): VElement {
   const targets = relationTargets(r);
+  const pair = relationPair(r, rule);
   return h(
     'li',
     {
@@ -147,6 +170,7 @@ function relationRow(r: RelationView, promptKey: string): VElement {
       'data-status': r.status,
       'data-index': r.index,
       'data-targets': targets.join(' '),
+      'data-pair': pair === null ? null : pair.join(' '),
       'data-action': 'selectRelation',
       'data-prompt-key': promptKey,
       tabindex: 0,
@@ -174,7 +198,7 @@ function relationsSection(state: PanelState): VElement | null {
     h('h2', {}, heading),
     relations.length === 0
       ? h('p', { class: 'muted' }, 'This prompt states no spatial relation.')
-      : h('ul', { class: 'relation-list' }, relations.map((r) => relationRow(r, prompt.key))),
+      : h('ul', { class: 'relation-list' }, relations.map((r) => relationRow(r, prompt.key, state.rule))),
   );
 }
 

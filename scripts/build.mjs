@@ -1,4 +1,4 @@
-// One esbuild script for every bundle: extension host (cjs), CLI (cjs), inference worker (cjs),
+// One esbuild script for every bundle: extension host (cjs), CLI (cjs), inference service (cjs),
 // webview (iife, browser). Type checking is separate (`tsc -b`). `--production` minifies.
 import * as esbuild from 'esbuild';
 import { cp, mkdir, readdir } from 'node:fs/promises';
@@ -22,11 +22,15 @@ const common = {
   absWorkingDir: root,
 };
 
+// jsonc-parser's `main` is a UMD build whose internal requires esbuild cannot follow; its ESM
+// build (`module`) bundles cleanly (microsoft/node-jsonc-parser#57).
+const alias = { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' };
+
 const nodeBundles = [
   { entryPoints: { extension: 'src/extension/extension.ts' }, external: nodeExternals },
   { entryPoints: { cli: 'src/cli/main.ts' }, external: nodeExternals },
-  { entryPoints: { worker: 'src/worker/worker.ts' }, external: nodeExternals },
-].map((b) => ({ ...common, ...b, platform: 'node', format: 'cjs', target: 'node20', outdir: 'dist' }));
+  { entryPoints: { service: 'src/service/main.ts' }, external: nodeExternals },
+].map((b) => ({ ...common, ...b, alias, platform: 'node', format: 'cjs', target: 'node20', outdir: 'dist' }));
 
 const webBundles = [];
 if (existsSync(path.join(root, 'media/preview.ts'))) {

@@ -38,8 +38,10 @@ const alternation = (phrases) => [...new Set(phrases)].sort((a, b) => b.length -
 const START = '(?<![\\w-])';
 const END = '(?![\\w-])';
 
-const relationPhrases = Object.keys(lexicon.SPATIAL_PHRASES);
-const sidePhrases = Object.keys(lexicon.SIDE_PHRASES);
+// "in the middle of" reads as between or as a placement, depending on what follows; either way it
+// is relation wording. "from left to right" orders a list: placement wording.
+const relationPhrases = [...Object.keys(lexicon.SPATIAL_PHRASES), ...lexicon.MIDDLE_PHRASES];
+const sidePhrases = [...Object.keys(lexicon.SIDE_PHRASES), ...Object.keys(lexicon.ORDER_PHRASES)];
 // Relation phrases that begin with a placement ("to the left side of" vs "to the left") must win
 // over it, so the placement pattern refuses to start where one of them matches.
 const relationsExtendingPlacements = relationPhrases.filter((r) => sidePhrases.some((s) => r.startsWith(`${s} `) || r.startsWith(`${s}-`)));

@@ -39,7 +39,7 @@ if (already && !process.argv.includes('--force')) {
 console.log('gpu:install: reinstalling onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12');
 console.log('  (downloads the CUDA 12 provider from the onnxruntime GitHub release: needs network access to it)');
 // Run onnxruntime-node's own install script (what `npm install` runs) with the CUDA flag; the
-// environment variable wins over a `onnxruntime-node-install=skip` in .npmrc.
+// environment variable is what it reads (package.json allowScripts keeps npm from running it).
 const r = spawnSync(process.execPath, [path.join(pkg, 'script', 'install.js')], {
   cwd: pkg,
   stdio: 'inherit',

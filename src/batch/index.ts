@@ -1,24 +1,25 @@
 /** Public API of batch rendering: run a prompt set, resume it, summarise and report it. */
-export { runBatch, BatchError, imageFile, MANIFEST, SUMMARY, REPORT, REWRITE_DIR } from './runBatch';
-export { parseManifest, parameterDifferences } from './manifest';
+export {
+  runBatch,
+  BatchError,
+  imageFile,
+  MANIFEST,
+  SUMMARY,
+  REPORT,
+  REWRITE_DIR,
+  MAX_IMAGES_PER_PROMPT,
+} from './runBatch';
+export { lockFolder, removeDeadTempFiles, processAlive, FolderLockedError, LOCK_DIR, LOCK_OWNER } from './lock';
+export type { FolderLock, LockOwner } from './lock';
+export { parseManifest, manifestRecordProblem, parameterDifferences, renderKey } from './manifest';
 export type { CorruptedLine } from './manifest';
-export { summarize } from './summary';
+export { summarize, judgeRecord, imageToJudge } from './summary';
 export type { BatchSummary } from './summary';
-export { renderReport, escapeHtml } from './report';
+export { renderReport, escapeHtml, thumbnailUri } from './report';
 export type { ReportOptions } from './report';
 export { nodeBatchFs } from './nodeFs';
-export type {
-  BatchPrompt,
-  Variant,
-  RenderParameters,
-  BatchOptions,
-  RenderJob,
-  BatchFs,
-  BatchDeps,
-  BatchProgress,
-  BatchEvents,
-  ManifestRecord,
-  BatchResult,
-} from './types';
+export type * from './types';
 export { ProgressReporter, formatProgress, formatDuration } from './progress';
 export type { ProgressStream } from './progress';
+export * from './sources';
+export * from './serviceDeps';

@@ -1,4 +1,5 @@
 /** Reading manifest.jsonl: every valid line is a finished image; anything else is reported. */
+import { createHash } from 'node:crypto';
 import type { ManifestRecord, RenderParameters, Variant } from './types';
 
 /** A manifest line that could not be used, with its 1-based line number and why. */
@@ -7,20 +8,33 @@ export interface CorruptedLine {
   reason: string;
 }
 
-const PARAM_KEYS: ReadonlyArray<keyof RenderParameters> = ['model', 'steps', 'guidance', 'width', 'height', 'scheduler', 'detector'];
+/** The parameters every image of a batch shares; a change is refused without --force. */
+const PARAM_KEYS: ReadonlyArray<keyof RenderParameters> = [
+  'modelId',
+  'steps',
+  'guidance',
+  'width',
+  'height',
+  'scheduler',
+  'negativePrompt',
+];
 
-function checkRecord(v: unknown): string | null {
+/** Why a parsed manifest line is not a usable record ("missing \"seed\""), or null when it is one. */
+export function manifestRecordProblem(v: unknown): string | null {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'not a JSON object';
   const r = v as Record<string, unknown>;
   for (const k of ['prompt_id', 'prompt', 'file'] as const) if (typeof r[k] !== 'string') return `missing "${k}"`;
   if (r.variant !== 'original' && r.variant !== 'rewrite') return 'bad "variant"';
   if (!Number.isInteger(r.k) || (r.k as number) < 0) return 'bad "k"';
   if (typeof r.seed !== 'number') return 'missing "seed"';
-  if (!Array.isArray(r.detections)) return 'missing "detections"';
+  if (typeof r.render_key !== 'string') return 'missing "render_key" (written by an older version)';
+  if (!Array.isArray(r.detections) || !Array.isArray(r.raw_detections)) return 'missing "detections"';
+  if (typeof r.threshold !== 'number' || typeof r.raw_floor !== 'number') return 'missing "threshold" or "raw_floor"';
   const ep = r.eval_prompt as Record<string, unknown> | undefined;
   if (typeof ep !== 'object' || ep === null || !Array.isArray(ep.objects) || !Array.isArray(ep.relations)) return 'missing "eval_prompt"';
   const p = r.parameters as Record<string, unknown> | undefined;
-  if (typeof p !== 'object' || p === null || PARAM_KEYS.some((k) => !(k in p))) return 'missing "parameters"';
+  if (typeof p !== 'object' || p === null || typeof p.detector !== 'string' || PARAM_KEYS.some((k) => k !== 'negativePrompt' && !(k in p)))
+    return 'missing "parameters"';
   return null;
 }
 
@@ -40,7 +54,7 @@ export function parseManifest(text: string): { records: ManifestRecord[]; corrup
       corrupted.push({ line: i + 1, reason: truncated ? 'truncated (no newline, not valid JSON)' : 'not valid JSON' });
       return;
     }
-    const why = truncated ? 'truncated (no final newline)' : checkRecord(value);
+    const why = truncated ? 'truncated (no final newline)' : manifestRecordProblem(value);
     if (why) corrupted.push({ line: i + 1, reason: why });
     else records.push(value as ManifestRecord);
   });
@@ -54,5 +68,42 @@ export function imageKey(variant: Variant, promptId: string, k: number): string 
 
 /** Names the parameters that differ between two runs ("steps 20 -> 30"), empty when equal. */
 export function parameterDifferences(old: RenderParameters, now: RenderParameters): string[] {
-  return PARAM_KEYS.filter((k) => old[k] !== now[k]).map((k) => `${k} ${JSON.stringify(old[k])} -> ${JSON.stringify(now[k])}`);
+  const value = (p: RenderParameters, k: keyof RenderParameters): unknown =>
+    k === 'negativePrompt' ? (p[k] ?? '') : p[k];
+  return PARAM_KEYS.filter((k) => value(old, k) !== value(now, k)).map((k) =>
+    k === 'modelId'
+      ? `model ${old.modelId} -> ${now.modelId} (other model files)`
+      : `${k} ${JSON.stringify(value(old, k))} -> ${JSON.stringify(value(now, k))}`,
+  );
+}
+
+/** What shapes one image. */
+export interface RenderKeyInput {
+  variant: Variant;
+  /** The text actually rendered. */
+  text: string;
+  seed: number;
+  parameters: RenderParameters;
+}
+
+/**
+ * The resume key of one image: SHA-256 over the rendered text, variant, seed and every render
+ * parameter including the model identity (not its path). Equal keys mean the same pixels.
+ */
+export function renderKey(job: RenderKeyInput): string {
+  const p = job.parameters;
+  const fields = [
+    1,
+    job.variant,
+    job.text,
+    job.seed,
+    p.modelId,
+    p.steps,
+    p.guidance,
+    p.width,
+    p.height,
+    p.scheduler,
+    p.negativePrompt ?? '',
+  ];
+  return createHash('sha256').update(JSON.stringify(fields)).digest('hex').slice(0, 32);
 }

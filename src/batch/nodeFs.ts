@@ -1,12 +1,11 @@
 /** The real file system behind {@link BatchFs}. */
 import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../io/atomic';
+import { makeDirs } from '../io/outputDir';
 import type { BatchFs } from './types';
 
 export const nodeBatchFs: BatchFs = {
-  async mkdir(dir) {
-    await fs.mkdir(dir, { recursive: true });
-  },
+  mkdir: makeDirs,
   writeFileAtomic,
   async appendFile(file, data) {
     await fs.appendFile(file, data, 'utf8');

@@ -3,10 +3,12 @@
  * accuracy per relation type, inline-SVG charts and a grid of thumbnails with box overlays.
  * Every piece of prompt text is user input and goes through `escapeHtml`.
  */
-import { decodePng, encodePng, resizeBilinear } from '../image/index';
+import { decodePng, encodeJpeg, resizeBilinear } from '../image/index';
 import type { EvaluationSummary } from '../evaluate/index';
+import type { RelationType } from '../parser/types';
+import { judgeRecord } from './summary';
 import type { BatchSummary } from './summary';
-import type { ManifestRecord, Variant } from './types';
+import type { BatchPrompt, ManifestRecord, Variant } from './types';
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(s: string): string {
@@ -20,20 +22,32 @@ export interface ReportOptions {
   title?: string;
   /** Longest side of the embedded thumbnails in pixels (default 256). */
   thumbnail?: number;
+  /** The batch's prompts as the prompt files say now: headings, and rows for prompts not rendered yet. */
+  prompts?: readonly BatchPrompt[];
+  /** The batch's score threshold, for the per-image marks (judged like summary.json). */
+  threshold?: number;
 }
 
 const VARIANT_LABEL: Record<Variant, string> = { original: 'As written', rewrite: 'SPRIGHT rewrite' };
 const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#46f0f0', '#f032e6', '#bcf60c'];
 
-const fmt = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined ? '–' : v.toFixed(digits));
+const fmt = (v: number | null | undefined, digits = 2): string =>
+  v === null || v === undefined ? '–' : v.toFixed(digits);
 
-function thumbnailUri(png: Buffer, max: number): string {
-  // Embedding full 768 px renders would make large batches' reports hundreds of MB.
+/**
+ * A small JPEG of the image as a data URI: the page stays one self-contained file, and a
+ * thumbnail costs about 10 KB instead of the 250 KB of a PNG (renders are photographs, which PNG
+ * compresses badly). The full PNG is linked, never inlined.
+ */
+export function thumbnailUri(png: Buffer, max: number): string {
   try {
     const img = decodePng(png);
     const scale = Math.min(1, max / Math.max(img.width, img.height));
-    const out = scale < 1 ? encodePng(resizeBilinear(img, Math.max(1, Math.round(img.width * scale)), Math.max(1, Math.round(img.height * scale)))) : png;
-    return `data:image/png;base64,${out.toString('base64')}`;
+    const small =
+      scale < 1
+        ? resizeBilinear(img, Math.max(1, Math.round(img.width * scale)), Math.max(1, Math.round(img.height * scale)))
+        : img;
+    return `data:image/jpeg;base64,${encodeJpeg(small, 80).toString('base64')}`;
   } catch {
     return '';
   }
@@ -61,8 +75,7 @@ function metricTable(summary: BatchSummary, variants: Variant[]): string {
   return `<table id="benchmarks"><thead><tr><th>Metric</th>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
-function relationTable(summary: BatchSummary, variants: Variant[]): string {
-  const types = [...new Set(variants.flatMap((v) => Object.keys(summary.variants[v]!.per_relation)))].sort();
+function relationTable(summary: BatchSummary, variants: Variant[], types: string[]): string {
   const head = variants
     .map((v) => `<th>${VARIANT_LABEL[v]}: n</th><th>both found</th><th>VISOR %</th><th>T2I</th><th>GenEval %</th>`)
     .join('');
@@ -71,7 +84,10 @@ function relationTable(summary: BatchSummary, variants: Variant[]): string {
       const cells = variants
         .map((v) => {
           const r = summary.variants[v]!.per_relation[t as keyof EvaluationSummary['per_relation']];
-          return r ? `<td>${r.relations}</td><td>${r.detected}</td><td>${fmt(r.visor)}</td><td>${fmt(r.t2iCompbench, 3)}</td><td>${fmt(r.geneval)}</td>` : '<td colspan="5">–</td>';
+          // A type asked for but never scored: every such relation names an object the detector cannot know.
+          return r
+            ? `<td>${r.relations}</td><td>${r.detected}</td><td>${fmt(r.visor)}</td><td>${fmt(r.t2iCompbench, 3)}</td><td>${fmt(r.geneval)}</td>`
+            : '<td colspan="5" class="unscored">not scored: an object outside the detector\'s vocabulary</td>';
         })
         .join('');
       return `<tr><th scope="row">${escapeHtml(t)}</th>${cells}</tr>`;
@@ -116,12 +132,14 @@ function overlay(r: ManifestRecord): string {
     .join('');
 }
 
-function cell(r: ManifestRecord | undefined, images: ReadonlyMap<string, Buffer>, thumb: number): string {
+function cell(r: ManifestRecord | undefined, images: ReadonlyMap<string, Buffer>, thumb: number, threshold: number | undefined): string {
   if (!r) return '<td class="img missing">not rendered</td>';
   const png = images.get(r.file);
   const uri = png ? thumbnailUri(png, thumb) : '';
   const nounOf = new Map(r.eval_prompt.objects.map((o) => [o.id, o.noun]));
-  const marks = r.relations
+  // Marks re-judged from the detections, as summary.json is, not the verdicts stored at render time.
+  const marks = judgeRecord(r, threshold)
+    .relations
     .map((rel) => {
       const sym = rel.status === 'satisfied' ? '✔' : rel.status === 'violated' ? '✘' : rel.status === 'unknown' ? '?' : '·';
       return `<li class="${rel.status}">${sym} ${escapeHtml(nounOf.get(rel.subject) ?? rel.subject)} ${escapeHtml(rel.relation)} ${escapeHtml(nounOf.get(rel.object) ?? rel.object)}</li>`;
@@ -140,7 +158,7 @@ export function renderReport(records: readonly ManifestRecord[], summary: BatchS
   const title = `SPRIGHT Lens batch report${options.title ? `: ${options.title}` : ''}`;
   const p = summary.parameters;
   const params = p
-    ? `model ${escapeHtml(p.model)} · ${p.steps} steps · guidance ${p.guidance} · ${p.width}×${p.height} · ${escapeHtml(p.scheduler)} · detector ${escapeHtml(p.detector)}`
+    ? `model ${escapeHtml(p.model)} · ${p.steps} steps · guidance ${p.guidance} · ${p.width}×${p.height} · ${escapeHtml(p.scheduler)}${summary.detection ? ` · detector ${escapeHtml(summary.detection.detector)} at score ≥ ${summary.detection.threshold}` : ''}`
     : 'no images yet';
 
   const visorLabels = ['OA', 'cond', 'uncond', 'VISOR-1', 'VISOR-2', 'VISOR-3', 'VISOR-4'];
@@ -148,36 +166,45 @@ export function renderReport(records: readonly ManifestRecord[], summary: BatchS
     const s = summary.variants[v]!.visor;
     return { name: VARIANT_LABEL[v], values: [s.oa, s.cond, s.uncond, s.visor_1, s.visor_2, s.visor_3, s.visor_4] };
   });
-  const relTypes = [...new Set(variants.flatMap((v) => Object.keys(summary.variants[v]!.per_relation)))].sort();
+  // Every relation type the prompts ask for, scored or not, so that none silently drops out.
+  const asked = new Set<string>(variants.flatMap((v) => Object.keys(summary.variants[v]!.per_relation)));
+  for (const r of records) for (const rel of r.eval_prompt.relations) asked.add(rel.relation);
+  const relTypes = [...asked].sort();
   const relSeries = variants.map((v) => ({
     name: VARIANT_LABEL[v],
     values: relTypes.map((t) => {
-      const r = summary.variants[v]!.per_relation[t as keyof EvaluationSummary['per_relation']];
+      const r = summary.variants[v]!.per_relation[t as RelationType];
       // VISOR where it applies; T2I's score (as %) for next_to/near.
       return r ? (r.visor ?? (r.t2iCompbench === null ? null : r.t2iCompbench * 100)) : null;
     }),
   }));
 
   // Grid rows: one per prompt; per variant, its k images side by side.
-  const promptIds: string[] = [];
+  const promptIds: string[] = options.prompts ? options.prompts.map((p) => p.id) : [];
+  const textOf = new Map(options.prompts?.map((p) => [p.id, p.text]));
+  const seen = new Set(promptIds);
   const byKey = new Map<string, ManifestRecord>();
   let maxK = 0;
   for (const r of records) {
-    if (!promptIds.includes(r.prompt_id)) promptIds.push(r.prompt_id);
+    if (!seen.has(r.prompt_id)) {
+      seen.add(r.prompt_id);
+      promptIds.push(r.prompt_id);
+    }
+    if (!textOf.has(r.prompt_id)) textOf.set(r.prompt_id, r.prompt);
     byKey.set(`${r.variant}\u0000${r.prompt_id}\u0000${r.k}`, r);
     maxK = Math.max(maxK, r.k + 1);
   }
+  const gridVariants: Variant[] = variants.length ? variants : ['original'];
   const grid = promptIds
     .map((id) => {
-      const first = records.find((r) => r.prompt_id === id)!;
       const rw = records.find((r) => r.prompt_id === id && r.rewrite !== null)?.rewrite;
-      const rows = variants
+      const rows = gridVariants
         .map((v) => {
-          const cells = Array.from({ length: maxK }, (_, k) => cell(byKey.get(`${v}\u0000${id}\u0000${k}`), options.images, thumb)).join('');
+          const cells = Array.from({ length: Math.max(1, maxK) }, (_, k) => cell(byKey.get(`${v}\u0000${id}\u0000${k}`), options.images, thumb, options.threshold)).join('');
           return `<tr class="${v}"><th scope="row">${VARIANT_LABEL[v]}</th>${cells}</tr>`;
         })
         .join('');
-      return `<section class="prompt" id="p-${escapeHtml(id)}"><h3><span class="id">#${escapeHtml(id)}</span> ${escapeHtml(first.prompt)}</h3>${rw ? `<p class="rewrite">Rewrite: ${escapeHtml(rw)}</p>` : ''}<table class="grid">${rows}</table></section>`;
+      return `<section class="prompt" id="p-${escapeHtml(id)}"><h3><span class="id">#${escapeHtml(id)}</span> ${escapeHtml(textOf.get(id) ?? '')}</h3>${rw ? `<p class="rewrite">Rewrite: ${escapeHtml(rw)}</p>` : ''}<table class="grid">${rows}</table></section>`;
     })
     .join('\n');
 
@@ -202,7 +229,7 @@ thead th,tbody th{text-align:left;background:#f4f4f4}
 ${variants.length ? metricTable(summary, variants) : '<p>No images yet.</p>'}
 ${variants.length ? barChart('chart-visor', 'VISOR (%)', visorLabels, visorSeries) : ''}
 <h2>Accuracy per relation type</h2>
-${variants.length ? relationTable(summary, variants) : ''}
+${variants.length ? relationTable(summary, variants, relTypes) : ''}
 ${relTypes.length ? barChart('chart-relations', 'Relations satisfied (%): VISOR rule; T2I score for next_to/near', relTypes, relSeries) : ''}
 <h2>Images</h2>
 <p>Boxes: detections with label and score. Marks: ✔ satisfied, ✘ violated, ? object not found, · not scored by any benchmark.</p>

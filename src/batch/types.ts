@@ -16,17 +16,40 @@ export interface BatchPrompt {
 /** Which prompt text an image was rendered from. */
 export type Variant = 'original' | 'rewrite';
 
-/** Rendering parameters; stored in every manifest line and compared on resume. */
+/**
+ * Everything besides the text and seed that shapes an image; stored in every manifest line and
+ * part of each image's resume key (see `renderKey`).
+ */
 export interface RenderParameters {
-  /** Model folder (or name) as given; part of the resume check. */
+  /** Model folder as given, for people; not part of the key (a moved folder is the same model). */
   model: string;
+  /** The model's identity (`modelIdentity` of src/render: a hash of its files' sizes and ends). */
+  modelId: string;
   steps: number;
   guidance: number;
   width: number;
   height: number;
+  /** Scheduler name, or "default" for the model's own (whose config is in `modelId`). */
   scheduler: string;
-  /** Detector description ("embedded", "owlvit:/path"). */
+  /** Negative prompt ("" for none). */
+  negativePrompt?: string;
+}
+
+/**
+ * How images are judged. Not part of the render: changing it re-judges finished images (from
+ * their recorded detections, or by detecting again on their PNGs) instead of rendering them again.
+ */
+export interface DetectionSettings {
+  /** Detector identity ("embedded", "owlvit:/abs/path"); another one detects again. */
   detector: string;
+  /** Detections count when they score above this (strict, as in `evaluate`): the user's, else the detector's default. */
+  threshold: number;
+  /**
+   * Score down to which `BatchDeps.detect` reports detections (default: `threshold`). Recorded
+   * per image; a later threshold at or above it is applied to the recorded detections, a lower
+   * one detects again.
+   */
+  floor?: number;
 }
 
 /** Options of {@link runBatch}. */
@@ -39,10 +62,9 @@ export interface BatchOptions {
   /** 'off': as written; 'only': only the SPRIGHT-style rewrite; 'both': A/B with the same seeds. */
   rewrite: 'off' | 'only' | 'both';
   render: RenderParameters;
+  detection: DetectionSettings;
   /** Start over: ignore (and replace) an existing manifest whose parameters differ. */
   force?: boolean;
-  /** Minimum detection score passed to evaluation; 0 trusts the detector's own threshold. */
-  threshold?: number;
 }
 
 /** One render the batch asks for. */
@@ -74,14 +96,16 @@ export interface BatchFs {
 
 /** Host capabilities the batch runs on. */
 export interface BatchDeps {
-  /** Renders one image; resolves to PNG bytes. */
-  render(job: RenderJob, signal: AbortSignal, onStep: (step: number, total: number) => void): Promise<Buffer>;
-  /** Detects the given nouns in a PNG. */
-  detect(png: Buffer, labels: string[], signal: AbortSignal): Promise<Detection[]>;
+  /**
+   * Renders one image and writes it, atomically, to `file` (its place in the output folder);
+   * resolves to its size. The inference service writes the file itself, so the PNG never passes
+   * through the batch.
+   */
+  render(job: RenderJob, file: string, signal: AbortSignal, onStep: (step: number, total: number) => void): Promise<{ width: number; height: number }>;
+  /** Detects the given nouns in the PNG at `file`: every detection scoring at least the detection floor. */
+  detect(file: string, labels: string[], signal: AbortSignal): Promise<Detection[]>;
   /** SPRIGHT-style rewrite of a prompt. */
   rewrite(text: string, seed: number): string;
-  /** Maps a prompt noun to the detector's label (null: the detector cannot know it). */
-  labelFor?(noun: string): string | null;
   now(): number;
   fs?: BatchFs;
 }
@@ -106,6 +130,8 @@ export interface BatchEvents {
 
 /** One line of manifest.jsonl: one finished image. */
 export interface ManifestRecord {
+  /** Hash of everything that shaped the image (text, variant, seed, parameters, model identity). */
+  render_key: string;
   prompt_id: string;
   /** The prompt as written. */
   prompt: string;
@@ -119,8 +145,16 @@ export interface ManifestRecord {
   file: string;
   width: number;
   height: number;
-  parameters: RenderParameters;
+  /** The render parameters, and the detector that produced `raw_detections` (what `evaluate` reads). */
+  parameters: RenderParameters & { detector: string };
   timings: { render_ms: number; detect_ms: number };
+  /** The score floor `raw_detections` reach down to. */
+  raw_floor: number;
+  /** Every detection at or above `raw_floor`, with scores: what a new threshold is applied to. */
+  raw_detections: Detection[];
+  /** The (strict) threshold applied for `detections` and `relations`. */
+  threshold: number;
+  /** The raw detections scoring above `threshold`: the ones the verdicts were made on. */
   detections: Detection[];
   /** The objects and relations the image was judged against (lets `evaluate` re-score it). */
   eval_prompt: EvalPrompt;
@@ -134,6 +168,8 @@ export interface BatchResult {
   rendered: number;
   /** Images found finished in the manifest. */
   skipped: number;
+  /** Finished images judged again because the detector or the threshold changed (no render). */
+  redetected: number;
   total: number;
   /** True when stopped by the signal before the end. */
   cancelled: boolean;

@@ -8,15 +8,15 @@ import type { Detector } from './types';
 import type { OwlVitProvider } from './owlvit';
 
 export type { DetectOptions, Detector } from './types';
-export { COCO_LABELS, mapToDetectorLabel } from './labels';
+export { COCO_LABELS, mapToDetectorLabel } from '../evaluate/vocabulary';
 export { iou, nmsPerClass } from './boxes';
 export { ModelLoadError } from './tfjsRuntime';
-export { NANODET_DEFAULT_THRESHOLD } from './nanodet';
+export { NANODET_DEFAULT_THRESHOLD, defaultThresholdFor } from '../protocol/service';
 export { OWLVIT_DEFAULT_THRESHOLD, owlvitQuery, type OwlVitProvider } from './owlvit';
 export { defaultModelsDir, findPackageRoot } from './modelPaths';
 
-/** Which detector to create. */
-export type DetectorSpec = { readonly kind: 'embedded' } | { readonly kind: 'owlvit'; readonly modelDir: string };
+/** Which detector to create (the service protocol is its home). */
+export type DetectorSpec = import('../protocol/service').DetectorSpec;
 
 /** Host-side options of {@link createDetector}. */
 export interface CreateDetectorOptions {
@@ -55,18 +55,4 @@ export async function createDetector(spec: DetectorSpec, opts: CreateDetectorOpt
       throw new TypeError(`unknown detector kind ${JSON.stringify((never as { kind?: unknown }).kind)}`);
     }
   }
-}
-
-/**
- * Parses the CLI / settings form of a detector: `embedded`, or `owlvit:DIR` (DIR resolved
- * against `cwd`). Throws a TypeError naming the accepted forms otherwise.
- */
-export function parseDetectorSpec(text: string, cwd: string): DetectorSpec {
-  if (text === 'embedded' || text === 'nanodet') return { kind: 'embedded' };
-  const m = /^owlvit:(.+)$/s.exec(text);
-  if (m) {
-    const path = require('node:path') as typeof import('node:path');
-    return { kind: 'owlvit', modelDir: path.resolve(cwd, m[1]!) };
-  }
-  throw new TypeError(`unknown detector '${text}': use 'embedded' or 'owlvit:DIR' (DIR = an optimum export of google/owlvit-base-patch32)`);
 }

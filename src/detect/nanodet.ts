@@ -8,8 +8,9 @@ import type { RgbaImage } from '../image/index';
 import { resizeBilinear } from '../image/index';
 import type { Detection } from '../protocol/geometry';
 import { clipCorners, nmsPerClass } from './boxes';
-import { COCO_LABELS, mapToDetectorLabel } from './labels';
+import { COCO_LABELS, mapToDetectorLabel } from '../evaluate/vocabulary';
 import { ModelLoadError, fileIOHandler, findWasmDir, initTfjs } from './tfjsRuntime';
+import { NANODET_DEFAULT_THRESHOLD } from '../protocol/service';
 import type { DetectOptions, Detector } from './types';
 
 /** NanoDet's square input side. */
@@ -28,8 +29,7 @@ const OUTPUTS: Record<(typeof STRIDES)[number], { scores: string; boxes: string 
 };
 const NMS_IOU = 0.5;
 const MAX_DETECTIONS = 100;
-/** Default score threshold; NanoDet's scores are IoU-aware and run lower than a plain classifier's. */
-export const NANODET_DEFAULT_THRESHOLD = 0.3;
+export { NANODET_DEFAULT_THRESHOLD };
 
 /** One output level of the network, as flat arrays. */
 export interface NanoDetLevel {
@@ -105,7 +105,7 @@ export interface DecodeOptions {
 
 /**
  * Turns NanoDet's raw outputs into detections in original-image pixels: every (anchor, class) score
- * at or above the threshold becomes a candidate box (centre (col+0.5)*stride, sides = expected bin
+ * strictly above the threshold (as VISOR's and GenEval's filters, and OWL-ViT's here) becomes a candidate box (centre (col+0.5)*stride, sides = expected bin
  * x stride), then per-class NMS at IoU 0.5.
  */
 export function decodeNanoDet(levels: readonly NanoDetLevel[], options: DecodeOptions): Detection[] {
@@ -121,7 +121,7 @@ export function decodeNanoDet(levels: readonly NanoDetLevel[], options: DecodeOp
       let box: { x: number; y: number; w: number; h: number } | null = null;
       for (let c = 0; c < numClasses; c++) {
         const score = level.scores[a * numClasses + c]!;
-        if (score < options.threshold || (options.classes && !options.classes.has(c))) continue;
+        if (score <= options.threshold || (options.classes && !options.classes.has(c))) continue;
         if (!box) {
           const cx = ((a % cols) + 0.5) * level.stride;
           const cy = (Math.floor(a / cols) + 0.5) * level.stride;

@@ -10,13 +10,13 @@ import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { RgbaImage } from '../image/index';
 import type { Detection } from '../protocol/geometry';
 import { ClipTokenizer } from '../render/index';
-import { mapToDetectorLabel } from './labels';
+import { mapToDetectorLabel } from '../evaluate/vocabulary';
 import { resizeBicubicPil } from './resample';
 import { ModelLoadError } from './tfjsRuntime';
 import type { DetectOptions, Detector } from './types';
 
-/** VISOR's score threshold for OWL-ViT. */
-export const OWLVIT_DEFAULT_THRESHOLD = 0.1;
+import { OWLVIT_DEFAULT_THRESHOLD } from '../protocol/service';
+export { OWLVIT_DEFAULT_THRESHOLD };
 /** OWL-ViT's text length (tokenizer model_max_length of google/owlvit-*). */
 export const OWLVIT_QUERY_LENGTH = 16;
 /** The query template VISOR uses. */

@@ -10,7 +10,7 @@ export interface DetectOptions {
    * Required for open-vocabulary detectors, which have nothing to look for otherwise.
    */
   labels?: readonly string[];
-  /** Minimum score (0..1) of a reported detection; each detector has its own default. */
+  /** A detection is reported when its score is strictly above this (0..1); each detector has its own default. */
   threshold?: number;
 }
 

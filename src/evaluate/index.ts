@@ -1,20 +1,29 @@
 /** Public API of the evaluation core: the benchmarks' spatial rules, per-image results, aggregates. */
 export {
+  corners,
   boxCenter,
   boxIou,
   visorRule,
+  visorPair,
+  t2iCompbenchIou,
   t2iCompbenchPosition,
   t2iCompbenchImageScore,
   genevalRule,
   genevalRelations,
+  genevalOrder,
+  genevalFailingPair,
   VISOR_RELATIONS,
   T2I_LOCALITY,
   T2I_IOU_THRESHOLD,
   T2I_DISTANCE_THRESHOLD,
   GENEVAL_POSITION_THRESHOLD,
+  GENEVAL_MAX_OBJECTS,
 } from './rules';
-export { evaluateImage, aggregate, promptFromParsed, defaultLabelFor } from './evaluate';
-export { parseSr2d, parseImageName, PromptSetError } from './sources';
+export type { Corners } from './rules';
+export { evaluateImage, aggregate, Aggregator, promptFromParsed, defaultLabelFor } from './evaluate';
+export { Evaluation, judgeImage, labelMapperFor } from './judge';
+export type { ImageToJudge } from './judge';
+export { parseSr2d, parseImageName, PromptSetError, SR2D_RELATIONS } from './sources';
 export type { Sr2dRecord } from './sources';
 export type {
   EvalObject,
@@ -22,6 +31,7 @@ export type {
   EvalPrompt,
   EvaluateOptions,
   ObjectEvaluation,
+  BoxPair,
   RelationEvaluation,
   ImageEvaluation,
   VisorSummary,
@@ -29,5 +39,6 @@ export type {
   EvaluationSummary,
   EvaluatedImage,
 } from './types';
-export { evaluateFolder } from './runner';
-export type { EvaluateFolderDeps, PerImageResult, FolderEvaluation } from './runner';
+export { evaluateImages, matchImages } from './runner';
+export type { ImageJob, PerImageResult, EvaluateImagesDeps, EvaluateImagesOptions, StreamEvaluation } from './runner';
+export { COCO_LABELS, mapToDetectorLabel } from './vocabulary';

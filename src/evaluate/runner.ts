@@ -1,20 +1,27 @@
-/** Evaluating a folder of VISOR-named images against a prompt set, with injected detection. */
+/**
+ * Evaluating a stream of images against their prompts, with injected detection: each image is
+ * judged and handed on as soon as it is done, and only the aggregates stay in memory.
+ */
 import type { Detection } from '../protocol/geometry';
-import { aggregate, evaluateImage } from './evaluate';
+import { Evaluation } from './judge';
 import { parseImageName } from './sources';
 import type { EvalPrompt, EvaluationSummary, ImageEvaluation } from './types';
 
-/** Host capabilities of {@link evaluateFolder}. */
-export interface EvaluateFolderDeps {
-  /** Names of the image files in the folder. */
-  listImages(): Promise<string[]>;
-  /** Detects the given nouns in one image of the folder. */
-  detect(file: string, nouns: string[], signal: AbortSignal): Promise<Detection[]>;
-  /** Noun -> detector label (null: unknown to the detector). */
-  labelFor?(noun: string): string | null;
+/** One image to evaluate, from a manifest line, a VISOR-named file or a PNG's own prompt chunk. */
+export interface ImageJob {
+  /** The image file as shown in the output (a name in the folder, or a manifest's relative path). */
+  file: string;
+  promptId: string;
+  /** Image index within its prompt. */
+  k: number;
+  prompt: EvalPrompt;
+  /** Boxes recorded with the image (a batch manifest); null: detect them now. */
+  detections: Detection[] | null;
+  /** The detector the boxes come from (see labelMapperFor): recorded, or the one given now. */
+  detector: string;
 }
 
-/** One evaluated image as `evaluate --format json` prints it under `per_image`. */
+/** One evaluated image as `evaluate` prints it under `per_image`. */
 export interface PerImageResult {
   file: string;
   prompt_id: string;
@@ -24,15 +31,65 @@ export interface PerImageResult {
   evaluation: ImageEvaluation;
 }
 
-/** What {@link evaluateFolder} returns. */
-export interface FolderEvaluation {
+/** Host capabilities of {@link evaluateImages}. */
+export interface EvaluateImagesDeps {
+  /** Detects the given nouns in the job's image; null when the image cannot be read (it is skipped). */
+  detect(job: ImageJob, nouns: string[], signal: AbortSignal): Promise<Detection[] | null>;
+}
+
+/** Options of {@link evaluateImages}. */
+export interface EvaluateImagesOptions {
+  /** Strict score threshold; default: the detector's own. */
+  threshold?: number;
+  signal?: AbortSignal;
+  /** Receives each image as soon as it is judged; awaited, so a slow reader slows the run down. */
+  onImage?(result: PerImageResult): Promise<void> | void;
+}
+
+/** What {@link evaluateImages} returns. */
+export interface StreamEvaluation {
   summary: EvaluationSummary;
-  perImage: PerImageResult[];
-  /** Images named like `{id}_{k}.png` whose id is not in the prompt set. */
-  unmatched: string[];
-  /** Prompts with no image in the folder. */
-  promptsWithoutImages: number;
+  images: number;
+  /** Jobs whose image could not be read (`detect` gave null); left out of the figures. */
+  skipped: number;
+  /** True when the signal stopped the run; the figures cover the images before that. */
   cancelled: boolean;
+}
+
+const NEVER = new AbortController().signal;
+
+/** Judges every job (detecting where nothing is recorded) through the one evaluation path. */
+export async function evaluateImages(
+  jobs: AsyncIterable<ImageJob> | Iterable<ImageJob>,
+  deps: EvaluateImagesDeps,
+  options: EvaluateImagesOptions = {},
+): Promise<StreamEvaluation> {
+  const signal = options.signal ?? NEVER;
+  const evaluation = new Evaluation({ threshold: options.threshold });
+  let cancelled = false;
+  let skipped = 0;
+  for await (const job of jobs) {
+    if (signal.aborted) {
+      cancelled = true;
+      break;
+    }
+    const nouns = [...new Set(job.prompt.objects.map((o) => o.noun))];
+    const detections = job.detections ?? (await deps.detect(job, nouns, signal));
+    if (detections === null) {
+      skipped++;
+      continue;
+    }
+    const e = evaluation.judge({ promptId: job.promptId, prompt: job.prompt, detections, detector: job.detector });
+    await options.onImage?.({
+      file: job.file,
+      prompt_id: job.promptId,
+      k: job.k,
+      prompt: job.prompt.text,
+      detections,
+      evaluation: e,
+    });
+  }
+  return { summary: evaluation.summary(), images: evaluation.images, skipped, cancelled };
 }
 
 /** Orders "10_0" after "9_3": numeric ids compare as numbers. */
@@ -41,46 +98,25 @@ function compareIds(a: string, b: string): number {
 }
 
 /**
- * Matches `{prompt_id}_{k}.png` files to prompts, detects and judges each image, and aggregates.
- * Returns what it finished when `signal` aborts.
+ * Matches `{prompt_id}_{k}.png` names to prompts, in prompt id then k order. Names of that form
+ * whose id is not in the prompt set are returned as `unmatched`; other names are ignored.
  */
-export async function evaluateFolder(
+export function matchImages(
+  names: Iterable<string>,
   prompts: readonly EvalPrompt[],
-  deps: EvaluateFolderDeps,
-  options: { threshold?: number; signal?: AbortSignal; onProgress?: (done: number, total: number, file: string) => void } = {},
-): Promise<FolderEvaluation> {
+  detector: string,
+): { jobs: ImageJob[]; unmatched: string[]; promptsWithoutImages: number } {
   const byId = new Map(prompts.map((p) => [p.id, p]));
-  const names = await deps.listImages();
-  const jobs: Array<{ file: string; prompt: EvalPrompt; k: number }> = [];
+  const jobs: ImageJob[] = [];
   const unmatched: string[] = [];
   for (const file of names) {
     const parsed = parseImageName(file);
     if (!parsed) continue;
     const prompt = byId.get(parsed.promptId);
-    if (prompt) jobs.push({ file, prompt, k: parsed.k });
+    if (prompt) jobs.push({ file, promptId: prompt.id, k: parsed.k, prompt, detections: null, detector });
     else unmatched.push(file);
   }
-  jobs.sort((a, b) => compareIds(a.prompt.id, b.prompt.id) || a.k - b.k);
-  const perImage: PerImageResult[] = [];
-  let cancelled = false;
-  for (const job of jobs) {
-    if (options.signal?.aborted) {
-      cancelled = true;
-      break;
-    }
-    options.onProgress?.(perImage.length, jobs.length, job.file);
-    const nouns = [...new Set(job.prompt.objects.map((o) => o.noun))];
-    const detections = await deps.detect(job.file, nouns, options.signal ?? new AbortController().signal);
-    const evaluation = evaluateImage(job.prompt, detections, { labelFor: deps.labelFor, threshold: options.threshold });
-    perImage.push({ file: job.file, prompt_id: job.prompt.id, k: job.k, prompt: job.prompt.text, detections, evaluation });
-  }
-  options.onProgress?.(perImage.length, jobs.length, '');
-  const withImages = new Set(jobs.map((j) => j.prompt.id));
-  return {
-    summary: aggregate(perImage.map((p) => ({ promptId: p.prompt_id, evaluation: p.evaluation }))),
-    perImage,
-    unmatched,
-    promptsWithoutImages: prompts.length - withImages.size,
-    cancelled,
-  };
+  jobs.sort((a, b) => compareIds(a.promptId, b.promptId) || a.k - b.k);
+  const withImages = new Set(jobs.map((j) => j.promptId));
+  return { jobs, unmatched, promptsWithoutImages: prompts.length - withImages.size };
 }

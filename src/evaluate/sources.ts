@@ -12,7 +12,8 @@ export interface Sr2dRecord {
   text: string;
 }
 
-const SR2D_RELATIONS: Record<string, RelationType> = {
+/** SR2D's `rel_type` phrases (VISOR's relations) and the relation each one is. */
+export const SR2D_RELATIONS: Readonly<Record<string, RelationType>> = {
   'to the left of': 'left_of',
   'to the right of': 'right_of',
   above: 'above',

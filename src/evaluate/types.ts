@@ -36,8 +36,9 @@ export interface EvaluateOptions {
    */
   labelFor?: (noun: string) => string | null;
   /**
-   * Minimum detection score; 0 (default) trusts the detector's own threshold. Upstream uses
-   * OWL-ViT 0.1 (VISOR), UniDet 0.5 (T2I-CompBench) and Mask2Former 0.3 (GenEval).
+   * Detections count only with a score strictly above this (VISOR keeps `score > 0.1`, GenEval
+   * `score > 0.3`). Default 0: the detector's own threshold decides. Upstream uses OWL-ViT 0.1
+   * (VISOR), UniDet 0.5 (T2I-CompBench) and Mask2Former 0.3 (GenEval).
    */
   threshold?: number;
 }
@@ -48,23 +49,37 @@ export interface ObjectEvaluation {
   noun: string;
   /** The detector label it was matched to; null when the detector cannot know this noun. */
   label: string | null;
-  /** Matching detections, highest score first. */
+  /** Positions in the image's detection list of this object's kept boxes, in the detector's order. */
+  indices: number[];
+  /** The same boxes. */
   detections: Detection[];
 }
 
+/** Two boxes a rule judged: positions in the image's detection list (subject's box, object's box). */
+export type BoxPair = [subject: number, object: number];
+
 /**
- * One relation judged by each benchmark's rule on the highest-scoring box of each object.
- * A rule's field is null when the benchmark does not cover the relation or an object is missing.
+ * One relation judged by each benchmark's own rule. A rule's field is null when the benchmark
+ * does not cover the relation or an object is missing.
  */
 export interface RelationEvaluation extends EvalRelation {
-  /** 'unknown': an object was not found or the detector cannot know it. */
+  /**
+   * The overall mark: VISOR's verdict for the four directions, T2I-CompBench's score of 1 for
+   * next_to/near; 'unknown' when an object was not found or the detector cannot know it;
+   * 'unscored' when no benchmark covers the relation.
+   */
   status: 'satisfied' | 'violated' | 'unknown' | 'unscored';
-  /** The boxes the rules used (VISOR's and T2I-CompBench's pick: the top-scoring detection). */
-  subjectBox: Detection | null;
-  objectBox: Detection | null;
+  /** Whether both objects have at least one kept box. */
+  bothFound: boolean;
   visor: boolean | null;
   t2iCompbench: number | null;
   geneval: boolean | null;
+  /**
+   * The boxes each verdict rests on. VISOR: the first pair that satisfies the relation (any pair
+   * will do), null when none does. T2I-CompBench: the first box of each object, the only pair it
+   * looks at. GenEval: the first of its counted pairs that fails, or the top pair when all hold.
+   */
+  pairs: { visor: BoxPair | null; t2iCompbench: BoxPair | null; geneval: BoxPair | null };
 }
 
 /** Image-level results; a benchmark's field is null when the prompt is outside its scope. */

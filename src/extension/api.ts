@@ -1,7 +1,7 @@
 // The small API that activate() returns. It exists for the integration tests (they call
 // `extension.activate()` / `extension.exports`), not for other extensions: keep it minimal and
 // add only what a test needs. Each field is documented with who fills it.
-import type { AnalyzedLine } from './language/types';
+import type { AnalyzedLine } from '../parser';
 
 /** Language features (diagnostics et al.): the analysis the editor features are built from. */
 export interface AnalyzerApi {

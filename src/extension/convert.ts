@@ -1,9 +1,7 @@
 // The one place where core data (line numbers, character spans, parser records) becomes vscode
 // types (house style 4). Everything here is a pure mapping; no state.
 import * as vscode from 'vscode';
-import type { DiagnosticSeverity, PromptDiagnostic, PromptRelation, Span } from '../parser/types';
-import { relationLabel } from './language/format';
-import type { AnalyzedLine } from './language/types';
+import { nounsOf, relationLabel, type AnalyzedLine, type DiagnosticSeverity, type PromptDiagnostic, type PromptRelation, type Span } from '../parser';
 
 /** Diagnostics' `source`, shown in the Problems view. */
 export const DIAGNOSTIC_SOURCE = 'SPRIGHT Lens';
@@ -53,7 +51,7 @@ export function toDiagnostic(uri: vscode.Uri, entry: AnalyzedLine, d: PromptDiag
       (r) =>
         new vscode.DiagnosticRelatedInformation(
           new vscode.Location(uri, spanToRange(entry.line, entry.offset, r.span)),
-          `"${r.phrase}": ${relationLabel(entry.parsed, r)}`,
+          `"${r.phrase}": ${relationLabel(r, 'call', nounsOf(entry.parsed))}`,
         ),
     );
   if (related.length > 0) diag.relatedInformation = related;

@@ -1,90 +1,78 @@
-// Entry point: activate() only wires (house style 5). Each feature is a Disposable class
-// constructed here and pushed into context.subscriptions; the returned object is the test API
-// documented in api.ts. Heavy work (models, inference) lives in the worker, never here.
+// Entry point: activate() only wires (house style 5). The spine is one Config (settings and their
+// change events), one PromptDocuments (which documents are prompts, and their analysis), one
+// preview controller (the panel; features talk through it) and one inference service (a child
+// process that renders and detects). Each feature is a Disposable class built on them and pushed
+// into context.subscriptions; the returned object is the test API documented in api.ts.
 import * as vscode from 'vscode';
+import { ForkedService } from '../service';
 import type { SprightLensApi } from './api';
-import { CommandManager } from './commands/commandManager';
-import { RemoveRelationCommand } from './commands/removeRelation';
-import { RewriteAllCommand } from './commands/rewriteAll';
-import { RewritePromptCommand } from './commands/rewritePrompt';
-import { ToggleInlayHintsCommand } from './commands/toggleInlayHints';
+import { BatchFeature } from './batch/batchFeature';
+import { batchCommands } from './batch/commands';
+import { Config } from './config';
 import { CodeActionsFeature } from './language/codeActions';
 import { CodeLensFeature } from './language/codeLens';
+import { languageCommands } from './language/commands';
 import { DecorationsFeature } from './language/decorations';
 import { DiagnosticsFeature } from './language/diagnostics';
-import { createPromptEngine } from './language/engine';
 import { HoverFeature } from './language/hover';
 import { InlayHintsFeature } from './language/inlayHints';
-import { PromptDocuments } from './language/promptDocuments';
 import { Rewriter } from './language/rewriter';
 import { StatusBarFeature } from './language/statusBar';
 import { DocumentSymbolFeature } from './language/symbols';
-import { planLayout } from '../generator/index';
+import { previewCommands } from './preview/commands';
 import { PreviewController } from './preview/previewController';
 import { PreviewPanel } from './preview/previewPanel';
 import { PreviewSerializer } from './preview/serializer';
+import { PromptDocuments } from './promptDocuments';
+import { renderCommands } from './render/commands';
 import { RenderFeature } from './render/renderFeature';
-import { WorkerBackend } from './render/workerBackend';
-import { PreviewLayoutCommand } from './commands/previewLayout';
-import { RenderPreviewCommand } from './commands/renderPreview';
-import { CheckImageCommand } from './commands/checkImage';
-import { SaveWithOverlaysCommand } from './commands/saveWithOverlays';
-import { CancelRenderCommand } from './commands/cancelRender';
-import { SelectModelCommand } from './commands/selectModel';
-import { BatchFeature } from './batch/batchFeature';
-import { RenderAllCommand } from './commands/renderAll';
+import { CommandManager } from './util/commandManager';
 
 export function activate(context: vscode.ExtensionContext): SprightLensApi {
   try {
     const commands = new CommandManager();
-    context.subscriptions.push(commands);
+    const config = new Config(context.globalStorageUri);
+    const docs = new PromptDocuments(config);
+    context.subscriptions.push(commands, config, docs);
 
     // Language features: one shared analysis, each feature a disposable on top of it.
-    const engine = createPromptEngine();
-    const docs = new PromptDocuments(engine);
-    const rewriter = new Rewriter(engine);
+    const rewriter = new Rewriter(config);
     context.subscriptions.push(
-      docs,
-      new DiagnosticsFeature(docs),
-      new InlayHintsFeature(docs),
+      new DiagnosticsFeature(docs, config),
+      new InlayHintsFeature(docs, config),
       new HoverFeature(docs),
       new DocumentSymbolFeature(docs),
-      new DecorationsFeature(docs),
+      new DecorationsFeature(docs, config),
       new StatusBarFeature(docs),
       new CodeActionsFeature(docs),
-      new CodeLensFeature(docs),
+      new CodeLensFeature(docs, config),
     );
-    commands.register(new RewritePromptCommand(docs, rewriter));
-    commands.register(new RewriteAllCommand(docs, rewriter));
-    commands.register(new RemoveRelationCommand(docs, engine));
-    commands.register(new ToggleInlayHintsCommand());
+    commands.register(languageCommands(docs, rewriter, config));
     const analyzer = { parsedLines: (uri: string) => docs.peek(uri) };
 
-    // Preview panel: layout, render, check image, save with overlays; inference in the worker.
+    // The inference service (dist/service.js), forked on the first render or detection. A model
+    // setting change restarts it, which frees the loaded models (GPU memory included).
     const log = vscode.window.createOutputChannel('SPRIGHT Lens Render', { log: true });
-    const backend = new WorkerBackend(context.extensionUri, log);
-    context.subscriptions.push(log, backend);
+    const service = new ForkedService({
+      entry: vscode.Uri.joinPath(context.extensionUri, 'dist', 'service.js').fsPath,
+      onLog: (level, message) => (level === 'warn' ? log.warn(message) : log.info(message)),
+    });
+    context.subscriptions.push(log, service, config.onDidChange('models')(() => service.release()));
+
+    // Preview panel: layout, render, check image, save with overlays, batch results.
     const preview = new PreviewController(
       context.extensionUri,
-      {
-        parsedLines: (doc) => (docs.isPromptDocument(doc) ? docs.get(doc) : []),
-        planLayout: (parsed, options) => planLayout(parsed, options),
-        rewrite: (parsed, options) => engine.rewrite(parsed, options).text,
-      },
+      docs,
+      config,
       // Called lazily (when the panel opens), after `render` and `batch` below exist.
       (): vscode.Uri[] => [...render.outputFolders(), ...batch.outputFolders()],
     );
-    const render: RenderFeature = new RenderFeature(preview, () => backend, context.globalStorageUri);
-    context.subscriptions.push(preview, render, vscode.window.registerWebviewPanelSerializer(PreviewPanel.viewType, new PreviewSerializer(preview)));
-    commands.register(new PreviewLayoutCommand(preview));
-    commands.register(new RenderPreviewCommand(render));
-    commands.register(new CheckImageCommand(render));
-    commands.register(new SaveWithOverlaysCommand(render));
-    commands.register(new CancelRenderCommand(render));
-    commands.register(new SelectModelCommand());
-    const batch: BatchFeature = new BatchFeature(preview, () => backend, context.globalStorageUri);
-    context.subscriptions.push(batch);
-    commands.register(new RenderAllCommand(batch));
+    const render: RenderFeature = new RenderFeature(preview, service, config);
+    const batch: BatchFeature = new BatchFeature(preview, service, config);
+    context.subscriptions.push(preview, render, batch, vscode.window.registerWebviewPanelSerializer(PreviewPanel.viewType, new PreviewSerializer(preview)));
+    commands.register(previewCommands(preview));
+    commands.register(renderCommands(render, config, service));
+    commands.register(batchCommands(batch));
     const panel = {
       current: () => (preview.panel ? { viewType: PreviewPanel.viewType, lastInitState: preview.panel.lastInitState } : undefined),
     };

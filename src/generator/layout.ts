@@ -19,7 +19,7 @@
  * 5. Every relation is checked with the benchmark rules themselves; when the centroid rule fails
  *    a deletion filter finds the smallest clashing subset of relations.
  */
-import { findConflicts, type ParsedPrompt, type PromptRelation, type RelationType } from '../parser/index';
+import { findConflicts, nounsOf, relationLabel, type ParsedPrompt, type PromptObject, type PromptRelation, type RelationType } from '../parser/index';
 import type { Box } from '../protocol/geometry';
 import { boxIou, genevalRule, t2iCompbenchPosition, visorRule } from '../evaluate/index';
 import { createRandom } from './prng';
@@ -95,7 +95,13 @@ export function planLayout(parsed: ParsedPrompt, options: LayoutOptions = {}): L
   const stated = findConflicts(parsed.relations);
   if (stated.length) return conflictResult(parsed, stated);
   const all = parsed.relations.map((_, i) => i);
-  const first = solve(parsed, new Set(all), width, height, options.seed);
+  let first = solve(parsed, new Set(all), width, height, options.seed, true);
+  if (!first.cycles.length && first.layout.checks.some((c) => !c.satisfied) && parsed.objects.some((o) => o.placements.length)) {
+    // Sides are wishes: when honouring them costs a relation its check, plan without them.
+    const plain = solve(parsed, new Set(all), width, height, options.seed, false);
+    const unmet = (r: SolveResult): number => r.layout.checks.filter((c) => !c.satisfied).length;
+    if (!plain.cycles.length && unmet(plain) < unmet(first)) first = plain;
+  }
   if (first.cycles.length) {
     return conflictResult(parsed, first.cycles);
   }
@@ -118,21 +124,12 @@ function sanitizeSize(value: number | undefined, name: string): number {
 
 function conflictResult(parsed: ParsedPrompt, conflicts: number[][]): LayoutResult {
   const sorted = conflicts.map((c) => [...new Set(c)].sort((a, b) => a - b));
-  const described = sorted.map((c) => c.map((i) => relationLabel(parsed, i)).join(' + ')).join('; ');
+  const described = sorted.map((c) => c.map((i) => relationLabel(parsed.relations[i]!, 'note', nounsOf(parsed))).join(' + ')).join('; ');
   return {
     ok: false,
     conflicts: sorted,
     message: `These relations cannot all hold in one picture: ${described}. Remove or change one of them.`,
   };
-}
-
-/** Names relation `index` of `parsed` for messages: `"to the left of" (cat left_of dog)`. */
-export function relationLabel(parsed: ParsedPrompt, index: number): string {
-  const r = parsed.relations[index];
-  if (!r) return `relation ${index}`;
-  const noun = (id: string | undefined): string => parsed.objects.find((o) => o.id === id)?.noun ?? String(id);
-  const tail = r.relation === 'between' ? ` and ${noun(r.object2)}` : '';
-  return `"${r.phrase || r.relation}" (${noun(r.subject)} ${r.relation} ${noun(r.object)}${tail})`;
 }
 
 function hardFailures(layout: Layout, active: Set<number>): number[] {
@@ -142,7 +139,7 @@ function hardFailures(layout: Layout, active: Set<number>): number[] {
 /** Deletion filter: drops each relation in turn and keeps it out when the rest still fails. */
 function minimalFailingSubset(parsed: ParsedPrompt, all: number[], width: number, height: number, seed: number | undefined): number[] {
   const fails = (set: Set<number>): boolean => {
-    const r = solve(parsed, set, width, height, seed);
+    const r = solve(parsed, set, width, height, seed, false);
     return r.cycles.length > 0 || hardFailures(r.layout, set).length > 0;
   };
   const current = new Set(all);
@@ -158,7 +155,7 @@ interface SolveResult {
   cycles: number[][];
 }
 
-function solve(parsed: ParsedPrompt, active: Set<number>, width: number, height: number, seed: number | undefined): SolveResult {
+function solve(parsed: ParsedPrompt, active: Set<number>, width: number, height: number, seed: number | undefined, sides: boolean): SolveResult {
   // --- instances -----------------------------------------------------------------------------
   const instances: Instance[] = [];
   const byObject = new Map<string, number[]>();
@@ -215,6 +212,7 @@ function solve(parsed: ParsedPrompt, active: Set<number>, width: number, height:
       }
     }
   });
+  attachDepthPlacements(parsed, active, byObject, parent, role, rootOf, isAncestor);
   const groupIndex = new Map<number, number>();
   const groupRoots: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -235,9 +233,18 @@ function solve(parsed: ParsedPrompt, active: Set<number>, width: number, height:
   const colWish: Array<[number, number]> = [];
   const sizeEdges: Edge[] = [];
   const oriented: Array<{ relation: number; chain: number[]; weight: number }> = [];
+  // How far an instance is from the middle of its object's row of instances. Wishes of middle
+  // instances go first, so "clouds above a tower" puts the tower under the middle cloud, where
+  // every cloud is more above it than beside it (T2I's dominant-axis test).
+  const offCentre = (i: number): number => {
+    const ids = byObject.get(instances[i]!.objectId)!;
+    return Math.abs(ids.indexOf(i) - (ids.length - 1) / 2);
+  };
   parsed.relations.forEach((r, ri) => {
     if (!active.has(ri)) return;
-    for (const pair of leftover[ri]!) {
+    const ordered = leftover[ri]!.map((pair, k) => ({ pair, k, off: pair.reduce((sum, i) => sum + offCentre(i), 0) }));
+    ordered.sort((x, y) => x.off - y.off || x.k - y.k);
+    for (const { pair } of ordered) {
       const [a, b, c] = pair.map(groupOf) as [number, number, number | undefined];
       if (r.relation === 'between') {
         if (c === undefined) continue;
@@ -291,6 +298,11 @@ function solve(parsed: ParsedPrompt, active: Set<number>, width: number, height:
   }
   const cycles = [...findCycles(xEdges, G), ...findCycles(yEdges, G)];
   if (cycles.length) return { layout: emptyLayout(width, height), cycles };
+  // Sides the prompt gives objects on their own ("a cat on the left") order the grid too, as far
+  // as the stated relations allow; they are wishes, so they never make a contradiction.
+  const targets = sides ? groupTargets(parsed, instances, G, groupOf) : { x: new Array<number>(G).fill(-1), y: new Array<number>(G).fill(-1) };
+  orderBySide(xEdges, targets.x, G, colWish);
+  orderBySide(yEdges, targets.y, G, rowWish);
   // Instances of one counted object stand side by side unless something else places them.
   for (const ids of byObject.values()) {
     for (let k = 0; k + 1 < ids.length; k++) {
@@ -334,6 +346,8 @@ function solve(parsed: ParsedPrompt, active: Set<number>, width: number, height:
     ...colWish,
   ]);
   const place = packComponents(G, componentOf, row, col);
+  centreOverRows(place, xEdges, yEdges, G, width, height);
+  padToTargets(place, targets);
 
   // --- sizes -----------------------------------------------------------------------------------
   const sizeClass = Array.from({ length: G }, (_, g) => g);
@@ -381,7 +395,12 @@ function solve(parsed: ParsedPrompt, active: Set<number>, width: number, height:
     if (w > h * 1.6) w = h * 1.6;
     if (h > w * 1.6) h = w * 1.6;
     // Stated sizes rank the groups; otherwise the root's typical size (cup < dog < elephant).
-    const scale = sized.has(g) ? 0.55 + 0.45 * (sizeLevel[g]! / maxLevel) : 0.5 + 0.125 * (objectSizeClass(parsed.objects[instances[groupRoots[g]!]!.object]!) - 1);
+    const rootObject = parsed.objects[instances[groupRoots[g]!]!.object]!;
+    let scale = sized.has(g) ? 0.55 + 0.45 * (sizeLevel[g]! / maxLevel) : 0.5 + 0.125 * (objectSizeClass(rootObject) - 1);
+    // Depth shows as size: far things are drawn smaller, near ones larger.
+    const depth = depthOf(rootObject);
+    if (depth === 'background') scale *= 0.75;
+    else if (depth === 'foreground') scale = Math.min(1, scale * 1.15);
     w *= scale;
     h *= scale;
     drawGroup(groupRoots[g]!, { x: cx - w / 2, y: cy - h / 2, w, h }, children, role, rects);
@@ -790,9 +809,174 @@ function placementsOf(parsed: ParsedPrompt, boxes: LayoutBox[], width: number, h
   const out: Record<string, string> = {};
   for (const o of parsed.objects) {
     const r = bounds.get(o.id);
-    if (r) out[o.id] = placementWords((r[0] + r[2]) / 2 / width, (r[1] + r[3]) / 2 / height);
+    if (!r) continue;
+    // An object the prompt puts in the background is drawn higher and smaller, but it is in the
+    // background, not "at the top": depth keeps its own words.
+    const depth = depthOf(o);
+    out[o.id] = depth ? `in the ${depth}` : placementWords((r[0] + r[2]) / 2 / width, (r[1] + r[3]) / 2 / height);
   }
   return out;
+}
+
+type Depth = 'foreground' | 'background';
+
+/** The depth the prompt gives an object on its own ("in the background"), the last one stated. */
+export function depthOf(o: PromptObject): Depth | null {
+  const placements = o.placements ?? [];
+  for (let k = placements.length - 1; k >= 0; k--) {
+    const p = placements[k];
+    if (p === 'foreground' || p === 'background') return p;
+  }
+  return null;
+}
+
+/**
+ * Depth placements become contact links, the planner's model of depth: an object in the background
+ * that no relation places is drawn behind the main object (the first one with no depth of its own),
+ * one in the foreground in front of it. Objects that relations place keep their relations.
+ */
+function attachDepthPlacements(
+  parsed: ParsedPrompt,
+  active: Set<number>,
+  byObject: Map<string, number[]>,
+  parent: number[],
+  role: Array<Role | null>,
+  rootOf: (i: number) => number,
+  isAncestor: (a: number, b: number) => boolean,
+): void {
+  const depths = parsed.objects.map(depthOf);
+  if (depths.every((d) => d === null)) return;
+  const related = new Set<string>();
+  parsed.relations.forEach((r, ri) => {
+    if (active.has(ri)) for (const id of [r.subject, r.object, r.object2]) if (id) related.add(id);
+  });
+  const firstRoot = (ok: (d: Depth | null) => boolean): number | undefined => {
+    for (let k = 0; k < parsed.objects.length; k++) {
+      const first = byObject.get(parsed.objects[k]!.id)?.[0];
+      if (ok(depths[k]!) && first !== undefined) return rootOf(first);
+    }
+    return undefined;
+  };
+  const anchors: Record<Depth, number | undefined> = {
+    background: firstRoot((d) => d === null) ?? firstRoot((d) => d === 'foreground'),
+    foreground: firstRoot((d) => d === null),
+  };
+  parsed.objects.forEach((o, k) => {
+    const depth = depths[k];
+    if (!depth || related.has(o.id)) return;
+    const anchor = anchors[depth];
+    if (anchor === undefined) return;
+    for (const i of byObject.get(o.id) ?? []) {
+      if (parent[i] !== -1 || i === anchor || isAncestor(i, anchor)) continue;
+      parent[i] = anchor;
+      role[i] = depth === 'background' ? 'behind' : 'front';
+    }
+  });
+}
+
+/**
+ * "Two chameleons above a waterfall", "a song book above the keys": a lone group related
+ * vertically to a row of several groups is moved under (or over) the middle of that row, and the
+ * rows are pulled apart when needed, so that every pair is more above than beside (T2I's
+ * dominant-axis test, judged for every instance pair). Only groups that no left/right relation
+ * places are moved; empty rows keep every vertical order.
+ */
+function centreOverRows(place: Packing, xEdges: Edge[], yEdges: Edge[], G: number, width: number, height: number): void {
+  const fixedX = new Set(xEdges.filter((e) => e.relation >= 0).flatMap((e) => [e.from, e.to]));
+  for (let g = 0; g < G; g++) {
+    if (fixedX.has(g)) continue;
+    const partners = [...new Set(yEdges.filter((e) => e.relation >= 0 && (e.from === g || e.to === g)).map((e) => (e.from === g ? e.to : e.from)))];
+    if (partners.length < 2 || partners.some((h) => place.y[h] !== place.y[partners[0]!])) continue;
+    const xs = partners.map((h) => place.x[h]!);
+    const centre = (Math.min(...xs) + Math.max(...xs)) / 2;
+    const rowOf = place.y[g]!;
+    // Never onto another group of the same row.
+    const crowded = Array.from({ length: G }, (_, h) => h).some((h) => h !== g && place.y[h] === rowOf && Math.abs(place.x[h]! - centre) < 1);
+    if (crowded) continue;
+    place.x[g] = centre;
+    const reach = (Math.max(...xs) - Math.min(...xs)) / 2;
+    const partnerRow = place.y[partners[0]!]!;
+    const top = Math.min(rowOf, partnerRow);
+    let gap = Math.abs(rowOf - partnerRow);
+    for (let extra = 0; extra < 4; extra++) {
+      if ((gap * height) / place.rows > ((reach * width) / place.cols) * 1.05) break;
+      // An empty row between the two: everything below moves down one.
+      for (let h = 0; h < G; h++) if (place.y[h]! > top) place.y[h]! += 1;
+      place.rows += 1;
+      gap += 1;
+    }
+  }
+}
+
+/** Per group, where the prompt puts it on each axis: 0 left/top, 1 center, 2 right/bottom, -1 nowhere. */
+interface Targets {
+  x: number[];
+  y: number[];
+}
+
+function groupTargets(parsed: ParsedPrompt, instances: Instance[], G: number, groupOf: (i: number) => number): Targets {
+  const x = new Array<number>(G).fill(-1);
+  const y = new Array<number>(G).fill(-1);
+  instances.forEach((inst, i) => {
+    const g = groupOf(i);
+    for (const p of parsed.objects[inst.object]!.placements ?? []) {
+      const tx = p === 'left' ? 0 : p === 'center' ? 1 : p === 'right' ? 2 : -1;
+      const ty = p === 'top' ? 0 : p === 'center' ? 1 : p === 'bottom' ? 2 : -1;
+      if (tx !== -1 && x[g] === -1) x[g] = tx;
+      if (ty !== -1 && y[g] === -1) y[g] = ty;
+    }
+  });
+  return { x, y };
+}
+
+/** Layouts with more groups than this skip side ordering (it costs G^2 reachability tests). */
+const MAX_SIDE_ORDERED_GROUPS = 32;
+
+/**
+ * Orders groups with a stated side against the others on one axis: left ones before everything
+ * else, right ones after everything else. An order that would close a cycle with the stated
+ * relations, or split what a relation keeps on one line, is skipped: relations win over sides.
+ */
+function orderBySide(edges: Edge[], target: number[], G: number, wishes: Array<[number, number]>): void {
+  if (G > MAX_SIDE_ORDERED_GROUPS || target.every((t) => t === -1)) return;
+  // Groups a relation wants on one line ("a dog left of a lamp" shares a row) stay together: the
+  // order goes between those lines, never through one.
+  const line = unionWhile(G, wishes, (cls) => acyclic(edges, cls));
+  for (let a = 0; a < G; a++) {
+    for (let b = 0; b < G; b++) {
+      if (line[a] === line[b]) continue;
+      const before = (target[a] === 0 && target[b] !== 0) || (target[b] === 2 && target[a] !== 2);
+      if (!before) continue;
+      const edge = { from: a, to: b, weight: 1, relation: -1 };
+      if (acyclic([...edges, edge], line)) edges.push(edge);
+    }
+  }
+}
+
+/**
+ * Adds empty columns or rows at the edges until each group with a stated side has its centre in
+ * the right third of the canvas ("on the left" alone would otherwise sit in the middle).
+ */
+function padToTargets(place: Packing, targets: Targets): void {
+  const axes = [
+    { pos: place.x, target: targets.x, size: (): number => place.cols, grow: (): number => (place.cols += 1) },
+    { pos: place.y, target: targets.y, size: (): number => place.rows, grow: (): number => (place.rows += 1) },
+  ];
+  for (const axis of axes) {
+    for (let guard = 0; guard < 6; guard++) {
+      let action: 'low' | 'high' | null = null;
+      axis.target.forEach((t, g) => {
+        if (t === -1 || action) return;
+        const f = (axis.pos[g]! + 0.5) / axis.size();
+        if ((t === 0 || t === 1) && f > (t === 0 ? 1 / 3 : 2 / 3)) action = 'high';
+        else if ((t === 2 || t === 1) && f < (t === 2 ? 2 / 3 : 1 / 3)) action = 'low';
+      });
+      if (!action) break;
+      // Room after everything moves a low target towards its edge; room before moves a high one.
+      if (action === 'low') for (let g = 0; g < axis.pos.length; g++) axis.pos[g]! += 1;
+      axis.grow();
+    }
+  }
 }
 
 /** "in the top left corner", "on the left side", "in the center"... for a relative position. */

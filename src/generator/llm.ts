@@ -1,13 +1,14 @@
 /**
  * Optional, off by default: asks a local OpenAI-compatible server (llama.cpp's `llama-server`,
  * Ollama, LM Studio...) for a more fluent SPRIGHT-style rewrite. Small local models drop or flip
- * relations, so every answer is parsed again and rejected, with the reason, unless it keeps every
- * object, count and relation without contradiction; the deterministic rewrite is the fallback.
+ * relations and paraphrase words away, so every answer goes through the same checks as the
+ * deterministic rewrite and is rejected, with the reason, unless it keeps every object, count,
+ * relation and placement without contradiction, keeps every content word and quotation of the
+ * prompt, and adds no grammar error; the deterministic rewrite is the fallback.
  */
-import { findConflicts, parsePrompt, type ParsedPrompt } from '../parser/index';
-import { relationLabel } from './layout';
+import { findConflicts, nounsOf, relationLabel, type ParsedPrompt } from '../parser/index';
 import { rewritePrompt } from './rewrite';
-import { compareRewrite } from './roundTrip';
+import { checkRewrite } from './roundTrip';
 
 /** Options of `createLlmRewriter`. */
 export interface LlmRewriterOptions {
@@ -35,10 +36,10 @@ export interface LlmRewriter {
 
 const SYSTEM_PROMPT = [
   'You rewrite text-to-image prompts as SPRIGHT-style spatial descriptions.',
-  'Write two to four plain sentences. Name every object with its count and attributes.',
-  'State every spatial relation explicitly with words like left/right, above/below, in front of/behind, near/far/next to, inside.',
-  'Also compare the relative sizes of the objects.',
-  'Never add objects, never change counts, never drop or reverse a relation.',
+  'Keep every word of the prompt that carries meaning: the medium and style, what each object does, wears or holds, every attribute, and quoted text exactly as written.',
+  'Keep the order in which the prompt introduces things.',
+  'Only add: where each object is (left/right, above/below, in front of/behind, near/far/next to, inside), counts, and the relative sizes of the objects.',
+  'Never add objects, never change counts, never drop or reverse a relation. Write plain, grammatical sentences.',
   'Answer with the description only.',
 ].join(' ');
 
@@ -65,7 +66,7 @@ export function createLlmRewriter(options: LlmRewriterOptions): LlmRewriter {
     const fallback = (): string => (fallbackText ??= rewritePrompt(parsed).text);
     const reject = (reason: string): LlmRewriteResult => ({ ok: false, reason, fallback: fallback() });
     const clashing = new Set(findConflicts(parsed.relations).flat());
-    const facts = parsed.relations.map((_, i) => i).filter((i) => !clashing.has(i)).map((i) => `- ${relationLabel(parsed, i)}`);
+    const facts = parsed.relations.map((_, i) => i).filter((i) => !clashing.has(i)).map((i) => `- ${relationLabel(parsed.relations[i]!, 'note', nounsOf(parsed))}`);
     const user = [
       `Prompt: ${prompt}`,
       facts.length ? `Relations to keep:\n${facts.join('\n')}` : 'The prompt states no relations; place each object explicitly (left side, center, top...).',
@@ -108,7 +109,7 @@ export function createLlmRewriter(options: LlmRewriterOptions): LlmRewriter {
     if (typeof content !== 'string') return reject('the answer has no choices[0].message.content text (is this an OpenAI-compatible server?)');
     const text = cleanAnswer(content);
     if (!text) return reject('the model answered with an empty text');
-    const check = compareRewrite(parsed, parsePrompt(text), { ignore: clashing });
+    const check = checkRewrite(parsed, text, { ignore: clashing });
     if (!check.ok) return reject(`the model's rewrite ${check.reason}`);
     return { ok: true, text };
   }

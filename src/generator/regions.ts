@@ -6,7 +6,7 @@
  */
 import type { ParsedPrompt, PromptObject, SceneElement } from '../parser/index';
 import type { GuideRegion, RegionGuide, UnitBox } from '../protocol/regions';
-import { article } from './rewrite';
+import { article } from './english';
 import type { Layout, LayoutBox } from './types';
 
 /** Options of `regionGuideFromLayout`: the sampler's knobs, passed through (see `RegionGuide`). */

@@ -1,104 +1,73 @@
 /**
  * The deterministic SPRIGHT-style rewriter. SPRIGHT's captions (LLaVA asked for "2 sentences ...
  * left/right, above/below, front/behind, far/near/adjacent, inside/outside ... relative sizes")
- * name every object, say where each one is relative to the others and compare sizes; a model
- * fine-tuned on them follows prompts written the same way. This module writes such a description
- * from the parser's record and the planned layout, choosing among several phrasings per relation
- * with a seeded PRNG so the text is varied but repeatable.
+ * name every object, say where each one is and compare sizes; a model fine-tuned on them follows
+ * prompts written the same way.
+ *
+ * The person's own sentences come first, kept word for word (capitalised and terminated), so the
+ * medium, the style, what each object does and wears, quoted text and the order things were
+ * introduced all survive. After them come plain sentences that add only what the planned layout
+ * knows and the prompt left open: where each object no relation places is, and relative sizes
+ * (with depth words for things in the background or foreground). A
+ * one-clause fragment such as "a cat to the left of a dog" gets its missing "is".
+ *
+ * Every rewrite checks itself before it is returned: parsed again it must keep every object,
+ * count, relation and placement without a new contradiction, and it must add no structural grammar
+ * issue; an added sentence that fails is left out.
  */
-import type { ParsedPrompt, PromptObject, PromptRelation, RelationType } from '../parser/index';
-import { relationLabel, planLayout } from './layout';
-import { createRandom, hashString, pick } from './prng';
+import { nounsOf, parsePrompt, relationLabel, SIDE_PHRASES, type ParsedPrompt, type PromptObject } from '../parser/index';
+import { isKnownNoun, PLURAL_ONLY, pluralize, wordClass } from './english';
+import { grammarBaseline, newGrammarIssues } from './grammar';
+import { depthOf, planLayout } from './layout';
+import { createRandom, hashString } from './prng';
+import { sizeClass } from './sizes';
+import { compareRewrite } from './roundTrip';
 import type { Layout, RewriteOptions, RewriteResult } from './types';
 
-/** `{S}` subject, `{O}` object, `{O2}` second object; `{be}`/`{sit}`... agree with the subject. */
-const TEMPLATES: Record<RelationType, readonly string[]> = {
-  left_of: ['{S} {be} to the left of {O}.', '{S} {sit} on the left side of {O}.', 'To the left of {O} {be} {S}.', '{S} {be} positioned to the left of {O}.'],
-  right_of: ['{S} {be} to the right of {O}.', '{S} {sit} on the right side of {O}.', 'To the right of {O} {be} {S}.', '{S} {be} positioned to the right of {O}.'],
-  above: ['{S} {be} above {O}.', '{S} {be} located above {O}.', 'Above {O} {be} {S}.', '{S} {appear} above {O}.'],
-  below: ['{S} {be} below {O}.', '{S} {be} located below {O}.', 'Below {O} {be} {S}.', '{S} {appear} below {O}.'],
-  on: ['{S} {be} on top of {O}.', '{S} {rest} on top of {O}.', '{S} {sit} on top of {O}.'],
-  under: ['{S} {be} under {O}.', '{S} {be} underneath {O}.', '{S} {sit} beneath {O}.'],
-  in_front_of: ['{S} {be} in front of {O}.', '{S} {be} placed in front of {O}.', 'In front of {O} {be} {S}.'],
-  behind: ['{S} {be} behind {O}.', '{S} {sit} behind {O}.', 'Behind {O} {be} {S}.', '{S} {be} partly hidden behind {O}.'],
-  next_to: ['{S} {be} next to {O}.', '{S} {sit} beside {O}.', '{S} {be} adjacent to {O}.'],
-  near: ['{S} {be} near {O}.', '{S} {be} close to {O}.', '{S} {sit} near {O}.'],
-  far_from: ['{S} {be} far from {O}.', '{S} {be} far away from {O}.', '{S} {be} located far from {O}.'],
-  inside: ['{S} {be} inside {O}.', '{S} {sit} inside {O}.', '{S} {be} within {O}.'],
-  outside: ['{S} {be} outside {O}.', '{S} {be} outside of {O}.', '{S} {be} located outside {O}.'],
-  between: ['{S} {be} between {O} and {O2}.', '{S} {sit} between {O} and {O2}.', 'Between {O} and {O2} {be} {S}.'],
-  around: ['{S} {be} around {O}.', '{S} {be} arranged around {O}.', '{S} {be} placed around {O}.'],
-  larger_than: ['{S} {be} larger than {O}.', '{S} {be} bigger than {O}.', '{S} {look} bigger than {O}.'],
-  smaller_than: ['{S} {be} smaller than {O}.', '{S} {look} smaller than {O}.', '{S} {be} tinier than {O}.'],
-};
-
-/** The same shape without a second object: "between two trees" names both sides at once. */
-const BETWEEN_ONE = ['{S} {be} between {O}.', '{S} {sit} between {O}.', 'Between {O} {be} {S}.'];
 
 const PLACEMENT_TEMPLATES = ['{S} {be} {P}.', '{S} {appear} {P}.', '{S} {be} placed {P}.'];
-const SIZE_TEMPLATES = ['{S} {look} bigger than {O}.', '{S} {be} larger than {O}.', '{S} {appear} larger than {O}.'];
+const BIGGER_TEMPLATES = ['{S} {look} bigger than {O}.', '{S} {be} larger than {O}.', '{S} {appear} larger than {O}.'];
+const LOOKS_BIGGER_TEMPLATES = ['{S} {look} bigger than {O}.', '{S} {appear} larger than {O}.'];
+const SMALLER_TEMPLATES = ['{S} {look} smaller than {O}.', '{S} {appear} smaller than {O}.'];
+const EQUAL_TEMPLATES = ['{S} {be} about as big as {O}.', '{S} {be} about as large as {O}.', '{S} {look} about as big as {O}.'];
+/** Depth and size in one sentence: what is far away is drawn smaller. */
+const BACKGROUND_TEMPLATES = ['{S} in the background {look} smaller than {O}.', '{S} in the background {appear} smaller than {O}.'];
+const FOREGROUND_TEMPLATES = ['{S} in the foreground {look} bigger than {O}.', '{S} in the foreground {appear} larger than {O}.'];
 
 const VERBS: Record<string, [singular: string, plural: string]> = {
   be: ['is', 'are'],
-  sit: ['sits', 'sit'],
-  rest: ['rests', 'rest'],
   appear: ['appears', 'appear'],
   look: ['looks', 'look'],
 };
 
 const ORDINALS = ['', 'first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth', 'tenth', 'eleventh', 'twelfth'];
-const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve'];
 
 /** Area ratio from which the layout's sizes are worth stating as "bigger than". */
 const SIZE_RATIO = 1.2;
 
-const IRREGULAR_PLURALS: Record<string, string> = {
-  person: 'people',
-  man: 'men',
-  woman: 'women',
-  child: 'children',
-  mouse: 'mice',
-  goose: 'geese',
-  foot: 'feet',
-  tooth: 'teeth',
-  ox: 'oxen',
-  knife: 'knives',
-  leaf: 'leaves',
-  wolf: 'wolves',
-  shelf: 'shelves',
-  loaf: 'loaves',
-  calf: 'calves',
-  half: 'halves',
-  scarf: 'scarves',
-  cactus: 'cacti',
-  fungus: 'fungi',
-  potato: 'potatoes',
-  tomato: 'tomatoes',
-  hero: 'heroes',
-};
-const SAME_PLURAL = new Set(['sheep', 'deer', 'fish', 'bison', 'moose', 'skis', 'scissors', 'glasses', 'pants', 'aircraft', 'salmon', 'trout', 'shrimp']);
+const SIDE_RE = new RegExp(
+  `\\b(?:${Object.keys(SIDE_PHRASES)
+    .sort((a, b) => b.length - a.length)
+    .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('|')})\\b`,
+  'gi',
+);
 
-/** English plural of a (possibly multi-word) noun: the last word inflects ("wine glasses"). */
-export function pluralize(noun: string): string {
-  const words = noun.split(' ');
-  const last = words.pop() ?? '';
-  const lower = last.toLowerCase();
-  let plural: string;
-  if (IRREGULAR_PLURALS[lower]) plural = IRREGULAR_PLURALS[lower];
-  else if (SAME_PLURAL.has(lower)) plural = last;
-  else if (/(s|x|z|ch|sh)$/i.test(last)) plural = `${last}es`;
-  else if (/[^aeiou]y$/i.test(last)) plural = `${last.slice(0, -1)}ies`;
-  else plural = `${last}s`;
-  return [...words, plural].join(' ');
+/**
+ * Whether the prompt says where something is ("on the left", "in the background") without the
+ * parser's record saying what: then an added "the cat is in the center" could contradict it, so
+ * the rewrite adds no placements of its own.
+ */
+function hasUnreadSides(parsed: ParsedPrompt): boolean {
+  let sides = 0;
+  for (const m of parsed.text.matchAll(SIDE_RE)) {
+    if (!parsed.relations.some((r) => m.index >= r.span[0] && m.index < r.span[1])) sides++;
+  }
+  return sides > parsed.objects.reduce((n, o) => n + o.placements.length, 0);
 }
 
-/** "a" or "an" before `word` (by its sound, approximated from its spelling). */
-export function article(word: string): 'a' | 'an' {
-  const w = word.toLowerCase();
-  if (/^(hour|honest|honou?r|heir)/.test(w)) return 'an';
-  if (/^(uni|use|usu|ure|eu|one|once)/.test(w)) return 'a';
-  return /^[aeiou]/.test(w) ? 'an' : 'a';
-}
+const POSITIONAL = (relation: string): boolean => relation !== 'larger_than' && relation !== 'smaller_than';
+const DETERMINER_START = /^(a|an|the|this|that|these|those|some|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|many|\d+)\s/i;
 
 interface Mention {
   plural: boolean;
@@ -106,8 +75,10 @@ interface Mention {
 }
 
 /**
- * Writes a SPRIGHT-style description of `parsed`. Relations that clash (the planner's minimal
- * conflict sets) are left out, latest-stated first, and each omission is explained in `notes`.
+ * Writes a SPRIGHT-style description of `parsed`: the prompt's own sentences plus explicit
+ * placements, counts and relative sizes from the planned layout. Relations that clash (the
+ * planner's minimal conflict sets) are left out of the layout, latest-stated first, and each
+ * omission is explained in `notes`; the person's words stay.
  */
 export function rewritePrompt(parsed: ParsedPrompt, options: RewriteOptions = {}): RewriteResult {
   const notes: string[] = [];
@@ -131,8 +102,8 @@ export function rewritePrompt(parsed: ParsedPrompt, options: RewriteOptions = {}
         conflicts.push(original);
         const drop = Math.max(...original);
         if (!kept.delete(drop)) continue;
-        const others = original.filter((i) => i !== drop).map((i) => relationLabel(parsed, i));
-        notes.push(`Left out ${relationLabel(parsed, drop)}: it contradicts ${others.join(' and ')}.`);
+        const others = original.filter((i) => i !== drop).map((i) => relationLabel(parsed.relations[i]!, 'note', nounsOf(parsed)));
+        notes.push(`Left out ${relationLabel(parsed.relations[drop]!, 'note', nounsOf(parsed))} from the layout: it contradicts ${others.join(' and ')}. The rewrite keeps the prompt's words, so change one of them.`);
       }
     }
   }
@@ -142,7 +113,7 @@ export function rewritePrompt(parsed: ParsedPrompt, options: RewriteOptions = {}
         const why = [c.visor === false ? 'VISOR' : '', c.geneval === false ? 'GenEval' : '', c.t2i !== null && c.t2i < 1 ? `T2I-CompBench (score ${c.t2i.toFixed(2)})` : '']
           .filter(Boolean)
           .join(', ');
-        notes.push(`The planned layout cannot fully satisfy ${relationLabel(parsed, c.relation)}${why ? ` under ${why}` : ''}; other relations pull the objects apart.`);
+        notes.push(`The planned layout cannot fully satisfy ${relationLabel(parsed.relations[c.relation]!, 'note', nounsOf(parsed))}${why ? ` under ${why}` : ''}; other relations pull the objects apart.`);
       }
     }
     for (const o of parsed.objects) {
@@ -151,60 +122,12 @@ export function rewritePrompt(parsed: ParsedPrompt, options: RewriteOptions = {}
     }
   }
 
-  const mentioned = new Set<string>();
-  const objectById = new Map(parsed.objects.map((o) => [o.id, o]));
-  // Objects that share a noun ("a chair to the right of a chair") need ordinals to stay apart.
-  const rank = new Map<string, number>();
-  const sharing = new Map<string, number>();
-  for (const o of parsed.objects) {
-    sharing.set(o.noun, (sharing.get(o.noun) ?? 0) + 1);
-    rank.set(o.id, sharing.get(o.noun)!);
-  }
-  const mention = (id: string | undefined): Mention => {
-    const o = id === undefined ? undefined : objectById.get(id);
-    if (!o) return { plural: false, text: 'it' };
-    const plural = isPlural(o);
-    const shared = sharing.get(o.noun)! > 1;
-    const k = rank.get(o.id)!;
-    if (mentioned.has(o.id)) {
-      const ordinal = shared && k < ORDINALS.length ? `${ORDINALS[k]} ` : '';
-      return { plural, text: `the ${ordinal}${plural ? pluralize(o.noun) : o.noun}` };
-    }
-    mentioned.add(o.id);
-    const first = firstMention(o);
-    return { plural, text: shared && k > 1 && /^an? /.test(first) ? first.replace(/^an? /, 'another ') : first };
-  };
-
-  const sameNoun = (a: string, b: string | undefined): boolean => b !== undefined && objectById.get(a)?.noun === objectById.get(b)?.noun;
-  const sentences: string[] = [];
-  const placed = new Set<string>();
-  for (const i of kept) {
-    const r = parsed.relations[i]!;
-    const positional = r.relation !== 'larger_than' && r.relation !== 'smaller_than';
-    if (positional) for (const id of [r.subject, r.object, r.object2]) if (id) placed.add(id);
-    sentences.push(relationSentence(r, random, mention, sameNoun));
-  }
-  // Objects no relation places get an explicit spot from the layout.
-  for (const o of parsed.objects) {
-    if (placed.has(o.id)) continue;
-    const where = spokenPlacement(layout?.placements[o.id] ?? 'in the center');
-    sentences.push(fill(pick(random, PLACEMENT_TEMPLATES), mention(o.id), undefined, undefined, where));
-  }
-  const sizeSentence = relativeSizes(parsed, kept, layout, random, mention);
-  if (sizeSentence) sentences.push(sizeSentence);
-  if (!sizeSentence && layout) {
-    // No size difference to state: say where the related objects sit instead, so the text still
-    // has two sentences and places everything explicitly.
-    for (const o of parsed.objects) {
-      if (!placed.has(o.id) || !layout.placements[o.id]) continue;
-      sentences.push(fill(pick(random, PLACEMENT_TEMPLATES), mention(o.id), undefined, undefined, spokenPlacement(layout.placements[o.id]!)));
-    }
-  }
-  if (sentences.length === 1 && parsed.objects.length === 1) {
-    // SPRIGHT captions have at least two sentences; a lone object is framed in the middle.
-    sentences.push(fill(pick(random, ['{S} {be} in the middle of the frame.', '{S} {sit} in the middle of the picture.']), mention(parsed.objects[0]!.id)));
-  }
-  return { text: sentences.join(' '), layout, notes, conflicts };
+  const base = normalizeProse(parsed.text);
+  if (!base) return { text: '', layout, notes, conflicts };
+  const withVerb = fragmentWithCopula(parsed);
+  const added = layout ? additions(parsed, kept, layout, random) : [];
+  const text = verifiedText(parsed, withVerb === null ? [base] : [withVerb, base], added);
+  return { text, layout, notes, conflicts };
 }
 
 function relationIsUsable(parsed: ParsedPrompt, i: number, notes: string[]): boolean {
@@ -218,49 +141,260 @@ function relationIsUsable(parsed: ParsedPrompt, i: number, notes: string[]): boo
   return true;
 }
 
-function isPlural(o: PromptObject): boolean {
-  return o.count === null ? /s$/.test(o.phrase.trim()) : o.count > 1;
+/**
+ * The prompt as sentences: whitespace tidied, stray unpaired brackets dropped, each sentence
+ * capitalised and ended with a full stop. Nothing else changes; quoted text is left as written.
+ */
+export function normalizeProse(text: string): string {
+  const flat = dropUnpairedBrackets(text).replace(/\s+/g, ' ').trim();
+  if (!flat) return '';
+  // Sentence ends: ., ! or ? (with any closing quote or bracket) followed by a space.
+  const parts = flat.split(/(?<=[.!?]["'”’)\]]?)\s+(?=\S)/u);
+  return parts
+    .map((p) => {
+      let s = p.replace(/[\s,;:]+$/u, '');
+      if (!/[.!?]["'”’)\]]?$/u.test(s)) s += '.';
+      return s.replace(/^(\p{Ll})/u, (c) => c.toUpperCase());
+    })
+    .join(' ');
 }
 
-/** "two red cats", "an old wooden table", "some apples": count and attributes, as SPRIGHT names them. */
-function firstMention(o: PromptObject): string {
-  const attrs = o.attributes.filter((a) => a && !o.noun.split(' ').includes(a));
-  const body = [...attrs, o.count !== null && o.count > 1 ? pluralize(o.noun) : o.noun].join(' ');
-  if (o.count === null) return isPlural(o) ? `some ${[...attrs, pluralize(o.noun)].join(' ')}` : `${article(body)} ${body}`;
-  if (o.count <= 1) return `${article(body)} ${body}`;
-  return `${o.count < NUMBER_WORDS.length ? NUMBER_WORDS[o.count] : String(o.count)} ${body}`;
-}
-
-function relationSentence(
-  r: PromptRelation,
-  random: () => number,
-  mention: (id: string | undefined) => Mention,
-  sameNoun: (a: string, b: string | undefined) => boolean,
-): string {
-  const twoSided = r.relation === 'between' && !r.object2;
-  let templates = twoSided ? BETWEEN_ONE : TEMPLATES[r.relation];
-  // With two objects of one noun, "another" must come second: keep the subject first.
-  if (sameNoun(r.subject, r.object) || sameNoun(r.subject, r.object2)) templates = templates.filter((t) => t.startsWith('{S}'));
-  const template = pick(random, templates);
-  // Mention order follows the sentence so the first, full naming comes first in the text.
-  const order = ['{S}', '{O}', '{O2}'].sort((a, b) => template.indexOf(a) - template.indexOf(b));
-  const got: Record<string, Mention | undefined> = {};
-  for (const slot of order) {
-    if (!template.includes(slot)) continue;
-    got[slot] = mention(slot === '{S}' ? r.subject : slot === '{O}' ? r.object : r.object2);
+/** Removes a bracket that has no partner ("on top of a [pillow"): a typo, not content. */
+function dropUnpairedBrackets(text: string): string {
+  if (!/[()[\]{}]/.test(text)) return text;
+  const pairs: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
+  const open: number[] = [];
+  const drop = new Set<number>();
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '(' || c === '[' || c === '{') open.push(i);
+    else if (c in pairs) {
+      if (open.length && text[open[open.length - 1]!] === pairs[c]) open.pop();
+      else drop.add(i);
+    }
   }
-  return fill(template, got['{S}']!, got['{O}'], got['{O2}']);
+  for (const i of open) drop.add(i);
+  if (!drop.size) return text;
+  return [...text].filter((_, i) => !drop.has(i)).join('');
 }
 
-function fill(template: string, s: Mention, o?: Mention, o2?: Mention, place?: string): string {
-  let out = template
+/**
+ * "a cat to the left of a dog" has no verb: when the whole prompt is one subject, one relation
+ * phrase and one object, the copula goes in ("A cat is to the left of a dog."). Null otherwise,
+ * and when the relation phrase already starts with a verb ("sits next to").
+ */
+function fragmentWithCopula(parsed: ParsedPrompt): string | null {
+  const text = parsed.text;
+  if (parsed.relations.length !== 1 || parsed.objects.length !== 2 || parsed.scene.length > 0) return null;
+  if (parsed.objects.some((o) => o.details.length > 0 || o.placements.length > 0)) return null;
+  const r = parsed.relations[0]!;
+  const subject = parsed.objects.find((o) => o.id === r.subject);
+  const object = parsed.objects.find((o) => o.id === r.object);
+  if (!subject || !object || r.object2) return null;
+  const gap = (a: number, b: number): boolean => a <= b && /^\s*$/.test(text.slice(a, b));
+  if (!gap(0, subject.span[0]) || !gap(subject.span[1], r.span[0]) || !gap(r.span[1], object.span[0])) return null;
+  if (!/^[\s.!]*$/.test(text.slice(object.span[1]))) return null;
+  const first = r.phrase.split(/\s+/)[0]!.toLowerCase();
+  const c = wordClass(first);
+  if ((c.verb && !c.participle) || /^(is|are|was|were|be|being|been|has|have)$/.test(first)) return null;
+  // The verb agrees with the grammatical head: "a pair of scissors is", "a couple of cats are".
+  const partitive = /^(a|an|one)\s+([\w-]+)\s+of\s/i.exec(subject.phrase.trim());
+  const plural = partitive ? /^(couple|few|lot|lots|number|dozen)$/i.test(partitive[2]!) : isPlural(subject);
+  return normalizeProse(`${text.slice(0, subject.span[1])} ${plural ? 'are' : 'is'}${text.slice(subject.span[1])}`);
+}
+
+const lastWord = (phrase: string): string => phrase.trim().split(/\s+/).pop() ?? '';
+
+/**
+ * The sentences the rewrite adds, in the order the prompt introduced the objects: a place for each
+ * object nothing places, then one comparison of sizes (or of depth and size).
+ */
+function additions(parsed: ParsedPrompt, kept: Set<number>, layout: Layout, random: () => number): Choice[] {
+  const placed = new Set<string>();
+  let sizesStated = false;
+  for (const i of kept) {
+    const r = parsed.relations[i]!;
+    if (!POSITIONAL(r.relation)) {
+      sizesStated = true;
+      continue;
+    }
+    for (const id of [r.subject, r.object, r.object2]) if (id) placed.add(id);
+  }
+  for (const o of parsed.objects) if (o.placements.length) placed.add(o.id);
+
+  const sharing = new Map<string, PromptObject[]>();
+  for (const o of parsed.objects) (sharing.get(o.noun) ?? sharing.set(o.noun, []).get(o.noun)!).push(o);
+  // Two chairs are told apart by where the layout put them ("the chair on the left side"), when
+  // that differs, otherwise by the order the prompt named them ("the first chair").
+  const where = (o: PromptObject): string | undefined => {
+    const w = layout.placements[o.id];
+    return w === undefined ? undefined : spokenPlacement(w);
+  };
+  const shared = (o: PromptObject): boolean => sharing.get(o.noun)!.length > 1;
+  const unique = <T>(o: PromptObject, key: (x: PromptObject) => T): boolean => key(o) !== undefined && sharing.get(o.noun)!.filter((x) => key(x) === key(o)).length === 1;
+  const byPlace = (o: PromptObject): boolean => unique(o, where);
+  const rank = (o: PromptObject): number => sharing.get(o.noun)!.indexOf(o) + 1;
+  // An object is named again only when the name can mean nothing else and is a noun at all.
+  const nameable = parsed.objects.filter((o) => where(o) !== undefined && (!shared(o) || byPlace(o) || rank(o) < ORDINALS.length) && isNounHead(o.noun));
+  const mention = (o: PromptObject): Mention => {
+    // Counts the prompt left open ("frogs", "red leaves") stay open: the layout draws a few, but
+    // "three leaves" on a tree would change the picture the person meant.
+    const plural = isPlural(o);
+    const name = writtenNoun(o, plural);
+    if (shared(o)) return { plural, text: byPlace(o) ? `the ${name} ${where(o)!}` : `the ${ORDINALS[rank(o)]!} ${name}` };
+    return { plural, text: isProperName(o, name) ? name : `the ${name}` };
+  };
+
+  const out: Choice[] = [];
+  const sayPlaces = !hasUnreadSides(parsed);
+  for (const o of nameable) {
+    if (!sayPlaces || placed.has(o.id) || shared(o)) continue;
+    out.push(choices(random, PLACEMENT_TEMPLATES, mention(o), undefined, where(o)));
+  }
+  // "A tree behind a stop sign" is drawn smaller than the sign: perspective, not a mistake.
+  const inFront = new Set<string>();
+  for (const i of kept) {
+    const r = parsed.relations[i]!;
+    if (r.relation === 'in_front_of') inFront.add(`${r.subject}>${r.object}`);
+    if (r.relation === 'behind') inFront.add(`${r.object}>${r.subject}`);
+  }
+  const size = sizesStated ? null : sizeSentence(nameable, layout, random, mention, (a, b) => inFront.has(`${a.id}>${b.id}`));
+  if (size) out.push(size);
+  if (out.length === 0 && sayPlaces) {
+    // SPRIGHT captions have at least two sentences: say where the placed objects ended up.
+    for (const o of nameable) if (!shared(o)) out.push(choices(random, PLACEMENT_TEMPLATES, mention(o), undefined, where(o)));
+  }
+  return out;
+}
+
+/** The head noun is a noun, not an adjective or a bare participle the parser took for one. */
+function isNounHead(noun: string): boolean {
+  if (isKnownNoun(noun)) return true;
+  const c = wordClass(lastWord(noun));
+  return c.noun && !c.adjective && !c.participle;
+}
+
+/** The head noun's words as written in the phrase ("Statue of Liberty", "seats"), or null. */
+function writtenHead(o: PromptObject): string | null {
+  const words = o.noun.split(/\s+/).length;
+  const at = o.phrase.toLowerCase().indexOf(o.noun.toLowerCase());
+  if (at === -1) return null;
+  const tail = o.phrase.slice(at).split(/\s+/);
+  return tail.slice(0, words).join(' ');
+}
+
+function isPlural(o: PromptObject): boolean {
+  const head = writtenHead(o);
+  // "a pair of scissors" is one thing, but "the scissors are".
+  if (PLURAL_ONLY.has(lastWord(head ?? o.noun).toLowerCase())) return true;
+  if (o.count !== null) return o.count > 1;
+  return head !== null ? wordClass(lastWord(head)).number === 'plural' : /s$/i.test(o.phrase.trim());
+}
+
+/**
+ * The noun as the person wrote it ("Statue of Liberty" keeps its capitals), inflected for number.
+ * Falls back to the parser's lower-case noun when the phrase does not contain it.
+ */
+function writtenNoun(o: PromptObject, plural: boolean): string {
+  const head = writtenHead(o);
+  if (head === null) return plural ? pluralize(o.noun) : o.noun;
+  const headPlural = wordClass(lastWord(head)).number === 'plural';
+  if (headPlural === plural) return head;
+  // Written in the other number ("the frog" said of "three frogs"): inflect the parser's noun,
+  // keeping the capitals of the written words.
+  const inflected = plural ? pluralize(head) : o.noun.split(/\s+/).map((w, i) => (i < head.split(/\s+/).length - 1 ? head.split(/\s+/)[i]! : w)).join(' ');
+  return inflected;
+}
+
+/** "Mount Everest", "Anubis": a capitalised name the prompt used without a determiner. */
+function isProperName(o: PromptObject, name: string): boolean {
+  if (DETERMINER_START.test(o.phrase.trim())) return false;
+  const capitals = name.split(/\s+/).filter((w) => /^\p{Lu}/u.test(w)).length;
+  return capitals > 0 && capitals === name.split(/\s+/).length && o.span[0] > 0;
+}
+
+/**
+ * States relative size from the layout: the object with the largest box against the one with the
+ * smallest, when they differ enough to say so, otherwise that they are about as big. An object in
+ * the background or foreground carries its depth words into the comparison.
+ */
+function sizeSentence(
+  nameable: PromptObject[],
+  layout: Layout,
+  random: () => number,
+  mention: (o: PromptObject) => Mention,
+  isInFrontOf: (a: PromptObject, b: PromptObject) => boolean,
+): Choice | null {
+  const areas = nameable
+    .map((o) => ({ o, area: Math.max(0, ...layout.boxes.filter((b) => b.objectId === o.id).map((b) => b.w * b.h)) }))
+    .filter((a) => a.area > 0);
+  if (areas.length < 2) return null;
+  const far = areas.find((a) => depthOf(a.o) === 'background');
+  const near = areas.find((a) => depthOf(a.o) === 'foreground');
+  const biggest = (list: typeof areas): (typeof areas)[number] => list.reduce((a, b) => (b.area > a.area ? b : a));
+  // A name that already carries its depth ("the cat in the background", told apart from another
+  // cat by it) is not given the depth words twice.
+  const saysDepth = (m: Mention): boolean => / in the (background|foreground)$/.test(m.text);
+  if (far) {
+    const other = areas.filter((a) => depthOf(a.o) !== 'background');
+    if (other.length && biggest(other).area >= far.area * SIZE_RATIO) {
+      const s = mention(far.o);
+      return choices(random, saysDepth(s) ? SMALLER_TEMPLATES : BACKGROUND_TEMPLATES, s, mention(biggest(other).o));
+    }
+  }
+  if (near) {
+    const other = areas.filter((a) => depthOf(a.o) !== 'foreground');
+    const smallest = other.length ? other.reduce((a, b) => (b.area < a.area ? b : a)) : null;
+    if (smallest && near.area >= smallest.area * SIZE_RATIO) {
+      const s = mention(near.o);
+      return choices(random, saysDepth(s) ? BIGGER_TEMPLATES : FOREGROUND_TEMPLATES, s, mention(smallest.o));
+    }
+  }
+  const big = biggest(areas);
+  const small = areas.reduce((a, b) => (b.area < a.area ? b : a));
+  if (big.area < small.area * SIZE_RATIO) {
+    const [first, second] = areas;
+    return choices(random, EQUAL_TEMPLATES, mention(first!.o), mention(second!.o));
+  }
+  // The planner draws loads smaller than their supports and fills cells by typical size, so its
+  // boxes can make a remote control bigger than a cat. Only comparisons that common sense agrees
+  // with are said: the pair with the largest area ratio whose typical sizes do not disagree, or
+  // whose bigger one stands in front of the other.
+  let best: { big: (typeof areas)[number]; small: (typeof areas)[number]; ratio: number } | null = null;
+  for (const a of areas) {
+    for (const b of areas) {
+      const ratio = a.area / b.area;
+      if (ratio < SIZE_RATIO || (sizeClass(a.o) < sizeClass(b.o) && !isInFrontOf(a.o, b.o))) continue;
+      if (!best || ratio > best.ratio) best = { big: a, small: b, ratio };
+    }
+  }
+  if (!best) return null;
+  // Smaller by nature but nearer: it looks bigger, it is not.
+  const perspective = sizeClass(best.big.o) < sizeClass(best.small.o);
+  return choices(random, perspective ? LOOKS_BIGGER_TEMPLATES : BIGGER_TEMPLATES, mention(best.big.o), mention(best.small.o));
+}
+
+/** One added sentence: the seeded wording, and the other wordings (filled only when needed). */
+interface Choice {
+  preferred: string;
+  others(): string[];
+}
+
+function choices(random: () => number, templates: readonly string[], s: Mention, o?: Mention, place?: string): Choice {
+  const k = Math.floor(random() * templates.length);
+  return {
+    preferred: fill(templates[k]!, s, o, place),
+    others: () => templates.filter((_, i) => i !== k).map((t) => fill(t, s, o, place)),
+  };
+}
+
+function fill(template: string, s: Mention, o?: Mention, place?: string): string {
+  const out = template
     .replace('{S}', s.text)
-    .replace('{O2}', o2?.text ?? '')
     .replace('{O}', o?.text ?? '')
     .replace('{P}', place ?? '')
     .replace(/\{(\w+)\}/g, (_, verb: string) => VERBS[verb]?.[s.plural ? 1 : 0] ?? verb);
-  out = out.charAt(0).toUpperCase() + out.slice(1);
-  return out;
+  return out.charAt(0).toUpperCase() + out.slice(1);
 }
 
 /**
@@ -273,25 +407,26 @@ function spokenPlacement(words: string): string {
 }
 
 /**
- * States relative size from the layout when the prompt did not: the object with the largest box
- * against the one with the smallest, when they differ enough to say so.
+ * Joins the person's sentences and the added ones, keeping only what checks out: parsed again the
+ * text keeps every object, count, relation and placement without a new contradiction, and adds no
+ * structural grammar issue. `bases` are tried in order (the copula version first); an added
+ * sentence whose wordings all fail is left out.
  */
-function relativeSizes(
-  parsed: ParsedPrompt,
-  kept: Set<number>,
-  layout: Layout | null,
-  random: () => number,
-  mention: (id: string | undefined) => Mention,
-): string | null {
-  if (!layout || parsed.objects.length < 2) return null;
-  if ([...kept].some((i) => parsed.relations[i]!.relation === 'larger_than' || parsed.relations[i]!.relation === 'smaller_than')) return null;
-  const areas = parsed.objects
-    .map((o) => ({ id: o.id, area: Math.max(0, ...layout.boxes.filter((b) => b.objectId === o.id).map((b) => b.w * b.h)) }))
-    .filter((a) => a.area > 0);
-  if (areas.length < 2) return null;
-  const big = areas.reduce((a, b) => (b.area > a.area ? b : a));
-  const small = areas.reduce((a, b) => (b.area < a.area ? b : a));
-  // Equal sizes have no wording the parser reads without inventing an object ("equally big").
-  if (big.area < small.area * SIZE_RATIO) return null;
-  return fill(pick(random, SIZE_TEMPLATES), mention(big.id), mention(small.id));
+function verifiedText(parsed: ParsedPrompt, bases: string[], added: Choice[]): string {
+  // A record that did not come from this parser (built by hand, or by a newer parser) may hold
+  // more than the parser reads back; then the additions must keep the parser's own reading.
+  let own: ParsedPrompt | undefined;
+  const keeps = (back: ParsedPrompt): boolean => compareRewrite(parsed, back).ok || compareRewrite((own ??= parsePrompt(parsed.text)), back).ok;
+  const baseline = grammarBaseline(parsed.text);
+  const ok = (text: string): boolean => keeps(parsePrompt(text)) && newGrammarIssues(baseline, text).length === 0;
+  const join = (base: string, extra: string[]): string => [base, ...extra].join(' ');
+  const preferred = added.map((c) => c.preferred);
+  for (const base of bases) if (ok(join(base, preferred))) return join(base, preferred);
+  const base = bases.find((b) => ok(b)) ?? bases[bases.length - 1]!;
+  const keep: string[] = [];
+  for (const choice of added) {
+    const good = [choice.preferred, ...choice.others()].find((sentence) => ok(join(base, [...keep, sentence])));
+    if (good) keep.push(good);
+  }
+  return join(base, keep);
 }

@@ -1,9 +1,13 @@
 /**
  * Does a rewrite keep the prompt's meaning? Compares two parser records by nouns (ids differ
  * between parses): the same objects with the same counts, every relation of the original (inverse
- * forms count as equal: left_of(A,B) = right_of(B,A)), and no contradiction.
+ * forms count as equal: left_of(A,B) = right_of(B,A)), every placement an object had on its own,
+ * and no contradiction the prompt did not already have. `checkRewrite` adds the word-level checks:
+ * every content word kept, no new grammar issue.
  */
-import { findConflicts, normalizeRelation, type ParsedPrompt, type PromptRelation } from '../parser/index';
+import { findConflicts, parsePrompt, relationKey as keyOf, relationLabel, type NameOf, type ParsedPrompt, type PromptRelation } from '../parser/index';
+import { missingContent } from './content';
+import { newGrammarIssues } from './grammar';
 
 /** Result of `compareRewrite`: `reason` says which object or relation was lost or contradicted. */
 export type RewriteComparison = { ok: true } | { ok: false; reason: string };
@@ -26,22 +30,17 @@ function objectKeys(p: ParsedPrompt): Map<string, string> {
   return keys;
 }
 
+/** The object keys as the parser's relation labels name objects. */
+function names(keys: Map<string, string>): NameOf {
+  return (id) => keys.get(id) ?? id;
+}
+
 function relationKey(r: PromptRelation, keys: Map<string, string>): string {
-  const n = normalizeRelation(r);
-  const s = keys.get(n.subject) ?? n.subject;
-  const o = keys.get(n.object) ?? n.object;
-  if (n.relation === 'between') {
-    const sides = [o, keys.get(n.object2 ?? '') ?? ''].sort();
-    return `between(${s}, ${sides.join(' & ')})`;
-  }
-  return `${n.relation}(${s}, ${o})`;
+  return keyOf(r, names(keys));
 }
 
 function readable(r: PromptRelation, keys: Map<string, string>): string {
-  const s = keys.get(r.subject) ?? r.subject;
-  const o = keys.get(r.object) ?? r.object;
-  const o2 = r.object2 ? ` and ${keys.get(r.object2) ?? r.object2}` : '';
-  return `"${r.phrase}" (${s} ${r.relation} ${o}${o2})`;
+  return relationLabel(r, 'note', names(keys));
 }
 
 /** Checks that `rewritten` keeps every object, count and relation of `original` without contradiction. */
@@ -71,10 +70,35 @@ export function compareRewrite(original: ParsedPrompt, rewritten: ParsedPrompt, 
     const r = original.relations[i]!;
     if (!have.has(relationKey(r, keysBefore))) return { ok: false, reason: `dropped the relation ${readable(r, keysBefore)}` };
   }
-  const clash = findConflicts(rewritten.relations);
-  if (clash.length) {
-    const names = clash[0]!.map((i) => readable(rewritten.relations[i]!, keysAfter)).join(' + ');
+  const placementsAfter = new Map<string, Set<string>>();
+  for (const o of rewritten.objects) placementsAfter.set(keysAfter.get(o.id)!, new Set(o.placements));
+  for (const o of original.objects) {
+    const key = keysBefore.get(o.id)!;
+    const lost = o.placements.filter((p) => !placementsAfter.get(key)?.has(p));
+    if (lost.length) return { ok: false, reason: `dropped the placement "${lost[0]}" of "${o.noun}"` };
+  }
+  // A clash the prompt itself states (kept because the rewrite keeps the person's words) is not
+  // the rewrite's doing; one that involves any other relation is.
+  const clashingBefore = new Set(findConflicts(original.relations).flat().map((i) => relationKey(original.relations[i]!, keysBefore)));
+  for (const clash of findConflicts(rewritten.relations)) {
+    if (clash.every((i) => clashingBefore.has(relationKey(rewritten.relations[i]!, keysAfter)))) continue;
+    const names = clash.map((i) => readable(rewritten.relations[i]!, keysAfter)).join(' + ');
     return { ok: false, reason: `contradicts itself: ${names}` };
   }
+  return { ok: true };
+}
+
+/**
+ * Everything a rewrite of `original` must pass: `compareRewrite` on its parse, every content word
+ * and quotation of the prompt kept (by lemma), and no structural grammar issue the prompt did not
+ * have. The reason names the first failure.
+ */
+export function checkRewrite(original: ParsedPrompt, rewrite: string, options: CompareOptions = {}): RewriteComparison {
+  const relations = compareRewrite(original, parsePrompt(rewrite), options);
+  if (!relations.ok) return relations;
+  const missing = missingContent(original.text, rewrite);
+  if (missing.length) return { ok: false, reason: `dropped the words ${missing.map((w) => `"${w.text}"`).join(', ')}` };
+  const grammar = newGrammarIssues(original.text, rewrite);
+  if (grammar.length) return { ok: false, reason: `has a grammar error: ${grammar[0]!.message}` };
   return { ok: true };
 }

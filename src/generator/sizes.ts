@@ -33,12 +33,15 @@ const PHRASES: Record<string, number> = {
   'fire hydrant': 3,
   'dining table': 4,
   'computer mouse': 1,
+  'remote control': 1,
 };
 
 /** Typical size class of a noun, 1 (tiny) to 5 (huge); 3 when unknown. */
 export function typicalSize(noun: string): number {
   const n = noun.toLowerCase();
-  return PHRASES[n] ?? SIZE.get(n) ?? SIZE.get(n.split(' ').pop() ?? '') ?? 3;
+  // The last word names the thing ("cruise ship"), also across a hyphen ("semi-truck").
+  const last = n.split(' ').pop() ?? '';
+  return PHRASES[n] ?? SIZE.get(n) ?? SIZE.get(last) ?? SIZE.get(last.split('-').pop() ?? '') ?? 3;
 }
 
 // Size words move the class: "big" one step, "huge" two ("a tiny boat" is smaller than a house).

@@ -3,6 +3,7 @@
  * (with tEXt metadata chunks), and resizing.
  */
 import { PNG } from 'pngjs';
+import { encode as jpegEncode } from 'jpeg-js';
 
 /** An 8-bit RGBA image, row-major, top-left origin. */
 export interface RgbaImage {
@@ -37,8 +38,36 @@ export function decodePng(bytes: Uint8Array): RgbaImage {
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
   } catch (err) {
-    throw new ImageFormatError(`corrupt PNG: ${(err as Error).message}`);
+    throw new ImageFormatError(pngProblem(bytes, (err as Error).message));
   }
+}
+
+/**
+ * What is wrong with a PNG that pngjs refused, in words a person can act on; pngjs's own messages
+ * describe its stream internals ("read requests waitng on finished stream").
+ */
+function pngProblem(bytes: Uint8Array, message: string): string {
+  const fix = 'render, copy or save it again';
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // Walk the chunks: a file that ends inside one, or before IEND, was cut short.
+  let pos = 8;
+  let ended = false;
+  let badCrc = false;
+  while (pos + 12 <= buf.length) {
+    const len = buf.readUInt32BE(pos);
+    if (pos + 12 + len > buf.length) break;
+    badCrc ||= crc32(buf.subarray(pos + 4, pos + 8 + len)) !== buf.readUInt32BE(pos + 8 + len);
+    if (buf.toString('latin1', pos + 4, pos + 8) === 'IEND') {
+      ended = true;
+      break;
+    }
+    pos += 12 + len;
+  }
+  if (!ended) return `truncated PNG (the file ends before its image data does); ${fix}`;
+  if (badCrc || /crc/i.test(message)) return `corrupt PNG (a chunk's checksum does not match its data); ${fix}`;
+  if (/unsupported|not supported|invalid (color|colour|bit)/i.test(message))
+    return `unsupported PNG variant (${message.replace(/[^\w ,.-]/g, '').slice(0, 80)}); save it as an 8-bit RGB or RGBA PNG`;
+  return `corrupt PNG (its compressed image data cannot be decoded); ${fix}`;
 }
 
 /** Encodes RGBA to PNG; `text` entries become tEXt chunks right after IHDR. */
@@ -54,6 +83,11 @@ export function encodePng(image: RgbaImage, text: Record<string, string> = {}): 
   // IHDR is always the first chunk: 8-byte signature + 4 length + 4 type + 13 data + 4 crc.
   const afterIhdr = 8 + 25;
   return Buffer.concat([plain.subarray(0, afterIhdr), ...chunks, plain.subarray(afterIhdr)]);
+}
+
+/** Encodes RGBA to baseline JPEG (alpha dropped); for thumbnails, where PNG is 10x larger. */
+export function encodeJpeg(image: RgbaImage, quality = 80): Buffer {
+  return jpegEncode({ width: image.width, height: image.height, data: image.data }, quality).data;
 }
 
 /** Reads the tEXt chunks of a PNG (keyword -> Latin-1 text; iTXt is read as UTF-8). */

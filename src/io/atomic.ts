@@ -2,11 +2,33 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import * as os from 'node:os';
 
-/** Writes to a temp file in the same folder, fsyncs, then renames over `file`. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+/** This machine's name as temp-file names carry it (letters, digits and '_' only). */
+export function tempHost(host = os.hostname()): string {
+  return host.replace(/[^A-Za-z0-9_]/g, '_') || 'host';
+}
+
+/**
+ * The temp name of `file`'s atomic write: `.NAME.HOST-PID-RANDOM.tmp`. The writer's host and PID
+ * let a later cleanup tell a dead writer's leftover from a file being written right now.
+ */
+export function tempName(file: string): string {
+  return path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${tempHost()}-${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
+  );
+}
+
+/** The writer of a temp file named by {@link tempName}, or null for any other name. */
+export function parseTempName(name: string): { host: string; pid: number } | null {
+  const m = /^\..+\.([A-Za-z0-9_]+)-(\d+)-[0-9a-f]{8}\.tmp$/.exec(name);
+  return m ? { host: m[1]!, pid: Number(m[2]) } : null;
+}
+
+/** Writes and fsyncs a temp file beside `file` (named by {@link tempName}); returns its path. */
+async function writeTemp(file: string, data: string | Uint8Array): Promise<string> {
+  const tmp = tempName(file);
   const handle = await fs.open(tmp, 'w');
   try {
     await handle.writeFile(data);
@@ -17,6 +39,12 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
     throw err;
   }
   await handle.close();
+  return tmp;
+}
+
+/** Writes to a temp file in the same folder, fsyncs, then renames over `file`. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const tmp = await writeTemp(file, data);
   try {
     await fs.rename(tmp, file);
   } catch (err) {
@@ -26,31 +54,41 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
 }
 
 /**
+ * Writes `file` atomically unless it exists: a temp file is hard-linked into place, which fails
+ * with EEXIST when another writer got there first, so nothing is ever overwritten. On a file
+ * system without hard links, an existence check and a rename stand in for the link.
+ */
+export async function writeFileExclusive(file: string, data: string | Uint8Array): Promise<void> {
+  const tmp = await writeTemp(file, data);
+  try {
+    try {
+      await fs.link(tmp, file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+      if (await fs.stat(file).then(() => true, () => false)) throw Object.assign(new Error(`EEXIST: file already exists, '${file}'`), { code: 'EEXIST' });
+      await fs.rename(tmp, file);
+    }
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
+}
+
+/**
  * Writes `data` to `dir/base.ext`, or `base-2.ext`, `base-3.ext`... so that an earlier file is
- * never overwritten. Returns the path written. The exclusive-create flag makes this safe against
- * concurrent writers.
+ * never overwritten. Returns the path written. Each attempt is an exclusive atomic write, so this
+ * is safe against concurrent writers and never leaves a partial file under a final name.
  */
 export async function writeFileUnique(dir: string, base: string, ext: string, data: string | Uint8Array): Promise<string> {
   await fs.mkdir(dir, { recursive: true });
   for (let n = 1; n < 100000; n++) {
     const file = path.join(dir, n === 1 ? `${base}${ext}` : `${base}-${n}${ext}`);
-    let handle;
     try {
-      handle = await fs.open(file, 'wx');
+      await writeFileExclusive(file, data);
+      return file;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } catch (err) {
-      await handle.close().catch(() => undefined);
-      await fs.rm(file, { force: true });
-      throw err;
-    }
-    await handle.close();
-    return file;
   }
   throw new Error(`no free file name for ${base}${ext} in ${dir}`);
 }

@@ -146,34 +146,3 @@ function shortestPath(
   }
   return null;
 }
-
-const WORDS: Readonly<Record<RelationType, string>> = {
-  left_of: 'left of',
-  right_of: 'right of',
-  above: 'above',
-  below: 'below',
-  on: 'on',
-  under: 'under',
-  in_front_of: 'in front of',
-  behind: 'behind',
-  next_to: 'next to',
-  near: 'near',
-  far_from: 'far from',
-  inside: 'inside',
-  outside: 'outside',
-  between: 'between',
-  around: 'around',
-  larger_than: 'larger than',
-  smaller_than: 'smaller than',
-};
-
-/** Plain-English words for a relation type ("left of", "in front of"). */
-export function relationWords(r: RelationType): string {
-  return WORDS[r];
-}
-
-/** "cat is left of dog", "lamp is between sofa and chair". */
-export function describeRelation(rel: PromptRelation): string {
-  const tail = rel.relation === 'between' && rel.object2 ? `${rel.object} and ${rel.object2}` : rel.object;
-  return `${rel.subject} is ${WORDS[rel.relation]} ${tail}`;
-}

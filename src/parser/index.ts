@@ -6,8 +6,10 @@
 export * from './types';
 export { parsePrompt, MAX_ANALYZED_CHARS } from './parse';
 export { splitPromptLines, DocumentAnalyzer, type PromptLine, type AnalyzedLine } from './lines';
-export { findConflicts, inverseRelation, normalizeRelation, describeRelation, relationWords } from './conflicts';
-export { readPromptSource, readPromptFile, PromptFileError, type PromptRecord } from './promptFile';
+export { findConflicts, inverseRelation, normalizeRelation } from './conflicts';
+export { relationLabel, relationKey, relationWords, nounsOf, idsOf, type NameOf, type RelationLabelStyle } from './labels';
+export { removeRelation, tidy, toSingleLine, rewriteDocumentText, type PromptEdit, type RemovalResult } from './edits';
+export { readPromptSource, readPromptFile, promptFileReadError, PromptFileError, type PromptRecord } from './promptFile';
 export {
   SPATIAL_PHRASES,
   SIDE_PHRASES,

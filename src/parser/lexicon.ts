@@ -94,6 +94,8 @@ export const SPATIAL_PHRASES: Readonly<Record<string, SpatialPhrase>> = Object.f
   'underneath of': { relation: 'under' },
   // Depth.
   'in front of': { relation: 'in_front_of' },
+  'ahead of': { relation: 'in_front_of' },
+  'out in front of': { relation: 'in_front_of' },
   'in the front of': { relation: 'in_front_of' },
   'to the front of': { relation: 'in_front_of' },
   'at the front of': { relation: 'in_front_of' },
@@ -128,6 +130,11 @@ export const SPATIAL_PHRASES: Readonly<Record<string, SpatialPhrase>> = Object.f
   'leans against': { relation: 'next_to' },
   'propped against': { relation: 'next_to' },
   'to the side of': { relation: 'next_to' },
+  'on either side of': { relation: 'next_to' },
+  'on both sides of': { relation: 'next_to' },
+  'on each side of': { relation: 'next_to' },
+  'at the foot of': { relation: 'next_to' },
+  'at the base of': { relation: 'next_to' },
   near: { relation: 'near' },
   'near to': { relation: 'near' },
   nearby: { relation: 'near' },
@@ -150,6 +157,13 @@ export const SPATIAL_PHRASES: Readonly<Record<string, SpatialPhrase>> = Object.f
   'outside of': { relation: 'outside' },
   between: { relation: 'between' },
   'in between': { relation: 'between' },
+  // "Among the flowers", "in the middle of two trees": between a plural or a pair.
+  among: { relation: 'between' },
+  amongst: { relation: 'between' },
+  amid: { relation: 'between' },
+  amidst: { relation: 'between' },
+  'flanked by': { relation: 'between' },
+  'sandwiched between': { relation: 'between' },
   around: { relation: 'around' },
   surrounding: { relation: 'around' },
   encircling: { relation: 'around' },
@@ -218,7 +232,57 @@ export const SIDE_PHRASES: Readonly<Record<string, AbsoluteSide>> = Object.freez
   'at the centre': 'center',
   'in the middle ground': 'center',
   'in the midground': 'center',
+  'in front': 'foreground',
+  'at the front': 'foreground',
+  'at the back': 'background',
+  'in the rear': 'background',
+  'at the rear': 'background',
+  'in background': 'background',
+  'in foreground': 'foreground',
+  'in the far background': 'background',
+  'in the distant background': 'background',
+  'in the far distance': 'background',
+  'in the immediate foreground': 'foreground',
+  'in the very front': 'foreground',
+  'at the very top': 'top',
+  'at the very bottom': 'bottom',
+  'in the upper part': 'top',
+  'in the lower part': 'bottom',
+  'in the left part': 'left',
+  'in the right part': 'right',
+  'on the left part': 'left',
+  'on the right part': 'right',
+  'in the left half': 'left',
+  'in the right half': 'right',
+  'on the left half': 'left',
+  'on the right half': 'right',
+  'in the top half': 'top',
+  'in the bottom half': 'bottom',
+  'in the upper half': 'top',
+  'in the lower half': 'bottom',
 });
+
+/**
+ * Corners: two placements at once ("in the top left corner" is top and left). Built from the
+ * vertical and horizontal words people combine.
+ */
+export const CORNER_PHRASES: Readonly<Record<string, readonly [AbsoluteSide, AbsoluteSide]>> = Object.freeze(
+  Object.fromEntries(
+    (['top', 'upper', 'bottom', 'lower'] as const).flatMap((v) =>
+      (['left', 'right'] as const).flatMap((h) => {
+        const sides: readonly [AbsoluteSide, AbsoluteSide] = [v === 'top' || v === 'upper' ? 'top' : 'bottom', h];
+        return [
+          [`in the ${v} ${h} corner`, sides],
+          [`in the ${v} ${h}`, sides],
+          [`at the ${v} ${h}`, sides],
+          [`at the ${v} ${h} corner`, sides],
+          [`in the ${v}-${h} corner`, sides],
+          [`on the ${v} ${h}`, sides],
+        ] as Array<[string, readonly [AbsoluteSide, AbsoluteSide]]>;
+      }),
+    ),
+  ),
+);
 
 /**
  * Placement words that say two things share a picture but not where: an object tied to the others
@@ -236,8 +300,6 @@ export const VAGUE_PHRASES: readonly string[] = Object.freeze([
   'scattered',
   'scattered around',
   'together',
-  'among',
-  'amongst',
   'along with',
   'together with',
   'accompanied by',
@@ -357,6 +419,7 @@ export const MULTI_WORD_NOUNS: readonly string[] = Object.freeze([
   'washing machine',
   'tv stand',
   'book shelf',
+  'close up',
 ]);
 
 /** Single words that are always nouns here, whatever compromise's lexicon says ("tie", "sink"). */
@@ -444,6 +507,13 @@ export const LINK_VERBS: readonly string[] = Object.freeze([
   'stands', 'towers', 'rises', 'rising', 'drawn', 'painted', 'there', 'here', 'also', 'too',
   'shows', 'show', 'showing', 'depicts', 'depicting', 'features', 'featuring', 'contains',
   'containing', 'displays', 'displaying', 'includes', 'including', 'sees', 'watching', 'watches',
+  // Motion and posture verbs that take a place ("the car drives along a road").
+  'drives', 'climbs', 'climbing', 'crawls', 'crawling', 'glides', 'gliding', 'soars', 'soaring',
+  'rolling', 'diving', 'leaping', 'hopping', 'marching', 'strolls', 'strolling', 'wanders',
+  'wandering', 'roams', 'roaming', 'grazes', 'grazing', 'dangles', 'dangling', 'emerges',
+  'emerging', 'crouches', 'crouching', 'kneels', 'kneeling', 'squatting', 'napping', 'lounges',
+  'lounging', 'posing', 'sprawls', 'relaxes', 'relaxing', 'basks', 'basking', 'glowing', 'drifting',
+  'flowing', 'blooming',
 ]);
 
 /** Nouns that name the picture itself: "on the left side of the image" is an absolute placement. */
@@ -464,13 +534,6 @@ export const SCENE_NOUNS: readonly string[] = Object.freeze([
   'day', 'sunset', 'sunrise', 'morning', 'evening', 'style', 'background', 'foreground',
 ]);
 
-/** Nouns that frame the prompt ("a photo of", "an oil painting of") rather than name an object. */
-export const FRAME_NOUNS: readonly string[] = Object.freeze([
-  'photo', 'photograph', 'picture', 'image', 'illustration', 'drawing', 'painting', 'render',
-  'rendering', 'sketch', 'close-up', 'closeup', 'shot', 'view', 'portrait', 'scene', 'snapshot',
-  'watercolor', 'watercolour', 'artwork', 'poster', 'still', 'depiction', 'cartoon', 'model',
-]);
-
 /** Definite words: "the dog" after "a dog" is the same dog. */
 export const DEFINITE_WORDS: readonly string[] = Object.freeze(['the', 'this', 'that', 'these', 'those', 'said']);
 
@@ -485,3 +548,191 @@ export const INTENSIFIERS: readonly string[] = Object.freeze([
   'very', 'really', 'quite', 'extremely', 'much', 'way', 'squarely', 'firmly', 'neatly', 'high',
   'low', 'well', 'exactly', 'almost', 'nearly', 'also', 'even',
 ]);
+
+/**
+ * Where a picture is set rather than things in it: "in a field", "in the kitchen", "in outer space"
+ * are scene (`setting`), never boxes to place. After "in" and "at" these always are; the same noun
+ * as the subject of a relation ("a small garden with a tree behind it") stays an object.
+ */
+export const SETTING_NOUNS: readonly string[] = Object.freeze([
+  'kitchen', 'bedroom', 'bathroom', 'living room', 'dining room', 'room', 'office', 'classroom',
+  'restaurant', 'cafe', 'library', 'studio', 'hallway', 'attic', 'basement', 'garage', 'lobby',
+  'street', 'road', 'highway', 'runway', 'sidewalk', 'pavement', 'alley', 'parking lot', 'city',
+  'town', 'village', 'downtown', 'countryside', 'landscape', 'beach', 'park', 'forest', 'woods',
+  'jungle', 'field', 'meadow', 'garden', 'yard', 'backyard', 'front yard', 'farm', 'desert',
+  'ocean', 'sea', 'water', 'sky', 'air', 'space', 'outer space', 'universe', 'snow', 'grass',
+  'sand', 'mud', 'dirt', 'ground', 'lawn', 'shade', 'shadow', 'shadows', 'sun', 'sunlight',
+  'sunshine', 'moonlight', 'rain', 'fog', 'mist', 'haze', 'storm', 'dark', 'darkness', 'wild',
+  'wilderness', 'nature', 'market', 'stadium', 'arena', 'zoo', 'museum', 'gallery', 'church',
+  'temple', 'station', 'airport', 'harbor', 'harbour', 'port', 'marina', 'suburb', 'neighborhood',
+  'neighbourhood', 'interior', 'distance', 'scene', 'setting', 'environment', 'background',
+  'foreground', 'open', 'corner', 'outdoors', 'indoors', 'wind', 'breeze',
+  'heat', 'cold', 'dust', 'smoke', 'clouds', 'waves', 'surf', 'tide', 'wave', 'stable', 'barn',
+  'pasture', 'hills', 'mountains', 'valley', 'canyon', 'cave', 'tundra', 'savanna', 'savannah',
+  'swamp', 'marsh', 'arctic', 'antarctic', 'underwater', 'cosmos', 'galaxy', 'void', 'wasteland',
+]);
+
+/** Ground and surfaces: "on the grass", "on the beach" set the scene like "in a field". */
+export const GROUND_NOUNS: readonly string[] = Object.freeze([
+  'ground', 'grass', 'lawn', 'beach', 'snow', 'sand', 'field', 'meadow', 'dirt', 'mud', 'shore',
+  'water', 'ice', 'gravel', 'hillside', 'mountainside', 'riverbank', 'seashore', 'coast', 'savanna',
+]);
+
+/**
+ * Large surfaces things stand on ("on a runway", "on the road"): a "with" phrase after them
+ * describes the thing on them ("an airplane on a runway with the sun behind it").
+ */
+export const SURFACE_NOUNS: readonly string[] = Object.freeze([
+  ...GROUND_NOUNS, 'road', 'street', 'highway', 'runway', 'sidewalk', 'pavement', 'track', 'tracks',
+  'floor', 'carpet', 'rug', 'path', 'trail', 'bridge', 'deck', 'pier', 'dock', 'platform', 'stage',
+  'roof', 'ceiling', 'wall', 'court', 'pitch', 'lot', 'parking lot', 'driveway', 'runway', 'lake',
+  'river', 'sea', 'ocean', 'pond', 'sky', 'air',
+]);
+
+/** "In the middle of two trees" is between; "in the middle of the road" places in the middle. */
+export const MIDDLE_PHRASES: readonly string[] = Object.freeze(['in the middle of', 'in the midst of', 'in the center of', 'in the centre of']);
+
+/** Times of day and seasons: "at night", "in the morning", "during winter" are scene (`time`). */
+export const TIME_NOUNS: readonly string[] = Object.freeze([
+  'night', 'nighttime', 'night time', 'dusk', 'dawn', 'sunset', 'sunrise', 'noon', 'midnight',
+  'twilight', 'daytime', 'day', 'morning', 'evening', 'afternoon', 'midday', 'daybreak', 'nightfall',
+  'sundown', 'golden hour', 'blue hour', 'winter', 'summer', 'autumn', 'wintertime', 'summertime',
+  'christmas', 'halloween', 'rush hour', 'dinner time', 'lunchtime',
+]);
+
+/** What people wear: "a woman in a red dress" describes her, it is not inside a dress. */
+export const CLOTHING_NOUNS: readonly string[] = Object.freeze([
+  'dress', 'suit', 'shirt', 't-shirt', 'tshirt', 'coat', 'jacket', 'costume', 'uniform', 'sweater',
+  'hoodie', 'robe', 'gown', 'jeans', 'outfit', 'armor', 'armour', 'kimono', 'pajamas', 'pyjamas',
+  'scarf', 'hat', 'cap', 'helmet', 'tuxedo', 'raincoat', 'overalls', 'apron', 'cloak', 'cape',
+  'bikini', 'swimsuit', 'skirt', 'vest', 'sweatshirt', 'clothes', 'clothing', 'attire', 'gear',
+  'boots', 'shoes', 'sneakers', 'gloves', 'glasses', 'sunglasses', 'goggles', 'mask', 'bowtie',
+  'kilt', 'onesie', 'leggings', 'shorts', 'pants', 'trousers', 'sari', 'toga', 'tunic', 'blouse',
+  'cardigan', 'parka', 'poncho', 'overcoat', 'trench coat', 'leather jacket', 'spacesuit',
+  'space suit', 'wetsuit', 'tutu', 'veil', 'turban', 'crown', 'tiara', 'wig', 'disguise',
+]);
+
+/**
+ * Partitive heads: "a piece of cake" is cake, "two slices of pizza" is pizza (the count stays).
+ * The object is what follows "of".
+ */
+export const PARTITIVE_NOUNS: readonly string[] = Object.freeze([
+  'piece', 'slice', 'bit', 'chunk', 'scoop', 'patch', 'strip', 'wedge', 'cube', 'drop', 'bite',
+  'portion', 'serving', 'helping', 'dollop', 'handful', 'lump', 'splash', 'slab', 'hunk', 'sliver',
+  'segment', 'sprig', 'stalk', 'blade', 'grain', 'speck', 'sheet', 'spoonful', 'cupful', 'bowlful',
+  'plateful', 'mouthful', 'armful', 'fistful', 'wisp', 'puff', 'swirl', 'glob', 'blob', 'heap',
+  'mound', 'cluster', 'clump', 'bouquet', 'bundle', 'series', 'swarm', 'school', 'pod', 'litter',
+  'sea', 'array', 'assortment', 'variety', 'collection', 'selection', 'mix', 'kind', 'type', 'sort',
+]);
+
+/**
+ * Container heads: "a bowl of fruit" is a bowl with fruit in it (the bowl is placed, the fruit is
+ * inside it); "a plate of cookies" has the cookies on it.
+ */
+export const CONTAINER_NOUNS: readonly string[] = Object.freeze([
+  'cup', 'glass', 'bottle', 'bowl', 'vase', 'basket', 'box', 'bag', 'jar', 'bucket', 'mug', 'pot',
+  'can', 'carton', 'pitcher', 'jug', 'crate', 'barrel', 'sack', 'pan', 'teapot', 'kettle', 'cart',
+  'wheelbarrow', 'tank', 'aquarium', 'cage', 'nest', 'pail', 'tin', 'flask', 'goblet', 'chalice',
+  'tumbler', 'thermos', 'bin', 'trunk', 'chest', 'suitcase', 'backpack', 'purse', 'drawer', 'vial',
+  'beaker', 'teacup', 'pouch', 'envelope', 'cauldron', 'kettle', 'boat', 'truck', 'wagon', 'cone',
+  'shell', 'canister', 'packet', 'pack', 'tub', 'trough', 'urn', 'decanter', 'carafe', 'bag',
+]);
+/** Containers whose contents lie on them rather than inside. */
+export const SURFACE_CONTAINERS: readonly string[] = Object.freeze([
+  'plate', 'tray', 'platter', 'dish', 'shelf', 'rack', 'board', 'table', 'stand', 'pallet', 'saucer',
+]);
+
+/**
+ * Nouns that frame the prompt ("a photo of", "an oil painting of") rather than name an object,
+ * when they open a sentence; later ("a room with a painting of a corgi") they are objects.
+ */
+export const FRAME_NOUNS: readonly string[] = Object.freeze([
+  'photo', 'photograph', 'picture', 'image', 'illustration', 'drawing', 'painting', 'render',
+  'rendering', 'sketch', 'close-up', 'closeup', 'close up', 'shot', 'view', 'portrait', 'scene', 'snapshot',
+  'watercolor', 'watercolour', 'artwork', 'poster', 'still', 'depiction', 'cartoon', 'model',
+  'photography', 'selfie', 'mural', 'print', 'postcard', 'comic', 'diagram', 'icon', 'logo',
+  'infographic', 'engraving', 'etching', 'woodcut', 'lithograph', 'collage', 'mosaic', 'tapestry',
+  'pixel art', 'digital art', 'concept art', 'fan art', 'clip art', 'art', 'graphic',
+  'caricature', 'doodle', 'frame', 'scan', 'x-ray', 'screenshot', 'screen shot', 'still life',
+  'panorama', 'storyboard', 'blueprint', 'rendition', 'representation',
+]);
+
+/**
+ * Heads of trailing style fragments ("comic book illustration.", "wide-angle view."): scene
+ * (`style`) when such a fragment names nothing else.
+ */
+export const STYLE_HEADS: readonly string[] = Object.freeze([
+  ...FRAME_NOUNS, 'lens', 'angle', 'perspective', 'composition', 'lighting', 'style', 'anime',
+  'manga', 'oil', 'pastel', 'gouache', 'acrylic', 'charcoal', 'pencil', 'ink', 'crayon', 'camera',
+  'aesthetic', 'resolution', 'quality', 'detail', 'details', 'bokeh', 'shading', 'texture',
+  'wallpaper', '4k', '8k', 'hdr', 'render', 'cgi', 'photorealism', 'realism', 'impressionism',
+  'expressionism', 'surrealism', 'cubism', 'minimalism', 'artstation', 'unreal engine', 'octane',
+]);
+
+/** Part nouns: "the inside of a subway train", "the top of the hill" place what follows "of". */
+export const PART_NOUNS: readonly string[] = Object.freeze([
+  'inside', 'interior', 'exterior', 'outside', 'top', 'bottom', 'side', 'front', 'back', 'middle',
+  'center', 'centre', 'edge', 'corner', 'surface', 'rest',
+]);
+
+/**
+ * Verbs that put what they act on somewhere: in "holding an apple over its head" the apple is over
+ * the head, while in "escaping the sun under a chair" the one escaping is under the chair.
+ */
+export const PLACEMENT_VERBS: readonly string[] = Object.freeze([
+  'hold', 'holds', 'holding', 'held', 'rest', 'rests', 'resting', 'rested', 'put', 'puts', 'putting',
+  'place', 'places', 'placing', 'lay', 'lays', 'laid', 'set', 'sets', 'carry', 'carries',
+  'carrying', 'carried', 'raise', 'raises', 'raising', 'raised', 'lift', 'lifts', 'lifting',
+  'lifted', 'balance', 'balances', 'balancing', 'balanced', 'hang', 'hangs', 'hanging', 'hung',
+  'keep', 'keeps', 'keeping', 'kept', 'prop', 'props', 'propping', 'propped', 'clutch', 'clutches',
+  'clutching', 'clutched', 'grip', 'grips', 'gripping', 'gripped', 'cradle', 'cradles', 'cradling',
+  'cradled', 'dangle', 'dangles', 'dangling', 'dangled', 'wave', 'waves', 'waving', 'waved',
+  'stack', 'stacks', 'stacking', 'stacked', 'drape', 'drapes', 'draping', 'draped', 'tuck',
+  'tucks', 'tucking', 'tucked', 'hide', 'hides', 'hiding', 'hid', 'pin', 'pins', 'pinning',
+  'pinned', 'press', 'presses', 'pressing', 'pressed', 'wrap', 'wraps', 'wrapping', 'wrapped',
+]);
+
+/** Possession verbs read like "with": "the cat has its paw on the keyboard". */
+export const POSSESSION_VERBS: readonly string[] = Object.freeze(['has', 'have', 'had', 'having', 'got', 'gets']);
+
+/**
+ * Verbs that only present or locate ("is shown", "positioned"): they carry no detail of their own.
+ */
+export const PRESENTATION_VERBS: readonly string[] = Object.freeze([
+  'is', 'are', 'was', 'were', 'be', 'been', 'being', "'s", "'re", 'am', 'placed', 'positioned',
+  'located', 'situated', 'seen', 'shown', 'depicted', 'visible', 'pictured', 'featured', 'found',
+  'there', 'appears', 'appear', 'appearing', 'can', 'could', 'should', 'will', 'would', 'may',
+  'might', 'must', 'does', 'do', 'did', 'get', 'gets', 'seems', 'seem', 'also', 'arranged', 'set',
+]);
+
+/** Words that open a subordinate clause: "... as it sits next to a laptop". */
+export const SUBORDINATORS: readonly string[] = Object.freeze([
+  'while', 'as', 'when', 'whereas', 'because', 'where', 'since', 'until', 'whilst', 'although', 'though', 'so',
+]);
+
+/** Units of distance: "a few feet in front of" measures the relation, it names no object. */
+export const MEASURE_NOUNS: readonly string[] = Object.freeze([
+  'foot', 'feet', 'meter', 'meters', 'metre', 'metres', 'inch', 'inches', 'yard', 'yards', 'mile',
+  'miles', 'step', 'steps', 'centimeter', 'centimeters', 'cm', 'km', 'kilometer', 'kilometers',
+  'pace', 'paces', 'inches', 'mm', 'ft', 'm',
+]);
+
+/** Phrases that order a list along an axis: "from left to right: a cat, a dog and a rabbit". */
+export const ORDER_PHRASES: Readonly<Record<string, { axis: 'x' | 'y' | 'z'; forward: boolean }>> = Object.freeze({
+  'from left to right': { axis: 'x', forward: true },
+  'left to right': { axis: 'x', forward: true },
+  'from the left to the right': { axis: 'x', forward: true },
+  'from right to left': { axis: 'x', forward: false },
+  'right to left': { axis: 'x', forward: false },
+  'from the right to the left': { axis: 'x', forward: false },
+  'from top to bottom': { axis: 'y', forward: true },
+  'top to bottom': { axis: 'y', forward: true },
+  'from bottom to top': { axis: 'y', forward: false },
+  'bottom to top': { axis: 'y', forward: false },
+  'from front to back': { axis: 'z', forward: true },
+  'front to back': { axis: 'z', forward: true },
+  'from back to front': { axis: 'z', forward: false },
+  'back to front': { axis: 'z', forward: false },
+  'from foreground to background': { axis: 'z', forward: true },
+  'from background to foreground': { axis: 'z', forward: false },
+});

@@ -12,9 +12,14 @@ export interface PromptLine {
   offset: number;
 }
 
-/** A prompt line with its analysis. */
+/**
+ * One analysed prompt of a document: its 0-based line, the character offset of the prompt text
+ * within that line (leading white space skipped; an editor position is `(line, offset + span[0])`),
+ * and the parser's record, whose spans are relative to `parsed.text`.
+ */
 export interface AnalyzedLine {
   line: number;
+  /** Offset within the line (UTF-16 code units), not within the document. */
   offset: number;
   /** Shared between identical lines and across updates: treat as read-only. */
   parsed: ParsedPrompt;
@@ -60,7 +65,7 @@ export function splitPromptLines(text: string): PromptLine[] {
 /**
  * Incremental analysis of a prompt document: `update` re-parses only the lines whose text is not
  * in the cache of the previous call, so a one-line edit in a large file costs one parse plus a
- * linear scan of the text.
+ * linear scan of the text. Offsets are line-relative, as editors address text.
  */
 export class DocumentAnalyzer {
   // Raw lines of the previous update and what they held, by line index: an unchanged line costs
@@ -97,12 +102,9 @@ export class DocumentAnalyzer {
       }
       prompts[i] = entry;
     }
-    // Offsets need the separator lengths, so they are summed in a second cheap pass.
-    let offset = 0;
     for (let i = 0; i < raws.length; i++) {
       const entry = prompts[i];
-      if (entry) result.push({ line: i, offset: offset + entry.lead, parsed: entry.parsed });
-      offset += raws[i].length + 1;
+      if (entry) result.push({ line: i, offset: entry.lead, parsed: entry.parsed });
     }
     this.#rawLines = raws;
     this.#prompts = prompts;
@@ -128,10 +130,7 @@ export class DocumentAnalyzer {
   }
 }
 
-/**
- * Splits on \n, \r\n and \r, keeping a trailing \r on CRLF lines so that every raw line plus one
- * separator character sums to the right offsets... except lone CR, which is one character too.
- */
+/** Splits on \n, \r\n and \r; CRLF lines keep their \r (as `split('\n')` does), which `update` drops. */
 function splitRaw(text: string): string[] {
   const out: string[] = [];
   let start = 0;

@@ -1,30 +1,40 @@
 /**
- * parsePrompt: objects, spatial relations and problems of one prompt.
+ * parsePrompt: objects, spatial relations, scene and problems of one prompt.
  *
- * Three linear passes: tokenise; group tokens into lexicon phrases (longest match in a trie) and
- * noun phrases (compromise's lexicon for word classes, our rules for context); then walk the
- * phrases with a small state machine that attaches relation phrases to subjects and objects,
- * including fronted phrases ("Beneath the table, a cat"), back-references and absolute sides.
+ * Three linear passes: tokenise (quoted text kept whole); chunk tokens into noun phrases, relation
+ * and placement phrases, verbs and function words (chunk.ts); then read the chunks clause by clause
+ * (this file). The clause reader keeps who each clause is about (its subject), who a relation is
+ * about right now (the actor: a participle or a "with" phrase moves it to the noun before, a
+ * relative clause to its own noun), which noun phrases are only details (what an object wears or
+ * holds) and which are settings, and resolves pronouns by agreement.
  */
-import { describeRelation, findConflicts } from './conflicts';
+import { type Chunk, chunkTokens, type NounPhrase } from './chunk';
+import { findConflicts } from './conflicts';
+import { idsOf, relationLabel } from './labels';
 import {
-  COUNT_PHRASES,
-  COUNT_WORDS,
-  DEFINITE_WORDS,
-  FRAME_NOUNS,
-  INTENSIFIERS,
-  MULTI_WORD_NOUNS,
+  CLOTHING_NOUNS,
+  GROUND_NOUNS,
+  LINK_VERBS,
   PICTURE_NOUNS,
-  PRONOUNS,
+  SURFACE_NOUNS,
   SCENE_NOUNS,
-  SIDE_PHRASES,
-  SPATIAL_PHRASES,
-  UNKNOWN_RELATION_PHRASES,
-  VAGUE_PHRASES,
+  SETTING_NOUNS,
+  STYLE_HEADS,
+  TIME_NOUNS,
   type AbsoluteSide,
 } from './lexicon';
-import type { ParsedPrompt, PromptDiagnostic, PromptObject, PromptRelation, RelationType, Span } from './types';
-import { wordInfo } from './words';
+import { tokenize } from './tokens';
+import type {
+  ParsedPrompt,
+  Placement,
+  PromptDiagnostic,
+  PromptObject,
+  PromptRelation,
+  RelationType,
+  SceneElement,
+  SceneKind,
+  Span,
+} from './types';
 
 /**
  * Only this many characters of a prompt are analysed; the rest gets an information diagnostic.
@@ -33,282 +43,107 @@ import { wordInfo } from './words';
  */
 export const MAX_ANALYZED_CHARS = 4000;
 
-interface Token {
-  lower: string;
-  start: number;
-  end: number;
-  punct: boolean;
-}
-
-type Entry =
-  | { kind: 'rel'; relation: RelationType; swap: boolean; poss: boolean }
-  | { kind: 'side'; side: AbsoluteSide }
-  | { kind: 'vague' }
-  | { kind: 'unknown' }
-  | { kind: 'noun'; noun: string; plural: boolean }
-  | { kind: 'count'; count: number | null }
-  | { kind: 'skip' };
-
-interface TrieNode {
-  next: Map<string, TrieNode>;
-  entry?: Entry;
-}
-
-const POSS = new Set(['its', 'his', 'her', 'their']);
-const PLURAL_PRONOUNS = new Set(['they', 'them', 'their', 'themselves']);
 const MALE_PRONOUNS = new Set(['he', 'him', 'his']);
 const FEMALE_PRONOUNS = new Set(['she', 'her', 'hers']);
-const MALE = /\b(man|boy|king|prince|father|dad|gentleman|guy|husband|son|brother|uncle|grandfather|knight|monk|wizard)$/;
-const FEMALE = /\b(woman|girl|queen|princess|mother|mom|lady|wife|daughter|sister|aunt|grandmother|witch|nun)$/;
+const MALE = /\b(man|boy|king|prince|father|dad|gentleman|guy|husband|son|brother|uncle|grandfather|knight|monk|wizard|god|emperor|pharaoh|lord|sir|mr|groom|waiter|actor|policeman|fireman|fisherman|cowboy|santa|bull|rooster|stallion)$/;
+const FEMALE = /\b(woman|girl|queen|princess|mother|mom|lady|wife|daughter|sister|aunt|grandmother|witch|nun|goddess|empress|mrs|miss|bride|waitress|actress|mona lisa|hen|mare|cow|ballerina|mermaid)$/;
+// People and animals: what "he" and "she" can mean when no gendered noun is around.
+const ANIMATE = /\b(person|people|man|woman|boy|girl|child|kid|baby|king|queen|prince|princess|knight|wizard|witch|robot|astronaut|chef|doctor|farmer|soldier|teddy bear|bear|cat|dog|horse|bird|monkey|sloth|fox|rabbit|mouse|lion|tiger|elephant|giraffe|zebra|cow|sheep|pig|owl|frog|duck|panda|raccoon|racoon|kangaroo|dragon|statue|god|goddess|lisa)$/;
 
-function buildTrie(): TrieNode {
-  const root: TrieNode = { next: new Map() };
-  const add = (phrase: string, entry: Entry): void => {
-    let node = root;
-    for (const w of phrase.split(' ')) {
-      let child = node.next.get(w);
-      if (!child) node.next.set(w, (child = { next: new Map() }));
-      node = child;
-    }
-    // The first list to claim a phrase wins; the lists are disjoint except by design.
-    node.entry ??= entry;
-  };
-  for (const [p, v] of Object.entries(SPATIAL_PHRASES)) {
-    add(p, { kind: 'rel', relation: v.relation, swap: v.swap === true, poss: p.includes('<poss>') });
-  }
-  for (const [p, side] of Object.entries(SIDE_PHRASES)) add(p, { kind: 'side', side });
-  for (const p of UNKNOWN_RELATION_PHRASES) add(p, { kind: 'unknown' });
-  for (const p of VAGUE_PHRASES) if (p !== 'and' && p !== 'with') add(p, { kind: 'vague' });
-  for (const n of MULTI_WORD_NOUNS) {
-    add(n, { kind: 'noun', noun: n, plural: false });
-    add(/(s|x|ch|sh)$/.test(n) ? `${n}es` : `${n}s`, { kind: 'noun', noun: n, plural: true });
-  }
-  for (const [p, count] of Object.entries(COUNT_PHRASES)) add(p, { kind: 'count', count });
-  for (const p of STYLE_PHRASES) add(p, { kind: 'skip' });
-  return root;
-}
-
-// Phrases whose following noun phrase names a style or an author, not an object in the picture.
-const STYLE_PHRASES = ['in the style of', 'in style of', 'in the manner of', 'style of', 'inspired by', 'art by', 'artwork by', 'by artist', 'trending on'];
-const TRIE = buildTrie();
-const DEFINITE = new Set(DEFINITE_WORDS);
-const PRONOUN_SET = new Set(PRONOUNS);
-const INTENSIFIER_SET = new Set(INTENSIFIERS);
-const FRAMES = new Set(FRAME_NOUNS);
 const PICTURES = new Set(PICTURE_NOUNS);
 const SCENES = new Set(SCENE_NOUNS);
-const SENTENCE_END = new Set(['.', ';', '!', '?']);
-// Participles after which "by" names an author or cause, not a place ("painted by", "made by").
-const BY_AGENT = /^(painted|drawn|made|created|taken|shot|photographed|illustrated|inspired|designed|rendered|written|directed|generated|art|artwork|photo|painting|drawing)$/;
+const SETTINGS = new Set(SETTING_NOUNS);
+const GROUNDS = new Set(GROUND_NOUNS);
+const SURFACES = new Set(SURFACE_NOUNS);
+const TIMES = new Set(TIME_NOUNS);
+const CLOTHING = new Set(CLOTHING_NOUNS);
+const STYLES = new Set(STYLE_HEADS);
+const LINK_WORDS = new Set(LINK_VERBS);
+// What only people and animals do: a participle of these after a thing belongs to the animal.
+const ANIMATE_VERBS = new Set([
+  'looking', 'watching', 'staring', 'gazing', 'peering', 'reading', 'eating', 'drinking', 'smiling',
+  'laughing', 'crying', 'talking', 'singing', 'barking', 'meowing', 'licking', 'sniffing', 'smelling',
+  'chewing', 'biting', 'wearing', 'waving', 'yawning', 'grinning', 'posing', 'waiting', 'thinking',
+]);
+// Placements and the relation they state against an object named just before, by axis.
+const SIDE_AXIS: Partial<Record<AbsoluteSide, { axis: string; relation: RelationType }>> = {
+  left: { axis: 'x', relation: 'left_of' },
+  right: { axis: 'x', relation: 'right_of' },
+  top: { axis: 'y', relation: 'above' },
+  bottom: { axis: 'y', relation: 'below' },
+  foreground: { axis: 'z', relation: 'in_front_of' },
+  background: { axis: 'z', relation: 'behind' },
+};
+const RELATION_AXIS: Partial<Record<RelationType, string>> = {
+  left_of: 'x', right_of: 'x', above: 'y', below: 'y', in_front_of: 'z', behind: 'z',
+};
+// How far back a pronoun or a definite noun looks for what it names: prompts refer to the last few
+// things, and the bound keeps every look-up constant, so the parse stays linear.
+const LOOK_BACK = 48;
+// What is over everything in a picture, or all around: "under" it sets the scene.
+const OVERHEAD = new Set(['sea', 'ocean', 'water', 'waves', 'sky', 'skies', 'star', 'stars', 'sun', 'sunlight', 'moonlight', 'rain', 'clouds', 'cloud', 'storm', 'snowfall', 'canopy', 'heavens', 'aurora', 'lights', 'spotlight']);
+// "with" phrases that describe rather than add an object: "a cat with a sleepy look".
+const ABSTRACT = new Set([
+  'look', 'expression', 'smile', 'grin', 'frown', 'gaze', 'stare', 'attitude', 'pose', 'posture',
+  'mood', 'personality', 'glow', 'shine', 'twinkle', 'sparkle', 'hint', 'touch', 'feeling', 'sense',
+  'vibe', 'aura', 'hairstyle', 'haircut', 'hair', 'beard', 'mustache', 'moustache', 'fur', 'eyes',
+  'eye', 'mouth', 'nose', 'ears', 'ear', 'paws', 'paw', 'wings', 'wing', 'tail', 'horns', 'horn',
+  'claws', 'teeth', 'tongue', 'lips', 'whiskers', 'mane', 'feathers', 'beak', 'fins', 'spots',
+  'stripes', 'pattern', 'design', 'color', 'colour', 'shape', 'texture', 'finish', 'label', 'logo',
+  'writing', 'word', 'words', 'text', 'number', 'letter', 'letters', 'name', 'theme', 'motif',
+  'light', 'lights', 'lighting', 'shadow', 'shadows', 'reflection', 'reflections', 'detail',
+  'details', 'decoration', 'decorations', 'trim', 'stitching', 'print', 'frosting', 'icing', 'topping',
+  'toppings', 'sauce', 'cheese', 'sprinkles', 'steam', 'smoke', 'flames', 'fire', 'leaves', 'fruit',
+  'flowers', 'blossoms', 'petals', 'buds', 'snow', 'water', 'dust', 'rust', 'paint', 'glaze',
+]);
 
-const TOKEN_RE = /[\p{L}\p{M}\p{N}]+(?:-[\p{L}\p{M}\p{N}]+)*|['’]s(?![\p{L}\p{N}])|[.,;:!?]/gu;
-
-function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  TOKEN_RE.lastIndex = 0;
-  for (let m = TOKEN_RE.exec(text); m !== null; m = TOKEN_RE.exec(text)) {
-    const raw = m[0];
-    const punct = raw.length === 1 && /[.,;:!?]/.test(raw);
-    tokens.push({ lower: raw.toLowerCase().replace('’', "'"), start: m.index, end: m.index + raw.length, punct });
-  }
-  return tokens;
+interface Entity {
+  np: NounPhrase;
+  /** Index into the objects once the entity is an object; -1 while it is only a mention. */
+  obj: number;
+  /** Index into the scene when it turned out to be a setting, time or style. */
+  scene: number;
+  negated: boolean;
+  details: string[];
+  placements: Placement[];
+  /** First noun phrase of a clause. */
+  subject: boolean;
 }
 
-/** Longest lexicon phrase starting at token i. */
-function matchPhrase(tokens: Token[], i: number): { entry: Entry; length: number } | null {
-  let node: TrieNode | undefined = TRIE;
-  let best: { entry: Entry; length: number } | null = null;
-  for (let j = i; j < tokens.length && node; j++) {
-    const w = tokens[j].lower;
-    if (tokens[j].punct) break;
-    const next: TrieNode | undefined = node.next.get(w) ?? (POSS.has(w) ? node.next.get('<poss>') : undefined);
-    node = next;
-    if (node?.entry) best = { entry: node.entry, length: j - i + 1 };
-  }
-  return best;
-}
-
-type Item =
-  | { k: 'np'; obj: number; start: number; end: number }
-  | { k: 'pron'; word: string; start: number; end: number }
-  | { k: 'rel'; relation: RelationType; swap: boolean; pronoun: string | null; phrase: string; span: Span }
-  | { k: 'side'; side: AbsoluteSide; phrase: string; span: Span }
-  | { k: 'unknown'; phrase: string; span: Span }
-  | { k: 'vague'; phrase: string; span: Span }
-  | { k: 'and' }
-  | { k: 'comma' }
-  | { k: 'stop' };
-
-interface NounPhrase {
-  next: number;
-  noun: string;
-  plural: boolean;
-  count: number | null;
-  attributes: string[];
-  definite: boolean;
-  bare: boolean;
-  start: number;
-  end: number;
-  frame: boolean;
-}
-
-interface Candidate {
-  words: string[];
-  noun: boolean;
-  attribute: boolean;
-  plural: boolean;
-  singular: string;
-  multi: boolean;
-}
-
-/** Reads one noun phrase at token i, or null when none starts there. */
-function readNounPhrase(tokens: Token[], i: number): NounPhrase | null {
-  let j = i;
-  let count: number | null | undefined;
-  let definite = false;
-  let determiner = false;
-  for (; j < tokens.length && !tokens[j].punct; ) {
-    const m = matchPhrase(tokens, j);
-    if (m?.entry.kind === 'count') {
-      count = m.entry.count;
-      determiner = true;
-      j += m.length;
-      continue;
-    }
-    if (m) break;
-    const w = tokens[j].lower;
-    const following = tokens[j + 1];
-    if (DEFINITE.has(w) || (POSS.has(w) && following && !following.punct && startsContent(following.lower))) {
-      definite = true;
-      determiner = true;
-      j++;
-      continue;
-    }
-    if (w === 'another' || w === 'other' || w === 'each' || w === 'every') {
-      determiner = true;
-      j++;
-      continue;
-    }
-    if (w in COUNT_WORDS && !(w === 'set' || w === 'row' || w === 'pack' || w === 'stack' || w === 'pile')) {
-      count = COUNT_WORDS[w];
-      determiner = true;
-      j++;
-      continue;
-    }
-    if (/^\p{N}+$/u.test(w)) {
-      const n = Number.parseInt(w, 10);
-      count = Number.isSafeInteger(n) ? n : null;
-      determiner = true;
-      j++;
-      continue;
-    }
-    break;
-  }
-
-  const cands: Candidate[] = [];
-  let lastEnd = j > i ? tokens[j - 1].end : tokens[i].start;
-  for (; j < tokens.length && !tokens[j].punct; ) {
-    const m = matchPhrase(tokens, j);
-    if (m) {
-      if (m.entry.kind !== 'noun') break;
-      cands.push({ words: [m.entry.noun], noun: true, attribute: false, plural: m.entry.plural, singular: m.entry.noun, multi: true });
-      lastEnd = tokens[j + m.length - 1].end;
-      j += m.length;
-      continue;
-    }
-    const w = tokens[j].lower;
-    if (PRONOUN_SET.has(w) || DEFINITE.has(w) || w in COUNT_WORDS) break;
-    if (INTENSIFIER_SET.has(w)) {
-      // "right next to", "directly above": the adverb belongs to the relation that follows.
-      const after = matchPhrase(tokens, j + 1)?.entry.kind;
-      if (after === 'rel' || after === 'side' || after === 'unknown') break;
-    }
-    const info = wordInfo(w);
-    const hasNoun = cands.some((c) => c.noun);
-    if (info.link && !info.attribute) {
-      // "a standing man": a participle before any noun is a modifier; after the noun, a verb.
-      if (hasNoun || !/(ing|ed)$/.test(w) || !tokens[j + 1] || !wordInfo(tokens[j + 1].lower).noun) break;
-      cands.push({ words: [w], noun: false, attribute: true, plural: false, singular: w, multi: false });
-    } else if (info.func && !info.noun) {
-      if (INTENSIFIER_SET.has(w) && !hasNoun && tokens[j + 1] && wordInfo(tokens[j + 1].lower).adjective) {
-        j++;
-        continue;
-      }
-      break;
-    } else if (info.noun) {
-      // After a noun, an unknown plural-looking word is usually a verb ("a dog barks").
-      if (hasNoun && info.plural && !info.attribute && (info.verb || !isKnownNounish(w))) break;
-      cands.push({ words: [w], noun: true, attribute: info.attribute, plural: info.plural, singular: info.singular, multi: false });
-    } else if (info.verb || info.adjective) {
-      if (hasNoun) break;
-      cands.push({ words: [w], noun: false, attribute: info.attribute || info.adjective, plural: false, singular: w, multi: false });
-    } else {
-      break;
-    }
-    lastEnd = tokens[j].end;
-    j++;
-  }
-  if (cands.length === 0) return null;
-  // Without a determiner, a run of adjectives ("highly detailed") names nothing.
-  if (!determiner && !cands.some((c) => c.noun)) return null;
-
-  let head = cands.length - 1;
-  for (let c = cands.length - 1; c >= 0; c--) {
-    if (cands[c].noun) {
-      head = c;
-      break;
-    }
-  }
-  let compoundStart = head;
-  while (compoundStart > 0) {
-    const prev = cands[compoundStart - 1];
-    if (!prev.noun || prev.attribute || prev.multi || cands[compoundStart].multi) break;
-    compoundStart--;
-  }
-  const h = cands[head];
-  const nounWords = cands.slice(compoundStart, head).map((c) => c.words.join(' '));
-  nounWords.push(h.plural ? h.singular : h.words.join(' '));
-  const noun = nounWords.join(' ');
-  const attributes = cands.slice(0, compoundStart).map((c) => c.words.join(' '));
-  let resolved: number | null;
-  if (count !== undefined) resolved = count;
-  else resolved = h.plural ? null : 1;
-  return {
-    next: j,
-    noun,
-    plural: h.plural,
-    count: resolved,
-    attributes,
-    definite,
-    bare: !determiner,
-    start: tokens[i].start,
-    end: lastEnd,
-    frame: FRAMES.has(noun) && compoundStart === head,
-  };
-}
-
-function startsContent(w: string): boolean {
-  const info = wordInfo(w);
-  return (info.noun || info.adjective || info.verb) && !info.func;
-}
-
-function isKnownNounish(w: string): boolean {
-  const info = wordInfo(w);
-  return info.noun && !info.verb;
-}
-
-function idFor(noun: string): string {
-  const base = noun
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, '_')
-    .replace(/^_+|_+$/g, '');
-  return base.length > 0 ? base.slice(0, 40) : 'object';
+interface Pending {
+  relation: RelationType;
+  swap: boolean;
+  phrase: string;
+  span: Span;
+  subjects: Entity[] | null;
+  objects: Entity[];
+  negated: boolean;
+  /** "in"/"at" or "on": may turn out to be a setting instead of a relation. */
+  soft: 'in' | 'at' | null;
+  middle: boolean;
+  /** An "and" or list comma may add another object. */
+  coord: 'none' | 'and' | 'comma';
+  /** The object added after "and": a new subject if a relation or verb follows it. */
+  tentative: Entity | null;
+  commaObjects: Entity[];
+  /** A fronted relation already given its subject. */
+  used: boolean;
+  /** The noun phrase right before the preposition: "a man in a suit" describes the man. */
+  before: Entity[] | null;
 }
 
 interface SidePlacement {
-  obj: number;
+  entity: Entity;
   side: AbsoluteSide;
+  phrase: string;
+  span: Span;
+}
+
+interface RawRelation {
+  s: Entity;
+  relation: RelationType;
+  o: Entity;
+  o2?: Entity;
   phrase: string;
   span: Span;
 }
@@ -337,361 +172,1105 @@ export function parsePrompt(text: string): ParsedPrompt {
   }
 }
 
+function isSetting(np: NounPhrase): boolean {
+  if (np.interior) return true;
+  return !np.proper && !np.named && (SETTINGS.has(np.noun) || SETTINGS.has(np.head) || SETTINGS.has(np.head + 's')) && np.contents === null;
+}
+function isTime(np: NounPhrase): boolean {
+  return !np.proper && (TIMES.has(np.noun) || TIMES.has(np.head) || /^(sunny|rainy|snowy|cloudy|foggy|stormy|windy|summer|winter|autumn|spring) day$/.test(np.noun));
+}
+
 function parseUnsafe(text: string): ParsedPrompt {
   const analysed = text.length > MAX_ANALYZED_CHARS ? text.slice(0, MAX_ANALYZED_CHARS) : text;
   const tokens = tokenize(analysed);
-  const objects: PromptObject[] = [];
+  const { chunks, scene: sceneSpans } = chunkTokens(tokens, analysed);
   const diagnostics: PromptDiagnostic[] = [];
-  const usedIds = new Set<string>();
-  const latestByNoun = new Map<string, number>();
-  const items: Item[] = [];
-
-  const addObject = (np: NounPhrase): number => {
-    const existing = latestByNoun.get(np.noun);
-    if (existing !== undefined && (np.definite || np.bare)) return existing;
-    const base = idFor(np.noun);
-    let id = base;
-    for (let n = 2; usedIds.has(id); n++) id = `${base}_${n}`;
-    usedIds.add(id);
-    objects.push({
-      id,
-      noun: np.noun,
-      phrase: text.slice(np.start, np.end),
-      count: np.count,
-      attributes: np.attributes,
-      placements: [],
-      details: [],
-      span: [np.start, np.end],
-    });
-    latestByNoun.set(np.noun, objects.length - 1);
-    return objects.length - 1;
+  const scene: SceneElement[] = sceneSpans.map((s) => ({ kind: s.kind, phrase: text.slice(s.span[0], s.span[1]), span: s.span }));
+  const addScene = (kind: SceneKind, span: Span): number => {
+    scene.push({ kind, phrase: text.slice(span[0], span[1]), span });
+    return scene.length - 1;
   };
 
-  // Pass 2: tokens -> items.
-  for (let i = 0; i < tokens.length; ) {
-    const t = tokens[i];
-    if (t.punct) {
-      items.push(t.lower === ',' || t.lower === ':' ? { k: 'comma' } : SENTENCE_END.has(t.lower) ? { k: 'stop' } : { k: 'comma' });
-      i++;
-      continue;
-    }
-    const m = matchPhrase(tokens, i);
-    if (m?.entry.kind === 'skip') {
-      i += m.length;
-      const named = readNounPhrase(tokens, i);
-      if (named) i = named.next;
-      continue;
-    }
-    if (m && m.entry.kind !== 'noun' && m.entry.kind !== 'count') {
-      const last = tokens[i + m.length - 1];
-      const span: Span = [t.start, last.end];
-      const phrase = text.slice(span[0], span[1]);
-      const e = m.entry;
-      if (e.kind === 'rel') {
-        const prev = i > 0 ? tokens[i - 1].lower : '';
-        const after = tokens[i + m.length];
-        const isAgentBy = t.lower === 'by' && m.length === 1 && BY_AGENT.test(prev);
-        const isNumeric = after !== undefined && /^\p{N}/u.test(after.lower) && (t.lower === 'around' || t.lower === 'over');
-        if (isAgentBy || isNumeric) {
-          i += m.length;
-          // "a painting by Monet": the author is not an object in the picture.
-          const agent = isAgentBy ? readNounPhrase(tokens, i) : null;
-          if (agent) i = agent.next;
-          continue;
-        }
-        let pronoun: string | null = null;
-        if (e.poss) for (let k = i; k < i + m.length; k++) if (POSS.has(tokens[k].lower)) pronoun = tokens[k].lower;
-        items.push({ k: 'rel', relation: e.relation, swap: e.swap, pronoun, phrase, span });
-      } else if (e.kind === 'side') {
-        items.push({ k: 'side', side: e.side, phrase, span });
-      } else if (e.kind === 'unknown') {
-        items.push({ k: 'unknown', phrase, span });
-      } else {
-        items.push({ k: 'vague', phrase, span });
-      }
-      i += m.length;
-      continue;
-    }
-    // "to the northwest of": a spatial-looking frame we have no entry for.
-    if ((t.lower === 'to' || t.lower === 'at') && tokens[i + 1]?.lower === 'the' && tokens[i + 3]?.lower === 'of' && !tokens[i + 2].punct && !tokens[i + 3].punct) {
-      const span: Span = [t.start, tokens[i + 3].end];
-      items.push({ k: 'unknown', phrase: text.slice(span[0], span[1]), span });
-      i += 4;
-      continue;
-    }
-    if (t.lower === 'and' || t.lower === '&' || (t.lower === 'as' && tokens[i + 1]?.lower === 'well' && tokens[i + 2]?.lower === 'as')) {
-      items.push({ k: 'and' });
-      i += t.lower === 'as' ? 3 : 1;
-      continue;
-    }
-    if (t.lower === 'with' || t.lower === 'plus') {
-      items.push({ k: 'vague', phrase: text.slice(t.start, t.end), span: [t.start, t.end] });
-      i++;
-      continue;
-    }
-    const w = t.lower;
-    if (PRONOUN_SET.has(w) && !(POSS.has(w) && tokens[i + 1] && !tokens[i + 1].punct && startsContent(tokens[i + 1].lower))) {
-      items.push({ k: 'pron', word: w, start: t.start, end: t.end });
-      i++;
-      continue;
-    }
-    const np = readNounPhrase(tokens, i);
-    if (np === null || np.next === i) {
-      i++;
-      continue;
-    }
-    let next = np.next;
-    if (tokens[next]?.lower === 'of' && !matchPhrase(tokens, next)) {
-      const inner = tokens[next + 1] ? readNounPhrase(tokens, next + 1) : null;
-      if (np.frame && inner) {
-        // "a photo of a cat": the frame is not an object.
-        i = next + 1;
-        continue;
-      }
-      if (inner && !inner.frame) {
-        // "a cup of coffee", "a vase of flowers": one object; the rest describes it.
-        np.end = inner.end;
-        next = inner.next;
-      }
-    }
-    const previous = items[items.length - 1];
-    if (previous?.k === 'rel' && PICTURES.has(np.noun) && np.definite) {
-      // "on the left side of the image" places against the picture, not an object.
-      const side = pictureSide(previous.relation);
-      if (side) {
-        items[items.length - 1] = { k: 'side', side, phrase: previous.phrase, span: previous.span };
-        i = next;
-        continue;
-      }
-    }
-    if (PICTURES.has(np.noun) && np.definite && previous?.k !== 'rel') {
-      // "in the scene", "the picture shows": the picture itself, never an object to place.
-      i = next;
-      continue;
-    }
-    items.push({ k: 'np', obj: addObject(np), start: np.start, end: np.end });
-    i = next;
-  }
-
-  // Pass 3: items -> relations.
-  const relations: PromptRelation[] = [];
+  // Entities: every noun phrase mentioned; objects are the entities placed in the picture.
+  const entities: Entity[] = [];
+  const objects: Entity[] = [];
+  const byNoun = new Map<string, Entity>();
+  const rawRelations: RawRelation[] = [];
   const sides: SidePlacement[] = [];
-  const touched = new Set<number>();
-  const vagueWord = new Map<number, string>();
-  const mentions: number[] = [];
+  const touched = new Set<Entity>();
+  const vagueWord = new Map<Entity, string>();
 
-  const emit = (subject: number, relation: RelationType, object: number, object2: number | undefined, swap: boolean, phrase: string, span: Span): void => {
-    let s = subject;
-    let o = object;
-    if (swap) [s, o] = [o, s];
-    if (s === o || (object2 !== undefined && (object2 === s || object2 === o))) return;
-    const rel: PromptRelation = { subject: objects[s].id, relation, object: objects[o].id, phrase, span };
-    if (object2 !== undefined) rel.object2 = objects[object2].id;
-    relations.push(rel);
-  };
-  // The thing a pronoun or a missing object refers to: the "with" anchor ("a pizza with a knife to
-  // its left"), else the latest mention that is not a subject, agreeing in number when possible.
-  let withAnchor: number | undefined;
-  const resolve = (exclude: readonly number[], pronoun: string | null = null): number | undefined => {
-    const plural = pronoun !== null && PLURAL_PRONOUNS.has(pronoun);
-    const gender = pronoun === null ? null : MALE_PRONOUNS.has(pronoun) ? MALE : FEMALE_PRONOUNS.has(pronoun) ? FEMALE : null;
-    if (
-      withAnchor !== undefined &&
-      !exclude.includes(withAnchor) &&
-      (pronoun === null || (objects[withAnchor].count !== 1) === plural) &&
-      (gender === null || gender.test(objects[withAnchor].noun))
-    ) {
-      return withAnchor;
+  const materialize = (e: Entity): void => {
+    // Denied ("no windows") and scene entities are never objects.
+    if (e.obj >= 0 || e.scene >= 0 || e.negated) return;
+    e.obj = objects.length;
+    objects.push(e);
+    if (e.np.contents) {
+      // "a bowl of fruit": the fruit is in the bowl.
+      const c = entityFor(e.np.contents.np);
+      materialize(c);
+      rawRelations.push({ s: c, relation: e.np.contents.relation, o: e, phrase: text.slice(e.np.contents.span[0], e.np.contents.span[1]), span: e.np.contents.span });
     }
-    let fallback: number | undefined;
-    let numberOnly: number | undefined;
-    for (let m = mentions.length - 1; m >= 0; m--) {
-      const o = mentions[m];
-      if (exclude.includes(o)) continue;
-      fallback ??= o;
-      if (pronoun !== null && (objects[o].count !== 1) !== plural) continue;
-      if (gender === null || gender.test(objects[o].noun)) return o;
-      numberOnly ??= o;
+  };
+
+  const entityFor = (np: NounPhrase): Entity => {
+    const earlier = byNoun.get(np.noun) ?? (np.definite && !np.ofComplement ? suffixMatch(np.noun) : undefined);
+    if (earlier !== undefined && (np.definite || np.bare) && !(np.ofComplement && !earlier.np.ofComplement && earlier.np.noun !== np.noun)) return earlier;
+    const e: Entity = { np, obj: -1, scene: -1, negated: np.negated, details: [], placements: [], subject: false };
+    entities.push(e);
+    byNoun.set(np.noun, e);
+    return e;
+  };
+  // "the van" after "a rusty old VW van": a definite head names the latest noun it ends.
+  const suffixMatch = (noun: string): Entity | undefined => {
+    for (let k = entities.length - 1; k >= Math.max(0, entities.length - LOOK_BACK); k--) {
+      const n = entities[k].np.noun;
+      if (n.endsWith(` ${noun}`)) return entities[k];
     }
-    return numberOnly ?? fallback;
+    return undefined;
   };
 
-  const resolveLatest = (pronoun: string | null): number | undefined => {
-    const saved = withAnchor;
-    withAnchor = undefined;
-    const r = resolve([], pronoun);
-    withAnchor = saved;
-    return r;
+  // The object of the latest relation on each axis in this sentence: "a horse to the left of a
+  // barn while a cow stands to the right" puts the cow right of the barn.
+  const axisObject = new Map<string, { subject: Entity; object: Entity }>();
+  const elliptic = (e: Entity, side: AbsoluteSide, phrase: string, span: Span): void => {
+    const axis = SIDE_AXIS[side];
+    const last = axis ? axisObject.get(axis.axis) : undefined;
+    if (!axis || !last || last.subject === e || last.object === e) return;
+    emit(e, axis.relation, last.object, undefined, false, phrase, span);
   };
 
-  interface Pending {
-    relation: RelationType;
-    swap: boolean;
-    phrase: string;
-    span: Span;
-    subjects: number[] | null;
-    objects: number[];
-  }
-  let group: number[] = [];
-  let groupOpen = false;
-  let savedGroup: number[] = [];
+  const emit = (s: Entity, relation: RelationType, o: Entity, o2: Entity | undefined, swap: boolean, phrase: string, span: Span): void => {
+    let a = s;
+    let b = o;
+    if (swap) [a, b] = [b, a];
+    if (a === b || (o2 !== undefined && (o2 === a || o2 === b))) return;
+    if (a.negated || b.negated || o2?.negated) return;
+    if (a.scene >= 0 || b.scene >= 0) return;
+    materialize(a);
+    materialize(b);
+    if (o2) materialize(o2);
+    const rel: RawRelation = { s: a, relation, o: b, phrase, span };
+    if (o2) rel.o2 = o2;
+    rawRelations.push(rel);
+    const axis = RELATION_AXIS[relation];
+    if (axis) axisObject.set(axis, { subject: a, object: b });
+  };
+
+  // --- Clause state ---------------------------------------------------------------------------
+  let subj: Entity[] = [];
+  let subjOpen = false;
+  let actor: Entity[] = [];
+  let sentSubj: Entity[] = [];
+  let prevSentSubj: Entity[] = [];
+  let lastNP: Entity[] = [];
+  type Role = 'subject' | 'object' | 'detail' | 'with' | 'none';
+  // Assigned inside the helpers below as well, so the declared type must not narrow to 'none'.
+  let lastRole = 'none' as Role;
+  let lastSetting = -1;
+  let expect = 'any' as 'any' | 'detail' | 'with';
+  let placementVerb = false;
+  let withNP: Entity[] = [];
+  let withOwner: Entity[] = [];
+  let withOwnerScene = -1;
+  let withStart = -1;
+  // Where the verb of "playing with a frisbee" ends: the with phrase continues its detail.
+  let withVerbEnd = -1;
+  let withEnd = -1;
+  let withQuoted = false;
+  // "with its wings spread out", "with its lid up": the description is complete; a next verb or
+  // relation is the owner's.
+  let withClosed = false;
+  let withNeg = false;
+  let withVague: string | null = null;
+  let withActorUsed = false;
+  let withAnchor: Entity | undefined;
+  let detail: { owner: Entity[]; scene: number; start: number; end: number } | null = null;
+  let negNext = false;
   let pending: Pending | null = null;
-  let fronted: (Pending & { used: boolean }) | null = null;
+  let fronted: Pending | null = null;
   let pendingSide: { side: AbsoluteSide; phrase: string; span: Span } | null = null;
+  let order: { axis: 'x' | 'y' | 'z'; forward: boolean; phrase: string; span: Span; before: Entity[] } | null = null;
+  let clauseList: Entity[] = [];
+  let rcActor: Entity[] | null = null;
+  let existential = false;
   let lastKind = '';
   let lastVague: string | null = null;
-  let touchNext = false;
+  let touchNextEntity = false;
+  let oneOf: Entity | undefined;
+  // The noun phrase after a non-spatial preposition ("looking at a painting"), which a relation
+  // right after it places.
+  let viaPreposition: Entity | undefined;
+  let lastPrep = '';
+  const andList = andLists(chunks);
+  const mentions: Entity[] = [];
+  const pairs: Entity[][] = [];
+
+  const agree = (e: Entity, pronoun: string | null, plural: boolean | null): boolean => {
+    if (pronoun === null && plural === null) return true;
+    const isPlural = e.np.count === null ? e.np.plural || e.np.count === null && e.np.plural : e.np.count > 1;
+    const wantPlural = plural ?? (pronoun !== null && /^(they|them|their|themselves|ones|others)$/.test(pronoun));
+    if (pronoun === 'one' || pronoun === 'other') return true;
+    return isPlural === wantPlural;
+  };
+  const genderOk = (e: Entity, pronoun: string | null): boolean => {
+    if (pronoun === null) return true;
+    if (MALE_PRONOUNS.has(pronoun)) return !FEMALE.test(e.np.noun);
+    if (FEMALE_PRONOUNS.has(pronoun)) return !MALE.test(e.np.noun);
+    return true;
+  };
+  const genderMatch = (e: Entity, pronoun: string | null): boolean => {
+    if (pronoun === null) return false;
+    if (MALE_PRONOUNS.has(pronoun)) return MALE.test(e.np.noun);
+    if (FEMALE_PRONOUNS.has(pronoun)) return FEMALE.test(e.np.noun);
+    return false;
+  };
+  const gendered = (pronoun: string | null): boolean => pronoun !== null && (MALE_PRONOUNS.has(pronoun) || FEMALE_PRONOUNS.has(pronoun));
+  const usable = (e: Entity): boolean => e.scene < 0 && !e.negated;
+
+  /**
+   * What a pronoun refers to. As a subject ("It stands..."), the subject of this or the previous
+   * sentence; as an object ("behind it"), the noun a "with" phrase hangs on, else the latest
+   * mention; by number always, by gender for he/she, preferring people and animals for them.
+   */
+  const resolve = (pronoun: string | null, plural: boolean | null, role: 'subject' | 'object', exclude: readonly Entity[]): Entity | undefined => {
+    const ok = (e: Entity | undefined): e is Entity => e !== undefined && usable(e) && !exclude.includes(e) && agree(e, pronoun, plural) && genderOk(e, pronoun);
+    const floor = Math.max(0, mentions.length - LOOK_BACK);
+    if (gendered(pronoun)) {
+      for (let k = mentions.length - 1; k >= floor; k--) if (ok(mentions[k]) && genderMatch(mentions[k], pronoun)) return mentions[k];
+      for (const e of [...sentSubj, ...prevSentSubj]) if (ok(e) && ANIMATE.test(e.np.noun)) return e;
+      for (let k = mentions.length - 1; k >= floor; k--) if (ok(mentions[k]) && ANIMATE.test(mentions[k].np.noun)) return mentions[k];
+    }
+    if (role === 'subject') {
+      for (const e of subj) if (ok(e)) return e;
+      for (const e of sentSubj) if (ok(e)) return e;
+      for (const e of prevSentSubj) if (ok(e)) return e;
+    } else if (ok(withAnchor)) {
+      return withAnchor;
+    }
+    let fallback: Entity | undefined;
+    for (let k = mentions.length - 1; k >= floor; k--) {
+      const e = mentions[k];
+      if (!ok(e)) continue;
+      // Objects and subjects before details: "it" rarely means what something wears.
+      if (e.obj >= 0 || e.subject) return e;
+      fallback ??= e;
+    }
+    if (fallback) return fallback;
+    // Number disagreement is common in prompts ("the seats ... it"); keep the latest usable one.
+    for (let k = mentions.length - 1; k >= floor; k--) {
+      const e = mentions[k];
+      if (usable(e) && !exclude.includes(e) && (e.obj >= 0 || e.subject)) return e;
+    }
+    return undefined;
+  };
+
+  const mention = (e: Entity): void => {
+    mentions.push(e);
+  };
+  const isPlural = (e: Entity): boolean => (e.np.count === null ? e.np.plural : e.np.count > 1);
+  /** The other member of the latest pair of singular things, for "them" meaning both. */
+  const pairBefore = (e: Entity, exclude: readonly Entity[]): Entity | null => {
+    for (let k = mentions.length - 1; k >= Math.max(0, mentions.length - LOOK_BACK); k--) {
+      const m = mentions[k];
+      if (m === e || exclude.includes(m) || !usable(m) || isPlural(m) || (m.obj < 0 && !m.subject)) continue;
+      return m;
+    }
+    return null;
+  };
+
+  const closeDetail = (): void => {
+    if (!detail) return;
+    const d = detail;
+    detail = null;
+    if (d.end <= d.start) return;
+    const words = text.slice(d.start, d.end).trim().replace(/(?:[,;:]|\s(?:and|or|but))+$/i, '').trim();
+    if (!words) return;
+    if (d.scene >= 0) {
+      const s = scene[d.scene];
+      const end = Math.max(s.span[1], d.end);
+      s.span = [s.span[0], end];
+      s.phrase = text.slice(s.span[0], end);
+      return;
+    }
+    for (const o of d.owner) if (!o.details.includes(words)) o.details.push(words);
+  };
+  const extendDetail = (end: number): void => {
+    if (detail && end > detail.end) detail.end = end;
+  };
+  const openDetail = (owner: Entity[], start: number, end: number, sceneIndex = -1): void => {
+    closeDetail();
+    detail = { owner: owner.slice(), scene: sceneIndex, start, end };
+  };
+
+  const startSubject = (e: Entity): void => {
+    materialize(e);
+    e.subject = true;
+    if (fronted && (!fronted.used || lastKind === 'and')) {
+      emitAll(e, fronted);
+      fronted.used = true;
+    }
+    if (pendingSide) {
+      sides.push({ entity: e, ...pendingSide });
+      pendingSide = null;
+      subj = [e];
+      actor = [e];
+      subjOpen = false;
+      return;
+    }
+    if ((lastKind === 'and' || lastKind === 'comma') && subjOpen) {
+      subj.push(e);
+      // "a zebra and a giraffe": a pair whose other member an elliptic placement may place.
+      if (subj.length === 2 && lastKind === 'and') pairs.push(subj);
+    } else {
+      subj = [e];
+      subjOpen = true;
+    }
+    actor = subj;
+    rcActor = null;
+    if (sentSubj.length === 0) sentSubj = subj;
+    clauseList.push(e);
+  };
+
+  /** Who a relation read now is about. Null: nobody yet (a fronted phrase). */
+  const relationSubjects = (next: Chunk | undefined, hasPronoun: boolean, verbLed = false): Entity[] | null => {
+    if (verbLed && lastKind === 'np' && lastRole === 'object' && lastNP.length && lastNP.every((e) => e.scene < 0)) {
+      // "a shark beneath a surfer riding a wave": like a participle, it belongs to the noun before.
+      actor = lastNP.slice();
+      return actor;
+    }
+    if (expect === 'with' && withNP.length > 0 && withClosed) {
+      // "a cat on a bowl with its mouth open next to a dog": the clause goes on about the cat.
+      endWith('detail');
+      return actor.length ? actor : withOwner.length ? withOwner : null;
+    }
+    if (expect === 'with' && withNP.length > 0) {
+      const refersBack = hasPronoun || next === undefined || next.k === 'pron' || (next.k !== 'np' && next.k !== 'adv');
+      const afterVerb = withVerbEnd > withStart;
+      const described = ((afterVerb || withNP.every((e) => e.np.bare && !e.np.proper)) && !refersBack) || withNP.some((e) => e.negated);
+      if (!described && !withNeg) {
+        // "a room with a painting on the wall above a couch": the painting is what the rest of
+        // the phrase places.
+        const s = withNP.slice();
+        for (const e of s) materialize(e);
+        withAnchor = withOwner[0];
+        endWith('object');
+        actor = s;
+        return s;
+      }
+      endWith('detail');
+      return withOwner.length ? withOwner : actor.length ? actor : null;
+    }
+    if (lastKind === 'np' && lastNP.length === 1 && lastNP[0] === viaPreposition && !SURFACES.has(lastNP[0].np.head) && !isSetting(lastNP[0].np)) {
+      // "looking up at a painting above the fireplace": the painting is above it.
+      for (const h of actor) touched.add(h);
+      return lastNP.slice();
+    }
+    if (lastKind === 'np' && lastRole === 'detail' && placementVerb && lastNP.length) {
+      // "a squirrel holding an acorn over its head": the acorn is placed, the squirrel holds it.
+      for (const h of actor) touched.add(h);
+      return lastNP;
+    }
+    if (actor.length) return actor;
+    return null;
+  };
+
+  /**
+   * Ends a "with" phrase: its noun phrases are a detail of the owner ('detail'), objects of their
+   * own ('object'), or, with nothing placing them ('auto'), a detail when they only describe
+   * ("with red leaves", "with a sleepy look", "playing with a frisbee").
+   */
+  const endWith = (mode: 'auto' | 'detail' | 'object'): void => {
+    if (expect !== 'with') return;
+    expect = 'any';
+    const nps = withNP;
+    withNP = [];
+    const verbDetail = withVerbEnd > withStart ? text.slice(withStart, withVerbEnd).trim() : '';
+    if (withQuoted) {
+      withQuoted = false;
+      const words = text.slice(withStart, withEnd).trim();
+      for (const o of withOwner) if (!o.details.includes(words)) o.details.push(words);
+      if (nps.length === 0) return;
+    }
+    if (nps.length === 0) {
+      if (verbDetail) for (const o of withOwner) if (!o.details.includes(verbDetail)) o.details.push(verbDetail);
+      return;
+    }
+    const end = withEnd;
+    const describes =
+      mode === 'detail' ||
+      (mode === 'auto' && (withNeg || withVerbEnd > withStart || nps.every((e) => (e.np.bare && !e.np.proper) || ABSTRACT.has(e.np.head) || e.np.possessedBy !== null)));
+    if (!describes && verbDetail) for (const o of withOwner) if (!o.details.includes(verbDetail)) o.details.push(verbDetail);
+    if (describes) {
+      // "with its mouth open": the owner is whom "its" names, usually the subject.
+      const possessor = nps.every((e) => e.np.possessedBy !== null) ? resolve(nps[0].np.possessedBy === 'it' ? 'its' : nps[0].np.possessedBy, null, 'subject', nps) : undefined;
+      if (possessor && possessor.scene < 0) {
+        const words = text.slice(withStart, end).trim();
+        if (!possessor.details.includes(words)) possessor.details.push(words);
+        return;
+      }
+      if (withOwnerScene >= 0) {
+        const s = scene[withOwnerScene];
+        s.span = [s.span[0], Math.max(s.span[1], end)];
+        s.phrase = text.slice(s.span[0], s.span[1]);
+      } else for (const o of withOwner) {
+        const words = text.slice(withStart, end).trim();
+        if (!o.details.includes(words)) o.details.push(words);
+      }
+      for (const e of nps) if (e.obj < 0 && withNeg) e.negated = true;
+      return;
+    }
+    for (const e of nps) {
+      materialize(e);
+      if (withVague) vagueWord.set(e, withVague);
+    }
+  };
+
+  /** The relation of `p` for subject `s` and each of its objects ("between" takes two at once). */
+  const emitAll = (s: Entity, p: Pending): void => {
+    if (p.negated || p.objects.length === 0) return;
+    if (p.relation === 'between') emit(s, 'between', p.objects[0], p.objects[1], p.swap, p.phrase, p.span);
+    else for (const o of p.objects) emit(s, p.relation, o, undefined, p.swap, p.phrase, p.span);
+  };
 
   const finishPending = (): void => {
     if (!pending) return;
     const p = pending;
     pending = null;
     if (p.objects.length === 0) {
-      // "a table with a lamp overhead": the object is the last thing mentioned before.
-      const implicit = resolve(p.subjects ?? []);
-      if (implicit === undefined || p.subjects === null) return;
+      // "a table with a lamp overhead", "pizza baking inside": the object is the anchor of the
+      // "with" phrase or the latest thing mentioned.
+      if (p.subjects === null || p.soft !== null) return;
+      const implicit = resolve(null, null, 'object', p.subjects);
+      if (implicit === undefined) return;
       p.objects.push(implicit);
     }
-    if (p.subjects) {
-      for (const s of p.subjects) emit(s, p.relation, p.objects[0], p.objects[1], p.swap, p.phrase, p.span);
-      groupOpen = false;
-    } else {
-      fronted = { ...p, used: false };
+    const first = p.objects[0];
+    if ((p.relation === 'under' || p.relation === 'below') && OVERHEAD.has(first.np.head) && first.obj < 0 && !first.np.proper) {
+      // "a boat under a starry sky", "dancing under the stars": the setting, not a thing above.
+      first.scene = addScene('setting', [p.span[0], first.np.end]);
+      return;
     }
-  };
-  const endClause = (sentence: boolean): void => {
-    finishPending();
-    if (sentence) {
-      const f = fronted as (Pending & { used: boolean }) | null;
-      if (f && !f.used) {
-        for (const s of savedGroup) emit(s, f.relation, f.objects[0], f.objects[1], f.swap, f.phrase, f.span);
+    if (p.soft !== null || p.relation === 'on') {
+      // "in a field", "at night", "on the grass": where or when, not a relation.
+      const np = first.np;
+      const kind: SceneKind | null = isTime(np) ? 'time' : (p.soft !== null && isSetting(np)) || (p.relation === 'on' && GROUNDS.has(np.noun) && first.obj < 0) ? 'setting' : null;
+      if (kind !== null && first.obj < 0) {
+        first.scene = addScene(kind, [p.span[0], np.end]);
+        lastSetting = first.scene;
+        return;
       }
-      fronted = null;
-      pendingSide = null;
-      savedGroup = [];
-      withAnchor = undefined;
-    } else if (group.length > 0) {
-      savedGroup = group;
+      if (p.soft === 'at') {
+        // "looking at the camera": part of what the subject does.
+        viaPreposition = first;
+        return;
+      }
+      if (p.soft === 'in' && (CLOTHING.has(np.noun) || CLOTHING.has(np.head))) {
+        // "a woman in a red dress": what she wears.
+        for (const s of p.before ?? p.subjects ?? []) {
+          const words = text.slice(p.span[0], np.end);
+          if (!s.details.includes(words)) s.details.push(words);
+        }
+        return;
+      }
     }
-    group = [];
-    groupOpen = false;
-  };
-  const mention = (obj: number, fromNounPhrase: boolean): void => {
-    mentions.push(obj);
-    if (touchNext) touched.add(obj);
-    touchNext = false;
-    if (pending && pending.objects.length === 0) {
-      pending.objects.push(obj);
-      if (pending.relation !== 'between') finishPending();
+    if (p.middle && p.objects.length === 1 && !(first.np.plural || (first.np.count ?? 1) > 1)) {
+      // "in the middle of the road": the middle of a setting, or next to a single thing.
+      if (isSetting(first.np) && first.obj < 0) {
+        first.scene = addScene('setting', [first.np.start, first.np.end]);
+        for (const s of p.subjects ?? []) sides.push({ entity: s, side: 'center', phrase: p.phrase, span: p.span });
+        return;
+      }
+      p.relation = 'near';
+    }
+    if (p.subjects === null) {
+      fronted = p;
       return;
     }
-    if (pending && pending.relation === 'between' && pending.objects.length === 1 && lastKind === 'and') {
-      pending.objects.push(obj);
-      finishPending();
+    if (p.negated) {
+      for (const o of p.objects) mention(o);
       return;
     }
-    if (pending) finishPending();
-    if (fronted && (!fronted.used || lastKind === 'and')) {
-      emit(obj, fronted.relation, fronted.objects[0], fronted.objects[1], fronted.swap, fronted.phrase, fronted.span);
-      fronted.used = true;
-      group = [obj];
-      groupOpen = false;
-      return;
-    }
-    if (pendingSide) {
-      sides.push({ obj, ...pendingSide });
-      pendingSide = null;
-      group = [obj];
-      return;
-    }
-    if (fromNounPhrase && lastVague) vagueWord.set(obj, lastVague);
-    if (lastKind === 'and' && groupOpen) group.push(obj);
-    else {
-      group = [obj];
-      groupOpen = true;
+    if (p.relation === 'between') {
+      for (const s of p.subjects) emit(s, 'between', p.objects[0], p.objects[1], p.swap, p.phrase, p.span);
+    } else {
+      for (const s of p.subjects) for (const o of p.objects) emit(s, p.relation, o, undefined, p.swap, p.phrase, p.span);
     }
   };
 
-  for (const item of items) {
-    switch (item.k) {
-      case 'np':
-        mention(item.obj, true);
-        lastVague = null;
+  /** "a cat on a mat and a dog under a table": the dog was not a second object after all. */
+  const retract = (): boolean => {
+    if (!pending) return false;
+    const p = pending;
+    const t = p.tentative ?? (p.commaObjects.length > 0 ? p.commaObjects[p.commaObjects.length - 1] : null);
+    if (t === null || lastNP[0] !== t || lastKind !== 'np') return false;
+    p.objects = p.objects.filter((o) => o !== t);
+    p.tentative = null;
+    p.commaObjects = [];
+    finishPending();
+    subjOpen = false;
+    const saved = lastKind;
+    lastKind = 'comma';
+    startSubject(t);
+    lastKind = saved;
+    lastRole = 'subject';
+    return true;
+  };
+
+  /** Before a new relation, verb or clause: the last noun phrase joins its list or starts anew. */
+  const settle = (): void => {
+    if (!retract()) retractCommaObjects();
+    finishPending();
+  };
+
+  const endSentence = (): void => {
+    retractCommaObjects();
+    finishPending();
+    endWith('auto');
+    closeDetail();
+    applyOrder();
+    const f = fronted as Pending | null;
+    if (f && !f.used && f.objects.length) {
+      for (const s of clauseList) emitAll(s, f);
+    }
+    fronted = null;
+    pendingSide = null;
+    withAnchor = undefined;
+    if (sentSubj.length) prevSentSubj = sentSubj;
+    sentSubj = [];
+    subj = [];
+    actor = [];
+    subjOpen = false;
+    lastNP = [];
+    lastRole = 'none';
+    expect = 'any';
+    negNext = false;
+    rcActor = null;
+    existential = false;
+    clauseList = [];
+    lastSetting = -1;
+    oneOf = undefined;
+    axisObject.clear();
+  };
+
+  // Objects added after list commas without a closing "and NP" were new subjects.
+  const retractCommaObjects = (): void => {
+    if (!pending || pending.commaObjects.length === 0) return;
+    const extra = pending.commaObjects;
+    pending.objects = pending.objects.filter((o) => !extra.includes(o));
+    pending.commaObjects = [];
+  };
+
+  const applyOrder = (): void => {
+    if (!order) return;
+    const o = order;
+    order = null;
+    const list = o.before.length >= 2 ? o.before : clauseList;
+    if (list.length < 2) return;
+    const rel: RelationType = o.axis === 'x' ? 'left_of' : o.axis === 'y' ? 'above' : 'in_front_of';
+    const seq = o.forward ? list : [...list].reverse();
+    for (let k = 0; k + 1 < seq.length; k++) emit(seq[k], rel, seq[k + 1], undefined, false, o.phrase, o.span);
+    const [firstSide, lastSide]: [Placement, Placement] = o.axis === 'x' ? ['left', 'right'] : o.axis === 'y' ? ['top', 'bottom'] : ['foreground', 'background'];
+    addPlacement(seq[0], firstSide);
+    addPlacement(seq[seq.length - 1], lastSide);
+    if (seq.length === 3 && o.axis === 'x') addPlacement(seq[1], 'center');
+  };
+  const addPlacement = (e: Entity, p: Placement): void => {
+    if (!e.placements.includes(p)) e.placements.push(p);
+  };
+
+  for (let ci = 0; ci < chunks.length; ci++) {
+    const c = chunks[ci];
+    const next = chunks[ci + 1];
+    switch (c.k) {
+      case 'np': {
+        const e = entityFor(c.np);
+        handleEntity(e, c.np, next, c.end);
         break;
+      }
       case 'pron': {
-        const asObject = pending !== null && pending.objects.length === 0;
-        const exclude = asObject ? (pending!.subjects ?? []) : [];
-        // As a subject ("It sits..."), the anchor of a "with" clause is not meant.
-        const obj = asObject ? resolve(exclude, item.word) : resolveLatest(item.word);
-        if (obj !== undefined) mention(obj, false);
+        const asObject = pending !== null && (pending.objects.length === 0 || pending.coord !== 'none');
+        let e: Entity | undefined;
+        if ((c.word === 'other' || c.word === 'others') && oneOf !== undefined) e = oneOf;
+        else if (asObject) e = resolve(c.word, c.plural, 'object', pending!.subjects ?? []);
+        else if (expect === 'detail' || expect === 'with') e = resolve(c.word, c.plural, 'object', actor);
+        else e = resolve(c.word, c.plural, 'subject', []);
+        if (e === undefined) {
+          lastKind = 'pron';
+          continue;
+        }
+        // "one of them ... the other": both are members of the same group.
+        if (c.partOf) oneOf = e;
+        let members: Entity[] = [e];
+        if (c.plural === true && !c.partOf && !isPlural(e)) {
+          // "they", "both of them" for singular things: the group named together ("an astronaut
+          // and a robot ... behind them"), else the last two things.
+          const exclude = asObject ? pending!.subjects ?? [] : actor;
+          const together = [subj, sentSubj, prevSentSubj].find((g) => g.length >= 2 && g.every((m) => usable(m) && !exclude.includes(m)));
+          const other = together ? null : pairBefore(e, exclude);
+          members = together ? together.slice() : other ? [e, other] : [e];
+        }
+        handleEntity(members[0], null, next, c.end);
+        for (const m of members.slice(1)) {
+          lastKind = 'and';
+          if (pending && pending.objects.length > 0) pending.coord = 'and';
+          handleEntity(m, null, next, c.end);
+          if (pending) pending.tentative = null;
+        }
+        lastKind = 'np';
+        continue;
+      }
+      case 'recip': {
+        // "a keyboard and a mouse next to each other".
+        if (pending && pending.objects.length === 0 && pending.subjects && pending.subjects.length >= 2) {
+          const p = pending;
+          pending = null;
+          const ss = p.subjects!;
+          if (!p.negated) for (let k = 0; k + 1 < ss.length; k++) emit(ss[k], p.relation, ss[k + 1], undefined, false, p.phrase, p.span);
+        }
         break;
       }
       case 'rel': {
-        finishPending();
-        if (item.pronoun) {
-          const latest = resolveLatest(null);
-          const subjects = group.length > 0 ? group : latest !== undefined ? [latest] : [];
-          const obj = resolve(subjects, item.pronoun);
-          if (obj !== undefined) for (const s of subjects) emit(s, item.relation, obj, undefined, item.swap, item.phrase, item.span);
-          groupOpen = false;
+        settle();
+        closeDetail();
+        // "... and to its right is a towel rack", "and beside the door stands a lamp": a phrase
+        // fronted before its verb and subject.
+        const opens = lastKind === 'and' || lastKind === 'comma' || lastKind === 'stop' || lastKind === '' || lastKind === 'but';
+        const after = c.pronoun ? next : chunks[ci + 2];
+        const frontedHere =
+          opens && expect !== 'with' && after?.k === 'verb' && (after.cop || LINK_WORDS.has(after.word)) && (c.pronoun !== null || next?.k === 'np' || next?.k === 'pron');
+        if (frontedHere && c.pronoun) {
+          const o = resolve(c.pronoun, null, 'object', []);
+          pending = {
+            relation: c.relation, swap: c.swap, phrase: c.phrase, span: [c.start, c.end], subjects: null, objects: o ? [o] : [], negated: negNext,
+            soft: null, middle: c.middle, coord: 'none', tentative: null, commaObjects: [], used: false, before: null,
+          };
+          negNext = false;
+          expect = 'any';
           break;
         }
-        const subjects = group.length > 0 ? group.slice() : null;
+        const subjects = frontedHere ? null : relationSubjects(next, c.pronoun !== null, c.verbLed);
+        if (c.pronoun) {
+          // "with a lamp on its left": the possessive names the object.
+          const who = subjects ?? [];
+          const o = resolve(c.pronoun, null, 'object', who);
+          if (o !== undefined && !negNext) for (const s of who) emit(s, c.relation, o, undefined, c.swap, c.phrase, [c.start, c.end]);
+          negNext = false;
+          expect = 'any';
+          break;
+        }
+        pending = {
+          relation: c.relation, swap: c.swap, phrase: c.phrase, span: [c.start, c.end], subjects, objects: [], negated: negNext,
+          soft: null, middle: c.middle, coord: 'none', tentative: null, commaObjects: [], used: false, before: null,
+        };
         if (subjects) fronted = null;
-        pending = { relation: item.relation, swap: item.swap, phrase: item.phrase, span: item.span, subjects, objects: [] };
+        negNext = false;
+        expect = 'any';
         break;
       }
-      case 'side':
+      case 'prep': {
+        if (expect === 'with' && withNP.length && lastKind === 'np' && /^(up|down|out|off|open|closed)$/.test(c.word) && !(next?.k === 'np')) {
+          // "with its lid up".
+          withEnd = Math.max(withEnd, c.end);
+          withClosed = true;
+          continue;
+        }
+        if (c.word === 'in' || c.word === 'into' || c.word === 'at' || c.word === 'within') {
+          settle();
+          const subjects = expect === 'with' && withNP.length === 0 ? null : relationSubjects(next, false);
+          pending = {
+            relation: 'inside', swap: false, phrase: text.slice(c.start, c.end), span: [c.start, c.end], subjects: subjects ?? (actor.length ? actor : null),
+            objects: [], negated: negNext, soft: c.word === 'at' ? 'at' : 'in', middle: false, coord: 'none', tentative: null, commaObjects: [], used: false,
+            before: lastKind === 'np' && lastNP.every((e) => e.scene < 0) ? lastNP.slice() : null,
+          };
+          if (c.word === 'at') {
+            // "looking at the camera" stays in the detail; "at night" becomes scene.
+            if (detail) extendDetail(c.end);
+          } else closeDetail();
+          negNext = false;
+          expect = 'any';
+          break;
+        }
+        if (c.word === 'from' && next?.k === 'rel') break;
+        lastPrep = c.word;
         finishPending();
-        if (group.length > 0) {
-          for (const obj of group) sides.push({ obj, side: item.side, phrase: item.phrase, span: item.span });
-          // "a fridge on the left and an oven on the right": the oven starts its own group.
-          groupOpen = false;
-        } else pendingSide = { side: item.side, phrase: item.phrase, span: item.span };
+        if (detail) extendDetail(c.end);
+        else if (actor.length) openDetail(actor, c.start, c.end);
+        expect = 'detail';
+        placementVerb = false;
+        break;
+      }
+      case 'side': {
+        settle();
+        closeDetail();
+        let who: Entity[] | null;
+        // "..., and on the right a small boat": a placement fronted before its noun phrase.
+        const opensClause = lastKind === 'and' || lastKind === 'comma' || lastKind === 'stop' || lastKind === '';
+        if (opensClause && expect !== 'with' && (next?.k === 'np' || (next?.k === 'there' && chunks[ci + 2]?.k === 'np') || (next?.k === 'comma' && chunks[ci + 2]?.k === 'np'))) {
+          pendingSide = { side: c.side, phrase: c.phrase, span: [c.start, c.end] };
+          subjOpen = false;
+          expect = 'any';
+          break;
+        }
+        if (expect === 'with' && withNP.length && /^on top$/i.test(c.phrase) && withOwner.length) {
+          // "a cake with a cherry on top": on top of the cake.
+          const owners = withOwner.slice();
+          const items = withNP.slice();
+          endWith('object');
+          for (const e of items) for (const o of owners) emit(e, 'on', o, undefined, false, c.phrase, [c.start, c.end]);
+          expect = 'any';
+          break;
+        }
+        if (expect === 'with' && withNP.length) {
+          who = withNP;
+          endWith('object');
+        } else if (lastKind === 'np' && lastRole === 'detail' && lastNP.length) who = lastNP;
+        else who = actor.length ? actor : null;
+        if (who) {
+          for (const e of who) {
+            materialize(e);
+            sides.push({ entity: e, side: c.side, phrase: c.phrase, span: [c.start, c.end] });
+            elliptic(e, c.side, c.phrase, [c.start, c.end]);
+          }
+          subjOpen = false;
+        } else pendingSide = { side: c.side, phrase: c.phrase, span: [c.start, c.end] };
+        expect = 'any';
+        break;
+      }
+      case 'verb': {
+        settle();
+        const prevKind = lastKind;
+        if (c.cop || c.aux) {
+          if (existential) break;
+          if (prevKind === 'np' && lastRole !== 'subject' && rcActor === null && lastRole !== 'with') actor = subj.length ? subj : actor;
+          if (rcActor) actor = rcActor;
+          endWith('auto');
+          closeDetail();
+          // What follows a copula describes the subject ("is a tabby"), unless a relation does.
+          expect = 'detail';
+          placementVerb = false;
+          lastKind = 'verb';
+          continue;
+        }
+        if (c.possession) {
+          // "the cat has its paw on the keyboard": read like "with".
+          endWith('auto');
+          closeDetail();
+          if (prevKind === 'np' && lastRole === 'object' && rcActor === null) actor = subj.length ? subj : actor;
+          withOwner = actor.slice();
+          withOwnerScene = -1;
+          withStart = c.start;
+          withVerbEnd = -1;
+          withNeg = false;
+          withVague = null;
+          withNP = [];
+          withEnd = -1;
+          withQuoted = false;
+          withClosed = false;
+          withActorUsed = false;
+          expect = 'with';
+          lastKind = 'verb';
+          continue;
+        }
+        if (prevKind === 'np' && (lastRole === 'object' || lastRole === 'with') && lastNP.length && lastNP.every((e) => e.scene < 0) && (c.form === 'ing' || c.form === 'ed')) {
+          // A participle belongs to the noun before it: "a bag sitting on a bed", "with the sun
+          // setting behind them".
+          if (lastRole === 'with') {
+            if (withNP.some((e) => e.np.possessedBy !== null) && c.form === 'ed' && !withClosed) {
+              // "with its wings spread out": the participle completes the description.
+              withEnd = Math.max(withEnd, c.end);
+              withClosed = true;
+              lastKind = 'np';
+              continue;
+            }
+            if (withClosed || withNP.some((e) => ABSTRACT.has(e.np.head) && e.np.possessedBy === null && !e.np.bare)) {
+              // "with a sleepy look sitting ...": a description.
+              endWith('detail');
+            } else {
+              actor = withNP.slice();
+              // "with a cat staring at it": a named thing doing something is in the picture.
+              for (const e of actor) if (!e.np.bare || e.np.proper) materialize(e);
+              withAnchor = withOwner[0];
+              withNP = [];
+              expect = 'any';
+              withActorUsed = true;
+            }
+          } else if (ANIMATE_VERBS.has(c.word) && !lastNP.some((e) => ANIMATE.test(e.np.noun)) && actor.some((e) => ANIMATE.test(e.np.noun))) {
+            // "a dog laying on a bed looking out a window": only the dog can look.
+          } else if (lastNP.every((e) => e.np.possessedBy !== null)) {
+            // "a dog with a frisbee in its mouth standing on the grass": the mouth's owner stands.
+            const owner = resolve(lastNP[0].np.possessedBy === 'it' ? 'its' : lastNP[0].np.possessedBy, null, 'subject', lastNP);
+            if (owner) actor = [owner];
+            else if (withOwner.length) actor = withOwner.slice();
+          } else {
+            actor = lastNP.slice();
+          }
+        } else if (prevKind === 'np' && lastRole === 'object' && rcActor === null) {
+          // A finite verb after a relation's object is the clause's own verb: "a flower in a vase
+          // is next to ...".
+          actor = subj.length ? subj : actor;
+        } else if (prevKind === 'np' && lastRole === 'detail') {
+          // "a truck carrying oil driving next to a train": the truck drives; but "holding a sign
+          // saying 'feed me'" describes the sign, inside the same detail.
+          endWith('auto');
+          const spatial = next?.k === 'rel' || next?.k === 'side' || (next?.k === 'prep' && /^(in|into|at|within)$/.test(next.word));
+          if (detail && !spatial && (c.form === 'ing' || c.form === 'ed')) {
+            extendDetail(c.end);
+            placementVerb = false;
+            break;
+          }
+        } else if (withActorUsed && prevKind !== 'and') {
+          // "with its wings spread out swooping over a tree": the owl swoops.
+          actor = withOwner.length ? withOwner.slice() : actor;
+          withActorUsed = false;
+        }
+        if (expect === 'with') endWith('auto');
+        if (rcActor && prevKind === 'rp') actor = rcActor;
+        closeDetail();
+        if (!c.presentation && actor.length) openDetail(actor, c.start, c.end);
+        placementVerb = c.placement;
+        expect = 'detail';
+        break;
+      }
+      case 'with': {
+        finishPending();
+        endWith('auto');
+        // "playing with a frisbee", "filled with flowers": the phrase completes the verb.
+        const afterVerb = lastKind === 'verb' && detail !== null && !c.neg;
+        const verbStart = afterVerb ? detail!.start : -1;
+        if (afterVerb) detail = null;
+        closeDetail();
+        // A "with" phrase hangs on the noun before it, unless that noun is ground the subject
+        // stands on ("an airplane on a runway with the sun behind it").
+        const before = lastKind === 'np' && lastNP.length && lastRole !== 'detail' && !(lastRole === 'object' && lastNP.every((e) => SURFACES.has(e.np.noun) || SURFACES.has(e.np.head)));
+        const owner = before ? lastNP : actor;
+        withOwner = owner.filter((e) => e.scene < 0);
+        withOwnerScene = lastKind === 'np' && lastSetting >= 0 && lastNP.length && lastNP[0].scene === lastSetting ? lastSetting : -1;
+        if (withOwner.length === 0 && withOwnerScene < 0) withOwner = actor.slice();
+        withStart = afterVerb ? verbStart : c.start;
+        withVerbEnd = afterVerb ? c.start : -1;
+        if (afterVerb) withOwner = actor.slice();
+        withNeg = c.neg;
+        withVague = c.vague;
+        withNP = [];
+        withEnd = -1;
+        withQuoted = false;
+        withClosed = false;
+        withActorUsed = false;
+        withAnchor = withOwner[0];
+        expect = 'with';
+        break;
+      }
+      case 'and': {
+        if (pending && pending.objects.length > 0 && pending.subjects !== null) {
+          if (!(pending.relation === 'between' && pending.objects.length === 1)) pending.coord = 'and';
+          pending.commaObjects = [];
+        } else if (pending && pending.subjects === null && pending.objects.length > 0) {
+          pending.coord = 'and';
+        }
+        if (lastRole === 'subject' && lastKind === 'np' && !pending) subjOpen = subjOpen || true;
+        if (detail) extendDetail(c.end);
+        break;
+      }
+      case 'but': {
+        finishPending();
+        closeDetail();
+        negNext = false;
+        expect = 'any';
+        break;
+      }
+      case 'comma': {
+        const listFollows = andList[ci + 1] === true || (next?.k === 'and' && chunks[ci + 2]?.k === 'np');
+        if (pending) {
+          if (pending.subjects === null) finishPending();
+          else if (pending.objects.length > 0 && listFollows) pending.coord = 'comma';
+          else {
+            retractCommaObjects();
+            finishPending();
+          }
+        }
+        if (expect === 'with' && withNP.length && listFollows) {
+          // "with a red hat, a scarf and boots": the list goes on.
+        } else endWith('auto');
+        if (detail && listFollows && expect !== 'any') extendDetail(c.end);
+        else {
+          closeDetail();
+          if (expect === 'detail') expect = 'any';
+        }
+        if (lastRole === 'subject' && lastKind === 'np' && listFollows && !pending) subjOpen = true;
+        else if (!listFollows) subjOpen = false;
+        negNext = false;
+        existential = false;
+        break;
+      }
+      case 'stop':
+        endSentence();
+        break;
+      case 'rp':
+        settle();
+        closeDetail();
+        endWith('auto');
+        // "a bicycle, which is leaning against a fence": the noun before, comma or not.
+        if (lastNP.length && (lastKind === 'np' || (lastKind === 'comma' && chunks[ci - 2]?.k === 'np'))) actor = lastNP.filter((e) => e.scene < 0);
+        if (actor.length === 0) actor = subj.slice();
+        rcActor = actor.slice();
+        expect = 'any';
+        break;
+      case 'there':
+        finishPending();
+        closeDetail();
+        endWith('auto');
+        existential = true;
+        subjOpen = false;
+        lastKind = 'comma';
+        continue;
+      case 'sub':
+        settle();
+        closeDetail();
+        endWith('auto');
+        expect = 'any';
+        rcActor = null;
+        subjOpen = false;
+        break;
+      case 'neg':
+        negNext = true;
+        break;
+      case 'adv':
+      case 'adj':
+      case 'quote':
+      case 'view':
+        if ((c.k === 'adj' || c.k === 'adv') && expect === 'with' && withNP.length && lastKind === 'np') {
+          // "with its mouth open", "with eyes closed".
+          withEnd = Math.max(withEnd, c.end);
+          withClosed = true;
+          lastKind = 'np';
+          continue;
+        }
+        if (c.k === 'quote' && expect === 'with') {
+          // "a mug with 'best dad' printed on it": the words are part of how it looks.
+          withEnd = Math.max(withEnd, c.end);
+          withQuoted = true;
+          continue;
+        }
+        if (detail) extendDetail(c.end);
+        else if (c.k === 'adj' && lastKind === 'verb' && actor.length) openDetail(actor, c.start, c.end);
+        if (c.k === 'adv' || c.k === 'quote' || c.k === 'view') continue;
+        break;
+      case 'order':
+        finishPending();
+        order = { axis: c.axis, forward: c.forward, phrase: c.phrase, span: [c.start, c.end], before: clauseList.length >= 2 ? clauseList.slice() : [] };
+        if (order.before.length >= 2) applyOrder();
+        else clauseList = [];
         break;
       case 'unknown':
         finishPending();
         diagnostics.push({
           code: 'unknown-relation',
           severity: 'warning',
-          message: `'${item.phrase}' is not a relation SPRIGHT Lens can place; say it with left of, right of, above, below, in front of, behind, on, under, next to, near or far from`,
-          span: item.span,
+          message: `'${c.phrase}' is not a relation SPRIGHT Lens can place; say it with left of, right of, above, below, in front of, behind, on, under, next to, near or far from`,
+          span: [c.start, c.end],
         });
-        for (const obj of group) touched.add(obj);
-        touchNext = true;
+        for (const e of actor) touched.add(e);
+        touchNextEntity = true;
         break;
       case 'vague':
         finishPending();
-        lastVague = item.phrase.toLowerCase();
-        if (lastVague === 'with' || lastVague === 'plus') {
-          withAnchor = group.length > 0 ? group[0] : resolveLatest(null);
-          // "B with A on its left": A starts a new subject group; B stays in the mentions.
-          group = [];
-          groupOpen = false;
-        }
-        break;
-      case 'and':
-        if (pending && !(pending.relation === 'between' && pending.objects.length === 1)) finishPending();
-        lastVague = lastVague ?? 'and';
-        break;
-      case 'comma':
-        if (pending && pending.relation === 'between' && pending.objects.length === 1) finishPending();
-        endClause(false);
-        lastVague = null;
-        break;
-      case 'stop':
-        endClause(true);
-        lastVague = null;
+        lastVague = c.phrase.toLowerCase();
         break;
     }
-    lastKind = item.k === 'np' && lastKind === 'and' ? 'np' : item.k;
+    lastKind = c.k;
   }
-  endClause(true);
+  endSentence();
 
-  addSideRelations(sides, objects, relations);
+  /** A noun phrase or pronoun (`np` null) naming `e`, written up to `end`. */
+  function handleEntity(e: Entity, np: NounPhrase | null, next: Chunk | undefined, end: number): void {
+    mention(e);
+    if (np?.possessedBy) {
+      // "a surfboard on its roof": the owner of the roof is placed through its part.
+      const owner = resolve(np.possessedBy === 'it' ? 'its' : np.possessedBy, null, 'object', [e]);
+      if (owner) touched.add(owner);
+    }
+    if (touchNextEntity) {
+      touched.add(e);
+      touchNextEntity = false;
+    }
+    if (np && PICTURES.has(np.noun) && np.definite) {
+      // "on the left side of the image" places against the picture; "in the scene", "the
+      // picture shows" name the picture itself, never an object to place.
+      if (pending && pending.objects.length === 0) {
+        const side = pictureSide(pending.relation, pending.soft);
+        const p = pending;
+        pending = null;
+        if (side) {
+          const who = p.subjects;
+          if (who) for (const s of who) sides.push({ entity: s, side, phrase: p.phrase, span: p.span });
+          else pendingSide = { side, phrase: p.phrase, span: p.span };
+        }
+      }
+      lastKind = 'picture';
+      return;
+    }
+    if (pending && (pending.objects.length === 0 || pending.coord !== 'none')) {
+      const p = pending;
+      // After "and" the noun phrase may start a new clause instead ("a cat on a mat and a dog under
+      // the table"); not inside "between A and B" or a fronted phrase.
+      if (p.objects.length > 0 && p.coord === 'and' && p.subjects !== null && !(p.relation === 'between' && p.objects.length === 1)) p.tentative = e;
+      if (p.coord === 'comma') p.commaObjects.push(e);
+      p.objects.push(e);
+      p.coord = 'none';
+      lastNP = [e];
+      lastRole = 'object';
+      if (p.relation === 'between' && p.objects.length === 1 && next?.k === 'and') {
+        p.coord = 'and';
+      }
+      if (p.soft === 'at' && detail) extendDetail(end);
+      return;
+    }
+    if (expect === 'detail' && fronted !== null && !fronted.used && lastKind === 'verb') {
+      // "to its right is a towel rack": the noun phrase after the verb is the subject.
+      expect = 'any';
+      startSubject(e);
+      lastNP = [e];
+      lastRole = 'subject';
+      return;
+    }
+    if (expect === 'detail') {
+      lastNP = [e];
+      lastRole = 'detail';
+      // Only after prepositions of direction ("looking at", "pointing to"); "made of denim" and
+      // "for a walk" name nothing a relation then places.
+      viaPreposition = lastKind === 'prep' && /^(to|toward|towards|into)$/.test(lastPrep) ? e : undefined;
+      if (detail) extendDetail(end);
+      else if (actor.length && np) openDetail(actor, np.start, end);
+      if (!detail && actor.length === 0) {
+        // A verb before any subject ("Sitting on a bench, ..."): the noun phrase is a subject.
+        expect = 'any';
+        startSubject(e);
+        lastRole = 'subject';
+      }
+      return;
+    }
+    if (expect === 'with') {
+      if (lastKind === 'and' || lastKind === 'comma' || withNP.length === 0) withNP.push(e);
+      withEnd = Math.max(withEnd, end);
+      lastNP = withNP.slice();
+      lastRole = 'with';
+      return;
+    }
+    if (lastKind === 'side' && actor.length && !pendingSide && np) {
+      // "The one on the left a detailed oil painting of a king": an apposition describing it.
+      for (const o of actor) {
+        const words = text.slice(np.start, end);
+        if (!o.details.includes(words)) o.details.push(words);
+      }
+      lastNP = [e];
+      lastRole = 'detail';
+      return;
+    }
+    const listContinues = (lastKind === 'and' || lastKind === 'comma') && subjOpen;
+    if (!listContinues) {
+      subjOpen = false;
+      clauseList = [];
+    }
+    const wasAnd = lastKind === 'and';
+    startSubject(e);
+    if (wasAnd && lastVague === null) lastVague = 'and';
+    if (lastVague) vagueWord.set(e, lastVague);
+    lastVague = null;
+    lastNP = [e];
+    lastRole = 'subject';
+  }
+
+  // --- Results ---------------------------------------------------------------------------------
+  // Elliptic placements: "a zebra and a giraffe, the zebra on the left" puts the giraffe right.
+  const sidesOf = new Map<Entity, SidePlacement[]>();
+  for (const s of sides) {
+    const list = sidesOf.get(s.entity);
+    if (list) list.push(s);
+    else sidesOf.set(s.entity, [s]);
+  }
+  for (const pair of pairs) {
+    if (pair.length !== 2) continue;
+    const [a, b] = pair;
+    for (const axis of AXES) {
+      const sa = sidesOf.get(a)?.find((s) => axis.order[s.side] !== undefined && s.side !== 'center');
+      const sb = sidesOf.get(b)?.find((s) => axis.order[s.side] !== undefined);
+      if ((sa === undefined) === (sb === undefined)) continue;
+      const one = sa ?? sb!;
+      const other = one === sa ? b : a;
+      const opposite = (Object.keys(axis.order) as AbsoluteSide[]).find((k) => k !== one.side && k !== 'center' && axis.order[k] !== undefined);
+      if (opposite && one.side !== 'center') sides.push({ entity: other, side: opposite, phrase: one.phrase, span: one.span, inferred: true } as SidePlacement);
+    }
+  }
+  for (const s of sides) {
+    materialize(s.entity);
+    if (!(s as SidePlacement & { inferred?: boolean }).inferred) addPlacement(s.entity, s.side);
+  }
+
+  // Settings and style fragments that nothing relates to are scene, not objects: "A cozy living
+  // room with a painting ...", "... comic book illustration."
+  const related = new Set<Entity>();
+  for (const r of rawRelations) {
+    related.add(r.s);
+    related.add(r.o);
+    if (r.o2) related.add(r.o2);
+  }
+  for (const s of sides) related.add(s.entity);
+  const others = objects.filter((o) => !related.has(o)).length < objects.length || objects.length > 1;
+  for (const o of objects) {
+    if (related.has(o) || o.placements.length) continue;
+    if (isSetting(o.np) && o.np.attributes.length <= 3 && others) {
+      o.scene = addScene('setting', [o.np.start, o.np.end]);
+    } else if (isTime(o.np)) {
+      o.scene = addScene('time', [o.np.start, o.np.end]);
+    } else if (STYLES.has(o.np.head) && o.np.bare && !o.subject === false && others && objects.length > 1) {
+      o.scene = addScene('style', [o.np.start, o.np.end]);
+    }
+  }
+  const kept = objects.filter((o) => o.scene < 0).sort((a, b) => a.np.start - b.np.start);
+
+  // Ids from nouns, in text order, unique.
+  const used = new Set<string>();
+  // Next suffix to try per base id, so that a hundred cats cost a hundred look-ups, not 5,000.
+  const suffix = new Map<string, number>();
+  const idOf = new Map<Entity, string>();
+  const outObjects: PromptObject[] = kept.map((e) => {
+    const base = idFor(e.np.noun);
+    let id = base;
+    let n = suffix.get(base) ?? 2;
+    while (used.has(id)) id = `${base}_${n++}`;
+    suffix.set(base, n);
+    used.add(id);
+    idOf.set(e, id);
+    return {
+      id,
+      noun: e.np.noun,
+      phrase: text.slice(e.np.start, e.np.end),
+      count: e.np.count,
+      attributes: e.np.attributes,
+      placements: e.placements,
+      details: e.details,
+      span: [e.np.start, e.np.end],
+    };
+  });
+  const relations: PromptRelation[] = [];
+  const seen = new Set<string>();
+  for (const r of rawRelations) {
+    const s = idOf.get(r.s);
+    const o = idOf.get(r.o);
+    const o2 = r.o2 ? idOf.get(r.o2) : undefined;
+    if (s === undefined || o === undefined || (r.o2 && o2 === undefined)) continue;
+    const key = `${s}|${r.relation}|${o}|${o2 ?? ''}|${r.span[0]}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const rel: PromptRelation = { subject: s, relation: r.relation, object: o, phrase: r.phrase, span: r.span };
+    if (o2 !== undefined) rel.object2 = o2;
+    relations.push(rel);
+  }
+  addSideRelations(sides.filter((s) => idOf.has(s.entity)), idOf, relations);
 
   for (const conflict of findConflicts(relations)) {
-    const parts = conflict.map((i) => `${describeRelation(relations[i])} (col ${relations[i].span[0] + 1})`);
+    const parts = conflict.map((i) => `${relationLabel(relations[i], 'sentence', idsOf)} (col ${relations[i].span[0] + 1})`);
     const message =
       parts.length === 2
         ? `${parts[0]} contradicts ${parts[1]}`
@@ -701,18 +1280,21 @@ function parseUnsafe(text: string): ParsedPrompt {
     diagnostics.push({ code: 'contradiction', severity: 'error', message, span: [start, end], relations: conflict });
   }
 
-  if (objects.length >= 2) {
+  if (outObjects.length >= 2) {
     const placed = new Set<string>();
     for (const r of relations) {
       placed.add(r.subject);
       placed.add(r.object);
       if (r.object2) placed.add(r.object2);
     }
-    for (const s of sides) placed.add(objects[s.obj].id);
-    objects.forEach((o, index) => {
-      if (placed.has(o.id) || touched.has(index) || SCENES.has(o.noun)) return;
-      const other = objects.find((x) => x !== o && placed.has(x.id)) ?? objects.find((x) => x !== o)!;
-      const word = vagueWord.get(index);
+    for (const s of sides) if (idOf.has(s.entity)) placed.add(idOf.get(s.entity)!);
+    // The first placed object and the first two objects, found once: linear in the objects.
+    const placedObjects = outObjects.filter((x) => placed.has(x.id)).slice(0, 2);
+    kept.forEach((e, index) => {
+      const o = outObjects[index];
+      if (placed.has(o.id) || touched.has(e) || SCENES.has(o.noun)) return;
+      const other = placedObjects.find((x) => x !== o) ?? (outObjects[0] !== o ? outObjects[0] : outObjects[1]);
+      const word = vagueWord.get(e);
       const why = word ? `'${word}' does not say where ${o.id} is` : `${o.id} has no stated position`;
       diagnostics.push({
         code: 'vague',
@@ -732,10 +1314,29 @@ function parseUnsafe(text: string): ParsedPrompt {
     });
   }
   diagnostics.sort((a, b) => a.span[0] - b.span[0] || a.span[1] - b.span[1]);
-  return { text, objects, relations, scene: [], diagnostics };
+  const outScene: SceneElement[] = scene
+    .map((s) => ({ kind: s.kind, phrase: s.phrase, span: s.span }))
+    .sort((a, b) => a.span[0] - b.span[0] || a.span[1] - b.span[1]);
+  return { text, objects: outObjects, relations, scene: dedupeScene(outScene, text), diagnostics };
 }
 
-function pictureSide(r: RelationType): AbsoluteSide | null {
+/** For each chunk index: does a list "NP (, NP)* (,) and NP" start there? Right to left, linear. */
+function andLists(chunks: readonly Chunk[]): boolean[] {
+  const res: boolean[] = new Array<boolean>(chunks.length + 1).fill(false);
+  for (let j = chunks.length - 1; j >= 0; j--) {
+    if (chunks[j].k !== 'np') continue;
+    const a = chunks[j + 1];
+    const b = chunks[j + 2];
+    const c = chunks[j + 3];
+    if (a?.k === 'and' && b?.k === 'np') res[j] = true;
+    else if (a?.k === 'comma' && b?.k === 'and' && c?.k === 'np') res[j] = true;
+    else if (a?.k === 'comma' && b?.k === 'np' && res[j + 2]) res[j] = true;
+  }
+  return res;
+}
+
+function pictureSide(r: RelationType, soft: 'in' | 'at' | null): AbsoluteSide | null {
+  if (soft !== null) return null;
   switch (r) {
     case 'left_of':
       return 'left';
@@ -754,6 +1355,32 @@ function pictureSide(r: RelationType): AbsoluteSide | null {
   }
 }
 
+function idFor(noun: string): string {
+  const base = noun
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '_')
+    .replace(/^_+|_+$/g, '');
+  return base.length > 0 ? base.slice(0, 40) : 'object';
+}
+
+/** Drops repeated scene spans and joins style words written next to each other. */
+function dedupeScene(scene: SceneElement[], text: string): SceneElement[] {
+  const out: SceneElement[] = [];
+  for (const s of scene) {
+    const last = out[out.length - 1];
+    if (last && last.span[0] === s.span[0] && last.span[1] === s.span[1]) continue;
+    if (last && last.kind === 'style' && s.kind === 'style' && s.span[0] >= last.span[1] && /^\s*$/.test(text.slice(last.span[1], s.span[0]))) {
+      // "wide-angle lens from below": one style phrase.
+      last.span = [last.span[0], s.span[1]];
+      last.phrase = text.slice(last.span[0], last.span[1]);
+      continue;
+    }
+    out.push({ ...s });
+  }
+  return out;
+}
+
 // Absolute sides become relations between objects on the same axis, in the order people list them.
 const AXES: Array<{ order: Partial<Record<AbsoluteSide, number>>; forward: RelationType; backward: RelationType }> = [
   { order: { left: 0, center: 1, right: 2 }, forward: 'left_of', backward: 'right_of' },
@@ -763,22 +1390,22 @@ const AXES: Array<{ order: Partial<Record<AbsoluteSide, number>>; forward: Relat
 // Pairs grow quadratically; prompts name a handful of sides, hostile input may name thousands.
 const MAX_SIDES = 64;
 
-function addSideRelations(sides: SidePlacement[], objects: PromptObject[], relations: PromptRelation[]): void {
+function addSideRelations<E>(sides: Array<{ entity: E; side: AbsoluteSide; phrase: string; span: Span }>, idOf: Map<E, string>, relations: PromptRelation[]): void {
   const list = sides.slice(0, MAX_SIDES);
   for (let a = 0; a < list.length; a++) {
     for (let b = a + 1; b < list.length; b++) {
       const x = list[a];
       const y = list[b];
-      if (x.obj === y.obj) continue;
+      if (x.entity === y.entity) continue;
       for (const axis of AXES) {
         const ox = axis.order[x.side];
         const oy = axis.order[y.side];
         if (ox === undefined || oy === undefined || ox === oy) continue;
         // "in the center" only orders objects against an explicit left or right.
         relations.push({
-          subject: objects[x.obj].id,
+          subject: idOf.get(x.entity)!,
           relation: ox < oy ? axis.forward : axis.backward,
-          object: objects[y.obj].id,
+          object: idOf.get(y.entity)!,
           phrase: x.phrase,
           span: x.span,
         });

@@ -120,22 +120,27 @@ function readJsonl(text: string, fileName: string): PromptRecord[] {
   return out;
 }
 
+/** A prompt file that could not be opened or read, as one PromptFileError saying what to do. */
+export function promptFileReadError(path: string, err: unknown): PromptFileError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why =
+    code === 'ENOENT'
+      ? 'no such file; check the path'
+      : code === 'EISDIR'
+        ? 'is a directory; pass the prompt files inside it'
+        : code === 'EACCES'
+          ? 'permission denied; check the file permissions'
+          : `cannot be read (${(err as Error).message})`;
+  return new PromptFileError(`${path}: ${why}`, path);
+}
+
 /** Reads a prompt file from disk (see readPromptSource); missing files become PromptFileError. */
 export function readPromptFile(path: string): PromptRecord[] {
   let bytes: Uint8Array;
   try {
     bytes = fs.readFileSync(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file; check the path'
-        : code === 'EISDIR'
-          ? 'is a directory; pass the prompt files inside it'
-          : code === 'EACCES'
-            ? 'permission denied; check the file permissions'
-            : `cannot be read (${(err as Error).message})`;
-    throw new PromptFileError(`${path}: ${why}`, path);
+    throw promptFileReadError(path, err);
   }
   return readPromptSource(bytes, path);
 }

@@ -14,11 +14,6 @@ export interface Detection extends Box {
   score: number;
 }
 
-/** Centre of a box. */
-export function boxCenter(b: Box): { x: number; y: number } {
-  return { x: b.x + b.w / 2, y: b.y + b.h / 2 };
-}
-
 /** Intersection over union of two boxes; 0 when the union is empty (two degenerate boxes). */
 export function boxIou(a: Box, b: Box): number {
   const ix = Math.max(0, Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x));

@@ -24,8 +24,14 @@ export type RelationStatus = 'satisfied' | 'violated' | 'unknown' | 'unsupported
 export interface RuleCheck {
   rule: RuleName;
   status: RelationStatus;
-  /** Why, in a few words: "centre x 120 < 480", "score 0.82", "no 'dog' detected". */
+  /** Why, naming the boxes: "dog 0.91 / cat 0.80: centre x 24.0 < 48.0", "no 'dog' detected". */
   detail: string;
+  /**
+   * The two detected boxes the verdict rests on, as positions in the image's `detections`
+   * (subject's, object's): VISOR's satisfying pair, T2I-CompBench's first boxes, GenEval's failing
+   * (or top) pair. Null on the planned layout, and when no single pair decides (no VISOR pair holds).
+   */
+  pair: [subject: number, object: number] | null;
 }
 
 /** One object of the prompt, as the panel lists it. */

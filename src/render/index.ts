@@ -4,6 +4,7 @@
  * the text-to-image pipeline and its region guidance.
  */
 export { ModelDirError, RenderCancelledError } from './errors';
+export { MAX_BATCH, MAX_SIDE, MAX_STEPS, availableMemory, checkRenderMemory, checkSize, estimateRenderMemory, formatBytes, type MemoryEstimate, type RenderShape } from './limits';
 export { ClipTokenizer, clipClean, loadClipTokenizer, type ClipTokenizerFiles, type TokenIds } from './tokenizer';
 export {
   SCHEDULER_NAMES,
@@ -31,7 +32,16 @@ export {
 } from './regions';
 export { float16ToFloat32, float32ToFloat16, fromHalf, toHalf } from './float16';
 export { readOnnxSignature, OnnxFormatError, type OnnxSignature, type OnnxValueInfo, type OnnxElemType } from './onnxGraph';
-export { GRAPH_CONTRACT, VAE_ENCODER_CONTRACT, parsePythonJson, validateModelDir, validateVaeEncoder, type ModelDirInfo } from './modelDir';
+export {
+  GRAPH_CONTRACT,
+  VAE_ENCODER_CONTRACT,
+  modelIdentity,
+  parsePythonJson,
+  validateModelDir,
+  validateVaeEncoder,
+  type ModelArchitecture,
+  type ModelDirInfo,
+} from './modelDir';
 export {
   CUDA_HOWTO,
   PROVIDER_REQUESTS,

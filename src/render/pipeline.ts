@@ -7,7 +7,8 @@
 import * as path from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { encodePng, type RgbaImage } from '../image';
-import { RenderCancelledError, RenderParamsError } from './errors';
+import { ortLoadError, RenderCancelledError, RenderParamsError } from './errors';
+import { availableMemory, checkRenderMemory, checkSize, MAX_BATCH, MAX_STEPS } from './limits';
 import { float16ToFloat32, float32ToFloat16 } from './float16';
 import { checkValues, GRAPH_CONTRACT, validateModelDir, validateVaeEncoder, type ModelDirInfo } from './modelDir';
 import type { OnnxValueInfo } from './onnxGraph';
@@ -38,6 +39,9 @@ import {
 import { createScheduler, SCHEDULER_NAMES, type NoiseSource, type Scheduler, type SchedulerConfig, type SchedulerName } from './schedulers';
 import type { RegionGuide } from '../protocol/regions';
 import { loadClipTokenizer, type ClipTokenizer } from './tokenizer';
+import type { RenderTimings } from '../protocol/service';
+
+export type { RenderTimings };
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -51,6 +55,8 @@ export interface PipelineOptions {
   readonly logger?: RenderLogger;
   /** Threads for the CPU provider (default: onnxruntime's choice). */
   readonly intraOpThreads?: number;
+  /** Bytes a render may take, checked before its first step (default: the memory available now). */
+  readonly availableMemory?: () => number;
 }
 
 /** One render request. */
@@ -96,15 +102,6 @@ export interface GenerateControl {
   readonly onModelOutput?: (stepIndex: number, modelOutput: Float32Array) => void;
   /** Test hook: receives the latents after each scheduler step. */
   readonly onLatents?: (stepIndex: number, latents: Float32Array) => void;
-}
-
-/** Milliseconds spent in each stage of one render. */
-export interface RenderTimings {
-  readonly textEncoderMs: number;
-  readonly unetMs: number;
-  readonly vaeMs: number;
-  readonly totalMs: number;
-  readonly stepsPerSecond: number;
 }
 
 /** What `generate` returns. */
@@ -163,14 +160,22 @@ async function createSessions(ort: Ort, info: ModelDirInfo, provider: ProviderNa
   const so: InferenceSession.SessionOptions = {
     executionProviders: executionProviders(provider, options.deviceId),
     graphOptimizationLevel: 'all',
-    // Errors only: the GPU providers warn about shape ops placed on the CPU, which is by design.
-    logSeverityLevel: 3,
+    // Fatal only: the GPU providers warn about shape ops placed on the CPU, which is by design, and
+    // errors come back as exceptions that we turn into one line (onnxruntime's own log lines are
+    // in ANSI colour and name its C++ internals).
+    logSeverityLevel: 4,
     ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
   };
   const made: InferenceSession[] = [];
   try {
-    for (const file of [info.files.text_encoder, info.files.unet, info.files.vae_decoder]) {
-      made.push(await ort.InferenceSession.create(file, so));
+    for (const sub of ['text_encoder', 'unet', 'vae_decoder'] as const) {
+      const file = info.files[sub];
+      try {
+        made.push(await ort.InferenceSession.create(file, so));
+      } catch (err) {
+        // On the CPU the provider is not the problem: the file is.
+        throw provider === 'cpu' ? ortLoadError(file, err, info.graphs[sub].externalData) : err;
+      }
     }
   } catch (err) {
     await Promise.all(made.map((s) => s.release().catch(() => undefined)));
@@ -245,7 +250,7 @@ export async function loadPipeline(modelDir: string, options: PipelineOptions = 
     await releaseSessions(key, sessions);
     throw err;
   }
-  return new OnnxPipeline(info, tokenizer, sessions, key);
+  return new OnnxPipeline(info, tokenizer, sessions, key, options.availableMemory ?? availableMemory);
 }
 
 async function releaseSessions(key: string, sessions: Sessions): Promise<void> {
@@ -307,9 +312,11 @@ class OnnxPipeline implements Pipeline {
   readonly #timestep: InputSpec;
   readonly #ehs: InputSpec;
   readonly #latentIn: InputSpec;
+  readonly #availableMemory: () => number;
   #disposed = false;
 
-  constructor(info: ModelDirInfo, tokenizer: ClipTokenizer, sessions: Sessions, key: string) {
+  constructor(info: ModelDirInfo, tokenizer: ClipTokenizer, sessions: Sessions, key: string, memory: () => number) {
+    this.#availableMemory = memory;
     this.info = info;
     this.tokenizer = tokenizer;
     this.#sessions = sessions;
@@ -364,6 +371,22 @@ class OnnxPipeline implements Pipeline {
     const ort = this.#ort;
     const batch = p.batch;
     const cfg = params.guidanceScale > 1;
+    // Before any allocation: a render that cannot fit is refused with the figure and the way out.
+    const rowsAll = cfg ? 2 * batch : batch;
+    checkRenderMemory(
+      {
+        width: params.width,
+        height: params.height,
+        batch,
+        guidance: cfg,
+        unetChunk: Math.min(rowsAll, batchCapacity(this.#sample), batchCapacity(this.#ehs)),
+        elementBytes: this.#sample.type === 'float16' ? 2 : 4,
+        vaeScaleFactor: this.info.vaeScaleFactor,
+        architecture: this.info.architecture,
+      },
+      this.#availableMemory(),
+      this.provider !== 'cpu',
+    );
     const guide = params.regions !== undefined ? resolveRegionGuide(params.regions, params.steps) : undefined;
     // With a guide of no regions (a prompt with nothing to place) this is a plain render of its background.
     const guided = guide !== undefined && guide.regions.length > 0;
@@ -785,18 +808,27 @@ class OnnxPipeline implements Pipeline {
   }
 
   #checkParams(params: GenerateParams): { batch: number; scheduler: SchedulerName } {
-    const vs = this.info.vaeScaleFactor;
-    for (const [k, v] of [
-      ['width', params.width],
-      ['height', params.height],
+    checkSize(params.width, params.height, Math.max(8, this.info.vaeScaleFactor));
+    // A graph exported with a fixed latent size renders that size only.
+    for (const [k, v, dim] of [
+      ['height', params.height, this.#sample.shape[2]],
+      ['width', params.width, this.#sample.shape[3]],
     ] as const) {
-      if (!Number.isInteger(v) || v <= 0 || v % 8 !== 0 || v % vs !== 0) throw new RenderParamsError(`${k} must be a positive multiple of 8, got ${v}`);
+      if (typeof dim === 'number' && v !== dim * this.info.vaeScaleFactor) {
+        throw new RenderParamsError(
+          `${k} must be ${dim * this.info.vaeScaleFactor}: this UNet was exported for ${dim}x latents only, got ${v}`,
+        );
+      }
     }
-    if (!Number.isInteger(params.steps) || params.steps < 1 || params.steps > 1000) throw new RenderParamsError(`steps must be an integer in 1..1000, got ${params.steps}`);
-    if (!Number.isFinite(params.guidanceScale) || params.guidanceScale < 0) throw new RenderParamsError(`guidance must be a number >= 0, got ${params.guidanceScale}`);
+    if (!Number.isInteger(params.steps) || params.steps < 1 || params.steps > MAX_STEPS)
+      throw new RenderParamsError(`steps must be an integer in 1..${MAX_STEPS}, got ${params.steps}`);
+    if (!Number.isFinite(params.guidanceScale) || params.guidanceScale < 0)
+      throw new RenderParamsError(`guidance must be a number >= 0, got ${params.guidanceScale}`);
     const batch = params.batch ?? 1;
-    if (!Number.isInteger(batch) || batch < 1 || batch > 64) throw new RenderParamsError(`batch must be an integer in 1..64, got ${batch}`);
-    if (!Number.isInteger(params.seed) || params.seed < 0 || params.seed > 0xffffffff) throw new RenderParamsError(`seed must be an integer in 0..4294967295, got ${params.seed}`);
+    if (!Number.isInteger(batch) || batch < 1 || batch > MAX_BATCH)
+      throw new RenderParamsError(`batch must be an integer in 1..${MAX_BATCH}, got ${batch}`);
+    if (!Number.isInteger(params.seed) || params.seed < 0 || params.seed > 0xffffffff)
+      throw new RenderParamsError(`seed must be an integer in 0..4294967295, got ${params.seed}`);
     const scheduler = params.scheduler ?? this.info.defaultScheduler ?? 'dpmpp_2m';
     if (!SCHEDULER_NAMES.includes(scheduler)) throw new RenderParamsError(`unknown scheduler '${scheduler}' (use ${SCHEDULER_NAMES.join(', ')})`);
     return { batch, scheduler };

@@ -7,13 +7,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { InferenceSession } from 'onnxruntime-node';
 
-/** What the user asks for (setting `sprightLens.render.provider`, CLI `--provider`). */
-export type ProviderRequest = 'auto' | 'cuda' | 'webgpu' | 'cpu';
+import { PROVIDER_REQUESTS, type ProviderRequest } from '../protocol/service';
+
+// What the user asks for (setting `sprightLens.render.provider`, CLI `--provider`); the service
+// protocol is their home.
+export { PROVIDER_REQUESTS, type ProviderRequest };
 
 /** What actually runs. */
 export type ProviderName = 'cuda' | 'webgpu' | 'cpu';
 
-export const PROVIDER_REQUESTS: readonly ProviderRequest[] = ['auto', 'cuda', 'webgpu', 'cpu'];
 
 /** Where the pipeline reports provider fallbacks and progress notes. */
 export interface RenderLogger {

@@ -8,10 +8,10 @@
  * agree to float32 precision.
  */
 
-/** Scheduler names accepted by the pipeline and the CLI. */
-export type SchedulerName = 'ddim' | 'euler' | 'euler_a' | 'dpmpp_2m';
+import { SCHEDULER_NAMES, type SchedulerName } from '../protocol/service';
 
-export const SCHEDULER_NAMES: readonly SchedulerName[] = ['ddim', 'euler', 'euler_a', 'dpmpp_2m'];
+// Scheduler names accepted by the pipeline and the CLI; the service protocol is their home.
+export { SCHEDULER_NAMES, type SchedulerName };
 
 /** The keys of diffusers' scheduler_config.json that these schedulers read (all optional). */
 export interface SchedulerConfig {

@@ -1,10 +1,12 @@
 import { test } from 'node:test';
+import { writeFileAtomic } from '../../src/io/atomic';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { BatchError, nodeBatchFs, parseManifest, runBatch } from '../../src/batch';
 import type { BatchFs, BatchOptions, BatchProgress } from '../../src/batch';
+import { createImage, encodePng, resizeBilinear } from '../../src/image';
 import { fakeDeps, prompt, SIZE } from '../fixtures/evaluate/batchFakes';
 
 function tmp(): string {
@@ -18,7 +20,8 @@ function options(outDir: string, over: Partial<BatchOptions> = {}): BatchOptions
     imagesPerPrompt: 2,
     seed: 42,
     rewrite: 'both',
-    render: { model: 'fake', steps: 2, guidance: 7.5, width: SIZE, height: SIZE, scheduler: 'ddim', detector: 'fake' },
+    render: { model: 'fake', steps: 2, guidance: 7.5, width: SIZE, height: SIZE, scheduler: 'ddim', modelId: 'fake-model' },
+      detection: { detector: 'fake', threshold: 0 },
     ...over,
   };
 }
@@ -64,7 +67,9 @@ test('runBatch end to end with fakes: images, manifest, summary, report, A/B wit
   assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
   assert.ok(html.includes('&quot;book&quot; &amp;'));
   assert.ok(!/(src|href)="https?:/.test(html), 'no network resources');
-  assert.equal((html.match(/<image href="data:image\/png;base64,/g) ?? []).length, 8);
+  // Thumbnails are small JPEGs; the full PNGs are linked, never inlined.
+  assert.equal((html.match(/<image href="data:image\/jpeg;base64,/g) ?? []).length, 8);
+  assert.equal((html.match(/data:image\/png/g) ?? []).length, 0);
   assert.match(html, /SPRIGHT rewrite/);
   assert.match(html, /VISOR-4/);
 });
@@ -172,7 +177,49 @@ test('runBatch: a full disk or unwritable folder gives a clear error and keeps w
 
 test('runBatch: bad options are refused before any work', async () => {
   const dir = tmp();
-  await assert.rejects(runBatch(options(dir, { imagesPerPrompt: 0 }), fakeDeps()), /positive integer/);
+  await assert.rejects(runBatch(options(dir, { imagesPerPrompt: 0 }), fakeDeps()), /images per prompt must be an integer from 1 to 100, got 0/);
+  await assert.rejects(runBatch(options(dir, { imagesPerPrompt: 1e6 }), fakeDeps()), /from 1 to 100/);
   const dup = options(dir, { prompts: [prompt('3', 'a', 'b'), prompt('3', 'c', 'd')] });
   await assert.rejects(runBatch(dup, fakeDeps()), /two prompts share the id 3/);
+});
+
+test('report: small JPEG thumbnails with the full PNGs linked; every relation type asked for has a row', async () => {
+  const dir = tmp();
+  const deps = fakeDeps();
+  // Photograph-like 512 px renders: smooth colour fields with fine grain, which PNG keeps at
+  // full cost (a thumbnail of such a render was 265 KB as PNG).
+  deps.render = async (job, file) => {
+    let x = job.k * 7919 + job.promptId.length + 1;
+    const rnd = (): number => (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+    const coarse = createImage(16, 16);
+    for (let i = 0; i < coarse.data.length; i++) coarse.data[i] = i % 4 === 3 ? 255 : rnd();
+    const img = resizeBilinear(coarse, 512, 512);
+    for (let i = 0; i < img.data.length; i++) if (i % 4 !== 3) img.data[i] = Math.min(255, img.data[i]! + (rnd() & 15));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await writeFileAtomic(file, encodePng(img, { job: JSON.stringify({ text: job.text, variant: job.variant, k: job.k }) }));
+    return { width: 512, height: 512 };
+  };
+  // The embedded detector's vocabulary (COCO) has chairs but no bookcases.
+  const chair = prompt('4', 'chair', 'bookcase', 'a chair in front of a bookcase');
+  chair.evalPrompt.relations = [{ subject: 'obj_1', relation: 'in_front_of', object: 'obj_2' }];
+  const prompts = [prompt('0', 'dog', 'cat'), prompt('1', 'cup', 'book'), prompt('2', 'car', 'bus'), chair];
+  await runBatch(
+    options(dir, {
+      prompts,
+      imagesPerPrompt: 4,
+      rewrite: 'off',
+      render: { ...options(dir).render, width: 512, height: 512 },
+      detection: { detector: 'embedded', threshold: 0 },
+    }),
+    deps,
+  );
+  const html = fs.readFileSync(path.join(dir, 'report.html'), 'utf8');
+  const thumbs = html.match(/data:image\/jpeg;base64,[A-Za-z0-9+/=]+/g) ?? [];
+  assert.equal(thumbs.length, 16);
+  for (const t of thumbs) assert.ok(t.length < 30_000, `thumbnail of ${t.length} bytes`);
+  assert.ok(html.length < 500_000, `report of ${html.length} bytes for 16 images`);
+  assert.match(html, /<a href="0_0\.png">/);
+  const relations = /<table id="relations">[^]*?<\/table>/.exec(html)![0];
+  assert.match(relations, /<th scope="row">in_front_of<\/th><td colspan="5" class="unscored">not scored: an object outside the detector's vocabulary/);
+  assert.match(relations, /<th scope="row">left_of<\/th>/);
 });

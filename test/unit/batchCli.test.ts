@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import batchCommand, { readBatchPrompts } from '../../src/cli/commands/batch';
 import { InputError, UsageError } from '../../src/cli/command';
 import type { CliContext } from '../../src/cli/command';
@@ -22,13 +22,24 @@ const tmp = (): string => {
   return d;
 };
 
-async function run(args: string[], cwd: string, signal = new AbortController().signal): Promise<{ code: number; out: string; err: string }> {
+async function run(
+  args: string[],
+  cwd: string,
+  signal = new AbortController().signal,
+  onErr?: (text: string) => void,
+): Promise<{ code: number; out: string; err: string }> {
   const stdout = new PassThrough();
-  const stderr = new PassThrough();
   let out = '';
   let err = '';
   stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  // stderr is seen as it is written (synchronously), so a test can react to a progress line.
+  const stderr = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      err += chunk.toString();
+      onErr?.(chunk.toString());
+      done();
+    },
+  });
   const ctx: CliContext = { stdout, stderr, stdin: new PassThrough(), cwd, env: {}, signal };
   // Same mapping as src/cli/main.ts for exit 2.
   try {
@@ -47,11 +58,14 @@ test('batch: usage and input errors are one specific line', async () => {
     [['--model', 'm', '--out', 'o'], /--prompts FILE is required/],
     [['--model', 'm', '--prompts', 'p.txt'], /--out DIR is required/],
     [['--model', 'm', '--prompts', 'p.txt', '--out', 'o', '--rewrite', 'maybe'], /--rewrite must be off, only or both/],
-    [['--model', 'm', '--prompts', 'p.txt', '--out', 'o', '--size', '500x512'], /--size must be WxH in multiples of 8/],
-    [['--model', 'm', '--prompts', 'p.txt', '--out', 'o', '--images-per-prompt', '0'], /--images-per-prompt must be an integer >= 1/],
+    [['--model', 'm', '--prompts', 'p.txt', '--out', 'o', '--size', '500x512'], /--size: width must be a multiple of 8 from 8 to 4096 pixels, got 500/],
+    [['--model', 'm', '--prompts', 'p.txt', '--out', 'o', '--size', '100000x100000'], /--size: width must be a multiple of 8 from 8 to 4096 pixels, got 100000/],
+    [['--model', 'm', '--prompts', 'p.txt', '--out', 'o', '--images-per-prompt', '0'], /--images-per-prompt must be an integer from 1 to 100/],
+    [['--model', 'm', '--prompts', 'p.txt', '--out', 'o', '--images-per-prompt', '100000'], /--images-per-prompt must be an integer from 1 to 100/],
+    [['--model', 'm', '--prompts', 'p.txt', '--out', 'o', '--steps', '5000'], /--steps must be an integer from 1 to 1000/],
     [['--model', 'm', '--prompts', 'p.txt', '--out', 'o', '--scheduler', 'plms'], /--scheduler must be one of/],
     [['--model', 'm', '--prompts', 'nope.txt', '--out', 'o'], /nope\.txt: no such file/],
-    [['--model', 'missing-model', '--prompts', 'p.txt', '--out', 'o'], /missing-model: no such folder; --model takes an ONNX model folder/],
+    [['--model', 'missing-model', '--prompts', 'p.txt', '--out', 'o'], /missing-model: expected a Stable Diffusion ONNX model folder; found no such folder/],
   ];
   for (const [args, message] of cases) {
     const r = await run(args, dir);
@@ -97,17 +111,15 @@ test('batch CLI on sd-tiny with the embedded detector: report folder, resume, Ct
   temps.push(model);
   fs.writeFileSync(path.join(dir, 'p.txt'), 'a dog to the left of a cat\na cup above a book\n');
   const args = ['--model', model, '--prompts', 'p.txt', '--out', 'out', '--images-per-prompt', '1', '--size', '64x64', '--steps', '2', '--rewrite', 'both', '--provider', 'cpu'];
-  // Ctrl-C after the first image: the run stops after it, keeps a consistent folder, exit 130.
+  // Ctrl-C as the second image starts (its progress line says 1 of 4 done): the run finishes that
+  // image, stops, keeps a consistent folder and exits 130, whatever the machine's speed.
   const stop = new AbortController();
-  const watcher = setInterval(() => {
-    const m = path.join(dir, 'out', 'manifest.jsonl');
-    if (fs.existsSync(m) && fs.readFileSync(m, 'utf8').length > 0) stop.abort();
-  }, 5);
-  const first = await run(args, dir, stop.signal);
-  clearInterval(watcher);
+  const first = await run(args, dir, stop.signal, (text) => {
+    if (/^1\/4 /m.test(text)) stop.abort();
+  });
   assert.equal(first.code, 130, first.err);
   const partial = parseManifest(fs.readFileSync(path.join(dir, 'out', 'manifest.jsonl'), 'utf8')).records.length;
-  assert.ok(partial >= 1 && partial < 4, `stopped after ${partial}`);
+  assert.equal(partial, 2, 'the image in progress at Ctrl-C is finished, no more');
   const second = await run(args, dir);
   assert.equal(second.code, 0, second.err);
   assert.match(second.out, new RegExp(`${4 - partial} rendered, ${partial} already done, 4 in all`));

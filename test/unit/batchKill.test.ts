@@ -21,18 +21,28 @@ function childOptions(outDir: string): BatchOptions {
     imagesPerPrompt: 3,
     seed: 5,
     rewrite: 'both',
-    render: { model: 'fake', steps: 2, guidance: 7.5, width: SIZE, height: SIZE, scheduler: 'ddim', detector: 'fake' },
+    render: { model: 'fake', steps: 2, guidance: 7.5, width: SIZE, height: SIZE, scheduler: 'ddim', modelId: 'fake-model' },
+      detection: { detector: 'fake', threshold: 0 },
   };
 }
 
 if (CHILD) {
-  // Child mode: log every render start (outside the output folder), then run the batch.
-  const deps = fakeDeps({ renderDelayMs: 40 });
+  // Child mode: log every render start (outside the output folder), then run the batch. With
+  // SPRIGHT_BATCH_HANG_AT=n the n-th render never ends (after saying so in a marker file), so the
+  // parent kills it mid-image at a known point however slow the machine is.
+  const deps = fakeDeps();
   const log = path.join(path.dirname(CHILD), 'renders.log');
+  const hangAt = Number(process.env.SPRIGHT_BATCH_HANG_AT ?? 0);
+  let started = 0;
   const render = deps.render.bind(deps);
-  deps.render = (job, signal, onStep) => {
+  deps.render = async (job, file, signal, onStep) => {
     fs.appendFileSync(log, `${job.variant}/${job.promptId}/${job.k}\n`);
-    return render(job, signal, onStep);
+    if (++started === hangAt) {
+      fs.writeFileSync(path.join(path.dirname(CHILD), 'hanging'), '');
+      // A timer keeps the process alive: an idle event loop would let it exit on its own.
+      await new Promise(() => setInterval(() => undefined, 1000));
+    }
+    return render(job, file, signal, onStep);
   };
   void runBatch(childOptions(CHILD), deps).then(
     () => process.exit(0),
@@ -46,19 +56,17 @@ if (CHILD) {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'spright-kill-'));
     const out = path.join(root, 'out');
     const env = { ...process.env, SPRIGHT_BATCH_CHILD: out };
-    const child = spawn(process.execPath, [__filename], { env, stdio: 'ignore' });
+    const child = spawn(process.execPath, [__filename], { env: { ...env, SPRIGHT_BATCH_HANG_AT: '6' }, stdio: 'ignore' });
+    const exited = new Promise((r) => child.once('exit', r));
     const manifest = path.join(out, 'manifest.jsonl');
-    // Wait until a few images are finished, then kill without warning.
-    const deadline = Date.now() + 15000;
-    while (Date.now() < deadline) {
-      const n = fs.existsSync(manifest) ? fs.readFileSync(manifest, 'utf8').split('\n').filter(Boolean).length : 0;
-      if (n >= 5) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    // Wait (however long it takes) until the child is inside its 6th render, then kill it without warning.
+    // (The bound only keeps a child that died early from hanging the suite.)
+    for (const end = Date.now() + 120_000; !fs.existsSync(path.join(root, 'hanging')) && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
     child.kill('SIGKILL');
-    await new Promise((r) => child.once('exit', r));
+    await exited;
     const before = parseManifest(fs.readFileSync(manifest, 'utf8'));
-    assert.ok(before.records.length >= 5 && before.records.length < 18, `killed after ${before.records.length} images`);
+    assert.equal(before.records.length, 5, 'killed in the middle of the 6th image');
+    assert.ok(fs.existsSync(path.join(out, '.spright-batch.lock')), 'the killed batch left its lock behind');
     const doneBefore = new Set(before.records.map((r) => `${r.variant}/${r.prompt_id}/${r.k}`));
     for (const r of before.records) assert.ok(fs.existsSync(path.join(out, r.file)), `${r.file} listed but missing`);
 

@@ -1,24 +1,22 @@
-/** The batch end to end through the real ONNX pipeline on the tiny fixture model. */
+/** The batch end to end through the inference service and the real ONNX pipeline on the tiny fixture model. */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseManifest, runBatch } from '../../src/batch';
-import type { BatchPrompt } from '../../src/batch';
+import { parseManifest, runBatch, serviceBatchDeps } from '../../src/batch';
+import type { BatchDeps, BatchPrompt } from '../../src/batch';
 import { promptFromParsed } from '../../src/evaluate';
 import { decodePng, readPngText } from '../../src/image';
 import { parsePrompt } from '../../src/parser';
-import { rewritePrompt } from '../../src/generator';
-import { loadPipeline } from '../../src/render';
-import type { Pipeline } from '../../src/render';
+import { InProcessService } from '../../src/service/inProcess';
 import { loadableCopy, tinyVariants } from './renderFixture';
 
 const variant = tinyVariants().includes('vpred-fp32') ? 'vpred-fp32' : tinyVariants()[0];
 const temps: string[] = [];
-let pipeline: Pipeline | undefined;
-after(async () => {
-  await pipeline?.dispose();
+const service = new InProcessService();
+after(() => {
+  service.dispose();
   for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
 });
 
@@ -26,7 +24,6 @@ test('batch on the sd-tiny fixture: real renders, rewrite A/B with the same seed
   const model = loadableCopy(variant!);
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'spright-batch-tiny-'));
   temps.push(model, out);
-  pipeline = await loadPipeline(model, { provider: 'cpu' });
   const texts = ['a dog to the left of a cat', 'a cup above a book'];
   const prompts: BatchPrompt[] = texts.map((text, i) => ({
     id: String(i + 1),
@@ -34,32 +31,33 @@ test('batch on the sd-tiny fixture: real renders, rewrite A/B with the same seed
     source: `inline:${i + 1}`,
     evalPrompt: promptFromParsed(String(i + 1), parsePrompt(text)),
   }));
-  const rendered: string[] = [];
-  const p = pipeline;
-  const deps = {
-    async render(job: { text: string; seed: number; variant: string; promptId: string; k: number }, signal: AbortSignal, onStep: (s: number, t: number) => void) {
-      rendered.push(`${job.variant}/${job.promptId}/${job.k}`);
-      const r = await p.generate({ prompt: job.text, steps: 2, guidanceScale: 5, seed: job.seed, width: 64, height: 64, scheduler: 'ddim' }, { signal, onStep });
-      return r.png[0];
-    },
-    // A noise model draws no objects: put the boxes where the prompt wants them so the rules have work.
-    async detect(png: Buffer, labels: string[]) {
-      const img = decodePng(png);
-      return [
-        { label: labels[0], score: 0.8, x: 2, y: 2, w: img.width / 3, h: img.height / 3 },
-        { label: labels[1], score: 0.7, x: img.width / 2, y: img.height / 2, w: img.width / 3, h: img.height / 3 },
-      ];
-    },
-    rewrite: (text: string, seed: number) => rewritePrompt(parsePrompt(text), { seed }).text,
-    now: () => performance.now(),
-  };
   const options = {
     prompts,
     outDir: out,
     imagesPerPrompt: 2,
     seed: 11,
     rewrite: 'both' as const,
-    render: { model, steps: 2, guidance: 5, width: 64, height: 64, scheduler: 'ddim', detector: 'fixed' },
+    render: { model, steps: 2, guidance: 5, width: 64, height: 64, scheduler: 'ddim', modelId: 'fake-model' },
+    detection: { detector: 'fixed', threshold: 0 },
+  };
+  // The same render and detect the CLI and the editor use, over the service in this process...
+  const real = serviceBatchDeps(service, options, { provider: 'cpu', detector: { kind: 'embedded' }, floor: 0 });
+  const rendered: string[] = [];
+  const deps: BatchDeps = {
+    ...real,
+    render: (job, file, signal, onStep) => {
+      rendered.push(`${job.variant}/${job.promptId}/${job.k}`);
+      return real.render(job, file, signal, onStep);
+    },
+    // ...except detection: a noise model draws no objects, so the boxes go where the prompt wants
+    // them and the rules have work.
+    async detect(file, labels) {
+      const img = decodePng(fs.readFileSync(file));
+      return [
+        { label: labels[0]!, score: 0.8, x: 2, y: 2, w: img.width / 3, h: img.height / 3 },
+        { label: labels[1]!, score: 0.7, x: img.width / 2, y: img.height / 2, w: img.width / 3, h: img.height / 3 },
+      ];
+    },
   };
   const res = await runBatch(options, deps);
   assert.equal(res.rendered, 8);

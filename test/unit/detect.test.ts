@@ -2,7 +2,8 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { test } from 'node:test';
-import { COCO_LABELS, iou, mapToDetectorLabel, nmsPerClass, parseDetectorSpec } from '../../src/detect';
+import { COCO_LABELS, iou, mapToDetectorLabel, nmsPerClass } from '../../src/detect';
+import { parseDetectorSpec } from '../../src/cli/args';
 import { classFilter, decodeNanoDet, nanoDetInput, type NanoDetLevel } from '../../src/detect/nanodet';
 import { createImage } from '../../src/image';
 import { sharedData, sharedDataMissing } from './helpers/paths';

@@ -16,18 +16,36 @@ const dogLeftOfCat = (id = 'p'): EvalPrompt => ({
   relations: [{ subject: 'a', relation: 'left_of', object: 'b' }],
 });
 
-test('evaluateImage: VISOR picks the highest-scoring box of each object', () => {
-  // The low-score dog sits right of the cat; the high-score one left of it.
+test('evaluateImage: VISOR holds when any pair of boxes does, and names the first such pair', () => {
+  // The first dog sits right of the cat; the third detection, another dog, left of it.
   const dets = [det('dog', 100, 0, 0.3), det('cat', 50, 0, 0.8), det('dog', 0, 0, 0.95), det('car', 0, 0, 0.99)];
   const e = evaluateImage(dogLeftOfCat(), dets);
-  assert.equal(e.relations[0].subjectBox?.score, 0.95);
   assert.equal(e.relations[0].visor, true);
   assert.equal(e.relations[0].status, 'satisfied');
+  assert.deepEqual(e.relations[0].pairs.visor, [2, 1]);
   assert.deepEqual(e.visor, { bothDetected: true, correct: true });
-  // T2I: 0.25*0.95 + 0.25*0.8 + 0.5*1
-  assert.ok(Math.abs(e.t2iCompbench!.score - 0.9375) < 1e-12);
-  // GenEval with count 1 uses only the top dog: correct.
+  assert.deepEqual(e.objects[0].indices, [0, 2]);
+  // T2I-CompBench takes the first box of each class in the detector's order (obj.index): the
+  // right-hand dog, so position 0 and 0.25*0.3 + 0.25*0.8 = 0.275 < 0.5 -> 0.
+  assert.deepEqual(e.relations[0].pairs.t2iCompbench, [0, 1]);
+  assert.equal(e.t2iCompbench!.score, 0);
+  // GenEval ranks by score: the top dog (0.95) is left of the cat.
+  assert.deepEqual(e.relations[0].pairs.geneval, [2, 1]);
   assert.deepEqual(e.geneval, { correct: true });
+});
+
+test('evaluateImage: thresholds are strict; GenEval breaks score ties towards the later box', () => {
+  const dets = [det('dog', 0, 0, 0.3), det('cat', 50, 0, 0.8)];
+  // A score equal to the threshold is dropped (VISOR: score > 0.1, GenEval: score > 0.3).
+  assert.equal(evaluateImage(dogLeftOfCat(), dets, { threshold: 0.3 }).relations[0].status, 'unknown');
+  assert.equal(evaluateImage(dogLeftOfCat(), dets, { threshold: 0.29 }).relations[0].status, 'satisfied');
+  // Two dogs with the same score: np.argsort(score)[::-1] puts the later one first.
+  const tie = [det('dog', 0, 0, 0.9), det('dog', 100, 0, 0.9), det('cat', 50, 0, 0.8)];
+  const e = evaluateImage(dogLeftOfCat(), tie);
+  assert.deepEqual(e.relations[0].pairs.geneval, [1, 2]);
+  assert.deepEqual(e.geneval, { correct: false });
+  // VISOR still finds the pair that holds.
+  assert.deepEqual(e.relations[0].pairs.visor, [0, 2]);
 });
 
 test('evaluateImage: a threshold drops weak boxes; a missing object makes the relation unknown', () => {

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  boxCenter,
   boxIou,
+  t2iCompbenchIou,
   genevalRelations,
   genevalRule,
   t2iCompbenchImageScore,
@@ -124,4 +126,22 @@ test('genevalRule: margin and normalisation by the raw offset', () => {
   assert.equal(genevalRule('left_of', box(0, 0, 40, 40), box(10, 0, 40, 40)), false);
   assert.equal(genevalRule('next_to', a, box(30, 0)), null);
   assert.equal(genevalRule('on', a, box(0, 30)), null);
+});
+
+test('T2I-CompBench: two zero-area boxes have IoU 0 (the reference divides 0 by 0), a deliberate difference', () => {
+  const dot = box(5, 5, 0, 0);
+  const line = box(40, 5, 0, 10);
+  assert.equal(t2iCompbenchIou(dot, line), 0);
+  assert.equal(t2iCompbenchPosition('left_of', dot, line), 1);
+  assert.equal(t2iCompbenchPosition('right_of', dot, line), 0);
+});
+
+test('centres come from the corners, (xmin + xmax) / 2, as every benchmark computes them', () => {
+  // Both centres are 0.3 from the corners; x + w / 2 would put A's at 0.30000000000000004, right of B's.
+  const a = box(0.1, 0, 0.4, 1);
+  const b = box(0.25, 0, 0.1, 1);
+  assert.equal(boxCenter(a).x, 0.3);
+  assert.equal(boxCenter(b).x, 0.3);
+  assert.equal(visorRule('right_of', a, b), false);
+  assert.equal(visorRule('left_of', a, b), false);
 });

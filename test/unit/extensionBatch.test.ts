@@ -5,29 +5,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runBatch, summarize } from '../../src/batch';
 import type { BatchOptions, ManifestRecord } from '../../src/batch';
-import {
-  batchFolderName,
-  batchTotal,
-  BatchRunModel,
-  DESCRIPTOR,
-  findPromptFiles,
-  findResumable,
-  finishedCount,
-  formatEta,
-  itemId,
-  progressText,
-  promptsFromSources,
-  readDescriptor,
-  relationStatus,
-  sourceKey,
-  summaryText,
-} from '../../src/extension/batch/batchModel';
-import type { BatchDescriptor } from '../../src/extension/batch/batchModel';
-import { batchItemImage } from '../../src/extension/batch/batchModel';
+import { batchFolderName, batchTotal, DESCRIPTOR, findPromptFiles, findResumable, finishedCount, promptsFromSources, readDescriptor, sourceKey } from '../../src/batch';
+import type { BatchDescriptor } from '../../src/batch';
+import { batchItemImage, BatchRunModel, formatEta, itemId, progressText, relationStatus, summaryText } from '../../src/view/batchView';
 import { parseToWebview } from '../../media/validate';
 import { reduce, initialModel } from '../../media/model';
 import type { PanelState } from '../../src/protocol/messages';
-import { RenderAllCommand } from '../../src/extension/commands/renderAll';
+import { batchCommands } from '../../src/extension/batch/commands';
 import { repoRoot } from './helpers/paths';
 import { fakeDeps, SIZE } from '../fixtures/evaluate/batchFakes';
 
@@ -142,7 +126,8 @@ function options(outDir: string, over: Partial<BatchOptions> = {}): BatchOptions
     imagesPerPrompt: 3,
     seed: 7,
     rewrite: 'both',
-    render: { model: 'fake', steps: 2, guidance: 7.5, width: SIZE, height: SIZE, scheduler: 'ddim', detector: 'fake' },
+    render: { model: 'fake', steps: 2, guidance: 7.5, width: SIZE, height: SIZE, scheduler: 'ddim', modelId: 'fake-model' },
+      detection: { detector: 'fake', threshold: 0 },
     ...over,
   };
 }
@@ -304,10 +289,11 @@ test('the webview accepts the batch messages: batchPage and an opened item with 
   assert.equal(m2?.state?.batch?.runId, 'run-7');
 });
 
-test('RenderAllCommand: menus pass (uri, uris[]) or (uri, editor context); tests pass options second or third', async () => {
+test('sprightLens.renderAll: menus pass (uri, uris[]) or (uri, editor context); tests pass options second or third', async () => {
   const calls: unknown[][] = [];
   const fake = { renderAll: async (...args: unknown[]) => (calls.push(args), undefined) };
-  const cmd = new RenderAllCommand(fake as unknown as ConstructorParameters<typeof RenderAllCommand>[0]);
+  const [cmd] = batchCommands(fake as unknown as Parameters<typeof batchCommands>[0]);
+  assert.ok(cmd);
   assert.equal(cmd.id, 'sprightLens.renderAll');
   const uri = { path: '/w/set.prompts' };
   await cmd.execute(uri, { outDir: '/out' });

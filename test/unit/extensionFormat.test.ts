@@ -1,19 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ParsedPrompt } from '../../src/parser/types';
-import {
-  escapeMarkdown,
-  hoverMarkdown,
-  inlayHintLabel,
-  objectLabel,
-  promptSymbol,
-  rewriteDocumentText,
-  siblingRewritePath,
-  statusText,
-  summarize,
-  toSingleLine,
-} from '../../src/extension/language/format';
-import type { AnalyzedLine } from '../../src/extension/language/types';
+import { escapeMarkdown, hoverMarkdown, objectLabel, promptSymbol, siblingRewritePath, statusText, summarize } from '../../src/extension/language/format';
+import type { AnalyzedLine } from '../../src/parser';
 
 const catDog: ParsedPrompt = {
   text: 'two red cats to the left of a dog',
@@ -25,16 +14,6 @@ const catDog: ParsedPrompt = {
   scene: [],
   diagnostics: [],
 };
-
-test('inlay hint names the relation with nouns', () => {
-  assert.equal(inlayHintLabel(catDog, catDog.relations[0]!), 'left_of(cat, dog)');
-  const between: ParsedPrompt = {
-    ...catDog,
-    objects: [...catDog.objects, { id: 'o3', noun: 'teddy bear', phrase: 'a teddy bear', count: 1, attributes: [], placements: [], details: [], span: [0, 1] }],
-    relations: [{ subject: 'o3', relation: 'between', object: 'o1', object2: 'o2', phrase: 'between', span: [0, 1] }],
-  };
-  assert.equal(inlayHintLabel(between, between.relations[0]!), 'between(teddy bear, cat, dog)');
-});
 
 test('object label shows count and attributes', () => {
   assert.equal(objectLabel(catDog.objects[0]!), '2 × red cat');
@@ -67,6 +46,22 @@ test('hover lists objects and relations, escaping user text', () => {
   assert.ok(md.includes('\\*red\\*'));
 });
 
+test('hover shows placements, details and the scene', () => {
+  const p: ParsedPrompt = {
+    ...catDog,
+    objects: [{ ...catDog.objects[0]!, placements: ['left', 'foreground'], details: ['wearing *hats*'] }, catDog.objects[1]!],
+    scene: [
+      { kind: 'medium', phrase: 'a photo of', span: [0, 10] },
+      { kind: 'time', phrase: 'at night', span: [11, 19] },
+    ],
+  };
+  const md = hoverMarkdown(p);
+  assert.match(md, /\*\*cat\*\* \(2 instances; red; placed left, foreground\)/);
+  assert.ok(md.includes('  - wearing \\*hats\\*'));
+  assert.match(md, /\*\*Scene\*\* \(2\)\n\n- medium: “a photo of”\n- time: “at night”/);
+  assert.ok(!hoverMarkdown(catDog).includes('Scene'), 'no scene section when there is none');
+});
+
 test('status text pluralises', () => {
   const lines: AnalyzedLine[] = [
     { line: 0, offset: 0, parsed: catDog },
@@ -88,13 +83,22 @@ test('outline symbol truncates long prompts and lists objects', () => {
       ['dog', '×1'],
     ],
   );
+  const framed = promptSymbol({
+    ...catDog,
+    objects: [{ ...catDog.objects[0]!, placements: ['left'] }, catDog.objects[1]!],
+    scene: [{ kind: 'setting', phrase: 'in a field', span: [0, 10] }],
+  });
+  assert.deepEqual(
+    framed.children.map((c) => [c.kind, c.name, c.detail]),
+    [
+      ['object', 'cat', '×2 red @left'],
+      ['object', 'dog', '×1'],
+      ['scene', 'in a field', 'setting'],
+    ],
+  );
   const long = promptSymbol({ ...catDog, text: 'x'.repeat(500) });
   assert.equal(long.name.length, 60);
   assert.ok(long.name.endsWith('…'));
-});
-
-test('rewrites stay on one line', () => {
-  assert.equal(toSingleLine('A cat.\nA dog is on\r\nthe right.  '), 'A cat. A dog is on the right.');
 });
 
 test('sibling rewrite path', () => {
@@ -103,14 +107,4 @@ test('sibling rewrite path', () => {
   assert.equal(siblingRewritePath('C:\\w\\list.txt'), 'C:\\w\\list.spright.prompts');
   assert.equal(siblingRewritePath('/w/scenes.spright.prompts'), '/w/scenes.spright.prompts');
   assert.equal(siblingRewritePath('/w/noext'), '/w/noext.spright.prompts');
-});
-
-test('rewriteDocumentText replaces only prompt lines, keeping comments, indentation and CRLF', () => {
-  const text = '# header\r\n  a cat left of a dog\r\n\r\nx';
-  const lines: AnalyzedLine[] = [
-    { line: 1, offset: 2, parsed: { ...catDog, text: 'a cat left of a dog' } },
-    { line: 3, offset: 0, parsed: { ...catDog, text: 'x' } },
-  ];
-  const out = rewriteDocumentText(text, lines, (e) => (e.line === 1 ? 'A cat.\nA dog on the right.' : undefined));
-  assert.equal(out, '# header\r\n  A cat. A dog on the right.\r\n\r\nx');
 });

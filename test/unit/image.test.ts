@@ -31,3 +31,23 @@ test('resizeBilinear keeps a flat colour flat and hits the requested size', () =
   assert.equal(r.height, 9);
   assert.ok(r.data.every((v) => v === 200));
 });
+
+test('a damaged PNG is described in plain words, never with pngjs internals', () => {
+  const img = createImage(64, 64);
+  for (let i = 0; i < img.data.length; i++) img.data[i] = (i * 7919) % 251;
+  const png = encodePng(img);
+  const cases: Array<[Buffer, RegExp]> = [
+    [png.subarray(0, Math.floor(png.length * 0.6)), /^truncated PNG \(the file ends before its image data does\); render, copy or save it again$/],
+    [png.subarray(0, png.length - 12), /^truncated PNG/],
+  ];
+  // A flipped byte inside the image data: the chunk's checksum no longer matches.
+  const flipped = Buffer.from(png);
+  flipped[60] ^= 0xff;
+  cases.push([flipped, /^corrupt PNG \(a chunk's checksum does not match its data\); render, copy or save it again$/]);
+  for (const [bytes, why] of cases) {
+    assert.throws(
+      () => decodePng(bytes),
+      (e: Error) => e instanceof ImageFormatError && why.test(e.message) && !/waitng|stream|zlib|inflate/i.test(e.message),
+    );
+  }
+});

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { planLayout, sizeClass, typicalSize, type Layout } from '../../src/generator/index';
-import type { ParsedPrompt, RelationType } from '../../src/parser/types';
-import { genevalRule, t2iCompbenchPosition, visorRule } from '../../src/evaluate/index';
+import type { ParsedPrompt, Placement, RelationType } from '../../src/parser/types';
+import { genevalRule, promptFromParsed, t2iCompbenchPosition, visorRule } from '../../src/evaluate/index';
 
 type Obj = [id: string, noun: string, count?: number | null];
 type Rel = [subject: string, relation: RelationType, object: string, object2?: string];
@@ -239,4 +239,79 @@ test('a plural without a count ("some apples") is drawn as a few instances', () 
   assert.equal(layout.checks[0]!.satisfied, true);
   p.objects[0]!.phrase = 'the apple';
   assert.equal(ok(p).boxes.filter((b) => b.objectId === 'a').length, 1);
+});
+
+/** `prompt` plus placements per object id, scene elements and details. */
+function placedPrompt(objects: Obj[], relations: Rel[], placements: Record<string, Placement[]>, extra: Partial<ParsedPrompt> = {}): ParsedPrompt {
+  const p = prompt(objects, relations);
+  for (const o of p.objects) o.placements = placements[o.id] ?? [];
+  return { ...p, ...extra };
+}
+const centre = (b: { x: number; y: number; w: number; h: number }, l: Layout): [number, number] => [(b.x + b.w / 2) / l.width, (b.y + b.h / 2) / l.height];
+
+test('sides the prompt gives objects on their own put them in that third of the canvas', () => {
+  const lone = ok(placedPrompt([['cat', 'cat']], [], { cat: ['left'] }));
+  assert.ok(centre(box(lone, 'cat'), lone)[0] < 1 / 3, JSON.stringify(lone.boxes));
+  assert.equal(lone.placements.cat, 'on the left side');
+  const four = ok(placedPrompt([['cat', 'cat'], ['dog', 'dog'], ['lamp', 'lamp'], ['bird', 'bird']], [['dog', 'left_of', 'lamp']], { cat: ['right'], bird: ['top'], lamp: ['bottom'] }));
+  assert.ok(centre(box(four, 'cat'), four)[0] > 2 / 3, JSON.stringify(four.boxes));
+  assert.ok(centre(box(four, 'bird'), four)[1] < 1 / 3, JSON.stringify(four.boxes));
+  assert.ok(centre(box(four, 'lamp'), four)[1] > 2 / 3, JSON.stringify(four.boxes));
+  assert.ok(four.checks.every((c) => c.satisfied), JSON.stringify(four.checks));
+  const middle = ok(placedPrompt([['cat', 'cat'], ['dog', 'dog']], [], { cat: ['center'] }));
+  assert.equal(middle.placements.cat, 'in the center');
+  assertInCanvas(four);
+});
+
+test('a side never overrides a stated relation: the relation holds, the side is a wish', () => {
+  // "a dog to the left of a cat; the cat on the left": the cat cannot be leftmost.
+  const l = ok(placedPrompt([['dog', 'dog'], ['cat', 'cat']], [['dog', 'left_of', 'cat']], { cat: ['left'] }));
+  assert.ok(l.checks.every((c) => c.satisfied));
+  assert.ok(box(l, 'dog').x < box(l, 'cat').x);
+});
+
+test('background and foreground are depth, not height: behind or in front of the main object, smaller or larger', () => {
+  const l = ok(placedPrompt([['frog', 'frog'], ['river', 'river'], ['boat', 'boat']], [], { river: ['background'], boat: ['foreground'] }));
+  const frog = box(l, 'frog');
+  const river = box(l, 'river');
+  const boat = box(l, 'boat');
+  // Farther is higher up with its base above the main object's, and smaller.
+  assert.ok(river.y + river.h < frog.y + frog.h, JSON.stringify(l.boxes));
+  assert.ok(river.w * river.h < frog.w * frog.h);
+  assert.ok(boat.y + boat.h > frog.y + frog.h, JSON.stringify(l.boxes));
+  assert.equal(l.placements.river, 'in the background');
+  assert.equal(l.placements.boat, 'in the foreground');
+  assert.ok(!Object.values(l.placements).some((w) => /bottom/.test(w) && w === l.placements.river));
+  // A background object that a relation places keeps the relation and is only drawn smaller.
+  const related = ok(placedPrompt([['moon', 'moon'], ['city', 'city']], [['moon', 'above', 'city']], { moon: ['background'] }));
+  assert.ok(related.checks.every((c) => c.satisfied));
+  assert.equal(related.placements.moon, 'in the background');
+});
+
+test('scene elements and details are never boxes', () => {
+  const p = placedPrompt([['cow', 'cow'], ['tree', 'tree']], [['cow', 'next_to', 'tree']], {}, {
+    scene: [
+      { kind: 'setting', phrase: 'in a field', span: [0, 0] },
+      { kind: 'style', phrase: 'impressionistic painting', span: [0, 0] },
+      { kind: 'text', phrase: '"moo"', span: [0, 0] },
+    ],
+  });
+  p.objects[0]!.details = ['wearing a hat'];
+  const l = ok(p);
+  assert.deepEqual([...new Set(l.boxes.map((b) => b.objectId))], ['cow', 'tree']);
+  assert.deepEqual(Object.keys(l.placements).sort(), ['cow', 'tree']);
+  const evalPrompt = promptFromParsed('1', p);
+  assert.deepEqual(evalPrompt.objects.map((o) => o.noun), ['cow', 'tree']);
+});
+
+test('a lone object related vertically to a row of instances sits under (or over) its middle, more above than beside each', () => {
+  for (const parsed of [
+    prompt([['chameleon', 'chameleon', 2], ['waterfall', 'waterfall']], [['chameleon', 'above', 'waterfall']]),
+    prompt([['piano', 'piano'], ['book', 'song book'], ['key', 'key', 3]], [['book', 'above', 'key']]),
+    prompt([['bird', 'bird', 20], ['tree', 'tree']], [['bird', 'above', 'tree']]),
+  ]) {
+    const l = ok(parsed);
+    assert.ok(l.checks.every((c) => c.satisfied && c.t2i === 1), JSON.stringify(l.checks));
+    assertInCanvas(l);
+  }
 });

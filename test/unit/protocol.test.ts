@@ -2,8 +2,9 @@
 // core -> view records (layout checks, detections judged per rule).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodePngDataUrl, parseFromWebview, parsePersistedState } from '../../src/extension/preview/messageGuard';
-import { detectionView, layoutRelations, promptKey, promptView, relationText } from '../../src/extension/preview/viewModel';
+import { decodePngDataUrl, parseFromWebview, parsePersistedState } from '../../src/view/messageGuard';
+import { detectionView, layoutRelations, promptKey, promptView } from '../../src/view/panelView';
+import { nounsOf, relationLabel } from '../../src/parser';
 import type { ParsedPrompt } from '../../src/parser/types';
 import type { LayoutResult } from '../../src/generator/types';
 import { evaluateImage, promptFromParsed } from '../../src/evaluate/index';
@@ -120,7 +121,7 @@ test('promptKey changes with line and text, not otherwise', () => {
   assert.equal(promptKey('u', 1, 'a cat'), promptKey('u', 1, 'a cat'));
   assert.notEqual(promptKey('u', 1, 'a cat'), promptKey('u', 2, 'a cat'));
   assert.notEqual(promptKey('u', 1, 'a cat'), promptKey('u', 1, 'a cab'));
-  assert.equal(relationText(parsed, parsed.relations[0]!), 'cat to the left of dog');
+  assert.equal(relationLabel(parsed.relations[0]!, 'phrase', nounsOf(parsed)), 'cat to the left of dog');
 });
 
 test('detectionView: detections tagged with objects; satisfied / violated / unknown / not in vocabulary', () => {
@@ -152,4 +153,36 @@ test('detectionView: detections tagged with objects; satisfied / violated / unkn
   const s2 = detectionView({ parsed, detector: 'NanoDet', detections: noDog, evaluation: e2, labelFor, rule: 'geneval' });
   assert.equal(s2.status === 'done' && s2.relations[0]!.status, 'unknown');
   assert.equal(s2.status === 'done' && s2.relations[0]!.checks[0]!.detail, 'not found: dog');
+});
+
+test('detectionView: each check names the boxes its verdict rests on, and carries them as the pair', () => {
+  const labelFor = (noun: string): string | null => (['cat', 'dog'].includes(noun) ? noun : null);
+  // Two cats: the first (more confident) right of the dog, the second left of it.
+  const detections: Detection[] = [
+    { label: 'cat', score: 0.9, x: 300, y: 10, w: 50, h: 50 },
+    { label: 'dog', score: 0.8, x: 150, y: 10, w: 50, h: 50 },
+    { label: 'cat', score: 0.6, x: 10, y: 10, w: 50, h: 50 },
+  ];
+  const evaluation = evaluateImage(promptFromParsed('p', parsed), detections, { labelFor });
+  const state = detectionView({ parsed, detector: 'NanoDet', detections, evaluation, labelFor, rule: 'visor' });
+  assert.ok(state.status === 'done');
+  const [visor, t2i, geneval] = state.relations[0]!.checks;
+  // VISOR: any pair counts; the second cat with the dog satisfies it.
+  assert.equal(state.relations[0]!.status, 'satisfied');
+  assert.deepEqual(visor!.pair, [2, 1]);
+  assert.equal(visor!.detail, 'cat 0.60 / dog 0.80: centre x 35.0 < 175.0 (any pair of boxes counts)');
+  // T2I-CompBench and GenEval look at the first / top cat only: violated, and they say which.
+  assert.deepEqual(t2i!.pair, [0, 1]);
+  assert.equal(t2i!.status, 'violated');
+  assert.match(t2i!.detail, /^first boxes cat 0\.90 \/ dog 0\.80: position score 0\.00$/);
+  assert.deepEqual(geneval!.pair, [0, 1]);
+  assert.match(geneval!.detail, /^boxes cat 0\.90 \/ dog 0\.80: within the margin or wrong side$/);
+
+  // No pair holds: VISOR names none and says how many it tried.
+  const right = detections.filter((_, i) => i !== 2);
+  const e2 = evaluateImage(promptFromParsed('p', parsed), right, { labelFor });
+  const s2 = detectionView({ parsed, detector: 'NanoDet', detections: right, evaluation: e2, labelFor, rule: 'visor' });
+  assert.ok(s2.status === 'done');
+  assert.equal(s2.relations[0]!.checks[0]!.pair, null);
+  assert.equal(s2.relations[0]!.checks[0]!.detail, 'no pair of the 1 cat × 1 dog boxes (1 pair) has centre x <');
 });

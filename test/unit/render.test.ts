@@ -154,7 +154,7 @@ test('cancellation lands within one step; bad parameters are RenderParamsError',
   );
   assert.deepEqual(seen, [1, 2]);
   const base = { prompt: 'a cat', steps: 2, guidanceScale: 7.5, seed: 1, width: 64, height: 64 };
-  await assert.rejects(p.generate({ ...base, width: 60 }), (e: unknown) => e instanceof RenderParamsError && /width must be a positive multiple of 8, got 60/.test((e as Error).message));
+  await assert.rejects(p.generate({ ...base, width: 60 }), (e: unknown) => e instanceof RenderParamsError && /width must be a multiple of 8 from 8 to 4096 pixels, got 60/.test((e as Error).message));
   await assert.rejects(p.generate({ ...base, seed: -1 }), /seed must be an integer/);
   await assert.rejects(p.generate({ ...base, steps: 0 }), /steps must be an integer/);
   await assert.rejects(p.generate({ ...base, scheduler: 'plms' as never }), /unknown scheduler 'plms'/);

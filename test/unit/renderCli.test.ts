@@ -26,14 +26,16 @@ function tmp(): string {
   return d;
 }
 
-async function cli(args: string[], cwd = process.cwd()): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(args: string[], cwd = process.cwd(), stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = new PassThrough();
   const err = new PassThrough();
   let stdout = '';
   let stderr = '';
   out.on('data', (c: Buffer) => (stdout += c.toString()));
   err.on('data', (c: Buffer) => (stderr += c.toString()));
-  const ctx: CliContext = { stdout: out, stderr: err, stdin: new PassThrough(), cwd, env: {}, signal: new AbortController().signal };
+  const input = new PassThrough();
+  if (stdin !== undefined) input.end(stdin);
+  const ctx: CliContext = { stdout: out, stderr: err, stdin: input, cwd, env: {}, signal: new AbortController().signal };
   // The command itself, with main.ts's mapping of UsageError/InputError to exit 2 and one line
   // (main.ts runs itself when bundled as the entry, so the test does not import it).
   let code: number;
@@ -47,7 +49,7 @@ async function cli(args: string[], cwd = process.cwd()): Promise<{ code: number;
   return { code, stdout, stderr };
 }
 
-test('render writes PNGs with metadata, never overwrites, prints the paths', { skip }, async () => {
+test('render writes PNGs with metadata under deterministic names, prints the paths', { skip }, async () => {
   const model = loadableCopy(variant!);
   temps.push(model);
   const out = tmp();
@@ -63,10 +65,30 @@ test('render writes PNGs with metadata, never overwrites, prints the paths', { s
   assert.equal(meta.scheduler, 'ddim');
   assert.equal(meta.size, '64x64'); // the fixture UNet's sample size (8) x the VAE factor (8)
   assert.match(first.stderr, /step 2\/2/);
+  // The same render again is the same file: no -2 copy for evaluate to count twice.
   const second = await cli(args);
   assert.equal(second.code, 0, second.stderr);
-  assert.equal(path.basename(second.stdout.trim()), 'a-cat-to-the-left-of-a-dog-5-2.png');
+  assert.equal(second.stdout.trim(), file1);
   assert.deepEqual(fs.readFileSync(file1), bytes1);
+  assert.deepEqual(fs.readdirSync(out), ['a-cat-to-the-left-of-a-dog-5.png']);
+  // Other settings under the same name: the earlier render is kept and the new name says why.
+  const third = await cli([...args.slice(0, -2), '--scheduler', 'euler']);
+  assert.equal(third.code, 0, third.stderr);
+  assert.match(path.basename(third.stdout.trim()), /^a-cat-to-the-left-of-a-dog-5-[0-9a-f]{8}\.png$/);
+  assert.match(third.stderr, /note: .*a-cat-to-the-left-of-a-dog-5\.png holds another render \(scheduler "ddim"\); kept it/);
+  assert.deepEqual(fs.readFileSync(file1), bytes1);
+});
+
+test('render - reads the prompts from stdin, as analyze - does', { skip }, async () => {
+  const model = loadableCopy(variant!);
+  temps.push(model);
+  const out = tmp();
+  const r = await cli(['--model', model, '-', '--out', out, '--steps', '1', '--seed', '3', '--provider', 'cpu'], process.cwd(), '# from a pipe\na cup above a book\n');
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split('\n').map((f) => path.basename(f)), ['a-cup-above-a-book-3.png']);
+  const empty = await cli(['--model', model, '-', '--out', out], process.cwd(), '# nothing\n');
+  assert.equal(empty.code, 2);
+  assert.match(empty.stderr, /<stdin>: no prompts/);
 });
 
 test('render FILE renders every prompt; --rewrite renders the SPRIGHT-style rewrite', { skip }, async () => {
@@ -95,7 +117,7 @@ test('usage and input errors exit 2 with one clear line', { skip }, async () => 
   assert.equal(badDir.stderr.trim().split('\n').length, 1);
   const badSize = await cli(['--model', out, '--prompt', 'x', '--out', out, '--size', '60x64']);
   assert.equal(badSize.code, 2);
-  assert.match(badSize.stderr, /--size must be multiples of 8/);
+  assert.match(badSize.stderr, /--size: width must be a multiple of 8 from 8 to 4096 pixels, got 60/);
   const badSched = await cli(['--model', out, '--prompt', 'x', '--out', out, '--scheduler', 'plms']);
   assert.match(badSched.stderr, /--scheduler must be one of ddim, euler, euler_a, dpmpp_2m/);
   const both = await cli(['--model', out, '--prompt', 'x', 'file.txt', '--out', out]);

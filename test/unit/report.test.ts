@@ -36,7 +36,8 @@ test('report.html renders in headless Chromium with grid, tables and charts', { 
       imagesPerPrompt: 4,
       seed: 0,
       rewrite: 'both',
-      render: { model: 'fake', steps: 2, guidance: 7.5, width: SIZE, height: SIZE, scheduler: 'ddim', detector: 'fake' },
+      render: { model: 'fake', steps: 2, guidance: 7.5, width: SIZE, height: SIZE, scheduler: 'ddim', modelId: 'fake-model' },
+      detection: { detector: 'fake', threshold: 0 },
     },
     fakeDeps(),
   );

@@ -4,8 +4,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parsePrompt } from '../../src/parser/index';
 import { createLlmRewriter, rewritePrompt } from '../../src/generator/index';
-// The editor's engine is free of vscode imports, so its LLM wiring is tested here in plain Node.
-import { createPromptEngine } from '../../src/extension/language/engine';
+// The editor's rewriter module is free of vscode imports at run time, so its LLM wiring is tested here in plain Node.
+import { llmRewrite } from '../../src/extension/language/rewriter';
 
 interface Seen {
   path: string;
@@ -92,6 +92,32 @@ test('an answer that drops, flips or adds is rejected with the reason and the de
   }
 });
 
+test('an answer that paraphrases words away, alters quoted text or adds a grammar error is rejected too', async () => {
+  const prompt = 'an oil painting of a cat wearing a hat to the left of a dog, a sign saying "hello"';
+  const cases: Array<[string, RegExp]> = [
+    // Whether "oil painting" is read as the medium or as an object, the answer loses it.
+    ['A cat wearing a hat is to the left of a dog, and a sign says "hello".', /dropped the words "oil", "painting"|lost the object "oil painting"/],
+    ['An oil painting of a cat to the left of a dog, a sign saying "hello". The dog is on the right side.', /dropped the words "wearing", "hat"|lost the object "hat"/],
+    ['An oil painting of a cat wearing a hat to the left of a dog, a sign saying "Hello". The dog is bigger.', /dropped the words "\\"hello\\""|dropped the words ""hello""/],
+    ['An oil painting of a cat wearing a hat to the left of a dog, a sign saying "hello". The dogs is on the right side.', /grammar error: "The dogs" is plural/],
+  ];
+  let i = 0;
+  const server = await fakeServer(() => ({ body: answer(cases[i++]![0]) }));
+  try {
+    const llm = createLlmRewriter({ url: server.url, model: 'm' });
+    const parsed = parsePrompt(prompt);
+    for (const [text, why] of cases) {
+      const r = await llm.rewrite(prompt, parsed);
+      assert.equal(r.ok, false, text);
+      if (!r.ok) assert.match(r.reason, why);
+    }
+    const user = server.seen[0]!.body.messages.find((m) => m.role === 'system')!.content;
+    assert.match(user, /quoted text exactly as written/);
+  } finally {
+    await server.close();
+  }
+});
+
 test('server errors, bad JSON, timeouts, cancellation and unreachable servers fall back with a reason', async () => {
   const parsed = parsePrompt(PROMPT);
   const errors = await fakeServer((s) =>
@@ -141,23 +167,22 @@ test('the server root, its /v1 base and the full endpoint all reach /v1/chat/com
   assert.equal(createLlmRewriter({ url: 'http://host:1/proxy/v1', model: 'm' }).endpoint, 'http://host:1/proxy/v1/chat/completions');
 });
 
-test('the editor engine uses the LLM rewrite through the default /v1 setting and reports rejections', async () => {
-  const engine = createPromptEngine();
+test('the editor LLM rewrite goes through the default /v1 setting and reports rejections', async () => {
   const parsed = parsePrompt(PROMPT);
   let content = 'A small cat sits to the left of a dog. The dog is bigger than the cat.';
   const server = await fakeServer(() => ({ body: answer(content) }));
   try {
-    const ok = await engine.llmRewrite(parsed, { url: `${server.url}/v1`, model: 'local', seed: 0 });
+    const ok = await llmRewrite(parsed, { url: `${server.url}/v1`, model: 'local' });
     assert.deepEqual(ok, { ok: true, text: content });
     assert.equal(server.seen[0]!.path, '/v1/chat/completions');
     content = 'A dog sits to the left of a cat.';
-    const flipped = await engine.llmRewrite(parsed, { url: `${server.url}/v1`, model: 'local', seed: 0 });
+    const flipped = await llmRewrite(parsed, { url: `${server.url}/v1`, model: 'local' });
     assert.equal(flipped.ok, false);
     assert.match((flipped as { reason: string }).reason, /left/);
   } finally {
     await server.close();
   }
-  const badSettings = await engine.llmRewrite(parsed, { url: 'http://127.0.0.1:8080/v1', model: '', seed: 0 });
+  const badSettings = await llmRewrite(parsed, { url: 'http://127.0.0.1:8080/v1', model: '' });
   assert.deepEqual(badSettings.ok, false);
   assert.match((badSettings as { reason: string }).reason, /model name is required/);
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { parsePrompt } from '../../src/parser/index';
-import { compareRewrite, rewritePrompt } from '../../src/generator/index';
+import { compareRewrite, newGrammarIssues, rewritePrompt } from '../../src/generator/index';
 import { fixture, sharedData, sharedDataMissing } from './helpers/paths';
 
 /** Every prompt of the shared benchmark prompt sets: SR2D (31,680) and T2I-CompBench's spatial train files. */
@@ -18,6 +18,19 @@ function sharedPrompts(): string[] {
   return [...sr2d.map((r) => r.text), ...t2i];
 }
 
+/** The first word of `prompt` that `rewrite` does not repeat in the same order, or null. */
+function wordsOutOfOrder(prompt: string, rewrite: string): string | null {
+  const words = (t: string): string[] => t.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const have = words(rewrite);
+  let at = 0;
+  for (const w of words(prompt)) {
+    while (at < have.length && have[at] !== w) at++;
+    if (at === have.length) return w;
+    at++;
+  }
+  return null;
+}
+
 function roundTrip(prompt: string, seed: number): string | null {
   const parsed = parsePrompt(prompt);
   const rewrite = rewritePrompt(parsed, { seed });
@@ -25,6 +38,11 @@ function roundTrip(prompt: string, seed: number): string | null {
   if (parsed.objects.length && sentences.length < 2) return `only ${sentences.length} sentence(s): ${rewrite.text}`;
   const result = compareRewrite(parsed, parsePrompt(rewrite.text));
   if (!result.ok) return `${result.reason}\n    prompt:  ${prompt}\n    rewrite: ${rewrite.text}`;
+  // Every word of the prompt is still there, in the person's order; nothing ungrammatical is added.
+  const lost = wordsOutOfOrder(prompt, rewrite.text);
+  if (lost) return `lost or moved "${lost}"\n    prompt:  ${prompt}\n    rewrite: ${rewrite.text}`;
+  const grammar = newGrammarIssues(prompt, rewrite.text);
+  if (grammar.length) return `grammar: ${grammar[0]!.message}\n    rewrite: ${rewrite.text}`;
   // The planned layout must satisfy every relation under VISOR, GenEval and T2I at once.
   const failing = rewrite.layout?.checks.filter((c) => !c.satisfied) ?? [];
   return failing.length ? `layout check failed: ${JSON.stringify(failing)}\n    prompt:  ${prompt}` : null;

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DetectionState, ImageView, PanelState, PromptView, RelationView, ToWebview } from '../../src/protocol/messages';
 import { findAll, textOf, toMarkup, type VElement } from '../../media/vnode';
-import { colourClass, relationTargets, renderApp, shownRelations } from '../../media/view';
+import { colourClass, highlighted, relationTargets, renderApp, shownRelations } from '../../media/view';
 import { initialModel, persistable, reduce, type WebviewModel } from '../../media/model';
 import { parseToWebview } from '../../media/validate';
 
@@ -18,9 +18,9 @@ function relation(over: Partial<RelationView> = {}): RelationView {
     label: 'cat to the left of dog',
     status: 'satisfied',
     checks: [
-      { rule: 'visor', status: 'satisfied', detail: 'centre x 100 < 500' },
-      { rule: 't2i-compbench', status: 'satisfied', detail: 'score 1.00' },
-      { rule: 'geneval', status: 'satisfied', detail: 'dx -0.9' },
+      { rule: 'visor', status: 'satisfied', detail: 'centre x 100 < 500', pair: null },
+      { rule: 't2i-compbench', status: 'satisfied', detail: 'score 1.00', pair: null },
+      { rule: 'geneval', status: 'satisfied', detail: 'dx -0.9', pair: null },
     ],
     ...over,
   };
@@ -128,7 +128,7 @@ test('image view: detected boxes with label and score, relations judged on the i
       { label: 'cat', score: 0.91, x: 10, y: 20, w: 100, h: 80, objectId: 'o1' },
       { label: 'chair', score: 0.4, x: 200, y: 20, w: 50, h: 80, objectId: null },
     ],
-    relations: [relation({ status: 'unknown', checks: [{ rule: 'visor', status: 'unknown', detail: "no 'dog' detected" }] })],
+    relations: [relation({ status: 'unknown', checks: [{ rule: 'visor', status: 'unknown', detail: "no 'dog' detected", pair: null }] })],
     notInVocabulary: [],
   };
   const s = state({ image: image('img-1', det) });
@@ -309,4 +309,42 @@ test('parseToWebview accepts well-formed messages and drops unknown or malformed
   ]) {
     assert.equal(parseToWebview(bad), undefined, JSON.stringify(bad));
   }
+});
+
+test('hovering a relation highlights the pair of boxes its verdict rests on, or all its boxes when none decides', () => {
+  const det: DetectionState = {
+    status: 'done',
+    detector: 'NanoDet (COCO)',
+    detections: [
+      { label: 'cat', score: 0.9, x: 300, y: 10, w: 50, h: 50, objectId: 'o1' },
+      { label: 'dog', score: 0.8, x: 150, y: 10, w: 50, h: 50, objectId: 'o2' },
+      { label: 'cat', score: 0.6, x: 10, y: 10, w: 50, h: 50, objectId: 'o1' },
+    ],
+    relations: [
+      relation({
+        checks: [
+          { rule: 'visor', status: 'satisfied', detail: 'cat 0.60 / dog 0.80: centre x 35.0 < 175.0', pair: [2, 1] },
+          { rule: 't2i-compbench', status: 'violated', detail: 'position score 0.00', pair: [0, 1] },
+          { rule: 'geneval', status: 'violated', detail: 'within the margin', pair: [0, 1] },
+        ],
+      }),
+    ],
+    notInVocabulary: [],
+  };
+  const tree = root(state({ image: image('img-1', det) }));
+  const row = findAll(tree, 'data-testid', 'relation')[0]!;
+  assert.equal(row.attrs['data-pair'], '2 1');
+  assert.match(row.attrs.title!, /VISOR: satisfied \(cat 0\.60 \/ dog 0\.80: centre x 35\.0 < 175\.0\)/);
+  const boxes = findAll(tree, 'data-testid', 'detected-box');
+  assert.deepEqual(boxes.map((b) => b.attrs['data-det']), ['0', '1', '2']);
+  const lit = boxes.map((b) => highlighted(b.attrs['data-object'] ?? null, b.attrs['data-det'] ?? null, row.attrs['data-targets']!, row.attrs['data-pair'] ?? null));
+  // The winning pair only: the first cat stays dim although it is one of the relation's objects.
+  assert.deepEqual(lit, [false, true, true]);
+  // Under GenEval the row carries GenEval's pair.
+  const g = findAll(root(state({ rule: 'geneval', image: image('img-1', det) })), 'data-testid', 'relation')[0]!;
+  assert.equal(g.attrs['data-pair'], '0 1');
+  // No single pair (a VISOR violation): every box of the relation's objects, and its chips.
+  assert.deepEqual(boxes.map((b) => highlighted(b.attrs['data-object'] ?? null, b.attrs['data-det'] ?? null, 'o1 o2', null)), [true, true, true]);
+  assert.equal(highlighted('o1', null, 'o1 o2', '2 1'), true, 'object chips and layout boxes follow the targets');
+  assert.equal(highlighted('o3', null, 'o1 o2', '2 1'), false);
 });

@@ -1,9 +1,9 @@
 /** `spright-lens analyze`: objects, relations and problems of every prompt in prompt files. */
-import { parseArgs } from 'node:util';
 import { parsePrompt, type ParsedPrompt, type PromptRecord } from '../../parser';
+import { parseFlags } from '../args';
 import type { CliContext, Command } from '../command';
 import { UsageError } from '../command';
-import { ChunkedWriter, readPromptInputs } from '../io';
+import { ChunkedWriter, streamPromptInputs } from '../io';
 
 const USAGE = `Usage: spright-lens analyze [FILE...|-] [--format jsonl|text]
 
@@ -48,34 +48,28 @@ const command: Command = {
   summary: 'parse prompt files: objects, spatial relations, contradictions and vague prompts',
   usage: USAGE,
   async run(argv: string[], ctx: CliContext): Promise<number> {
-    let values: { format?: string };
-    let positionals: string[];
-    try {
-      ({ values, positionals } = parseArgs({
-        args: argv,
-        options: { format: { type: 'string', short: 'f', default: 'jsonl' } },
-        allowPositionals: true,
-        strict: true,
-      }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const { values, positionals } = parseFlags({
+      args: argv,
+      options: { format: { type: 'string', short: 'f', default: 'jsonl' } },
+      allowPositionals: true,
+      strict: true,
+    });
     const format = values.format ?? 'jsonl';
     if (format !== 'jsonl' && format !== 'text') {
       throw new UsageError(`unknown --format '${format}'; use jsonl or text`);
     }
-    // Read every input first, so that a bad file fails the run before any output is written.
-    const records = await readPromptInputs(positionals, ctx);
-
+    // Records stream through with flat memory; files are checked whole before the first output.
     const out = new ChunkedWriter(ctx.stdout);
-    for (const record of records) {
-      if (ctx.signal.aborted) break;
-      const parsed = parsePrompt(record.text);
-      await out.write(
-        format === 'jsonl'
-          ? JSON.stringify({ source: record.source, line: record.line, ...parsed }) + '\n'
-          : formatText(record, parsed),
-      );
+    for await (const block of streamPromptInputs(positionals, ctx)) {
+      for (const record of block) {
+        if (ctx.signal.aborted) break;
+        const parsed = parsePrompt(record.text);
+        await out.write(
+          format === 'jsonl'
+            ? JSON.stringify({ source: record.source, line: record.line, ...parsed }) + '\n'
+            : formatText(record, parsed),
+        );
+      }
     }
     await out.flush();
     return ctx.signal.aborted ? 130 : 0;

@@ -1,13 +1,14 @@
-/** `spright-lens detect`: object boxes in PNG images, as JSON lines. */
+/** `spright-lens detect`: object boxes in PNG images, as JSON lines, through the inference service. */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import { createDetector, mapToDetectorLabel, ModelLoadError, parseDetectorSpec, type Detector, type DetectorSpec } from '../../detect';
-import { decodePng, ImageFormatError } from '../../image';
+import { mapToDetectorLabel } from '../../evaluate/vocabulary';
 import type { Detection } from '../../protocol/geometry';
-import { parseThreshold } from '../args';
+import type { DetectorSpec } from '../../protocol/service';
+import { parseDetectorSpec, parseFlags, parseThreshold } from '../args';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
+import { cliError, inProcessService } from '../service';
+import { ServiceRequestError } from '../../service';
 
 const USAGE = `Usage: spright-lens detect IMAGE... [--labels a,b] [--detector embedded|owlvit:DIR] [--threshold T]
 
@@ -25,7 +26,7 @@ Options:
                             owlvit:DIR: OWL-ViT exported with
                             \`optimum-cli export onnx --model google/owlvit-base-patch32 DIR\`
                             (open vocabulary, queries "a photo of a {label}", VISOR's detector).
-  -t, --threshold T         minimum score, 0..1 (default 0.3 embedded, 0.1 owlvit as in VISOR).
+  -t, --threshold T         report detections scoring above T, 0..1 (default 0.3 embedded, 0.1 owlvit as in VISOR).
   -h, --help                this help
 
 Exit status: 0 when every image was processed; 2 for bad arguments, a missing or unreadable image,
@@ -58,44 +59,23 @@ export function toLine(image: string, d: Detection): DetectLine {
   return { image, label: d.label, score: round(d.score, 4), x: round(d.x, 1), y: round(d.y, 1), w: round(d.w, 1), h: round(d.h, 1) };
 }
 
-async function readImageBytes(file: string, shown: string): Promise<Uint8Array> {
-  try {
-    return await fs.readFile(file);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a folder, not an image' : e.message;
-    throw new InputError(`${shown}: ${why}`);
-  }
-}
-
 const command: Command = {
   name: 'detect',
   summary: 'detect objects in PNG images (NanoDet embedded, or OWL-ViT): JSON lines with boxes in pixels',
   usage: USAGE,
   async run(argv: string[], ctx: CliContext): Promise<number> {
-    let values: { labels?: string; detector?: string; threshold?: string };
-    let positionals: string[];
-    try {
-      ({ values, positionals } = parseArgs({
-        args: argv,
-        options: {
-          labels: { type: 'string', short: 'l' },
-          detector: { type: 'string', short: 'd', default: 'embedded' },
-          threshold: { type: 'string', short: 't' },
-        },
-        allowPositionals: true,
-        strict: true,
-      }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const { values, positionals } = parseFlags({
+      args: argv,
+      options: {
+        labels: { type: 'string', short: 'l' },
+        detector: { type: 'string', short: 'd', default: 'embedded' },
+        threshold: { type: 'string', short: 't' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
     if (positionals.length === 0) throw new UsageError('no images: pass one or more PNG files');
-    let spec: DetectorSpec;
-    try {
-      spec = parseDetectorSpec(values.detector ?? 'embedded', ctx.cwd);
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const spec: DetectorSpec = parseDetectorSpec(values.detector ?? 'embedded', ctx.cwd);
     const threshold = parseThreshold(values.threshold);
     const labels = values.labels?.split(',').map((s) => s.trim()).filter(Boolean);
     if (values.labels !== undefined && (!labels || labels.length === 0)) throw new UsageError('--labels is empty; give comma-separated object names');
@@ -108,35 +88,27 @@ const command: Command = {
       if (!stat.isFile()) throw new InputError(`${image}: is not a file`);
     }
 
-    let detector: Detector;
+    const service = inProcessService(ctx);
     try {
-      detector = await createDetector(spec);
-    } catch (err) {
-      if (err instanceof ModelLoadError) throw new InputError(err.message);
-      throw err;
-    }
-    try {
-      if (labels) {
-        const unknown = labels.filter((l) => mapToDetectorLabel(l, detector.vocabulary) === null);
-        for (const l of unknown) {
-          ctx.stderr.write(`spright-lens detect: '${l}' is not in the vocabulary of ${detector.name}; skipped\n`);
-        }
-      }
-      for (const image of positionals) {
+      for (const [n, image] of positionals.entries()) {
         if (ctx.signal.aborted) return 130;
-        const bytes = await readImageBytes(path.resolve(ctx.cwd, image), image);
-        let decoded;
+        let result;
         try {
-          decoded = decodePng(bytes);
+          result = await service.call('detect', { imagePath: path.resolve(ctx.cwd, image), labels, detector: spec, threshold }, { signal: ctx.signal });
         } catch (err) {
-          if (err instanceof ImageFormatError) throw new InputError(`${image}: ${err.message} (only PNG images are supported)`);
-          throw err;
+          if (err instanceof ServiceRequestError && err.remoteName === 'ImageFormatError') throw new InputError(`${image}: ${err.message} (only PNG images are supported)`);
+          if (err instanceof ServiceRequestError && err.code === 'EISDIR') throw new InputError(`${image}: is a folder, not an image`);
+          throw cliError(err);
         }
-        const found = await detector.detect(decoded, { labels, threshold });
-        ctx.stdout.write(found.map((d) => JSON.stringify(toLine(image, d)) + '\n').join(''));
+        if (n === 0 && labels) {
+          for (const l of labels.filter((x) => mapToDetectorLabel(x, result.vocabulary) === null)) {
+            ctx.stderr.write(`spright-lens detect: '${l}' is not in the vocabulary of ${result.detector}; skipped\n`);
+          }
+        }
+        ctx.stdout.write(result.detections.map((d) => JSON.stringify(toLine(image, d)) + '\n').join(''));
       }
     } finally {
-      detector.dispose();
+      service.dispose();
     }
     return 0;
   },

@@ -1,11 +1,12 @@
 /** `spright-lens rewrite`: SPRIGHT-style rewrites and planned layouts for every prompt in prompt files. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { layoutToSvg, rewritePrompt, type Layout } from '../../generator';
 import { parsePrompt, type PromptRecord } from '../../parser';
-import { ChunkedWriter, readPromptInputs } from '../io';
+import { ChunkedWriter, streamPromptInputs } from '../io';
 import { writeFileAtomic } from '../../io/atomic';
+import { fsProblem, makeDirs } from '../../io/outputDir';
+import { parseFlags } from '../args';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
 
@@ -43,7 +44,11 @@ interface RewriteRecord {
   line: number;
   text: string;
   rewrite: string;
-  layout: { width: number; height: number; boxes: Array<{ id: string; noun: string; x: number; y: number; w: number; h: number }> } | null;
+  layout: {
+    width: number;
+    height: number;
+    boxes: Array<{ id: string; noun: string; x: number; y: number; w: number; h: number }>;
+  } | null;
   notes?: string[];
   conflicts?: number[][];
 }
@@ -94,23 +99,17 @@ const command: Command = {
   summary: 'rewrite prompts SPRIGHT-style and plan a layout that satisfies every relation',
   usage: USAGE,
   async run(argv: string[], ctx: CliContext): Promise<number> {
-    let values: { seed?: string; size?: string; svg?: string; format?: string };
-    let positionals: string[];
-    try {
-      ({ values, positionals } = parseArgs({
-        args: argv,
-        options: {
-          seed: { type: 'string' },
-          size: { type: 'string' },
-          svg: { type: 'string' },
-          format: { type: 'string', short: 'f', default: 'jsonl' },
-        },
-        allowPositionals: true,
-        strict: true,
-      }));
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const { values, positionals } = parseFlags({
+      args: argv,
+      options: {
+        seed: { type: 'string' },
+        size: { type: 'string' },
+        svg: { type: 'string' },
+        format: { type: 'string', short: 'f', default: 'jsonl' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
     const format = values.format ?? 'jsonl';
     if (format !== 'jsonl' && format !== 'text') throw new UsageError(`unknown --format '${format}'; use jsonl or text`);
     const seed = parseSeed(values.seed);
@@ -121,39 +120,45 @@ const command: Command = {
       throw new InputError(`--svg ${values.svg}: exists and is not a folder; pass a folder for the SVG files`);
     }
 
-    // Read every input first, so that a bad file fails the run before any output is written.
-    const records = await readPromptInputs(positionals, ctx);
+    // Records stream through with flat memory; files are checked whole before the first output.
+    const records = streamPromptInputs(positionals, ctx);
+    const firstRecord = await records.next();
     if (svgDir) {
       try {
-        fs.mkdirSync(svgDir, { recursive: true });
+        await makeDirs(svgDir);
       } catch (err) {
-        throw new InputError(`--svg ${values.svg}: cannot create the folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        throw new InputError(
+          `--svg ${values.svg}: cannot create the folder (${fsProblem(err)}); give --svg a folder you can write to`,
+        );
       }
     }
 
+    // SVG names are unique per run; the set holds one short string per prompt with a layout.
     const used = new Set<string>();
     const writer = new ChunkedWriter(ctx.stdout);
-    for (const record of records) {
-      if (ctx.signal.aborted) break;
-      const parsed = parsePrompt(record.text);
-      const result = rewritePrompt(parsed, { seed, ...size });
-      const out: RewriteRecord = {
-        source: record.source,
-        line: record.line,
-        text: record.text,
-        rewrite: result.text,
-        layout: result.layout && {
-          width: result.layout.width,
-          height: result.layout.height,
-          boxes: result.layout.boxes.map(({ id, noun, x, y, w, h }) => ({ id, noun, x, y, w, h })),
-        },
-      };
-      if (result.notes.length) out.notes = result.notes;
-      if (result.conflicts.length) out.conflicts = result.conflicts;
-      await writer.write(format === 'jsonl' ? JSON.stringify(out) + '\n' : formatText(out, result.layout));
-      if (svgDir && result.layout) {
-        const file = path.join(svgDir, `${svgName(record, used)}.svg`);
-        await writeFileAtomic(file, layoutToSvg(result.layout, { title: record.text }));
+    for (let next = firstRecord; !next.done && !ctx.signal.aborted; next = await records.next()) {
+      for (const record of next.value) {
+        if (ctx.signal.aborted) break;
+        const parsed = parsePrompt(record.text);
+        const result = rewritePrompt(parsed, { seed, ...size });
+        const out: RewriteRecord = {
+          source: record.source,
+          line: record.line,
+          text: record.text,
+          rewrite: result.text,
+          layout: result.layout && {
+            width: result.layout.width,
+            height: result.layout.height,
+            boxes: result.layout.boxes.map(({ id, noun, x, y, w, h }) => ({ id, noun, x, y, w, h })),
+          },
+        };
+        if (result.notes.length) out.notes = result.notes;
+        if (result.conflicts.length) out.conflicts = result.conflicts;
+        await writer.write(format === 'jsonl' ? JSON.stringify(out) + '\n' : formatText(out, result.layout));
+        if (svgDir && result.layout) {
+          const file = path.join(svgDir, `${svgName(record, used)}.svg`);
+          await writeFileAtomic(file, layoutToSvg(result.layout, { title: record.text }));
+        }
       }
     }
     await writer.flush();

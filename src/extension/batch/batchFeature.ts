@@ -1,41 +1,25 @@
 // "Render all prompts": runs the batch core (src/batch) in the extension host as orchestration
-// only; every render and detection goes through the inference worker (InferenceBackend), so
-// onnxruntime and tfjs never load here. A cancellable progress notification with a count and an
+// only; every render and detection goes through the inference service, so onnxruntime and tfjs
+// never load here. A cancellable progress notification with a count and an
 // ETA, resume of the last unfinished batch of the same source, a summary notification at the end,
 // and the preview panel paging through the images as they arrive.
 import * as vscode from 'vscode';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { BatchError, REPORT, runBatch, summarize } from '../../batch/index';
-import type { BatchDeps, BatchOptions, BatchResult, ManifestRecord } from '../../batch/index';
-import { MANIFEST, parseManifest } from '../../batch/index';
-import { COCO_LABELS, mapToDetectorLabel } from '../../detect/labels';
-import { rewritePrompt } from '../../generator/index';
-import { parsePrompt, PromptFileError } from '../../parser/index';
+import { BatchError, MANIFEST, parseManifest, REPORT, runBatch, serviceBatchDeps, summarize } from '../../batch/index';
+import { batchFolderName, batchTotal, DESCRIPTOR, findPromptFiles, findResumable, promptsFromSources, readDescriptor, sourceKey } from '../../batch/index';
+import type { BatchDescriptor, BatchOptions, BatchResult, ManifestRecord, PromptSource } from '../../batch/index';
+import { labelMapperFor, PromptSetError } from '../../evaluate/index';
+import { PromptFileError } from '../../parser/index';
 import type { BatchView } from '../../protocol/messages';
-import * as config from '../config';
+import { defaultThresholdFor, detectorFromName, detectorName } from '../../protocol/service';
+import type { InferenceService } from '../../service';
+import { batchItemImage, BatchRunModel, progressText, summaryText } from '../../view/batchView';
+import type { Config, RenderSettings } from '../config';
+import { checkModel } from '../model';
+import type { PanelHost } from '../panelHost';
 import { Disposable } from '../util/dispose';
-import type { PreviewController } from '../preview/previewController';
-import { modelSetup } from '../preview/previewController';
-import type { InferenceBackend } from '../render/inference';
-import { outputFolder } from '../render/renderFeature';
-import {
-  batchFolderName,
-  batchItemImage,
-  batchTotal,
-  BatchRunModel,
-  DESCRIPTOR,
-  findPromptFiles,
-  findResumable,
-  progressText,
-  promptsFromSources,
-  readDescriptor,
-  sourceKey,
-  summaryText,
-} from './batchModel';
-import type { BatchDescriptor, PromptSource } from './batchModel';
 
 /** Options for programmatic runs (integration tests); the UI asks instead when they are absent. */
 export interface RenderAllOptions {
@@ -56,27 +40,19 @@ export interface BatchRunInfo {
   message: string | null;
 }
 
-/** The worker request fields that are not batch parameters (kept so a resume renders alike). */
-interface StoredExtras {
-  negativePrompt: string;
-  detector: 'embedded' | 'owlvit';
-  owlvitPath: string;
-}
-
-type Descriptor = BatchDescriptor & { extras?: StoredExtras };
+type Descriptor = BatchDescriptor;
 
 interface ActiveRun {
   model: BatchRunModel;
   soft: AbortController;
   hard: AbortController;
   cancelled: boolean;
-  vocabulary: readonly string[] | null;
 }
 
 export class BatchFeature extends Disposable {
-  readonly #controller: PreviewController;
-  readonly #backend: () => InferenceBackend | undefined;
-  readonly #globalStorage: vscode.Uri;
+  readonly #controller: PanelHost;
+  readonly #service: InferenceService;
+  readonly #config: Config;
   #run: ActiveRun | undefined;
   #info: BatchRunInfo | undefined;
   readonly #folders = new Set<string>();
@@ -85,11 +61,11 @@ export class BatchFeature extends Disposable {
   #postTimer: ReturnType<typeof setTimeout> | undefined;
   #lastPost = 0;
 
-  constructor(controller: PreviewController, backend: () => InferenceBackend | undefined, globalStorage: vscode.Uri) {
+  constructor(controller: PanelHost, service: InferenceService, config: Config) {
     super();
     this.#controller = controller;
-    this.#backend = backend;
-    this.#globalStorage = globalStorage;
+    this.#service = service;
+    this.#config = config;
     controller.on('pageBatch', (m) => {
       const model = this.#run?.model ?? this.#lastModel;
       if (m.type !== 'pageBatch' || model?.runId !== m.runId) return;
@@ -157,7 +133,7 @@ export class BatchFeature extends Disposable {
     try {
       prompts = promptsFromSources(sources);
     } catch (err) {
-      if (err instanceof PromptFileError) {
+      if (err instanceof PromptFileError || err instanceof PromptSetError) {
         void vscode.window.showErrorMessage(`SPRIGHT Lens: ${err.message}`);
         return undefined;
       }
@@ -168,16 +144,13 @@ export class BatchFeature extends Disposable {
       return undefined;
     }
 
-    const settings = config.renderSettings(scope);
-    if (!(await this.#modelUsable(settings.modelPath, scope))) return undefined;
-    const backend = this.#backend();
-    if (!backend) {
-      void vscode.window.showErrorMessage('SPRIGHT Lens: the inference worker is not available in this build (dist/worker.js missing); rebuild the extension.');
-      return undefined;
-    }
+    const settings = this.#config.render(scope);
+    // The model's identity is part of every image's resume key.
+    const modelId = await this.#modelIdentity(scope);
+    if (modelId === undefined) return undefined;
 
-    const ds = config.detectSettings(scope);
-    const bs = config.batchSettings(scope);
+    const ds = this.#config.detect(scope);
+    const bs = this.#config.batch(scope);
     const key = sourceKey(sources);
     const fresh: Descriptor = {
       version: 1,
@@ -192,16 +165,21 @@ export class BatchFeature extends Disposable {
         rewrite: bs.rewrite,
         render: {
           model: settings.modelPath,
+          modelId,
           steps: settings.steps,
           guidance: settings.guidance,
           width: settings.width,
           height: settings.height,
           scheduler: settings.scheduler,
-          detector: ds.detector === 'owlvit' ? `owlvit:${ds.owlvitPath}` : 'embedded',
+          negativePrompt: settings.negativePrompt,
+        },
+        // Detection runs at the detector's own threshold, so that is also the floor.
+        detection: {
+          detector: detectorName(ds.detector === 'owlvit' ? { kind: 'owlvit', modelDir: ds.owlvitPath } : { kind: 'embedded' }),
+          threshold: defaultThresholdFor(ds.detector),
         },
       },
       total: 0,
-      extras: { negativePrompt: settings.negativePrompt, detector: ds.detector, owlvitPath: ds.owlvitPath },
     };
     fresh.total = batchTotal(fresh.options);
 
@@ -215,7 +193,7 @@ export class BatchFeature extends Disposable {
       void vscode.window.showErrorMessage(`SPRIGHT Lens: cannot write to ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose a writable folder or set sprightLens.render.outputFolder.`);
       return undefined;
     }
-    return this.#execute(dir, descriptor, backend, settings.provider, settings.deviceId);
+    return this.#execute(dir, descriptor, settings);
   }
 
   async #sources(target: unknown, others: unknown): Promise<{ sources: PromptSource[]; scope: vscode.Uri; title: string } | undefined> {
@@ -282,26 +260,18 @@ export class BatchFeature extends Disposable {
     return { sources: [{ file, label, text: document.getText(), lines }], title: `${label} (lines ${lines.start}-${lines.end})` };
   }
 
-  /** The same checks as Render Preview; an unusable model opens the panel's first-run card. */
-  async #modelUsable(modelPath: string, scope: vscode.Uri): Promise<boolean> {
-    const setup = modelSetup(scope);
-    let problem: string | null = null;
-    if (setup.configured) {
-      try {
-        if (!(await fs.stat(modelPath)).isDirectory()) problem = `${modelPath} is not a folder. Point sprightLens.render.modelPath at the folder optimum-cli exported (it holds model_index.json).`;
-        else await fs.access(path.join(modelPath, 'model_index.json'));
-      } catch {
-        problem ??= `${modelPath} does not hold an exported model (model_index.json is missing). Export it with optimum-cli or select another folder.`;
-      }
-      if (problem === null) return true;
-    }
+  /** The same check as Render Preview; an unusable model opens the panel's first-run card. */
+  async #modelIdentity(scope: vscode.Uri): Promise<string | undefined> {
+    const { setup, model } = await checkModel(this.#config, this.#service, scope);
+    if (model !== null) return model.identity;
+    const problem = setup.problem;
     this.#controller.show(scope);
     this.#controller.post({
       type: 'renderError',
       requestId: `batch-setup-${Date.now().toString(36)}`,
       message: problem ?? 'No render model is configured: see "Rendering needs a local model" below.',
       cancelled: false,
-      setup: { ...setup, problem },
+      setup,
     });
     this.#controller.sendInit();
     void vscode.window
@@ -310,11 +280,11 @@ export class BatchFeature extends Disposable {
         'Select Model Folder',
       )
       .then((pick) => (pick ? vscode.commands.executeCommand('sprightLens.selectModel') : undefined));
-    return false;
+    return undefined;
   }
 
   async #chooseFolder(scope: vscode.Uri, key: string, fresh: Descriptor, options: RenderAllOptions): Promise<{ dir: string; descriptor: Descriptor } | undefined> {
-    const root = outputFolder(scope, this.#globalStorage).fsPath;
+    const root = this.#config.renderOutputFolder(scope).fsPath;
     const newIn = (parent: string): string => path.join(parent, batchFolderName(new Date()));
     const resumeOrFresh = async (dir: string): Promise<{ dir: string; descriptor: Descriptor } | undefined> => {
       const old = (await readDescriptor(dir)) as Descriptor | undefined;
@@ -348,12 +318,11 @@ export class BatchFeature extends Disposable {
     return resumeOrFresh(folder[0].fsPath);
   }
 
-  async #execute(dir: string, descriptor: Descriptor, backend: InferenceBackend, provider: config.RenderProvider, deviceId: number): Promise<BatchRunInfo> {
-    const extras: StoredExtras = descriptor.extras ?? { negativePrompt: '', detector: descriptor.options.render.detector.startsWith('owlvit:') ? 'owlvit' : 'embedded', owlvitPath: descriptor.options.render.detector.replace(/^owlvit:/, '') };
+  async #execute(dir: string, descriptor: Descriptor, settings: RenderSettings): Promise<BatchRunInfo> {
     const options: BatchOptions = { ...descriptor.options, outDir: dir };
     const runId = `batch-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     const model = new BatchRunModel(runId, dir, `${descriptor.title} (${path.basename(dir)})`, descriptor.total);
-    const run: ActiveRun = { model, soft: new AbortController(), hard: new AbortController(), cancelled: false, vocabulary: extras.detector === 'embedded' ? COCO_LABELS : null };
+    const run: ActiveRun = { model, soft: new AbortController(), hard: new AbortController(), cancelled: false };
     this.#run = run;
     this.#folders.add(dir);
     // Images finished by an earlier run show at once; the core confirms them as it resumes.
@@ -367,33 +336,10 @@ export class BatchFeature extends Disposable {
     // its resource roots, which now include this folder.
     this.#controller.show();
 
-    const labelFor = (noun: string): string | null => mapToDetectorLabel(noun, run.vocabulary);
-    const deps: BatchDeps = {
-      render: async (job, signal, onStep) => {
-        const p = job.parameters;
-        const out = await backend.render(
-          { modelPath: p.model, provider, deviceId, prompt: job.text, negativePrompt: extras.negativePrompt, steps: p.steps, guidance: p.guidance, scheduler: p.scheduler, width: p.width, height: p.height, seed: job.seed },
-          signal,
-          (phase, step, total) => (phase === 'denoising' ? onStep(step, total) : undefined),
-        );
-        return Buffer.from(out.png);
-      },
-      detect: async (png, labels, signal) => {
-        // The worker detects on a file; a private temp file keeps the batch folder free of strays.
-        const tmp = path.join(os.tmpdir(), `spright-batch-${process.pid}-${randomBytes(4).toString('hex')}.png`);
-        await fs.writeFile(tmp, png);
-        try {
-          const out = await backend.detect({ imagePath: tmp, labels, detector: extras.detector, owlvitPath: extras.owlvitPath }, signal);
-          run.vocabulary = out.vocabulary;
-          return out.detections;
-        } finally {
-          await fs.rm(tmp, { force: true });
-        }
-      },
-      rewrite: (text, seed) => rewritePrompt(parsePrompt(text), { seed, width: options.render.width, height: options.render.height }).text,
-      labelFor,
-      now: () => performance.now(),
-    };
+    const detection = descriptor.options.detection;
+    const detector = detectorFromName(detection.detector) ?? { kind: 'embedded' };
+    // The same render and detect as the CLI's batch: the service writes each PNG in place.
+    const deps = serviceBatchDeps(this.#service, options, { provider: settings.provider, deviceId: settings.deviceId, detector, floor: detection.floor ?? detection.threshold });
 
     let result: BatchResult | undefined;
     let failure: string | null = null;
@@ -451,14 +397,14 @@ export class BatchFeature extends Disposable {
     this.#run = undefined;
     const info: BatchRunInfo = { outDir: dir, done: model.done, total: model.total, cancelled: result ? result.cancelled : run.cancelled, state: model.state, message: failure };
     this.#info = info;
-    this.#announce(info, result, labelFor);
+    this.#announce(info, result);
     return info;
   }
 
   /** The closing notification: figures, and buttons to open the report or the panel. */
-  #announce(info: BatchRunInfo, result: BatchResult | undefined, labelFor: (noun: string) => string | null): void {
+  #announce(info: BatchRunInfo, result: BatchResult | undefined): void {
     const folder = path.basename(info.outDir);
-    const figures = result ? summaryText(summarize(result.records, { labelFor })) : '';
+    const figures = result ? summaryText(summarize(result.records)) : '';
     const buttons = result ? ['Open report', 'Show in panel'] : ['Show in panel', 'Open folder'];
     const shown =
       info.state === 'failed'
@@ -493,9 +439,8 @@ export class BatchFeature extends Disposable {
   #view(): BatchView | null {
     const model = this.#run?.model ?? this.#lastModel;
     if (!model) return null;
-    const webview = this.#controller.panel?.webview;
-    const rule = config.evaluationRule(this.#controller.current?.uri);
-    return model.view(rule, (file) => (webview ? webview.asWebviewUri(vscode.Uri.file(file)).toString() : vscode.Uri.file(file).toString()));
+    const rule = this.#config.evaluationRule(this.#controller.current?.uri);
+    return model.view(rule, (file) => this.#controller.webviewUri(file) ?? vscode.Uri.file(file).toString());
   }
 
   /** Sends the current page to the panel, at most a few times a second unless `now`. */
@@ -518,16 +463,16 @@ export class BatchFeature extends Disposable {
     if (!model || model.runId !== runId) return;
     const record = model.record(id);
     if (!record) return;
-    const vocabulary = record.parameters.detector === 'embedded' ? COCO_LABELS : null;
     const uri = vscode.Uri.file(path.join(model.outDir, record.file));
     const image = batchItemImage({
       record,
       runId,
       outDir: model.outDir,
-      src: this.#controller.panel?.webview.asWebviewUri(uri).toString() ?? '',
+      src: this.#controller.webviewUri(uri.fsPath) ?? '',
       fileUri: uri.toString(),
-      rule: config.evaluationRule(this.#controller.current?.uri),
-      labelFor: (noun) => mapToDetectorLabel(noun, vocabulary),
+      rule: this.#config.evaluationRule(this.#controller.current?.uri),
+      // The detector recorded with the image decides what it could know, as in summary.json.
+      labelFor: labelMapperFor(record.parameters.detector),
     });
     this.#controller.post({ type: 'showImage', image });
   }

@@ -2,9 +2,9 @@
 // plus "Rewrite" as a refactoring on any prompt line.
 import * as vscode from 'vscode';
 import { DIAGNOSTIC_SOURCE, rangeToSpan } from '../convert';
+import { nounsOf, relationLabel } from '../../parser';
+import { PROMPT_SELECTOR, type PromptDocuments } from '../promptDocuments';
 import { Disposable } from '../util/dispose';
-import { relationLabel } from './format';
-import { PROMPT_SELECTOR, type PromptDocuments } from './promptDocuments';
 
 export const REWRITE_TITLE = 'Rewrite as a SPRIGHT-style description';
 
@@ -41,7 +41,7 @@ export class CodeActionsFeature extends Disposable implements vscode.CodeActionP
       for (const i of source?.relations ?? []) {
         const r = entry.parsed.relations[i];
         if (!r) continue;
-        const fix = new vscode.CodeAction(`Remove the conflicting relation: "${r.phrase}" (${relationLabel(entry.parsed, r)})`, vscode.CodeActionKind.QuickFix);
+        const fix = new vscode.CodeAction(`Remove the conflicting relation: "${r.phrase}" (${relationLabel(r, 'call', nounsOf(entry.parsed))})`, vscode.CodeActionKind.QuickFix);
         fix.command = { command: 'sprightLens.removeRelation', title: fix.title, arguments: [doc.uri, entry.line, [...r.span]] };
         fix.diagnostics = [diag];
         actions.push(fix);

@@ -1,30 +1,29 @@
 // Rewrite / Preview layout / Render preview above each prompt.
 import * as vscode from 'vscode';
-import * as config from '../config';
+import type { Config } from '../config';
 import { promptRange } from '../convert';
+import { PROMPT_SELECTOR, type PromptDocuments } from '../promptDocuments';
 import { Disposable } from '../util/dispose';
-import { PROMPT_SELECTOR, type PromptDocuments } from './promptDocuments';
 
 export class CodeLensFeature extends Disposable implements vscode.CodeLensProvider {
   readonly #docs: PromptDocuments;
+  readonly #config: Config;
   readonly #onDidChange = this._register(new vscode.EventEmitter<void>());
   readonly onDidChangeCodeLenses = this.#onDidChange.event;
 
-  constructor(docs: PromptDocuments) {
+  constructor(docs: PromptDocuments, config: Config) {
     super();
     this.#docs = docs;
+    this.#config = config;
     this._register(vscode.languages.registerCodeLensProvider(PROMPT_SELECTOR, this));
-    vscode.workspace.onDidChangeConfiguration(
-      (e) => {
-        if (e.affectsConfiguration('sprightLens.codeLens.enabled') || e.affectsConfiguration('sprightLens.enableForTxt')) this.#onDidChange.fire();
-      },
-      this,
-      this._disposables,
-    );
+    // A setting flip, or a document that starts or stops being a prompt document.
+    config.onDidChange('codeLens')(() => this.#onDidChange.fire(), this, this._disposables);
+    docs.onDidForget(() => this.#onDidChange.fire(), this, this._disposables);
+    docs.onDidAnalyze(() => this.#onDidChange.fire(), this, this._disposables);
   }
 
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
-    if (!config.codeLensEnabled(doc)) return [];
+    if (!this.#config.codeLensEnabled(doc)) return [];
     return this.#docs.get(doc).flatMap((entry) => {
       const range = promptRange(entry);
       const args = [doc.uri, entry.line];

@@ -1,13 +1,14 @@
 // Underlines recognised objects and colours relation words in visible prompt editors, with
 // theme colours contributed in package.json (sprightLens.objectForeground / relationForeground).
 import * as vscode from 'vscode';
-import * as config from '../config';
+import type { Config } from '../config';
 import { spanToRange } from '../convert';
+import type { PromptDocuments } from '../promptDocuments';
 import { Disposable } from '../util/dispose';
-import type { PromptDocuments } from './promptDocuments';
 
 export class DecorationsFeature extends Disposable {
   readonly #docs: PromptDocuments;
+  readonly #config: Config;
   readonly #objects = this._register(
     vscode.window.createTextEditorDecorationType({
       textDecoration: 'underline dotted',
@@ -21,30 +22,26 @@ export class DecorationsFeature extends Disposable {
     }),
   );
 
-  constructor(docs: PromptDocuments) {
+  constructor(docs: PromptDocuments, config: Config) {
     super();
     this.#docs = docs;
+    this.#config = config;
     docs.onDidAnalyze(
       (doc) => vscode.window.visibleTextEditors.filter((e) => e.document === doc).forEach((e) => this.#update(e)),
       this,
       this._disposables,
     );
     vscode.window.onDidChangeVisibleTextEditors((editors) => editors.forEach((e) => this.#update(e)), this, this._disposables);
-    vscode.workspace.onDidChangeConfiguration(
-      (e) => {
-        if (e.affectsConfiguration('sprightLens.decorations.enabled') || e.affectsConfiguration('sprightLens.enableForTxt')) {
-          vscode.window.visibleTextEditors.forEach((ed) => this.#update(ed));
-        }
-      },
-      this,
-      this._disposables,
-    );
+    const updateAll = (): void => vscode.window.visibleTextEditors.forEach((ed) => this.#update(ed));
+    config.onDidChange('decorations')(updateAll, this, this._disposables);
+    // A document that stops being a prompt document loses its decorations.
+    docs.onDidForget(updateAll, this, this._disposables);
     vscode.window.visibleTextEditors.forEach((e) => this.#update(e));
   }
 
   #update(editor: vscode.TextEditor): void {
     const doc = editor.document;
-    const enabled = this.#docs.isPromptDocument(doc) && config.decorationsEnabled(doc);
+    const enabled = this.#docs.isPromptDocument(doc) && this.#config.decorationsEnabled(doc);
     const lines = enabled ? this.#docs.get(doc) : [];
     editor.setDecorations(
       this.#objects,

@@ -1,31 +1,27 @@
 // Publishes the parser's diagnostics (contradiction / vague / unknown-relation) per document.
 import * as vscode from 'vscode';
-import * as config from '../config';
+import type { Config } from '../config';
 import { toDiagnostic } from '../convert';
+import type { PromptDocuments } from '../promptDocuments';
 import { Disposable } from '../util/dispose';
-import type { PromptDocuments } from './promptDocuments';
 
 export class DiagnosticsFeature extends Disposable {
   readonly #docs: PromptDocuments;
+  readonly #config: Config;
   readonly #collection = this._register(vscode.languages.createDiagnosticCollection('sprightLens'));
 
-  constructor(docs: PromptDocuments) {
+  constructor(docs: PromptDocuments, config: Config) {
     super();
     this.#docs = docs;
+    this.#config = config;
     docs.onDidAnalyze((d) => this.#publish(d), this, this._disposables);
     docs.onDidForget((uri) => this.#collection.delete(uri), this, this._disposables);
-    vscode.workspace.onDidChangeConfiguration(
-      (e) => {
-        if (e.affectsConfiguration('sprightLens.diagnostics.enabled')) vscode.workspace.textDocuments.forEach((d) => this.#publish(d));
-      },
-      this,
-      this._disposables,
-    );
+    config.onDidChange('diagnostics')(() => vscode.workspace.textDocuments.forEach((d) => this.#publish(d)), this, this._disposables);
     vscode.workspace.textDocuments.forEach((d) => this.#publish(d));
   }
 
   #publish(doc: vscode.TextDocument): void {
-    if (!this.#docs.isPromptDocument(doc) || !config.diagnosticsEnabled(doc)) {
+    if (!this.#docs.isPromptDocument(doc) || !this.#config.diagnosticsEnabled(doc)) {
       this.#collection.delete(doc.uri);
       return;
     }

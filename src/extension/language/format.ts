@@ -1,30 +1,12 @@
-// Pure helpers for the editor features: labels, hover markdown, status text, outline data and
+// Pure helpers for the editor features' UI text: hover markdown, status text, outline data and
 // file names. No vscode import, so test/unit/extensionFormat.test.ts runs them in plain Node.
-import type { ParsedPrompt, PromptObject, PromptRelation, Span } from '../../parser/types';
-import type { AnalyzedLine } from './types';
+import { nounsOf, relationLabel, type AnalyzedLine, type ParsedPrompt, type PromptObject, type Span } from '../../parser';
 
 /** Escapes text so that markdown renders it literally (user text must never become markup). */
 export function escapeMarkdown(text: string): string {
   // Backslash-escape every ASCII punctuation character markdown can give meaning to, and
   // neutralise line breaks, since a hover renders one prompt line.
   return text.replace(/[\\`*_{}[\]()<>#+\-.!|~&"':=^$]/g, '\\$&').replace(/\r?\n|\r/g, ' ');
-}
-
-function nounOf(parsed: ParsedPrompt, id: string | undefined): string {
-  if (id === undefined) return '?';
-  return parsed.objects.find((o) => o.id === id)?.noun ?? id;
-}
-
-/** A relation in functional notation with nouns, e.g. `left_of(cat, dog)`. */
-export function relationLabel(parsed: ParsedPrompt, r: PromptRelation): string {
-  const args = [nounOf(parsed, r.subject), nounOf(parsed, r.object)];
-  if (r.object2 !== undefined) args.push(nounOf(parsed, r.object2));
-  return `${r.relation}(${args.join(', ')})`;
-}
-
-/** The inlay hint shown after a relation phrase. */
-export function inlayHintLabel(parsed: ParsedPrompt, r: PromptRelation): string {
-  return relationLabel(parsed, r);
 }
 
 /** "2 × red cat" style description of an object (count when known, attributes before the noun). */
@@ -38,7 +20,8 @@ function plural(n: number, one: string, many: string): string {
 }
 
 /**
- * Markdown for the hover on a prompt line: its objects (noun, count, attributes) and relations.
+ * Markdown for the hover on a prompt line: its objects (noun, count, attributes, placements and
+ * what each does or wears), relations, and scene (medium, style, setting, time, quoted text).
  * Every piece of user text is escaped; the result contains no HTML.
  */
 export function hoverMarkdown(parsed: ParsedPrompt): string {
@@ -48,12 +31,18 @@ export function hoverMarkdown(parsed: ParsedPrompt): string {
   for (const o of parsed.objects) {
     const count = o.count === null ? 'count not stated' : plural(o.count, 'instance', 'instances');
     const attrs = o.attributes.length > 0 ? `; ${o.attributes.map(escapeMarkdown).join(', ')}` : '';
-    out.push(`- **${escapeMarkdown(o.noun)}** (${count}${attrs}): “${escapeMarkdown(o.phrase)}”`);
+    const placed = o.placements.length > 0 ? `; placed ${o.placements.join(', ')}` : '';
+    out.push(`- **${escapeMarkdown(o.noun)}** (${count}${attrs}${placed}): “${escapeMarkdown(o.phrase)}”`);
+    for (const d of o.details) out.push(`  - ${escapeMarkdown(d)}`);
   }
   out.push('', `**Relations** (${parsed.relations.length})`, '');
   if (parsed.relations.length === 0) out.push('_none stated_');
   for (const r of parsed.relations) {
-    out.push(`- \`${relationLabel(parsed, r).replace(/`/g, "'")}\`: “${escapeMarkdown(r.phrase)}”`);
+    out.push(`- \`${relationLabel(r, 'call', nounsOf(parsed)).replace(/`/g, "'")}\`: “${escapeMarkdown(r.phrase)}”`);
+  }
+  if (parsed.scene.length > 0) {
+    out.push('', `**Scene** (${parsed.scene.length})`, '');
+    for (const s of parsed.scene) out.push(`- ${s.kind}: “${escapeMarkdown(s.phrase)}”`);
   }
   if (parsed.diagnostics.length > 0) {
     out.push('', `**Problems** (${parsed.diagnostics.length})`, '');
@@ -84,11 +73,14 @@ export function statusText(s: DocumentSummary): string {
   return [plural(s.prompts, 'prompt', 'prompts'), plural(s.relations, 'relation', 'relations'), plural(s.problems, 'problem', 'problems')].join(' · ');
 }
 
-/** Outline entry for one prompt: its name, detail and child objects (spans relative to the prompt). */
+/**
+ * Outline entry for one prompt: its name, detail and children (spans relative to the prompt): the
+ * objects, then the scene elements.
+ */
 export interface PromptSymbol {
   name: string;
   detail: string;
-  children: { name: string; detail: string; span: Span }[];
+  children: { name: string; detail: string; span: Span; kind: 'object' | 'scene' }[];
 }
 
 const MAX_SYMBOL_NAME = 60;
@@ -99,20 +91,16 @@ export function promptSymbol(parsed: ParsedPrompt): PromptSymbol {
   return {
     name,
     detail: `${plural(parsed.objects.length, 'object', 'objects')} · ${plural(parsed.relations.length, 'relation', 'relations')}`,
-    children: parsed.objects.map((o) => ({
-      name: o.noun,
-      detail: [o.count === null ? '' : `×${o.count}`, ...o.attributes].filter(Boolean).join(' '),
-      span: o.span,
-    })),
+    children: [
+      ...parsed.objects.map((o) => ({
+        name: o.noun,
+        detail: [o.count === null ? '' : `×${o.count}`, ...o.attributes, ...o.placements.map((p) => `@${p}`)].filter(Boolean).join(' '),
+        span: o.span,
+        kind: 'object' as const,
+      })),
+      ...parsed.scene.map((s) => ({ name: s.phrase, detail: s.kind, span: s.span, kind: 'scene' as const })),
+    ],
   };
-}
-
-/**
- * A rewrite flattened to one line: a prompt file holds one prompt per line, so the multi-sentence
- * rewrite must not introduce line breaks.
- */
-export function toSingleLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
 }
 
 /** `scenes.prompts` → `scenes.spright.prompts` (any extension; an existing `.spright` is kept once). */
@@ -124,23 +112,4 @@ export function siblingRewritePath(path: string): string {
   if (dot > 0) base = base.slice(0, dot);
   if (base.endsWith('.spright')) base = base.slice(0, -'.spright'.length);
   return `${dir}${base}.spright.prompts`;
-}
-
-/**
- * Replaces each analysed prompt of `text` with `rewrite(entry)`, keeping comments, blank lines,
- * indentation and the file's line endings. Lines whose rewrite is undefined stay as they are.
- */
-export function rewriteDocumentText(text: string, lines: readonly AnalyzedLine[], rewrite: (entry: AnalyzedLine) => string | undefined): string {
-  const parts = text.split(/(\r\n|\n|\r)/);
-  // parts alternates line, separator, line, ...; line n is parts[2n].
-  for (const entry of lines) {
-    const idx = entry.line * 2;
-    const original = parts[idx];
-    if (original === undefined) continue;
-    const replacement = rewrite(entry);
-    if (replacement === undefined) continue;
-    const end = entry.offset + entry.parsed.text.length;
-    parts[idx] = original.slice(0, entry.offset) + toSingleLine(replacement) + original.slice(end);
-  }
-  return parts.join('');
 }

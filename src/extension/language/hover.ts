@@ -1,9 +1,9 @@
-// Hover on a prompt line: the objects (noun, count, attributes) and relations the parser found.
+// Hover on a prompt line: the objects (noun, count, attributes, placements, details), relations and scene the parser found.
 import * as vscode from 'vscode';
 import { promptRange } from '../convert';
+import { PROMPT_SELECTOR, type PromptDocuments } from '../promptDocuments';
 import { Disposable } from '../util/dispose';
 import { hoverMarkdown } from './format';
-import { PROMPT_SELECTOR, type PromptDocuments } from './promptDocuments';
 
 export class HoverFeature extends Disposable implements vscode.HoverProvider {
   readonly #docs: PromptDocuments;

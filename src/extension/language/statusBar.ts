@@ -1,8 +1,8 @@
 // `N prompts · M relations · K problems` for the active prompt file; a click opens Problems.
 import * as vscode from 'vscode';
+import type { PromptDocuments } from '../promptDocuments';
 import { Disposable } from '../util/dispose';
 import { statusText, summarize } from './format';
-import type { PromptDocuments } from './promptDocuments';
 
 export class StatusBarFeature extends Disposable {
   readonly #docs: PromptDocuments;

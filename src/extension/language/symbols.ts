@@ -1,9 +1,9 @@
-// Document outline: one symbol per prompt, its objects as children.
+// Document outline: one symbol per prompt, its objects and scene elements as children.
 import * as vscode from 'vscode';
 import { promptRange, spanToRange } from '../convert';
+import { PROMPT_SELECTOR, type PromptDocuments } from '../promptDocuments';
 import { Disposable } from '../util/dispose';
 import { promptSymbol } from './format';
-import { PROMPT_SELECTOR, type PromptDocuments } from './promptDocuments';
 
 export class DocumentSymbolFeature extends Disposable implements vscode.DocumentSymbolProvider {
   readonly #docs: PromptDocuments;
@@ -21,7 +21,7 @@ export class DocumentSymbolFeature extends Disposable implements vscode.Document
       const symbol = new vscode.DocumentSymbol(s.name, s.detail, vscode.SymbolKind.String, range, range);
       symbol.children = s.children.map((c) => {
         const r = spanToRange(entry.line, entry.offset, c.span);
-        return new vscode.DocumentSymbol(c.name, c.detail, vscode.SymbolKind.Object, r, r);
+        return new vscode.DocumentSymbol(c.name, c.detail, c.kind === 'scene' ? vscode.SymbolKind.Property : vscode.SymbolKind.Object, r, r);
       });
       return symbol;
     });

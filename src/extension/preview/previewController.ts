@@ -2,108 +2,22 @@
 // recomputes on settings changes, and routes webview messages to the features (render, check
 // image, save, batch) that register handlers. The webview only draws what this sends.
 import * as vscode from 'vscode';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { FromWebview, ImageView, ModelSetupView, PanelState, PersistedWebviewState, PromptView, ToWebview, ViewOptions } from '../../protocol/messages';
-import type { ParsedPrompt } from '../../parser/types';
-import type { LayoutResult } from '../../generator/types';
-import type { AnalyzedLine } from '../language/types';
-import * as config from '../config';
+import type { FromWebview, ImageView, PanelState, PersistedWebviewState, ToWebview, ViewOptions } from '../../protocol/messages';
+import { planLayout, rewritePrompt } from '../../generator';
+import { promptView } from '../../view/panelView';
+import { parsePersistedState } from '../../view/messageGuard';
+import type { Config } from '../config';
 import { spanToRange } from '../convert';
+import type { CurrentPrompt, PanelHost, WebviewMessageHandler } from '../panelHost';
+import type { PromptDocuments } from '../promptDocuments';
 import { Disposable } from '../util/dispose';
 import { PreviewPanel } from './previewPanel';
-import { promptView } from './viewModel';
-import { parsePersistedState } from './messageGuard';
 
-/** What the panel needs from the language features and the layout planner. */
-export interface PromptServices {
-  /** The analysed prompts of an open document (empty when it is not a prompt document). */
-  parsedLines(document: vscode.TextDocument): readonly AnalyzedLine[];
-  planLayout(parsed: ParsedPrompt, options: { width: number; height: number; seed: number }): LayoutResult;
-  /** The SPRIGHT-style rewrite, or null when the prompt cannot be rewritten. */
-  rewrite(parsed: ParsedPrompt, options: { seed: number; width: number; height: number }): string | null;
-}
-
-/** The prompt the panel points at, with its analysis. */
-export interface CurrentPrompt {
-  uri: vscode.Uri;
-  line: number;
-  entry: AnalyzedLine;
-  view: PromptView;
-}
-
-type Handler = (msg: FromWebview) => void | Promise<void>;
-
-/** Whether VS Code treats the document as prompts (language id, or .txt when enabled). */
-export function isPromptDocument(document: vscode.TextDocument): boolean {
-  if (document.languageId === 'spatial-prompt') return true;
-  return document.languageId === 'plaintext' && document.uri.path.endsWith('.txt') && config.enableForTxt(document.uri);
-}
-
-/** Model setup as the panel shows it (configured? usable? ignored because untrusted?). */
-export function modelSetup(scope?: vscode.ConfigurationScope): ModelSetupView {
-  const modelPath = config.renderSettings(scope).modelPath;
-  const inspected = vscode.workspace.getConfiguration(config.SECTION, scope).inspect<string>('render.modelPath');
-  const workspaceValue = inspected?.workspaceFolderValue ?? inspected?.workspaceValue;
-  const untrusted = !vscode.workspace.isTrusted;
-  return {
-    configured: modelPath.trim().length > 0,
-    modelPath,
-    problem: null,
-    ignoredUntrusted: untrusted && ((typeof workspaceValue === 'string' && workspaceValue.length > 0) || workspaceSettingsSet('sprightLens.render.modelPath')),
-  };
-}
-
-/**
- * Whether a workspace settings file (.vscode/settings.json of a folder, or the .code-workspace
- * `settings`) sets `key` to a non-empty string. In restricted mode VS Code hides restricted
- * settings from `inspect()` entirely (the integration suite's untrusted run showed it), so the
- * panel could not tell the user their workspace model path was ignored without reading the files.
- */
-function workspaceSettingsSet(key: string): boolean {
-  const files: Array<{ file: string; nested: boolean }> = (vscode.workspace.workspaceFolders ?? [])
-    .filter((f) => f.uri.scheme === 'file')
-    .map((f) => ({ file: path.join(f.uri.fsPath, '.vscode', 'settings.json'), nested: false }));
-  const ws = vscode.workspace.workspaceFile;
-  if (ws?.scheme === 'file') files.push({ file: ws.fsPath, nested: true });
-  return files.some(({ file, nested }) => {
-    try {
-      const json = parseJsonc(fs.readFileSync(file, 'utf8')) as Record<string, unknown> | undefined;
-      const settings = (nested ? json?.settings : json) as Record<string, unknown> | undefined;
-      const v = settings?.[key];
-      return typeof v === 'string' && v.trim().length > 0;
-    } catch {
-      // Missing or unreadable file: nothing set there (VS Code reports broken settings itself).
-      return false;
-    }
-  });
-}
-
-/** JSON with comments and trailing commas (VS Code settings files), parsed; strings are left intact. */
-function parseJsonc(text: string): unknown {
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '"') {
-      const start = i;
-      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
-      out += text.slice(start, i + 1);
-    } else if (c === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
-      out += '\n';
-    } else if (c === '/' && text[i + 1] === '*') {
-      const end = text.indexOf('*/', i + 2);
-      i = end < 0 ? text.length : end + 1;
-    } else {
-      out += c;
-    }
-  }
-  return JSON.parse(out.replace(/,(\s*[}\]])/g, '$1'));
-}
-
-export class PreviewController extends Disposable {
+export class PreviewController extends Disposable implements PanelHost {
   readonly #extensionUri: vscode.Uri;
-  readonly #services: PromptServices;
+  readonly #docs: PromptDocuments;
+  readonly #config: Config;
   readonly #outputFolders: () => vscode.Uri[];
   #panel: PreviewPanel | undefined;
   #current: CurrentPrompt | undefined;
@@ -116,13 +30,14 @@ export class PreviewController extends Disposable {
   #batchSource: (() => PanelState['batch']) | undefined;
   /** The last image shown per prompt key, so moving back to a prompt shows its render. */
   readonly #imagesByPrompt = new Map<string, ImageView>();
-  readonly #handlers = new Map<FromWebview['type'], Handler>();
+  readonly #handlers = new Map<FromWebview['type'], WebviewMessageHandler>();
   #followTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(extensionUri: vscode.Uri, services: PromptServices, outputFolders: () => vscode.Uri[]) {
+  constructor(extensionUri: vscode.Uri, docs: PromptDocuments, config: Config, outputFolders: () => vscode.Uri[]) {
     super();
     this.#extensionUri = extensionUri;
-    this.#services = services;
+    this.#docs = docs;
+    this.#config = config;
     this.#outputFolders = outputFolders;
     vscode.window.onDidChangeTextEditorSelection((e) => this.#scheduleFollow(e.textEditor), this, this._disposables);
     vscode.window.onDidChangeActiveTextEditor((e) => e && this.#scheduleFollow(e), this, this._disposables);
@@ -131,18 +46,21 @@ export class PreviewController extends Disposable {
         // The analysis is debounced by the language features; read it after their delay.
         if (this.#current && e.document.uri.toString() === this.#current.uri.toString()) {
           const editor = vscode.window.visibleTextEditors.find((ed) => ed.document === e.document);
-          if (editor) this.#scheduleFollow(editor, config.diagnosticsDebounceMs(e.document.uri) + 60);
+          if (editor) this.#scheduleFollow(editor, this.#config.diagnosticsDebounceMs(e.document.uri) + 60);
         }
       }),
     );
-    this._register(
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (config.affects(e, 'sprightLens.evaluate.rule', 'sprightLens.layout', 'sprightLens.render.modelPath', 'sprightLens.rewrite.seed')) {
+    // What the panel shows depends on the rule, the layout canvas, the rewrite seed and the model.
+    for (const section of ['evaluate', 'layout', 'rewrite', 'models'] as const) {
+      config.onDidChange(section)(
+        () => {
           this.#setupProblem = null;
           this.refresh();
-        }
-      }),
-    );
+        },
+        this,
+        this._disposables,
+      );
+    }
     this._register({ dispose: () => clearTimeout(this.#followTimer) });
     this.on('ready', () => this.sendInit());
     this.on('toggle', (m) => {
@@ -154,7 +72,7 @@ export class PreviewController extends Disposable {
   }
 
   /** Registers the handler of one webview message type (one per type). */
-  on(type: FromWebview['type'], handler: Handler): void {
+  on(type: FromWebview['type'], handler: WebviewMessageHandler): void {
     this.#handlers.set(type, handler);
   }
 
@@ -178,15 +96,23 @@ export class PreviewController extends Disposable {
     return this.#view;
   }
 
+  webviewUri(file: string): string | undefined {
+    const panel = this.#panel;
+    if (!panel) return undefined;
+    // The resource roots must include the folder before the webview can load the file.
+    panel.setOutputFolders(this.#outputFolders());
+    return panel.webview.asWebviewUri(vscode.Uri.file(file)).toString();
+  }
+
   get image(): ImageView | null {
     return this.#image;
   }
 
   /** The full state as `init` sends it. */
   state(): PanelState {
-    const setup = modelSetup(this.#current?.uri);
+    const setup = this.#config.modelSetup(this.#current?.uri);
     return {
-      rule: config.evaluationRule(this.#current?.uri),
+      rule: this.#config.evaluationRule(this.#current?.uri),
       view: this.#view,
       prompt: this.#current?.view ?? null,
       image: this.#image,
@@ -205,7 +131,7 @@ export class PreviewController extends Disposable {
       if (doc) this.#pointAt(doc, line ?? 0);
     } else {
       const editor = vscode.window.activeTextEditor;
-      if (editor && isPromptDocument(editor.document)) this.#pointAt(editor.document, editor.selection.active.line);
+      if (editor && this.#docs.isPromptDocument(editor.document)) this.#pointAt(editor.document, editor.selection.active.line);
     }
     this.sendInit();
   }
@@ -302,7 +228,7 @@ export class PreviewController extends Disposable {
   }
 
   #scheduleFollow(editor: vscode.TextEditor, delay = 80): void {
-    if (!this.#panel || !isPromptDocument(editor.document)) return;
+    if (!this.#panel || !this.#docs.isPromptDocument(editor.document)) return;
     clearTimeout(this.#followTimer);
     this.#followTimer = setTimeout(() => {
       const before = this.#current?.view.key;
@@ -315,7 +241,7 @@ export class PreviewController extends Disposable {
   }
 
   #pointAt(document: vscode.TextDocument, line: number): void {
-    const entries = this.#services.parsedLines(document);
+    const entries = this.#docs.get(document);
     const entry = entries.find((e) => e.line === line);
     if (entry === undefined) {
       // Off a prompt line (blank, comment): keep showing the last prompt of this document.
@@ -323,13 +249,13 @@ export class PreviewController extends Disposable {
       return;
     }
     const uri = document.uri;
-    const rule = config.evaluationRule(uri);
-    const size = config.layoutSize(uri);
-    const seed = config.rewriteSettings(uri).seed;
-    const layout = this.#services.planLayout(entry.parsed, { ...size, seed });
+    const rule = this.#config.evaluationRule(uri);
+    const size = this.#config.layoutSize(uri);
+    const seed = this.#config.rewrite(uri).seed;
+    const layout = planLayout(entry.parsed, { ...size, seed });
     let rewrite: string | null = null;
     try {
-      rewrite = this.#services.rewrite(entry.parsed, { seed, ...size });
+      rewrite = rewritePrompt(entry.parsed, { seed, ...size }).text;
     } catch (err) {
       rewrite = null;
       this.#notice = `Could not rewrite: ${err instanceof Error ? err.message : String(err)}`;

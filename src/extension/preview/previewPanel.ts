@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import type { FromWebview, PanelState, ToWebview } from '../../protocol/messages';
 import { Disposable } from '../util/dispose';
-import { parseFromWebview } from './messageGuard';
+import { parseFromWebview } from '../../view/messageGuard';
 
 /** Builds the panel page; exported for tests of the CSP and asset URIs. */
 export function panelHtml(webview: Pick<vscode.Webview, 'cspSource' | 'asWebviewUri'>, extensionUri: vscode.Uri, nonce: string): string {

@@ -54,8 +54,13 @@ export async function replaceLine(doc: vscode.TextDocument, line: number, text: 
 
 /** Reverts an edited document to its saved text, so the next test starts from the fixture. */
 export async function revert(editor: vscode.TextEditor): Promise<void> {
-  await vscode.window.showTextDocument(editor.document);
-  await vscode.commands.executeCommand('workbench.action.files.revert');
+  // The revert command acts on the active editor; when it lands before this editor has taken the
+  // focus (a panel opened by an earlier test), the document stays dirty: show it and revert again.
+  await waitFor(async () => {
+    await vscode.window.showTextDocument(editor.document);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    return !editor.document.isDirty;
+  }, `${editor.document.uri.fsPath} to be reverted`);
 }
 
 /** Sets a sprightLens.* setting globally (undefined removes it) and lets listeners run. */

@@ -3,11 +3,16 @@
 // settings honour workspace trust.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { execFile as execFileCb } from 'node:child_process';
+import { promisify } from 'node:util';
 import * as vscode from 'vscode';
 import type { PanelState } from '../../../src/protocol/messages';
 import { pathSettingForTrust } from '../../../src/extension/config';
 import { EXTENSION_ID, openPrompt, setSetting, sprightApi, waitFor, workspaceFile } from './helpers';
+
+const execFile = promisify(execFileCb);
 
 async function panelState(): Promise<PanelState | undefined> {
   return (await sprightApi()).panel.current()?.lastInitState as PanelState | undefined;
@@ -131,6 +136,45 @@ suite('preview panel', () => {
       }
     } finally {
       for (const key of ['render.modelPath', 'render.steps', 'render.width', 'render.height', 'render.seed', 'render.provider']) await setSetting(key, undefined);
+    }
+  });
+
+  test('the CLI renders through the same inference service: same parameters, byte-identical PNG', async function () {
+    const model = process.env.SPRIGHT_TEST_MODEL;
+    if (!model) this.skip();
+    const reference = JSON.parse(fs.readFileSync(path.join(model, 'reference.json'), 'utf8')) as { width: number; height: number };
+    const editor = await openPrompt('clean.prompts');
+    const text = editor.document.lineAt(0).text;
+    const before = pngs(renders);
+    const settings: Array<[string, unknown]> = [
+      ['render.modelPath', model],
+      ['render.steps', 2],
+      ['render.width', reference.width],
+      ['render.height', reference.height],
+      ['render.seed', 11],
+      ['render.provider', 'cpu'],
+      ['render.scheduler', 'euler'],
+      ['render.guidance', 6],
+      ['render.negativePrompt', 'blurry'],
+    ];
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'spright-cli-render-'));
+    try {
+      for (const [key, value] of settings) await setSetting(key, value);
+      await vscode.commands.executeCommand('sprightLens.renderPreview', editor.document.uri, 0);
+      const panelFile = pngs(renders).filter((f) => !before.includes(f))[0];
+      assert.ok(panelFile, 'the panel render wrote no PNG');
+
+      // The packaged CLI (dist/cli.js of this very extension), run as a user would run it.
+      const ext = vscode.extensions.getExtension(EXTENSION_ID);
+      assert.ok(ext);
+      const args = ['render', '--model', model, '--prompt', text, '--out', out, '--steps', '2', '--size', `${reference.width}x${reference.height}`, '--seed', '11', '--provider', 'cpu', '--scheduler', 'euler', '--guidance', '6', '--negative', 'blurry'];
+      const { stdout } = await execFile(process.execPath, [path.join(ext.extensionPath, 'dist', 'cli.js'), ...args], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: 120_000 });
+      const cliFile = stdout.trim();
+      assert.equal(path.basename(cliFile), panelFile, 'the same output name');
+      assert.deepEqual(fs.readFileSync(cliFile), fs.readFileSync(path.join(renders, panelFile)), 'the CLI and the panel wrote different PNGs for the same parameters');
+    } finally {
+      for (const [key] of settings) await setSetting(key, undefined);
+      fs.rmSync(out, { recursive: true, force: true });
     }
   });
 

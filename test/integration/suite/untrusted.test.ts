@@ -23,7 +23,7 @@ suite('untrusted workspace (restricted mode)', () => {
         const s = api.panel.current()?.lastInitState as PanelState | undefined;
         return s?.setup.problem ? s : undefined;
       }, 'the setup problem after a render attempt');
-      // The user's own value is the one tried; the workspace's never reaches the worker.
+      // The user's own value is the one tried; the workspace's never reaches the inference service.
       assert.equal(state.setup.modelPath, '/user/chosen/model');
       assert.match(state.setup.problem ?? '', /\/user\/chosen\/model/);
       assert.doesNotMatch(state.setup.problem ?? '', /not-a-model/);

@@ -1,0 +1,52 @@
+/**
+ * The batch's host capabilities over the inference service: the same for the CLI's `batch` and
+ * the editor's Render All Prompts. The service writes each PNG at its place in the output folder
+ * and detects on that file, so no image bytes travel between processes.
+ */
+import { rewritePrompt } from '../generator/index';
+import { parsePrompt } from '../parser/index';
+import type { DetectorSpec, ProviderRequest, SchedulerName } from '../protocol/service';
+import type { InferenceService } from '../service/client';
+import type { BatchDeps, BatchOptions } from './types';
+
+/** How the service runs the batch's renders and detections (not part of any image's identity). */
+export interface ServiceBatchOptions {
+  readonly provider?: ProviderRequest;
+  readonly deviceId?: number;
+  readonly detector: DetectorSpec;
+  /** Score down to which detections are reported (the batch's detection floor). */
+  readonly floor: number;
+}
+
+export function serviceBatchDeps(service: InferenceService, options: Pick<BatchOptions, 'render'>, run: ServiceBatchOptions): BatchDeps {
+  return {
+    async render(job, file, signal, onStep) {
+      const p = job.parameters;
+      const result = await service.call(
+        'render',
+        {
+          modelDir: p.model,
+          provider: run.provider,
+          deviceId: run.deviceId,
+          prompt: job.text,
+          negativePrompt: p.negativePrompt || undefined,
+          steps: p.steps,
+          guidanceScale: p.guidance,
+          seed: job.seed,
+          width: p.width,
+          height: p.height,
+          // "default" is the model's own scheduler.
+          scheduler: p.scheduler === 'default' ? undefined : (p.scheduler as SchedulerName),
+          output: { files: [file] },
+        },
+        { signal, onProgress: (e) => (e.phase === 'denoising' || e.phase === 'decoding' ? onStep(e.step, e.total) : undefined) },
+      );
+      return { width: result.width, height: result.height };
+    },
+    async detect(file, labels, signal) {
+      return (await service.call('detect', { imagePath: file, labels, detector: run.detector, threshold: run.floor }, { signal })).detections;
+    },
+    rewrite: (text, seed) => rewritePrompt(parsePrompt(text), { seed, width: options.render.width, height: options.render.height }).text,
+    now: () => performance.now(),
+  };
+}

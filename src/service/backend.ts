@@ -1,0 +1,37 @@
+/**
+ * The seam between the `render` / `model/check` methods and what actually renders. A backend
+ * renders PNGs (with the render settings in their text chunks) and reports progress; the service
+ * around it validates params, names and writes the files, and answers the client. The local ONNX
+ * pipeline is one backend; another (a remote workflow server, a queue of GPU workers) implements
+ * the same interface and is listed in `RENDER_BACKENDS` (src/protocol/service.ts).
+ */
+import type { ModelCheckResult, RenderParams, RenderPhase, RenderTimings, SchedulerName } from '../protocol/service';
+
+/** What a backend gets while it renders. */
+export interface BackendControl {
+  /** Aborted on cancel: stop within one step (reject with an error named RenderCancelledError or AbortError). */
+  readonly signal: AbortSignal;
+  /** Reports the phase and step (`step` of `total` denoising steps), and the provider once loaded. */
+  phase(phase: RenderPhase, step: number, total: number, provider?: string): void;
+  /** A note for the user (a provider fallback, a model load). */
+  log(level: 'info' | 'warn', message: string): void;
+}
+
+/** What a backend returns: one PNG per image, each carrying its settings in text chunks. */
+export interface BackendImages {
+  readonly png: readonly Buffer[];
+  readonly width: number;
+  readonly height: number;
+  readonly provider: string;
+  readonly scheduler: SchedulerName;
+  readonly timings: RenderTimings;
+}
+
+export interface RenderBackend {
+  /** Whether `modelDir` can render, and its defaults; never loads weights. */
+  check(modelDir: string): Promise<ModelCheckResult>;
+  /** Renders `params` (its `output` is the service's business, not the backend's). */
+  render(params: RenderParams, control: BackendControl): Promise<BackendImages>;
+  /** Frees loaded models. */
+  release(): Promise<void>;
+}
