@@ -8,11 +8,12 @@ import { judgeImage } from '../evaluate/index';
 import { fsProblem } from '../io/outputDir';
 import type { Detection } from '../protocol/geometry';
 import { FolderLockedError, lockFolder, removeDeadTempFiles, type FolderLock } from './lock';
-import { imageKey, parameterDifferences, parseManifest, renderKey } from './manifest';
+import { imageKey, parameterDifferences, parseManifest, renderKey, type CorruptedLine } from './manifest';
 import { nodeBatchFs } from './nodeFs';
 import { renderReport } from './report';
 import { summarize } from './summary';
 import type {
+  FailedImage,
   BatchDeps,
   BatchEvents,
   BatchFs,
@@ -46,7 +47,7 @@ export function imageFile(variant: Variant, promptId: string, k: number): string
 }
 
 /** Turns a file-system failure into a message a user can act on, naming the folder. */
-function fsError(err: unknown, dir: string, doing: string): Error {
+export function fsError(err: unknown, dir: string, doing: string): Error {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     return new BatchError(`no space left on the device of ${dir} while ${doing}; finished images are kept: free some space and run the same command again to resume`);
@@ -73,12 +74,15 @@ function completePng(bytes: Buffer | null): boolean {
 const NEVER = new AbortController().signal;
 
 /** Default score floor of recorded detections when the settings give none: the threshold itself. */
-function floorOf(d: BatchOptions['detection']): number {
+export function floorOf(d: BatchOptions['detection']): number {
   return Math.min(d.floor ?? d.threshold, d.threshold);
 }
 
-/** What a run has to do for one image. */
-type Work = { kind: 'render' } | { kind: 'detect'; old: ManifestRecord };
+/** What a run has to do for one image: render it, or only detect again on its finished PNG. */
+export type Work = { kind: 'render' } | { kind: 'detect'; old: ManifestRecord };
+
+/** One image of a batch: what to render, its resume key and its file in the output folder. */
+export type PlannedImage = RenderJob & { key: string; file: string };
 
 /**
  * Renders the batch. `signal` stops it after the current image (everything finished stays
@@ -97,7 +101,28 @@ export async function runBatch(
   signal: AbortSignal = NEVER,
   hardSignal: AbortSignal = NEVER,
 ): Promise<BatchResult> {
-  const fs = deps.fs ?? nodeBatchFs;
+  const folder = await openBatchFolder(options, deps.fs ?? nodeBatchFs);
+  try {
+    return await runLocked(options, deps, events, signal, hardSignal, folder);
+  } finally {
+    await folder.lock.release();
+  }
+}
+
+/** An output folder made and locked for one run of a batch. */
+export interface BatchFolder {
+  readonly fs: BatchFs;
+  readonly out: string;
+  readonly manifestPath: string;
+  readonly variants: Variant[];
+  readonly lock: FolderLock;
+}
+
+/**
+ * Checks the options, makes the output folder and takes its lock (release it with
+ * `folder.lock.release()`): how every run of a batch starts, local or queued.
+ */
+export async function openBatchFolder(options: BatchOptions, fs: BatchFs = nodeBatchFs): Promise<BatchFolder> {
   const out = path.resolve(options.outDir);
   const manifestPath = path.join(out, MANIFEST);
   const variants: Variant[] =
@@ -117,11 +142,7 @@ export async function runBatch(
     if (err instanceof FolderLockedError) throw new BatchError(err.message);
     throw fsError(err, out, 'locking the output folder');
   }
-  try {
-    return await runLocked(options, deps, events, signal, hardSignal, { fs, out, manifestPath, variants, lock });
-  } finally {
-    await lock.release();
-  }
+  return { fs, out, manifestPath, variants, lock };
 }
 
 function checkOptions(options: BatchOptions): void {
@@ -147,33 +168,42 @@ function checkOptions(options: BatchOptions): void {
   }
 }
 
-interface RunContext {
-  fs: BatchFs;
-  out: string;
-  manifestPath: string;
-  variants: Variant[];
-  lock: FolderLock;
+/** What a run of a batch has to do, read from the prompts and the manifest. */
+export interface BatchPlan {
+  /** Every image of the batch, in order. */
+  readonly images: PlannedImage[];
+  readonly prompts: ReadonlyMap<string, BatchPrompt>;
+  /** Finished images (by image key), judged with the current detection settings. */
+  readonly done: Map<string, ManifestRecord>;
+  /** What is left to do (by image key). */
+  readonly work: Map<string, Work>;
+  readonly corrupted: CorruptedLine[];
+  /** Rewrites the manifest: the finished lines in batch order, then the lines waiting to be detected again. */
+  writeManifest(): Promise<void>;
 }
 
-async function runLocked(
+/**
+ * Reads the manifest of a locked batch folder against the options: which images are finished,
+ * which must be rendered or detected again. Refuses (BatchError) a folder made with other options
+ * unless `force`; rewrites the manifest without bad, stale or duplicate lines.
+ */
+export async function planBatch(
   options: BatchOptions,
-  deps: BatchDeps,
+  rewrite: BatchDeps['rewrite'],
   events: BatchEvents,
-  signal: AbortSignal,
-  hardSignal: AbortSignal,
-  { fs, out, manifestPath, variants, lock }: RunContext,
-): Promise<BatchResult> {
+  { fs, out, manifestPath, variants }: BatchFolder,
+): Promise<BatchPlan> {
   // A process killed inside writeFileAtomic leaves its temp file behind; only dead writers' go.
   for (const sub of [out, path.join(out, REWRITE_DIR)]) await removeDeadTempFiles(sub);
 
-  const jobs: Array<RenderJob & { key: string; file: string }> = [];
+  const jobs: PlannedImage[] = [];
   const rewrites = new Map<string, string>();
   for (const p of options.prompts) {
     for (const variant of variants) {
       let text = p.text;
       if (variant === 'rewrite') {
         // One rewrite per prompt (seeded by the batch seed) shared by all its images.
-        if (!rewrites.has(p.id)) rewrites.set(p.id, deps.rewrite(p.text, options.seed));
+        if (!rewrites.has(p.id)) rewrites.set(p.id, rewrite(p.text, options.seed));
         text = rewrites.get(p.id)!;
       }
       for (let k = 0; k < options.imagesPerPrompt; k++) {
@@ -246,7 +276,7 @@ async function runLocked(
     }
     // Same image, same detections: judge them again (threshold, parser, label mapping may differ).
     const prompt = byId.get(job.promptId)!;
-    const again = makeRecord(
+    const again = batchRecord(
       job,
       prompt,
       old,
@@ -286,6 +316,19 @@ async function runLocked(
   // Rewrite the manifest without bad, stale or duplicate lines (atomically) so appends start clean.
   if (compact) await writeManifest();
 
+  return { images: jobs, prompts: byId, done, work, corrupted, writeManifest };
+}
+
+async function runLocked(
+  options: BatchOptions,
+  deps: BatchDeps,
+  events: BatchEvents,
+  signal: AbortSignal,
+  hardSignal: AbortSignal,
+  folder: BatchFolder,
+): Promise<BatchResult> {
+  const { fs, out, manifestPath, lock } = folder;
+  const { images: jobs, prompts: byId, done, work, corrupted, writeManifest } = await planBatch(options, deps.rewrite, events, folder);
   const total = jobs.length;
   let finished = total - work.size;
   const skipped = finished;
@@ -338,7 +381,7 @@ async function runLocked(
     const t1 = deps.now();
     const raw = await deps.detect(file, labels, hardSignal);
     const timings = { render_ms: renderMs, detect_ms: Math.round(deps.now() - t1) };
-    const record = makeRecord(job, prompt, size, raw, floorOf(options.detection), timings, options, item.kind === 'render' ? undefined : item.old.finished_at);
+    const record = batchRecord(job, prompt, size, raw, floorOf(options.detection), timings, options, item.kind === 'render' ? undefined : item.old.finished_at);
     work.delete(k3);
     done.set(k3, record);
     if (item.kind === 'render') {
@@ -360,7 +403,7 @@ async function runLocked(
 
   // Summary and report cover every finished image, in job order.
   const records = jobs.map((j) => done.get(imageKey(j.variant, j.promptId, j.k))).filter((r): r is ManifestRecord => r !== undefined);
-  await writeOutputs(out, records, options, fs);
+  await writeBatchOutputs(out, records, options, fs);
   return { rendered, skipped, redetected, total, cancelled, corruptedLines: corrupted.map((c) => c.line), records };
 }
 
@@ -368,14 +411,14 @@ async function runLocked(
  * One manifest line: the image's identity, its raw detections, and the verdicts on those at or
  * above the threshold. The prompt's fields always come from the current prompt files.
  */
-function makeRecord(
-  job: RenderJob & { key: string; file: string },
+export function batchRecord(
+  job: PlannedImage,
   prompt: BatchPrompt,
   size: { width: number; height: number },
   raw: Detection[],
   floor: number,
   timings: ManifestRecord['timings'],
-  options: BatchOptions,
+  options: Pick<BatchOptions, 'render' | 'detection'>,
   finishedAt = new Date().toISOString(),
 ): ManifestRecord {
   const threshold = options.detection.threshold;
@@ -415,12 +458,13 @@ function makeRecord(
   };
 }
 
-/** Writes summary.json and report.html for the finished records (atomically). */
-async function writeOutputs(
+/** Writes summary.json and report.html for the finished records (atomically); `failures` are listed in the report. */
+export async function writeBatchOutputs(
   out: string,
   records: ManifestRecord[],
   options: BatchOptions,
-  fs: NonNullable<BatchDeps['fs']>,
+  fs: BatchFs,
+  failures: readonly FailedImage[] = [],
 ): Promise<void> {
   // The records' detections are already those above the threshold; judging them again with it is
   // what `evaluate --threshold` does with the manifest, so both give the same figures.
@@ -434,7 +478,7 @@ async function writeOutputs(
     await fs.writeFileAtomic(path.join(out, SUMMARY), JSON.stringify(summary, null, 2) + '\n');
     await fs.writeFileAtomic(
       path.join(out, REPORT),
-      renderReport(records, summary, { images, title: path.basename(out), prompts: options.prompts, threshold: options.detection.threshold }),
+      renderReport(records, summary, { images, title: path.basename(out), prompts: options.prompts, threshold: options.detection.threshold, failures }),
     );
   } catch (err) {
     throw fsError(err, out, `writing ${SUMMARY} and ${REPORT}`);
