@@ -11,6 +11,11 @@ import { confinedPath } from './paths';
 import type { QueueJobData, QueueJobResult } from './protocol';
 import { completePng, placeFinal, readIfExists, stagedFile, writeExclusive } from './store';
 
+/** A worker's result that cannot be used: the image is recorded as failed with this reason. */
+export class ResultRefusedError extends Error {
+  override readonly name = 'ResultRefusedError';
+}
+
 /** One line of failed.jsonl: an image whose job failed every attempt. */
 export interface FailureRecord {
   /** The image's resume key. */
@@ -37,7 +42,8 @@ export interface ImageCollectorOptions<R> {
   readonly failures: OnceLog<FailureRecord>;
   /**
    * Checks that a worker's record describes `job` (same key, file, prompt...) and returns the
-   * record to store. Throws with the reason otherwise.
+   * record to store. Throws ResultRefusedError with the reason otherwise (other errors stop the
+   * coordinator).
    */
   accept(job: QueueJobData, record: unknown): R;
   /** Extra fields of an image's failure line. */
@@ -77,18 +83,18 @@ export class ImageCollector<R> implements Collector<R> {
 
   async complete(data: QueueJobData, result: QueueJobResult<R>): Promise<'stored' | 'known'> {
     const job = this.#byKey.get(data.key);
-    if (!job) throw new Error(`not an image of this batch (${data.key})`);
+    if (!job) throw new ResultRefusedError(`not an image of this batch (${data.key})`);
     if (this.#o.manifest.has(job.key)) return 'known';
-    if (!result || typeof result !== 'object') throw new Error('no result');
+    if (!result || typeof result !== 'object') throw new ResultRefusedError('no result');
     const record = this.#o.accept(job, result.record);
     const staged = stagedFile(this.#o.stageDir, job.key);
     if (typeof result.png === 'string') {
       const bytes = Buffer.from(result.png, 'base64');
-      if (!completePng(bytes)) throw new Error('the image sent back is not a whole PNG');
+      if (!completePng(bytes)) throw new ResultRefusedError('the image sent back is not a whole PNG');
       // Exclusive: an image written before (an earlier delivery of the same job) stays.
       await writeExclusive(staged, bytes);
     } else if (!completePng(await readIfExists(staged))) {
-      throw new Error(`the worker wrote ${path.join(path.basename(this.#o.stageDir), `${job.key}.png`)} but it is missing or incomplete here; is the output folder shared at the same path on that machine?`);
+      throw new ResultRefusedError(`the worker wrote ${path.join(path.basename(this.#o.stageDir), `${job.key}.png`)} but it is missing or incomplete here; is the output folder shared at the same path on that machine?`);
     }
     // The name comes from the coordinator's own job, never from the result.
     await placeFinal(staged, confinedPath(this.#o.out, job.file));

@@ -10,6 +10,7 @@
  */
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import type Redis from 'ioredis';
+import { ResultRefusedError } from './collector';
 import { LivenessTracker, workersKey, type WorkerView } from './liveness';
 import { BATCH_KEY, checkBatch, checkJobData, jobIdFor, JobDataError, QUEUE_NAME, QUEUE_PREFIX, type QueueBatch, type QueueJobData, type QueueJobResult } from './protocol';
 import { bullConnection, describeRedisError, openRedis } from './redis';
@@ -266,8 +267,8 @@ export class QueueCoordinator {
             const stored = await collector.complete(data, job.returnvalue as QueueJobResult<R>);
             if (stored === 'stored') finishedAt.push(this.#now());
           } catch (err) {
-            if (isConnectionError(err)) throw err;
-            const reason = `the worker's result was refused: ${(err as Error).message}`;
+            if (!(err instanceof ResultRefusedError)) throw err;
+            const reason = `the worker's result was refused: ${err.message}`;
             events.onWarning?.(`${data.file}: ${reason}`);
             await collector.fail(data, reason, job.attemptsMade);
           }

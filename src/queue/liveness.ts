@@ -148,3 +148,10 @@ export function formatWorkers(views: readonly WorkerView[]): string {
     })
     .join(' · ');
 }
+
+/** "2 workers", "3 workers (1 silent)", "no workers yet": for a short progress line. */
+export function workerCount(views: readonly WorkerView[]): string {
+  if (views.length === 0) return 'no workers yet';
+  const silent = views.filter((w) => !w.alive).length;
+  return `${views.length} worker${views.length === 1 ? '' : 's'}${silent ? ` (${silent} silent)` : ''}`;
+}

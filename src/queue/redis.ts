@@ -20,7 +20,7 @@ export const PROBE_TIMEOUT_MS = 5000;
  * restart must not end a batch) and queue commands meanwhile. BullMQ requires
  * `maxRetriesPerRequest: null` on the connections it blocks on.
  */
-export function connectionOptions(target: QueueTarget, name: string): RedisOptions {
+export function connectionOptions(target: QueueTarget, name: string, stopped: () => boolean = () => false): RedisOptions {
   const r = target.redis;
   return {
     host: r.host,
@@ -32,13 +32,14 @@ export function connectionOptions(target: QueueTarget, name: string): RedisOptio
     connectionName: name,
     maxRetriesPerRequest: null,
     connectTimeout: PROBE_TIMEOUT_MS,
-    retryStrategy: (times: number) => Math.min(250 * 2 ** Math.min(times, 3), 2000),
+    // After `stopped`, a lost connection stays closed (no reconnect timer keeps the process up).
+    retryStrategy: (times: number) => (stopped() ? null : Math.min(250 * 2 ** Math.min(times, 3), 2000)),
   };
 }
 
 /** The same settings as BullMQ's `connection` option (BullMQ makes its own ioredis clients from them). */
-export function bullConnection(target: QueueTarget, name: string): ConnectionOptions {
-  return connectionOptions(target, name) as ConnectionOptions;
+export function bullConnection(target: QueueTarget, name: string, stopped?: () => boolean): ConnectionOptions {
+  return connectionOptions(target, name, stopped) as ConnectionOptions;
 }
 
 /** A connection for our own keys (batch description, worker heartbeats). */
@@ -52,7 +53,8 @@ export function openRedis(target: QueueTarget, name: string): Redis {
 /** One line for a failure to use the queue's Redis, naming it by its redacted URL. */
 export function describeRedisError(err: unknown, target: QueueTarget): string {
   const e = err as (Error & { code?: string }) | undefined;
-  const raw = e?.message ?? String(err);
+  // The client's own text may quote what it was given; only it is scrubbed (our words are safe).
+  const raw = scrub(e?.message ?? String(err), target);
   const where = `Redis at ${target.display}`;
   const code = e?.code ?? /\b(E[A-Z]{3,})\b/.exec(raw)?.[1];
   let why: string;
@@ -75,7 +77,7 @@ export function describeRedisError(err: unknown, target: QueueTarget): string {
   } else {
     why = `${where}: ${raw}`;
   }
-  return scrub(why, target);
+  return why;
 }
 
 /**

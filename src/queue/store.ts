@@ -6,10 +6,9 @@
  * a re-run finds the image and only judges it. The coordinator then links each image to its batch
  * name (`3_0.png`), replacing atomically whatever stale file had that name.
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { tempName, writeFileExclusive } from '../io/atomic';
 
 /** The folder in the output folder where workers put finished images. */
 export const STAGE_DIR = '.spright-queue';
@@ -38,12 +37,6 @@ export function stagedFile(stageDir: string, key: string): string {
   return path.join(stageDir, `${key}.png`);
 }
 
-/** A temp name beside `file` that names its writer (`.NAME.HOST-PID-RANDOM.tmp`). */
-export function tempBeside(file: string): string {
-  const host = os.hostname().replace(/[^A-Za-z0-9_]/g, '_') || 'host';
-  return path.join(path.dirname(file), `.${path.basename(file)}.${host}-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
-}
-
 /**
  * Links the finished file `tmp` to `dest` unless `dest` exists, then removes `tmp`. Resolves to
  * 'committed' when this call made `dest`, 'existing' when another writer had (its file is kept).
@@ -53,27 +46,27 @@ export async function commitExclusive(tmp: string, dest: string): Promise<'commi
     await fs.link(tmp, dest);
     return 'committed';
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return 'existing';
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return 'existing';
+    // File systems without hard links: an existence check and a rename stand in (as writeFileExclusive does).
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+    if (await fs.stat(dest).then(() => true, () => false)) return 'existing';
+    await fs.rename(tmp, dest);
+    return 'committed';
   } finally {
     await fs.rm(tmp, { force: true });
   }
 }
 
-/** Writes `data` to `dest` once: temp file, fsync, exclusive link (see {@link commitExclusive}). */
+/** Writes `data` to `dest` once (temp file, fsync, exclusive link): 'existing' when another writer had. */
 export async function writeExclusive(dest: string, data: Uint8Array): Promise<'committed' | 'existing'> {
-  const tmp = tempBeside(dest);
-  const handle = await fs.open(tmp, 'w');
   try {
-    await handle.writeFile(data);
-    await handle.sync();
+    await writeFileExclusive(dest, data);
+    return 'committed';
   } catch (err) {
-    await handle.close().catch(() => undefined);
-    await fs.rm(tmp, { force: true });
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return 'existing';
     throw err;
   }
-  await handle.close();
-  return commitExclusive(tmp, dest);
 }
 
 /**
@@ -82,7 +75,7 @@ export async function writeExclusive(dest: string, data: Uint8Array): Promise<'c
  */
 export async function placeFinal(staged: string, final: string): Promise<void> {
   await fs.mkdir(path.dirname(final), { recursive: true });
-  const tmp = tempBeside(final);
+  const tmp = tempName(final);
   try {
     await fs.link(staged, tmp);
   } catch (err) {
@@ -109,7 +102,7 @@ export async function prepareStage(out: string, batchId: string): Promise<string
   const dir = path.join(out, STAGE_DIR);
   await fs.mkdir(dir, { recursive: true });
   const marker = path.join(dir, STAGE_MARKER);
-  const tmp = tempBeside(marker);
+  const tmp = tempName(marker);
   await fs.writeFile(tmp, JSON.stringify({ batchId } satisfies Marker) + '\n');
   await fs.rename(tmp, marker);
   return dir;

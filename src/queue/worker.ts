@@ -19,7 +19,8 @@ import { BEAT_MS, Heartbeat, workersKey } from './liveness';
 import { confinedPath, confinedPathOnDisk, PathEscapeError } from './paths';
 import { BATCH_KEY, checkBatch, checkJobData, JobDataError, QUEUE_NAME, QUEUE_PREFIX, type QueueBatch, type QueueJobData, type QueueJobResult } from './protocol';
 import { bullConnection, describeRedisError, openRedis } from './redis';
-import { commitExclusive, completePng, readIfExists, sharedStage, stagedFile, tempBeside } from './store';
+import { tempName } from '../io/atomic';
+import { commitExclusive, completePng, readIfExists, sharedStage, stagedFile } from './store';
 import type { QueueTarget } from './url';
 
 /** What a worker does with one image, given by the caller. `P` is the job payload, `R` the record. */
@@ -40,6 +41,8 @@ export type WorkerEvent =
   | { type: 'ready'; id: string }
   | { type: 'start'; jobId: string; file: string }
   | { type: 'rendered'; jobId: string; file: string; ms: number }
+  /** The image was written to its content-addressed file (at most once per job, however often it runs). */
+  | { type: 'wrote'; jobId: string; file: string }
   | { type: 'reused'; jobId: string; file: string }
   | { type: 'done'; jobId: string; file: string; ms: number }
   | { type: 'failed'; jobId: string; file: string; reason: string; final: boolean }
@@ -70,6 +73,9 @@ export class WorkerStopError extends Error {
   override readonly name = 'WorkerStopError';
 }
 
+/** Times a job may lose its worker (killed, lost lock) before it is recorded as failed. */
+export const MAX_STALLS = 5;
+
 /** Default lock: long enough for a render on a busy machine between two renewals. */
 export const DEFAULT_LOCK_MS = 30_000;
 
@@ -96,6 +102,7 @@ export class QueueWorker<P, R> {
   #worker: Worker | undefined;
   readonly #batches = new Map<string, QueueBatch>();
   readonly #current = new Set<string>();
+  readonly #idleWaiters: Array<() => void> = [];
   #done = 0;
   #failed = 0;
   #stopping: Promise<void> | undefined;
@@ -148,12 +155,15 @@ export class QueueWorker<P, R> {
     await fs.mkdir(this.#localStage, { recursive: true });
     const lockDuration = this.#options.lockMs ?? DEFAULT_LOCK_MS;
     const worker = new Worker(QUEUE_NAME, (job, token, signal) => this.#process(job, token, signal), {
-      connection: bullConnection(this.#options.target, `spright-lens:worker:${this.#id}`),
+      connection: bullConnection(this.#options.target, `spright-lens:worker:${this.#id}`, () => this.#stopping !== undefined),
       prefix: QUEUE_PREFIX,
       name: this.#id,
       concurrency: this.#options.concurrency,
       lockDuration,
       stalledInterval: Math.max(1000, Math.round(lockDuration / 2)),
+      // A killed worker's job goes back to the queue; only a job that keeps killing its workers
+      // (BullMQ's default gives up after one) is failed, after this many.
+      maxStalledCount: MAX_STALLS,
       // Long polls are cheap; a short one makes an idle worker notice new jobs and a restarted
       // Redis sooner.
       drainDelay: 2,
@@ -186,13 +196,41 @@ export class QueueWorker<P, R> {
     this.#heartbeat.update({ state: 'stopping' });
     const worker = this.#worker;
     this.#stopping = (async () => {
-      await worker?.close(!graceful).catch(() => undefined);
-      await this.#heartbeat.stop();
+      if (worker) {
+        // A graceful close waits for BullMQ to answer Redis, which may be down: then, once this
+        // worker's own jobs are over, it closes without waiting (their jobs go back to the queue).
+        const closing = worker.close(!graceful).catch(() => undefined);
+        // BullMQ's close (even forced) and disconnect wait for Redis: its connections are
+        // dropped without waiting instead.
+        const unreachable = this.#whenRedisDown()
+          .then(() => (graceful ? this.#idle() : undefined))
+          .then(() => void worker.disconnect().catch(() => undefined));
+        await Promise.race([closing, unreachable]);
+      }
+      await Promise.race([this.#heartbeat.stop(), this.#whenRedisDown()]);
       this.#redis.disconnect();
       await fs.rm(this.#localStage, { recursive: true, force: true }).catch(() => undefined);
       this.#resolveFinished(this.#stopReason);
     })();
     return this.#stopping;
+  }
+
+  /** Resolves when the Redis connection is (or goes) down. */
+  #whenRedisDown(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#redis.status !== 'ready') return resolve();
+      const down = (): void => {
+        this.#redis.off('close', down);
+        resolve();
+      };
+      this.#redis.on('close', down);
+    });
+  }
+
+  /** Resolves when none of this worker's jobs is running. */
+  #idle(): Promise<void> {
+    if (this.#current.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   /** Stops on a set-up problem; {@link finished} resolves to it. */
@@ -229,7 +267,6 @@ export class QueueWorker<P, R> {
     let data: QueueJobData;
     let batch: QueueBatch;
     let payload: P;
-    let file: string;
     try {
       data = checkJobData(job.id, job.data);
       batch = await this.#batchFor(data);
@@ -254,7 +291,7 @@ export class QueueWorker<P, R> {
       await job.moveToWait(token);
       throw new WaitingError();
     }
-    file = data.file;
+    const file = data.file;
     this.#current.add(file);
     this.#update();
     this.#emit({ type: 'start', jobId, file });
@@ -278,6 +315,7 @@ export class QueueWorker<P, R> {
     } finally {
       this.#current.delete(file);
       this.#update();
+      if (this.#current.size === 0) for (const w of this.#idleWaiters.splice(0)) w();
     }
   }
 
@@ -292,7 +330,7 @@ export class QueueWorker<P, R> {
       // This job ran before (a killed worker, a lost lock): its image is there, judge it again.
       this.#emit({ type: 'reused', jobId, file });
     } else {
-      const tmp = tempBeside(staged);
+      const tmp = tempName(staged);
       const t0 = performance.now();
       try {
         await this.#options.work.render(payload, batch, tmp, signal);
@@ -300,6 +338,7 @@ export class QueueWorker<P, R> {
         if (await isBlack(tmp)) throw new UnrecoverableError('the render came out black (every pixel 0), as NaN latents decode; this image fails, the batch goes on');
         this.#emit({ type: 'rendered', jobId, file, ms: renderMs });
         rendered = (await commitExclusive(tmp, staged)) === 'committed';
+        if (rendered) this.#emit({ type: 'wrote', jobId, file });
       } finally {
         await fs.rm(tmp, { force: true });
       }

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import { createImage, encodePng } from '../../src/image/index';
-import { ImageCollector, type FailureRecord } from '../../src/queue/collector';
+import { ImageCollector, ResultRefusedError, type FailureRecord } from '../../src/queue/collector';
 import { QueueBusyError, QueueCoordinator } from '../../src/queue/coordinator';
 import { OnceLog } from '../../src/queue/onceLog';
 import { jobIdFor, QUEUE_NAME, QUEUE_PREFIX, type QueueBatch, type QueueJobData } from '../../src/queue/protocol';
@@ -91,7 +91,7 @@ function collectorFor(out: string, jobs: QueueJobData[]): { collector: ImageColl
     failures,
     accept(job, record) {
       const r = record as Rec;
-      if (r?.render_key !== job.key || r.file !== job.file) throw new Error('record of another image');
+      if (r?.render_key !== job.key || r.file !== job.file) throw new ResultRefusedError('record of another image');
       return r;
     },
     describe: (job) => ({ i: (job.payload as { i: number }).i }),

@@ -64,7 +64,7 @@ test('probe: unreachable, wrong password, no password and bad database are one c
   const cases: Array<[string, RegExp]> = [
     [`redis://127.0.0.1:${closed}/0`, new RegExp(`cannot reach Redis at redis://127\\.0\\.0\\.1:${closed}/0: connection refused`)],
     [locked!.url(0, 'wrong horse'), /refused the credentials \(wrong password or user\)/],
-    [locked!.url(0, undefined).replace(/:[^:@/]*@/, ''), /requires a password/],
+    [locked!.url(0, null).replace(/:[^:@/]*@/, ''), /requires a password/],
     [server!.url(999), /no such database number/],
   ];
   for (const [url, why] of cases) {

@@ -82,9 +82,9 @@ export class RedisServer {
     return this.#port;
   }
 
-  /** `redis://[:password@]127.0.0.1:PORT/db`. */
-  url(db = 0, password = this.#options.password): string {
-    return `redis://${password !== undefined ? `:${encodeURIComponent(password)}@` : ''}127.0.0.1:${this.#port}/${db}`;
+  /** `redis://[:password@]127.0.0.1:PORT/db`; `password` null leaves it out. */
+  url(db = 0, password: string | null = this.#options.password ?? null): string {
+    return `redis://${password !== null ? `:${encodeURIComponent(password)}@` : ''}127.0.0.1:${this.#port}/${db}`;
   }
 
   /** The server's log so far (for failure messages). */
@@ -111,6 +111,10 @@ export class RedisServer {
     if (this.#options.password !== undefined) args.push('--requirepass', this.#options.password);
     const child = spawn(redisServerBinary()!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
+    // A test process that dies (a timeout, Ctrl-C) takes its server with it.
+    const reap = (): void => void child.kill('SIGKILL');
+    process.once('exit', reap);
+    child.once('exit', () => process.removeListener('exit', reap));
     return new Promise((resolve, reject) => {
       let out = '';
       let ready = false;
