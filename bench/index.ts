@@ -10,6 +10,7 @@ const sections: Array<() => BenchSection> = [
   () => (require('./render') as { renderSection: BenchSection }).renderSection,
   () => (require('./detect') as { default: BenchSection }).default,
   () => (require('./cli') as { default: BenchSection }).default,
+  () => (require('./queue') as { queueSection: BenchSection }).queueSection,
 ];
 
 async function main(): Promise<void> {
