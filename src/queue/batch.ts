@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import {
   batchFsError,
   batchRecord,
+  batchRenderParams,
   batchTotal,
   detectionFloor,
   DESCRIPTOR,
@@ -42,7 +43,7 @@ import {
 } from '../batch/index';
 import { imageKey } from '../batch/manifest';
 import type { Detection } from '../protocol/geometry';
-import { detectorFromName, MAX_SIDE, type DetectorSpec, type ProviderRequest, type SchedulerName } from '../protocol/service';
+import { detectorFromName, MAX_SIDE, type DetectorSpec, type ProviderRequest } from '../protocol/service';
 import type { InferenceService } from '../service/client';
 import { ImageCollector, ResultRefusedError, type FailureRecord } from './collector';
 import { QueueCoordinator, type FollowEvents, type FollowStatus, type RetryPolicy } from './coordinator';
@@ -155,29 +156,8 @@ export function batchImageWork(o: BatchWorkOptions): ImageWork<Planned, Manifest
       }
       return { ...plannedOf(data, settings), settings };
     },
-    async render({ image, settings }, _batch, file, signal) {
-      const r = settings.render;
-      await o.use((service) =>
-        service.call(
-          'render',
-          {
-            modelDir: o.modelDir,
-            provider: o.provider,
-            deviceId: o.deviceId,
-            prompt: image.text,
-            negativePrompt: r.negativePrompt || undefined,
-            steps: r.steps,
-            guidanceScale: r.guidance,
-            seed: image.seed,
-            width: r.width,
-            height: r.height,
-            // "default" is the model's own scheduler; the model identity says which it is.
-            scheduler: r.scheduler === 'default' ? undefined : (r.scheduler as SchedulerName),
-            output: { files: [file] },
-          },
-          { signal },
-        ),
-      );
+    async render({ image }, _batch, file, signal) {
+      await o.use((service) => service.call('render', batchRenderParams(image, o.modelDir, o, file), { signal }));
     },
     async judge({ image, prompt, settings }, _batch, file, { renderMs }, signal) {
       const floor = detectionFloor(settings.detection);
