@@ -17,10 +17,12 @@ import { loadableCopy, tinyVariants } from './renderFixture';
 
 const skip = redisMissing() || (tinyVariants().includes('vpred-fp32') ? false : 'no sd-tiny fixture');
 const EVENT = /^(start|rendered|done) (\S+) (img-[0-9a-f]+)/;
+const SECRET = 'hunter2 sw0rdfish';
 
 for (const appendonly of [true, false]) {
   test(`queue end to end: Redis restarted mid-run ${appendonly ? 'with AOF loses nothing' : 'without persistence: the coordinator enqueues the missing images again'}`, { skip, timeout: 10 * 60_000 }, async (t) => {
-    const redis = await RedisServer.start({ appendonly });
+    // A password too: it must appear in no output line and in no file of the batch.
+    const redis = await RedisServer.start({ appendonly, password: SECRET });
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'spright-qrestart-'));
     const model = loadableCopy('vpred-fp32');
     const procs: CliProcess[] = [];
@@ -69,6 +71,13 @@ for (const appendonly of [true, false]) {
       // Rendered once, except a job that was running when Redis went away: its worker could not
       // report it, and (its lock or the whole queue gone) another worker may have taken it.
       for (const [jobId, n] of renders) assert.ok(n <= (atRestart.has(jobId) ? 2 : 1), `${jobId} rendered ${n} times`);
+
+      const outputs = procs.map((p) => p.output).join('\n');
+      assert.ok(!outputs.includes(SECRET) && !outputs.includes(encodeURIComponent(SECRET)), 'no password in any output');
+      for (const f of fs.readdirSync(path.join(root, 'out'), { recursive: true }) as string[]) {
+        const full = path.join(root, 'out', f);
+        if (fs.statSync(full).isFile()) assert.ok(!fs.readFileSync(full).includes(SECRET), `no password in ${f}`);
+      }
 
       // Ctrl-C (SIGTERM) stops a worker cleanly.
       for (const w of workers) w.kill('SIGTERM');
