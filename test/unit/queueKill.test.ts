@@ -16,6 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { QueueEvents } from 'bullmq';
 import { parseManifest } from '../../src/batch';
+import { createRandom } from '../../src/generator/prng';
 import { QUEUE_NAME, QUEUE_PREFIX } from '../../src/queue/protocol';
 import { bullConnection } from '../../src/queue/redis';
 import { STAGE_DIR } from '../../src/queue/store';
@@ -31,18 +32,6 @@ const MIN_KILLS = 20;
 /** A job is not killed more often than this (BullMQ fails a job after MAX_STALLS lost workers). */
 const KILLS_PER_JOB = 2;
 
-/** Seeded PRNG (mulberry32): a failing run can be replayed with SPRIGHT_KILL_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const NOUNS = ['dog', 'cat', 'cup', 'book', 'car', 'tree', 'apple', 'chair', 'bird', 'clock'];
 const RELATIONS = ['to the left of', 'to the right of', 'above', 'below'];
 
@@ -56,7 +45,8 @@ const skip = redisMissing() || (tinyVariants().includes('vpred-fp32') ? false : 
 test('queue end to end: 3 workers and a coordinator, 30 prompts x 2 images, 20+ worker kills and 2 coordinator kills', { skip, timeout: 20 * 60_000 }, async (t) => {
   const seed = Number(process.env.SPRIGHT_KILL_SEED ?? Date.now() % 1_000_000);
   t.diagnostic(`kill seed ${seed} (SPRIGHT_KILL_SEED=${seed} replays the same choices)`);
-  const random = prng(seed);
+  // The generator's seeded PRNG: a failing run is replayed with SPRIGHT_KILL_SEED.
+  const random = createRandom(seed);
   const redis = await RedisServer.start();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'spright-qkill-'));
   const model = loadableCopy('vpred-fp32');
