@@ -9,6 +9,7 @@ const sections: Array<() => BenchSection> = [
   () => (require('./generator') as { default: BenchSection }).default,
   () => (require('./render') as { renderSection: BenchSection }).renderSection,
   () => (require('./detect') as { default: BenchSection }).default,
+  () => (require('./bestOf') as { default: BenchSection }).default,
   () => (require('./cli') as { default: BenchSection }).default,
   () => (require('./queue') as { queueSection: BenchSection }).queueSection,
 ];

@@ -14,10 +14,12 @@ export interface WebviewModel {
   saveStatus: string | null;
   /** Render requests that already ended; their late progress events are ignored. */
   finishedRenders: string[];
+  /** The newest layout edit answer applied (`layoutUpdate.seq`); older answers are stale. */
+  layoutSeq: number;
 }
 
 export function initialModel(): WebviewModel {
-  return { state: null, pendingSave: null, saveStatus: null, finishedRenders: [] };
+  return { state: null, pendingSave: null, saveStatus: null, finishedRenders: [], layoutSeq: 0 };
 }
 
 // Enough to outlive any progress event still in flight; older ids cannot come back.
@@ -45,7 +47,7 @@ export function reduce(model: WebviewModel, msg: ToWebview): WebviewModel | unde
       const current = state.render;
       // A new render replaces the current one only when it starts; a step of another render is stale.
       if (current !== null && current.requestId !== r.requestId && r.phase !== 'starting') return undefined;
-      if (current !== null && current.requestId === r.requestId && current.phase === 'denoising' && r.phase === 'denoising' && r.step < current.step) {
+      if (current !== null && current.requestId === r.requestId && current.phase === 'denoising' && r.phase === 'denoising' && r.step < current.step && r.candidate === current.candidate) {
         return undefined;
       }
       return { ...model, state: { ...state, render: r, notice: null } };
@@ -74,6 +76,16 @@ export function reduce(model: WebviewModel, msg: ToWebview): WebviewModel | unde
     case 'saveResult':
       if (model.pendingSave !== msg.requestId) return undefined;
       return { ...model, pendingSave: null, saveStatus: msg.ok ? `Saved ${msg.fileName}` : `Could not save: ${msg.message}` };
+    case 'candidates': {
+      // A running best-of owns the strip: an update of another run while it runs is stale.
+      const current = state.candidates ?? null;
+      if (msg.strip !== null && current !== null && current.setId !== msg.strip.setId && current.state === 'running' && msg.strip.state !== 'running') return undefined;
+      return { ...model, state: { ...state, candidates: msg.strip } };
+    }
+    case 'layoutUpdate':
+      // An answer about another prompt, or older than one applied, would undo a newer edit.
+      if (state.prompt?.key !== msg.promptKey || msg.seq < model.layoutSeq) return undefined;
+      return { ...model, state: { ...state, prompt: msg.prompt }, layoutSeq: msg.seq };
   }
 }
 

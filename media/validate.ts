@@ -30,12 +30,28 @@ function isRelationList(v: unknown): boolean {
   );
 }
 
+function isLayoutEdit(v: unknown): boolean {
+  return v === null || (isObj(v) && (v.source === 'planned' || v.source === 'edited') && isStrOrNull(v.file) && isStrOrNull(v.staleFor) && isStrOrNull(v.problem));
+}
+
 function isPrompt(v: unknown): boolean {
   if (v === null) return true;
   if (!isObj(v)) return false;
   const layoutOk =
-    v.layout === null || (isObj(v.layout) && isNum(v.layout.width) && isNum(v.layout.height) && Array.isArray(v.layout.boxes) && v.layout.boxes.every(isBoxLike));
-  return isStr(v.key) && isStr(v.uri) && isNum(v.line) && isStr(v.text) && isStrOrNull(v.rewrite) && Array.isArray(v.objects) && isRelationList(v.relations) && layoutOk && isStrOrNull(v.layoutError);
+    v.layout === null ||
+    (isObj(v.layout) && isNum(v.layout.width) && isNum(v.layout.height) && Array.isArray(v.layout.boxes) && v.layout.boxes.every((b) => isBoxLike(b) && isObj(b) && isStr(b.id) && isStr(b.objectId) && isStr(b.noun)));
+  return (
+    isStr(v.key) &&
+    isStr(v.uri) &&
+    isNum(v.line) &&
+    isStr(v.text) &&
+    isStrOrNull(v.rewrite) &&
+    Array.isArray(v.objects) &&
+    isRelationList(v.relations) &&
+    layoutOk &&
+    isStrOrNull(v.layoutError) &&
+    isLayoutEdit(v.layoutEdit)
+  );
 }
 
 function isDetection(v: unknown): boolean {
@@ -82,6 +98,37 @@ function isBatch(v: unknown): boolean {
   );
 }
 
+function isCandidateStrip(v: unknown): boolean {
+  return (
+    isObj(v) &&
+    isStr(v.setId) &&
+    isStr(v.promptKey) &&
+    isNum(v.n) &&
+    isBool(v.untilSatisfied) &&
+    isStr(v.rule) &&
+    isStr(v.detector) &&
+    isStr(v.state) &&
+    (v.chosen === null || isNum(v.chosen)) &&
+    (v.shown === null || isNum(v.shown)) &&
+    Array.isArray(v.candidates) &&
+    v.candidates.every(
+      (c) =>
+        isObj(c) &&
+        isNum(c.index) &&
+        isNum(c.seed) &&
+        isStrOrNull(c.src) &&
+        isStrOrNull(c.fileName) &&
+        isStr(c.state) &&
+        isNum(c.scored) &&
+        isNum(c.satisfied) &&
+        isNum(c.found) &&
+        isNum(c.instances) &&
+        isNum(c.confidence) &&
+        isStrOrNull(c.message),
+    )
+  );
+}
+
 function isState(v: unknown): boolean {
   return (
     isObj(v) &&
@@ -94,7 +141,9 @@ function isState(v: unknown): boolean {
     (v.render === null || isRender(v.render)) &&
     isSetup(v.setup) &&
     (v.batch === null || isBatch(v.batch)) &&
-    isStrOrNull(v.notice)
+    isStrOrNull(v.notice) &&
+    (v.candidates === undefined || v.candidates === null || isCandidateStrip(v.candidates)) &&
+    isBool(v.regionGuide)
   );
 }
 
@@ -110,6 +159,8 @@ const CHECKS: Record<ToWebviewType, (m: Obj) => boolean> = {
   detections: (m) => isStr(m.imageKey) && isDetection(m.detection),
   batchPage: (m) => isBatch(m.batch),
   saveResult: (m) => isStr(m.requestId) && (m.ok === true ? isStr(m.fileName) : m.ok === false && isStr(m.message)),
+  candidates: (m) => m.strip === null || isCandidateStrip(m.strip),
+  layoutUpdate: (m) => isStr(m.promptKey) && isNum(m.seq) && m.prompt !== null && isPrompt(m.prompt),
 };
 
 /** Returns the message when it is a well-formed `ToWebview`, otherwise undefined (drop it). */

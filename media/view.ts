@@ -5,8 +5,10 @@
  */
 import type {
   BatchView,
+  CandidateStripView,
   DetectionView,
   ImageView,
+  LayoutBoxView,
   LayoutView,
   ModelSetupView,
   PanelState,
@@ -17,12 +19,17 @@ import type {
   RuleName,
   ViewOptions,
 } from '../src/protocol/messages';
+import { CORNERS } from './layoutEdit';
 import { h, s, type VElement, type VNode } from './vnode';
 
 /** Local UI bits the view needs beyond the host state. */
 export interface ViewExtras {
   saveStatus: string | null;
   saving: boolean;
+  /** Boxes of a layout edit under way, drawn instead of the host's (layoutEdit.ts); null: none. */
+  layoutBoxes?: LayoutBoxView[] | null;
+  /** The box being dragged, if any. */
+  dragging?: string | null;
 }
 
 const RULE_TITLES: Record<RuleName, string> = {
@@ -111,26 +118,113 @@ function boxLabel(x: number, y: number, text: string, size: number, cls: string)
   ];
 }
 
-/** The planned layout as an SVG: one labelled rect per box. */
-export function layoutSvg(layout: LayoutView, objectIds: readonly string[], view: ViewOptions): VElement {
+/** How the layout SVG may be edited: off, or with the objects whose relations it violates marked. */
+export interface LayoutSvgEditing {
+  /** Object ids in a relation the layout violates (their boxes are drawn red). */
+  violated: ReadonlySet<string>;
+  /** The box being dragged, if any. */
+  dragging: string | null;
+}
+
+/** What a screen reader says for a box: what it is, where, and how to move it. */
+export function boxAriaLabel(b: LayoutBoxView, violated: boolean): string {
+  return `${b.noun} box${b.id !== b.objectId ? ` ${b.id.slice(b.id.indexOf('#') + 1)}` : ''} at x ${b.x}, y ${b.y}, ${b.w} by ${b.h} pixels${violated ? ', in a violated relation' : ''}. Arrow keys move it, Shift with arrow keys resizes it.`;
+}
+
+/**
+ * The layout as an SVG: one labelled rect per box. Editable, each box is focusable with an
+ * accessible label and corner handles, and boxes in a violated relation are marked.
+ */
+export function layoutSvg(layout: LayoutView, objectIds: readonly string[], view: ViewOptions, editing: LayoutSvgEditing | null = null): VElement {
   const size = labelSize(layout.width);
+  const handle = Math.max(6, Math.round(Math.min(layout.width, layout.height) / 48));
   return s(
     'svg',
     {
-      class: 'layout',
+      class: `layout${editing ? ' editable' : ''}`,
       viewBox: `0 0 ${layout.width} ${layout.height}`,
-      role: 'img',
-      'aria-label': `Planned layout, ${layout.boxes.length} boxes`,
+      role: editing ? 'group' : 'img',
+      'aria-label': `${editing ? 'Editable layout' : 'Planned layout'}, ${layout.boxes.length} boxes`,
       'data-testid': 'layout-svg',
+      'data-editable': editing ? 'true' : null,
     },
     s('rect', { class: 'canvas', x: 0, y: 0, width: layout.width, height: layout.height }),
-    layout.boxes.map((b) =>
-      s(
+    layout.boxes.map((b) => {
+      const violated = editing?.violated.has(b.objectId) ?? false;
+      return s(
         'g',
-        { class: `box ${colourClass(objectIds, b.objectId)}`, 'data-testid': 'layout-box', 'data-object': b.objectId, 'data-box': b.id },
+        {
+          class: `box ${colourClass(objectIds, b.objectId)}${violated ? ' violated' : ''}${editing?.dragging === b.id ? ' dragging' : ''}`,
+          'data-testid': 'layout-box',
+          'data-object': b.objectId,
+          'data-box': b.id,
+          'data-violated': editing ? String(violated) : null,
+          tabindex: editing ? 0 : null,
+          role: editing ? 'button' : null,
+          'aria-roledescription': editing ? 'movable box' : null,
+          'aria-label': editing ? boxAriaLabel(b, violated) : null,
+        },
         s('rect', { class: 'frame', x: b.x, y: b.y, width: b.w, height: b.h }),
+        editing && s('rect', { class: 'focus-ring', x: b.x, y: b.y, width: b.w, height: b.h }),
         view.showLabels && boxLabel(b.x, b.y, b.noun, size, colourClass(objectIds, b.objectId)),
+        editing &&
+          CORNERS.map((c) =>
+            s('rect', {
+              class: `handle ${c}`,
+              'data-handle': c,
+              x: (c.includes('w') ? b.x : b.x + b.w) - handle / 2,
+              y: (c.includes('n') ? b.y : b.y + b.h) - handle / 2,
+              width: handle,
+              height: handle,
+            }),
+          ),
+      );
+    }),
+  );
+}
+
+/** The layout section: the canvas (editable when it can be), where it is saved, its checks and actions. */
+function layoutSection(state: PanelState, prompt: PromptView, objectIds: readonly string[], extras: ViewExtras): VElement {
+  const edit = prompt.layoutEdit;
+  const heading = edit?.source === 'edited' ? 'Your layout' : 'Planned layout';
+  if (prompt.layout === null) {
+    return h('section', { class: 'layout-section' }, h('h2', {}, heading), h('p', { class: 'error', 'data-testid': 'layout-error' }, prompt.layoutError ?? 'No layout.'));
+  }
+  const layout = { ...prompt.layout, boxes: extras.layoutBoxes ?? prompt.layout.boxes };
+  const violated = new Set(prompt.relations.filter((r) => r.status === 'violated').flatMap(relationTargets));
+  // The relations list above shows the image's verdicts once it has some: the layout's own then sit here.
+  const checksHere = shownRelations(state).source === 'image' && prompt.relations.length > 0;
+  return h(
+    'section',
+    { class: 'layout-section', 'data-testid': 'layout-section', 'data-source': edit?.source ?? 'planned' },
+    h('h2', {}, heading),
+    edit !== null && edit.staleFor !== null &&
+      h(
+        'div',
+        { class: 'stale warning', role: 'status', 'data-testid': 'layout-stale' },
+        h('p', {}, 'This layout was drawn for ', h('q', {}, edit.staleFor), '; the prompt has changed since.'),
+        h('div', { class: 'buttons' }, h('button', { 'data-action': 'resetLayout' }, 'Re-plan'), h('button', { 'data-action': 'keepLayout', class: 'secondary' }, 'Keep this layout')),
       ),
+    edit !== null && edit.problem !== null && h('p', { class: 'error', 'data-testid': 'layout-problem' }, edit.problem),
+    layoutSvg(layout, objectIds, state.view, edit ? { violated, dragging: extras.dragging ?? null } : null),
+    checksHere &&
+      h(
+        'ul',
+        { class: 'layout-checks', 'aria-label': 'Relations on this layout' },
+        prompt.relations.map((r) => h('li', { class: `chip ${r.status}`, 'data-testid': 'layout-check', 'data-status': r.status, 'data-index': r.index }, `${STATUS_MARK[r.status]} ${r.label}`)),
+      ),
+    edit &&
+      h(
+        'p',
+        { class: 'muted hint' },
+        'Drag a box to move it, a corner to resize it; or Tab to a box and use the arrow keys (Shift resizes). ',
+        edit.file !== null ? `Saved in ${edit.file}.` : 'Not saved: the prompt is not in a file on disk.',
+      ),
+    h(
+      'div',
+      { class: 'buttons' },
+      h('button', { 'data-action': 'renderWithLayout', 'data-testid': 'render-with-layout', disabled: state.render !== null }, 'Render with this layout'),
+      edit?.source === 'edited' && edit.staleFor === null && h('button', { 'data-action': 'resetLayout', class: 'secondary' }, 'Reset to the planned layout'),
     ),
   );
 }
@@ -215,7 +309,7 @@ function progressView(r: RenderView): VElement {
     'div',
     { class: 'progress', 'data-testid': 'render-progress', 'data-step': r.step, 'data-total': r.total, 'data-phase': r.phase },
     h('progress', { max: Math.max(1, r.total), value: r.phase === 'denoising' || r.phase === 'decoding' || r.phase === 'saving' ? r.step : null }),
-    h('span', {}, `${r.useRewrite ? 'Rendering the rewrite' : 'Rendering'}: ${phaseText[r.phase]}`),
+    h('span', {}, `${r.useRewrite ? 'Rendering the rewrite' : 'Rendering'}${r.candidate !== undefined ? ` candidate ${r.candidate + 1} of ${r.candidates ?? '?'}` : ''}: ${phaseText[r.phase]}`),
     h('button', { 'data-action': 'cancelRender', 'data-request-id': r.requestId }, 'Cancel'),
   );
 }
@@ -269,6 +363,50 @@ function imageSection(state: PanelState, image: ImageView, objectIds: readonly s
       h('button', { 'data-action': 'save', disabled: extras.saving || det.status === 'pending' }, 'Save with overlays'),
       extras.saveStatus !== null && h('span', { class: 'save-status', role: 'status' }, extras.saveStatus),
     ),
+  );
+}
+
+/**
+ * The candidates of a best-of render: one button per candidate with its thumbnail, seed and ✓/✗
+ * counts under the rule; the chosen one is marked, the shown one pressed. Clicking a finished
+ * candidate asks the host to show it.
+ */
+export function candidateStrip(strip: CandidateStripView): VElement {
+  const done = strip.candidates.filter((c) => c.state === 'done').length;
+  const stateText: Record<CandidateStripView['state'], string> = {
+    running: `${done} of ${strip.n} judged`,
+    done: strip.candidates.length < strip.n ? `stopped at ${strip.candidates.length} of ${strip.n}: every relation satisfied` : `${strip.n} candidates`,
+    cancelled: 'cancelled',
+    failed: 'failed',
+  };
+  return h(
+    'section',
+    { class: 'candidates', 'data-testid': 'candidate-strip', 'data-set-id': strip.setId, 'data-state': strip.state },
+    h('h2', {}, `Best of ${strip.n} (${RULE_TITLES[strip.rule]} rule)`, h('span', { class: 'muted' }, ` \u00b7 ${stateText[strip.state]}`)),
+    h(
+      'ul',
+      { class: 'strip', role: 'list' },
+      strip.candidates.map((c) => {
+        const chosen = c.index === strip.chosen;
+        const shown = c.index === strip.shown;
+        const marks = c.state === 'done' ? `\u2713${c.satisfied} \u2717${c.scored - c.satisfied}` : c.state === 'error' ? 'failed' : c.state === 'rendering' ? 'rendering\u2026' : 'detecting\u2026';
+        const title =
+          c.state === 'done'
+            ? `seed ${c.seed}: ${c.satisfied} of ${c.scored} relation${c.scored === 1 ? '' : 's'} satisfied, ${c.found} of ${c.instances} object${c.instances === 1 ? '' : 's'} found, confidence ${c.confidence.toFixed(2)}${chosen ? ' (chosen)' : ''}`
+            : (c.message ?? `seed ${c.seed}`);
+        return h(
+          'li',
+          { class: `candidate${chosen ? ' chosen' : ''}${shown ? ' shown' : ''}`, 'data-testid': 'candidate', 'data-index': c.index, 'data-state': c.state, 'data-chosen': chosen ? 'true' : null },
+          h(
+            'button',
+            { class: 'thumb', 'data-action': 'pickCandidate', 'data-set-id': strip.setId, 'data-index': c.index, 'aria-pressed': shown ? 'true' : 'false', disabled: c.state !== 'done', title },
+            c.src !== null ? h('img', { src: c.src, alt: `candidate ${c.index + 1}, seed ${c.seed}` }) : h('span', { class: 'placeholder' }, '\u2026'),
+          ),
+          h('span', { class: 'caption' }, `seed ${c.seed} `, h('span', { class: 'marks' }, marks), chosen ? h('span', { class: 'chosen-mark' }, ' best') : null),
+        );
+      }),
+    ),
+    h('p', { class: 'muted' }, `Picked and scored by ${strip.detector}: the same detector did both, so the marks favour its own pick.`),
   );
 }
 
@@ -336,6 +474,12 @@ function promptSection(prompt: PromptView, state: PanelState): VElement {
       h('button', { 'data-action': 'pickImage', class: 'secondary' }, 'Check image\u2026'),
       h('label', {}, h('input', { type: 'checkbox', 'data-action': 'toggle', 'data-what': 'boxes', checked: state.view.showBoxes }), ' Boxes'),
       h('label', {}, h('input', { type: 'checkbox', 'data-action': 'toggle', 'data-what': 'labels', checked: state.view.showLabels }), ' Labels'),
+      h(
+        'label',
+        { title: 'Render preview steers each object box of the layout with its own prompt (setting sprightLens.render.guide)' },
+        h('input', { type: 'checkbox', 'data-action': 'setRegionGuide', 'data-testid': 'region-guide', checked: state.regionGuide }),
+        ' Region guidance',
+      ),
     ),
   );
 }
@@ -352,15 +496,9 @@ export function renderApp(state: PanelState, extras: ViewExtras): VNode[] {
       : promptSection(prompt, state),
     state.render !== null ? progressView(state.render) : null,
     state.image !== null ? imageSection(state, state.image, objectIds, extras) : null,
+    state.candidates && prompt !== null && state.candidates.promptKey === prompt.key ? candidateStrip(state.candidates) : null,
     relationsSection(state),
-    prompt !== null
-      ? h(
-          'section',
-          { class: 'layout-section' },
-          h('h2', {}, 'Planned layout'),
-          prompt.layout !== null ? layoutSvg(prompt.layout, objectIds, state.view) : h('p', { class: 'error', 'data-testid': 'layout-error' }, prompt.layoutError ?? 'No layout.'),
-        )
-      : null,
+    prompt !== null ? layoutSection(state, prompt, objectIds, extras) : null,
     prompt !== null
       ? h(
           'section',

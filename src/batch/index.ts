@@ -13,14 +13,16 @@ export {
   SUMMARY,
   REPORT,
   REWRITE_DIR,
+  CANDIDATES_DIR,
+  candidateFile,
   MAX_IMAGES_PER_PROMPT,
 } from './runBatch';
 export { lockFolder, removeDeadTempFiles, processAlive, FolderLockedError, LOCK_DIR, LOCK_OWNER } from './lock';
 export type { FolderLock, LockOwner } from './lock';
-export { parseManifest, manifestRecordProblem, parameterDifferences, renderKey } from './manifest';
+export { parseManifest, manifestRecordProblem, candidateLineProblem, isCandidateLine, parameterDifferences, renderKey } from './manifest';
 export type { CorruptedLine } from './manifest';
-export { summarize, judgeRecord, imageToJudge } from './summary';
-export type { BatchSummary } from './summary';
+export { summarize, judgeRecord, imageToJudge, bestOfSummary, promptSet } from './summary';
+export type { BatchSummary, BestOfSummary, BestOfGain } from './summary';
 export { renderReport, escapeHtml, thumbnailUri } from './report';
 export type { ReportOptions } from './report';
 export { nodeBatchFs } from './nodeFs';

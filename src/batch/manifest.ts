@@ -1,6 +1,6 @@
 /** Reading manifest.jsonl: every valid line is a finished image; anything else is reported. */
 import { createHash } from 'node:crypto';
-import type { ManifestRecord, RenderParameters, Variant } from './types';
+import type { CandidateLine, ManifestRecord, RenderParameters, Variant } from './types';
 
 /** A manifest line that could not be used, with its 1-based line number and why. */
 export interface CorruptedLine {
@@ -38,9 +38,29 @@ export function manifestRecordProblem(v: unknown): string | null {
   return null;
 }
 
-/** Parses manifest text; a truncated last line or any malformed line lands in `corrupted`. */
-export function parseManifest(text: string): { records: ManifestRecord[]; corrupted: CorruptedLine[] } {
+/** Whether a parsed manifest line is a best-of candidate's (not an image's): readers of images skip it. */
+export function isCandidateLine(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'candidate';
+}
+
+/** Why a parsed candidate line is not usable, or null when it is one. */
+export function candidateLineProblem(v: unknown): string | null {
+  const r = v as Record<string, unknown>;
+  if (r.variant !== 'original' && r.variant !== 'rewrite') return 'bad "variant"';
+  const image = r.image as Record<string, unknown> | undefined;
+  if (typeof image !== 'object' || image === null || typeof image.prompt_id !== 'string' || !Number.isInteger(image.k)) return 'missing "image"';
+  if (!Number.isInteger(r.index) || typeof r.seed !== 'number' || typeof r.render_key !== 'string' || typeof r.file !== 'string') return 'bad candidate';
+  if (typeof r.detector !== 'string' || typeof r.raw_floor !== 'number' || !Array.isArray(r.raw_detections)) return 'missing "raw_detections"';
+  return null;
+}
+
+/**
+ * Parses manifest text; a truncated last line or any malformed line lands in `corrupted`. Image
+ * lines go to `records`, lines of best-of candidates whose image was not finished to `candidates`.
+ */
+export function parseManifest(text: string): { records: ManifestRecord[]; candidates: CandidateLine[]; corrupted: CorruptedLine[] } {
   const records: ManifestRecord[] = [];
+  const candidates: CandidateLine[] = [];
   const corrupted: CorruptedLine[] = [];
   const lines = text.split('\n');
   lines.forEach((raw, i) => {
@@ -54,11 +74,13 @@ export function parseManifest(text: string): { records: ManifestRecord[]; corrup
       corrupted.push({ line: i + 1, reason: truncated ? 'truncated (no newline, not valid JSON)' : 'not valid JSON' });
       return;
     }
-    const why = truncated ? 'truncated (no final newline)' : manifestRecordProblem(value);
+    const candidate = isCandidateLine(value);
+    const why = truncated ? 'truncated (no final newline)' : candidate ? candidateLineProblem(value) : manifestRecordProblem(value);
     if (why) corrupted.push({ line: i + 1, reason: why });
+    else if (candidate) candidates.push(value as CandidateLine);
     else records.push(value as ManifestRecord);
   });
-  return { records, corrupted };
+  return { records, candidates, corrupted };
 }
 
 /** The key of one image in a batch. */

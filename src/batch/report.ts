@@ -7,7 +7,7 @@ import { decodePng, encodeJpeg, resizeBilinear } from '../image/index';
 import type { EvaluationSummary } from '../evaluate/index';
 import type { RelationType } from '../parser/types';
 import { judgeRecord } from './summary';
-import type { BatchSummary } from './summary';
+import type { BatchSummary, BestOfSummary } from './summary';
 import type { BatchPrompt, FailedImage, ManifestRecord, Variant } from './types';
 
 /** Escapes text for HTML element content and quoted attribute values. */
@@ -122,6 +122,45 @@ function barChart(id: string, title: string, labels: string[], series: Array<{ n
   return `<figure><svg id="${id}" role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-size="11"><text x="0" y="12" font-weight="bold">${escapeHtml(title)}</text><text x="0" y="26">${legend}</text>${parts.join('')}</svg></figure>`;
 }
 
+const RULE_TITLE: Record<BestOfSummary['rule'], string> = { visor: 'VISOR', 't2i-compbench': 'T2I-CompBench', geneval: 'GenEval' };
+
+/** The best-of section: per prompt set, all relations satisfied with the chosen image against candidate 0 alone. */
+function bestOfSection(b: BestOfSummary): string {
+  const pctCell = (v: number | null): string => (v === null ? '–' : `${v.toFixed(1)}%`);
+  const rows = b.gains
+    .map((g) => {
+      const gain = g.chosen_pct === null || g.seed0_pct === null ? '–' : `${g.chosen_pct - g.seed0_pct >= 0 ? '+' : ''}${(g.chosen_pct - g.seed0_pct).toFixed(1)}`;
+      return `<tr><th scope="row">${escapeHtml(g.set === 'all' ? 'all prompt sets' : g.set)}</th><td>${VARIANT_LABEL[g.variant]}</td><td>${g.images}</td><td>${pctCell(g.seed0_pct)}</td><td>${pctCell(g.chosen_pct)}</td><td>${gain}</td></tr>`;
+    })
+    .join('\n');
+  const who =
+    b.picked_by === b.scored_by
+      ? `Picked and scored by the same detector, ${escapeHtml(b.scored_by)}: its own misses and false boxes favour the images it picked, so <strong>the gain is an upper bound</strong>. Judge the chosen images with another detector (<code>spright-lens evaluate --prompts manifest.jsonl --detector owlvit:DIR</code>) for an unbiased figure.`
+      : `Picked by ${escapeHtml(b.picked_by)}, scored by ${escapeHtml(b.scored_by)}.`;
+  return `<h2>Best of ${b.n}</h2>
+<p id="best-of">Each image is the best of ${b.n} candidates${b.until_satisfied ? ' (or of fewer: rendering stopped at the first that satisfied every relation)' : ''} under the ${RULE_TITLE[b.rule]} rule: relations satisfied first, then objects found, then detector confidence; ties go to the lower seed. ${b.candidates} candidates were rendered for ${b.images} images (${b.images > 0 ? (b.candidates / b.images).toFixed(2) : '0'}× the renders of a plain batch). ${who}</p>
+${
+  b.gains.length
+    ? `<table id="best-of-gain"><thead><tr><th>Prompt set</th><th>Variant</th><th>Images judged</th><th>All relations satisfied: candidate 0 alone</th><th>chosen of ${b.n}</th><th>Gain (points)</th></tr></thead><tbody>\n${rows}\n</tbody></table>
+<p>Images judged: those whose prompt has a relation the ${RULE_TITLE[b.rule]} rule scores, with objects the detector knows. Candidate 0 is the image a plain batch renders with the same seed.</p>`
+    : `<p>No prompt has a relation the ${RULE_TITLE[b.rule]} rule scores: the choice rested on objects found and confidence only.</p>`
+}`;
+}
+
+/** The candidates of a best-of image under its thumbnail: each with its ✓/✗ counts, linked, the chosen one marked. */
+function candidateList(r: ManifestRecord): string {
+  const b = r.best_of;
+  if (!b) return '';
+  const items = b.candidates
+    .map((c, j) => {
+      const s = c.score;
+      const mark = `✔${s.satisfied} ✘${s.scored - s.satisfied} · ${s.found}/${s.instances} found`;
+      return `<li class="${j === b.chosen ? 'chosen' : ''}"><a href="${escapeHtml(c.file)}">seed ${c.seed}</a> ${mark}${j === b.chosen ? ' ← chosen' : ''}</li>`;
+    })
+    .join('');
+  return `<ol class="candidates" start="0">${items}</ol>`;
+}
+
 function overlay(r: ManifestRecord): string {
   // The batch asks the detector only for the prompt's objects, so every box is one of them.
   // Sized relative to the image so labels read the same at any thumbnail scale.
@@ -151,7 +190,7 @@ function cell(r: ManifestRecord | undefined, images: ReadonlyMap<string, Buffer>
   const img = uri
     ? `<image href="${uri}" x="0" y="0" width="${r.width}" height="${r.height}"/>`
     : `<rect width="${r.width}" height="${r.height}" fill="#ddd"/>`;
-  return `<td class="img"><a href="${escapeHtml(r.file)}"><svg viewBox="0 0 ${r.width} ${r.height}" width="${thumb}" height="${Math.round((thumb * r.height) / r.width)}">${img}${overlay(r)}</svg></a><div class="k">k=${r.k} seed ${r.seed}</div><ul>${marks}</ul></td>`;
+  return `<td class="img"><a href="${escapeHtml(r.file)}"><svg viewBox="0 0 ${r.width} ${r.height}" width="${thumb}" height="${Math.round((thumb * r.height) / r.width)}">${img}${overlay(r)}</svg></a><div class="k">k=${r.k} seed ${r.seed}${r.best_of ? ` · best of ${r.best_of.candidates.length}` : ''}</div><ul>${marks}</ul>${candidateList(r)}</td>`;
 }
 
 /** The failed images: which, why, after how many attempts (empty when none failed). */
@@ -246,6 +285,7 @@ thead th,tbody th{text-align:left;background:#f4f4f4}
 .rewrite{color:#555;margin:0 0 6px;font-style:italic}
 .grid td.img{vertical-align:top;text-align:left;border:none;padding:4px}.grid th{border:none;background:none;vertical-align:top}
 .grid ul{list-style:none;margin:2px 0;padding:0;font-size:12px}.satisfied{color:#1a7f37}.violated{color:#c62828}.unknown{color:#8a6d00}.unscored{color:#777}
+.candidates{font-size:11px;margin:2px 0;padding-left:22px}.candidates .chosen{font-weight:bold}
 .k{font-size:11px;color:#666}.missing{color:#999}.failed{color:#c62828}td.error{text-align:left}figure{margin:8px 0}
 </style></head><body>
 <h1>${escapeHtml(title)}</h1>
@@ -254,6 +294,7 @@ thead th,tbody th{text-align:left;background:#f4f4f4}
 <h2>Benchmarks</h2>
 ${variants.length ? metricTable(summary, variants) : '<p>No images yet.</p>'}
 ${variants.length ? barChart('chart-visor', 'VISOR (%)', visorLabels, visorSeries) : ''}
+${summary.best_of ? bestOfSection(summary.best_of) : ''}
 <h2>Accuracy per relation type</h2>
 ${variants.length ? relationTable(summary, variants, relTypes) : ''}
 ${relTypes.length ? barChart('chart-relations', 'Relations satisfied (%): VISOR rule; T2I score for next_to/near', relTypes, relSeries) : ''}

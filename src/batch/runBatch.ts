@@ -4,9 +4,11 @@
  * line with one append, so that a line always points at a complete image.
  */
 import * as path from 'node:path';
-import { judgeImage } from '../evaluate/index';
+import { bestOfProblem, candidateSeeds, chooseCandidate, isRuleName, judgeCandidate, judgeImage, runBestOf } from '../evaluate/index';
+import type { BestOfSettings, CandidateScore } from '../evaluate/index';
 import { fsProblem } from '../io/outputDir';
 import type { Detection } from '../protocol/geometry';
+import { MAX_SEED } from '../protocol/service';
 import { FolderLockedError, lockFolder, removeDeadTempFiles, type FolderLock } from './lock';
 import { imageKey, parameterDifferences, parseManifest, renderKey, type CorruptedLine } from './manifest';
 import { nodeBatchFs } from './nodeFs';
@@ -20,7 +22,10 @@ import type {
   BatchOptions,
   BatchPrompt,
   BatchResult,
+  CandidateLine,
+  CandidateRecord,
   ManifestRecord,
+  RelationVerdicts,
   RenderJob,
   Variant,
 } from './types';
@@ -35,6 +40,12 @@ export const SUMMARY = 'summary.json';
 export const REPORT = 'report.html';
 /** Rewrite-variant images live here, named like the originals, so each folder is VISOR-compatible. */
 export const REWRITE_DIR = 'rewrite';
+/**
+ * Best-of candidates live here (under each variant's folder), named `{prompt_id}_{k}.c{j}.png`:
+ * outside the folder `evaluate --images` lists and off VISOR's `{prompt_id}_{k}.png` pattern, so
+ * only the chosen image (copied to that name) is ever counted.
+ */
+export const CANDIDATES_DIR = 'candidates';
 /** Re-detected images between two rewrites of the manifest. */
 const REWRITE_EVERY = 20;
 /** Upper bound of images per prompt: VISOR uses 4; far more is a typo, not a benchmark. */
@@ -44,6 +55,18 @@ export const MAX_IMAGES_PER_PROMPT = 100;
 export function imageFile(variant: Variant, promptId: string, k: number): string {
   const name = `${promptId}_${k}.png`;
   return variant === 'rewrite' ? `${REWRITE_DIR}/${name}` : name;
+}
+
+/** Path, relative to the output folder, of candidate `j` of a best-of image. */
+export function candidateFile(variant: Variant, promptId: string, k: number, j: number): string {
+  const name = `${CANDIDATES_DIR}/${promptId}_${k}.c${j}.png`;
+  return variant === 'rewrite' ? `${REWRITE_DIR}/${name}` : name;
+}
+
+/** The best-of settings of a batch when it chooses among several candidates, else null (a plain batch). */
+function bestOfOf(options: BatchOptions): BestOfSettings | null {
+  const b = options.render.bestOf;
+  return b !== undefined && b.n > 1 ? b : null;
 }
 
 /** Turns a file-system failure into a message a user can act on, naming the folder. */
@@ -78,21 +101,35 @@ export function floorOf(d: BatchOptions['detection']): number {
   return Math.min(d.floor ?? d.threshold, d.threshold);
 }
 
-/** What a run has to do for one image: render it, or only detect again on its finished PNG. */
-export type Work = { kind: 'render' } | { kind: 'detect'; old: ManifestRecord };
+/**
+ * What a run has to do for one image: render it, detect again on its PNG, or (best-of) make
+ * or reuse its candidates and choose. `known`: candidates recorded by earlier runs that may be
+ * reused (matched by render key); `produced`: those this run has made or re-judged so far.
+ */
+export type Work =
+  | { kind: 'render' }
+  | { kind: 'detect'; old: ManifestRecord }
+  | { kind: 'bestOf'; known: CandidateRecord[]; produced: CandidateRecord[] };
 
 /** One image of a batch: what to render, its resume key and its file in the output folder. */
 export type PlannedImage = RenderJob & { key: string; file: string };
 
 /**
- * Renders the batch. `signal` stops it after the current image (everything finished stays
- * consistent); `hardSignal` (optional) is handed to render/detect to stop mid-image.
+ * Renders the batch. `signal` stops it after the current image (best-of: after the current
+ * candidate; everything finished stays consistent); `hardSignal` (optional) is handed to
+ * render/detect to stop mid-image.
  *
  * Resume: an image is finished when the manifest has a line for it with the same render key
  * (text, variant, seed, parameters, model identity) and its PNG is whole. Finished images are
  * judged again with the current detection settings: from their recorded detections when the
  * detector is the same and the threshold is not below the recorded floor, else by detecting on
  * their PNG. Lines of prompts that left the prompt files leave the manifest and the summary.
+ *
+ * Best-of (`render.bestOf` with n > 1): each image is the best of its candidates (see
+ * src/evaluate/bestOf.ts); candidate j of image k has seed `seed + k + j x imagesPerPrompt`, so
+ * candidate 0 is the plain batch's image. Every candidate is resumed by its own render key, and
+ * the choice is made again from the candidates' detections whenever the detection settings, the
+ * rule or N change; the chosen one is copied to `{prompt_id}_{k}.png`.
  */
 export async function runBatch(
   options: BatchOptions,
@@ -132,6 +169,7 @@ export async function openBatchFolder(options: BatchOptions, fs: BatchFs = nodeB
   try {
     await fs.mkdir(out);
     if (variants.includes('rewrite')) await fs.mkdir(path.join(out, REWRITE_DIR));
+    if (bestOfOf(options)) for (const v of variants) await fs.mkdir(path.join(out, path.dirname(candidateFile(v, 'x', 0, 0))));
   } catch (err) {
     throw fsError(err, out, 'creating the output folder');
   }
@@ -154,6 +192,17 @@ function checkOptions(options: BatchOptions): void {
     throw new BatchError(
       `images per prompt must be an integer from 1 to ${MAX_IMAGES_PER_PROMPT}, got ${options.imagesPerPrompt}`,
     );
+  }
+  const b = options.render.bestOf;
+  if (b !== undefined) {
+    const problem = bestOfProblem(b.n);
+    if (problem !== null) throw new BatchError(problem);
+    if (!isRuleName(b.rule)) throw new BatchError(`the best-of rule must be visor, t2i-compbench or geneval, got '${String(b.rule)}'`);
+  }
+  // The last seed of the batch: image k uses seed + k, candidate j adds j x images per prompt.
+  const seeds = options.imagesPerPrompt * (b !== undefined && b.n > 1 ? b.n : 1);
+  if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed + seeds - 1 > MAX_SEED) {
+    throw new BatchError(`this batch needs seeds ${options.seed}..${options.seed + seeds - 1}, and seeds run from 0 to ${MAX_SEED}: choose a lower seed`);
   }
   const d = options.detection;
   if (!(d.threshold >= 0 && d.threshold <= 1) || !(floorOf(d) >= 0))
@@ -178,8 +227,48 @@ export interface BatchPlan {
   /** What is left to do (by image key). */
   readonly work: Map<string, Work>;
   readonly corrupted: CorruptedLine[];
-  /** Rewrites the manifest: the finished lines in batch order, then the lines waiting to be detected again. */
+  /**
+   * Rewrites the manifest: the finished lines in batch order, then the lines waiting to be
+   * detected again and the candidate lines of best-of images not chosen yet.
+   */
   writeManifest(): Promise<void>;
+  /** Appends one line to the manifest (a finished image's, or a best-of candidate's). */
+  append(line: ManifestRecord | CandidateLine): Promise<void>;
+  /** Whether the manifest holds candidate lines that the final rewrite should drop or renew. */
+  hasCandidateLines(): boolean;
+}
+
+/**
+ * The candidates an earlier run recorded for one image, newest first: those of its best-of line,
+ * those of candidate lines (the latest line first), and a plain line's image as a candidate of
+ * its seed (so that turning best-of on reuses a plain batch's images as candidate 0).
+ */
+function knownCandidates(old: ManifestRecord | undefined, lines: readonly CandidateLine[]): CandidateRecord[] {
+  const known: CandidateRecord[] = [];
+  if (old?.best_of) known.push(...old.best_of.candidates);
+  else if (old) {
+    known.push({
+      index: 0,
+      seed: old.seed,
+      render_key: old.render_key,
+      file: old.file,
+      width: old.width,
+      height: old.height,
+      timings: old.timings,
+      detector: old.parameters.detector,
+      raw_floor: old.raw_floor,
+      raw_detections: old.raw_detections,
+      detections: old.detections,
+      relations: old.relations,
+      score: { scored: 0, satisfied: 0, instances: 0, found: 0, confidence: 0, allSatisfied: false },
+      finished_at: old.finished_at,
+    });
+  }
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const { type: _type, variant: _variant, image: _image, ...c } = lines[i]!;
+    known.push(c);
+  }
+  return known;
 }
 
 /**
@@ -193,8 +282,10 @@ export async function planBatch(
   events: BatchEvents,
   { fs, out, manifestPath, variants }: BatchFolder,
 ): Promise<BatchPlan> {
+  const bestOf = bestOfOf(options);
   // A process killed inside writeFileAtomic leaves its temp file behind; only dead writers' go.
-  for (const sub of [out, path.join(out, REWRITE_DIR)]) await removeDeadTempFiles(sub);
+  const dirs = [out, path.join(out, REWRITE_DIR), path.join(out, CANDIDATES_DIR), path.join(out, REWRITE_DIR, CANDIDATES_DIR)];
+  for (const sub of dirs) await removeDeadTempFiles(sub);
 
   const jobs: PlannedImage[] = [];
   const rewrites = new Map<string, string>();
@@ -217,7 +308,7 @@ export async function planBatch(
   // What the manifest says is done; of several lines for one image the first counts (as in
   // `evaluate`), and the manifest is rewritten without the others.
   const existing = await fs.readFile(manifestPath);
-  const { records: oldRecords, corrupted } = parseManifest(existing ? existing.toString('utf8') : '');
+  const { records: oldRecords, candidates: candidateLines, corrupted } = parseManifest(existing ? existing.toString('utf8') : '');
   for (const c of corrupted) {
     events.onWarning?.(
       `${manifestPath}:${c.line}: ignoring a corrupted manifest line (${c.reason}); that image will be rendered again`,
@@ -228,6 +319,15 @@ export async function planBatch(
     const k3 = imageKey(r.variant, r.prompt_id, r.k);
     if (!latest.has(k3)) latest.set(k3, r);
   }
+  const linesByImage = new Map<string, CandidateLine[]>();
+  for (const c of candidateLines) {
+    const k3 = imageKey(c.variant, c.image.prompt_id, c.image.k);
+    let list = linesByImage.get(k3);
+    if (!list) linesByImage.set(k3, (list = []));
+    list.push(c);
+  }
+  // Candidate lines are progress notes: the manifest is compacted without them at the end.
+  let candidateLinesWritten = candidateLines.length > 0;
   let compact =
     corrupted.length > 0 ||
     latest.size !== oldRecords.length ||
@@ -237,7 +337,9 @@ export async function planBatch(
     const diffs = new Set<string>();
     for (const r of latest.values()) {
       for (const d of parameterDifferences(r.parameters, options.render)) diffs.add(d);
-      if (r.seed - r.k !== options.seed) diffs.add(`seed ${r.seed - r.k} -> ${options.seed}`);
+      // A best-of line's own seed is its chosen candidate's; candidate 0 has the plain seed.
+      const seed = r.best_of?.candidates[0]?.seed ?? r.seed;
+      if (seed - r.k !== options.seed) diffs.add(`seed ${seed - r.k} -> ${options.seed}`);
     }
     if (diffs.size)
       throw new BatchError(
@@ -249,10 +351,49 @@ export async function planBatch(
   const work = new Map<string, Work>();
   let changedPrompts = 0;
   const threshold = options.detection.threshold;
+  const detector = options.detection.detector;
+  const whole = async (rel: string): Promise<boolean> => completePng(await fs.readFile(path.join(out, rel)));
   for (const job of jobs) {
     const k3 = imageKey(job.variant, job.promptId, job.k);
     const old = latest.get(k3);
     latest.delete(k3);
+    const prompt = byId.get(job.promptId)!;
+    if (bestOf) {
+      const known = knownCandidates(old, linesByImage.get(k3) ?? []);
+      // A plain image becomes candidate 0 in its candidate's place before anything else happens,
+      // so that no candidate record ever points at the chosen image's name.
+      const plain = old && !old.best_of ? known.find((c) => c.file === old.file) : undefined;
+      if (plain && plain.render_key === renderKey({ ...job, seed: options.seed + job.k })) {
+        const bytes = await fs.readFile(path.join(out, plain.file));
+        if (completePng(bytes)) {
+          const slot = candidateFile(job.variant, job.promptId, job.k, 0);
+          try {
+            await fs.writeFileAtomic(path.join(out, slot), bytes!);
+          } catch (err) {
+            throw fsError(err, out, `copying ${plain.file} to ${slot}`);
+          }
+          plain.file = slot;
+        }
+      }
+      // Only a candidate in its own place with the key of that place can ever be reused; the
+      // others leave the manifest before anything is rendered over their files.
+      const slots = new Map(
+        candidateSeeds(options.seed + job.k, bestOf.n, options.imagesPerPrompt).map((seed, j) => [candidateFile(job.variant, job.promptId, job.k, j), renderKey({ ...job, seed })]),
+      );
+      const useful = known.filter((c) => slots.get(c.file) === c.render_key);
+      if (useful.length !== known.length) compact = true;
+      const again = old?.best_of ? await finishedBestOf(job, prompt, old, useful, options, bestOf, whole) : null;
+      if (again) {
+        if (JSON.stringify(again) !== JSON.stringify(old)) compact = true;
+        done.set(k3, again);
+        continue;
+      }
+      // Its line (if any) leaves the manifest now and comes back, as candidate lines, until the
+      // image is chosen again; then the new line can be appended.
+      if (old) compact = true;
+      work.set(k3, { kind: 'bestOf', known: useful, produced: [] });
+      continue;
+    }
     if (!old) {
       work.set(k3, { kind: 'render' });
       continue;
@@ -264,28 +405,18 @@ export async function planBatch(
       work.set(k3, { kind: 'render' });
       continue;
     }
-    if (!completePng(await fs.readFile(path.join(out, old.file)))) {
+    if (!(await whole(old.file))) {
       events.onWarning?.(`${path.join(out, old.file)} is missing or incomplete; rendering it again`);
       compact = true;
       work.set(k3, { kind: 'render' });
       continue;
     }
-    if (old.parameters.detector !== options.detection.detector || threshold < old.raw_floor) {
+    if (old.parameters.detector !== detector || threshold < old.raw_floor) {
       work.set(k3, { kind: 'detect', old });
       continue;
     }
     // Same image, same detections: judge them again (threshold, parser, label mapping may differ).
-    const prompt = byId.get(job.promptId)!;
-    const again = batchRecord(
-      job,
-      prompt,
-      old,
-      old.raw_detections,
-      old.raw_floor,
-      old.timings,
-      options,
-      old.finished_at,
-    );
+    const again = batchRecord(job, prompt, old, old.raw_detections, old.raw_floor, old.timings, options, old.finished_at);
     if (JSON.stringify(again) !== JSON.stringify(old)) compact = true;
     done.set(k3, again);
   }
@@ -305,18 +436,39 @@ export async function planBatch(
     const ordered = jobs
       .map((j) => done.get(imageKey(j.variant, j.promptId, j.k)))
       .filter((r): r is ManifestRecord => r !== undefined);
-    // Lines waiting to be detected again stay as they are until they are.
-    const pending = [...work.values()].flatMap((w) => (w.kind === 'detect' ? [w.old] : []));
+    // Lines waiting to be detected again stay as they are until they are; the candidates of
+    // best-of images not chosen yet stay as candidate lines (the newest of each render key).
+    const pending: Array<ManifestRecord | CandidateLine> = [];
+    for (const job of jobs) {
+      const w = work.get(imageKey(job.variant, job.promptId, job.k));
+      if (w?.kind === 'detect') pending.push(w.old);
+      if (w?.kind !== 'bestOf') continue;
+      const seen = new Set<string>();
+      for (const c of [...w.produced, ...w.known]) {
+        if (seen.has(c.render_key)) continue;
+        seen.add(c.render_key);
+        pending.push(candidateLine(job, c));
+      }
+    }
     try {
       await fs.writeFileAtomic(manifestPath, [...ordered, ...pending].map((r) => JSON.stringify(r) + '\n').join(''));
     } catch (err) {
       throw fsError(err, out, `rewriting ${MANIFEST}`);
     }
+    candidateLinesWritten = pending.some((l) => 'type' in l);
   };
   // Rewrite the manifest without bad, stale or duplicate lines (atomically) so appends start clean.
   if (compact) await writeManifest();
+  const append = async (line: ManifestRecord | CandidateLine): Promise<void> => {
+    try {
+      await fs.appendFile(manifestPath, JSON.stringify(line) + '\n');
+    } catch (err) {
+      throw fsError(err, out, `appending to ${MANIFEST}`);
+    }
+    if ('type' in line) candidateLinesWritten = true;
+  };
 
-  return { images: jobs, prompts: byId, done, work, corrupted, writeManifest };
+  return { images: jobs, prompts: byId, done, work, corrupted, writeManifest, append, hasCandidateLines: () => candidateLinesWritten };
 }
 
 async function runLocked(
@@ -327,17 +479,38 @@ async function runLocked(
   hardSignal: AbortSignal,
   folder: BatchFolder,
 ): Promise<BatchResult> {
-  const { fs, out, manifestPath, lock } = folder;
-  const { images: jobs, prompts: byId, done, work, corrupted, writeManifest } = await planBatch(options, deps.rewrite, events, folder);
+  const { fs, out, lock } = folder;
+  const { images: jobs, prompts: byId, done, work, corrupted, writeManifest, append, hasCandidateLines } = await planBatch(options, deps.rewrite, events, folder);
+  const bestOf = bestOfOf(options);
+  const threshold = options.detection.threshold;
+  const detector = options.detection.detector;
+  const whole = async (rel: string): Promise<boolean> => completePng(await fs.readFile(path.join(out, rel)));
   const total = jobs.length;
   let finished = total - work.size;
   const skipped = finished;
   let rendered = 0;
   let redetected = 0;
+  let candidatesRendered = 0;
   const start = deps.now();
   const eta = (): number | null =>
     rendered + redetected > 0 ? ((deps.now() - start) / (rendered + redetected)) * (total - finished) : null;
   let cancelled = false;
+  const labelsOf = (prompt: BatchPrompt): string[] => [...new Set(prompt.evalPrompt.objects.map((o) => o.noun))];
+  /** Renders one job into `rel` (its place in the folder), reporting steps as `current`. */
+  const renderInto = async (job: RenderJob, rel: string, current: NonNullable<BatchProgressCurrent>): Promise<{ width: number; height: number; ms: number }> => {
+    // The PNG is in place before its manifest line: a kill in between leaves an image with no
+    // line, which the next run renders again (atomically, over it).
+    const t0 = deps.now();
+    let size: { width: number; height: number };
+    try {
+      size = await deps.render(job, path.join(out, rel), hardSignal, (step, steps) =>
+        events.onProgress?.({ done: finished, total, etaMs: eta(), current: { ...current, step, steps } }),
+      );
+    } catch (err) {
+      throw (err as NodeJS.ErrnoException).code ? fsError(err, path.dirname(path.join(out, rel)), `writing ${rel}`) : err;
+    }
+    return { ...size, ms: Math.round(deps.now() - t0) };
+  };
 
   for (const job of jobs) {
     const k3 = imageKey(job.variant, job.promptId, job.k);
@@ -355,24 +528,92 @@ async function runLocked(
     const prompt = byId.get(job.promptId)!;
     const current = { promptId: job.promptId, variant: job.variant, k: job.k };
     events.onProgress?.({ done: finished, total, etaMs: eta(), current });
-    const labels = [...new Set(prompt.evalPrompt.objects.map((o) => o.noun))];
+    const labels = labelsOf(prompt);
+
+    if (item.kind === 'bestOf') {
+      const settings = bestOf!;
+      let renderedAny = false;
+      const outcome = await runBestOf(
+        settings,
+        candidateSeeds(options.seed + job.k, settings.n, options.imagesPerPrompt),
+        async (j, seed) => {
+          const cjob: RenderJob = { ...job, seed, candidate: j };
+          const key = renderKey(cjob);
+          const slot = candidateFile(job.variant, job.promptId, job.k, j);
+          const here = { ...current, candidate: j, candidates: settings.n };
+          events.onProgress?.({ done: finished, total, etaMs: eta(), current: here });
+          let reuse: CandidateRecord | undefined;
+          for (const c of item.known) {
+            if (c.render_key !== key || c.file !== slot) continue;
+            if (await whole(c.file)) {
+              reuse = c;
+              break;
+            }
+          }
+          let cand: CandidateRecord;
+          let changed = true;
+          if (reuse && reuse.detector === detector && threshold >= reuse.raw_floor) {
+            // Same pixels, same detections: judged again under the current settings.
+            cand = makeCandidate(cjob, j, reuse.file, reuse, reuse.raw_detections, reuse.raw_floor, reuse.timings, prompt, options, reuse.finished_at);
+            changed = false;
+          } else {
+            let size: { width: number; height: number } = reuse ?? { width: 0, height: 0 };
+            let renderMs = reuse?.timings.render_ms ?? 0;
+            const file = reuse?.file ?? slot;
+            if (!reuse) {
+              const r = await renderInto(cjob, slot, here);
+              size = r;
+              renderMs = r.ms;
+              renderedAny = true;
+              candidatesRendered++;
+            }
+            const t1 = deps.now();
+            const raw = await deps.detect(path.join(out, file), labels, hardSignal);
+            const timings = { render_ms: renderMs, detect_ms: Math.round(deps.now() - t1) };
+            cand = makeCandidate(cjob, j, file, size, raw, floorOf(options.detection), timings, prompt, options, reuse?.finished_at);
+          }
+          item.produced.push(cand);
+          // A new render or new detections: noted at once, so that a stop loses at most this candidate's work.
+          if (changed) await append(candidateLine(job, cand));
+          return { score: cand.score, value: cand };
+        },
+        { signal },
+      );
+      if (!outcome.complete || outcome.chosen === null) {
+        cancelled = true;
+        break;
+      }
+      const candidates = outcome.candidates.map((c) => c.value);
+      const chosen = candidates[outcome.chosen]!;
+      // The chosen image under its VISOR-compatible name: a copy of its candidate, replaced atomically.
+      const bytes = await fs.readFile(path.join(out, chosen.file));
+      if (!completePng(bytes)) throw new BatchError(`${path.join(out, chosen.file)} disappeared while the batch ran; run the same command again`);
+      try {
+        await fs.writeFileAtomic(path.join(out, job.file), bytes!);
+      } catch (err) {
+        throw fsError(err, out, `writing ${job.file}`);
+      }
+      const record = bestOfRecord(job, prompt, candidates, outcome.chosen, options, settings);
+      work.delete(k3);
+      done.set(k3, record);
+      await append(record);
+      if (renderedAny) rendered++;
+      else redetected++;
+      finished++;
+      events.onImage?.(record);
+      continue;
+    }
+
     // A new image is rendered into place first; a re-detected one keeps its PNG and render time.
     const file = path.join(out, item.kind === 'render' ? job.file : item.old.file);
     let size: { width: number; height: number } = item.kind === 'render' ? { width: 0, height: 0 } : item.old;
     let renderMs = item.kind === 'render' ? 0 : item.old.timings.render_ms;
     if (item.kind === 'render') {
-      // The PNG is in place before its manifest line: a kill in between leaves an image with no
-      // line, which the next run renders again (atomically, over it).
-      const t0 = deps.now();
-      try {
-        size = await deps.render(job, file, hardSignal, (step, steps) =>
-          events.onProgress?.({ done: finished, total, etaMs: eta(), current: { ...current, step, steps } }),
-        );
-      } catch (err) {
-        throw (err as NodeJS.ErrnoException).code ? fsError(err, path.dirname(file), `writing ${job.file}`) : err;
-      }
-      renderMs = Math.round(deps.now() - t0);
+      const r = await renderInto(job, job.file, current);
+      size = r;
+      renderMs = r.ms;
       rendered++;
+      candidatesRendered++;
     } else {
       if (!completePng(await fs.readFile(file)))
         throw new BatchError(`${file} disappeared while the batch ran; run the same command again`);
@@ -385,11 +626,7 @@ async function runLocked(
     work.delete(k3);
     done.set(k3, record);
     if (item.kind === 'render') {
-      try {
-        await fs.appendFile(manifestPath, JSON.stringify(record) + '\n');
-      } catch (err) {
-        throw fsError(err, out, `appending to ${MANIFEST}`);
-      }
+      await append(record);
     } else if (redetected % REWRITE_EVERY === 0) {
       // A re-detected line replaces the old one: the manifest is rewritten (never two lines for
       // one image), every few images so that a kill loses little.
@@ -399,12 +636,73 @@ async function runLocked(
     events.onImage?.(record);
   }
   events.onProgress?.({ done: finished, total, etaMs: cancelled ? eta() : 0, current: null });
-  if (redetected % REWRITE_EVERY !== 0) await writeManifest();
+  // The manifest ends with one line per finished image: re-detected lines replace their old ones,
+  // candidate lines of chosen images go (those of unfinished images stay for the next run).
+  if (redetected % REWRITE_EVERY !== 0 || hasCandidateLines()) await writeManifest();
 
   // Summary and report cover every finished image, in job order.
   const records = jobs.map((j) => done.get(imageKey(j.variant, j.promptId, j.k))).filter((r): r is ManifestRecord => r !== undefined);
   await writeBatchOutputs(out, records, options, fs);
-  return { rendered, skipped, redetected, total, cancelled, corruptedLines: corrupted.map((c) => c.line), records };
+  return { rendered, skipped, redetected, candidatesRendered, total, cancelled, corruptedLines: corrupted.map((c) => c.line), records };
+}
+
+type BatchProgressCurrent = Parameters<NonNullable<BatchEvents['onProgress']>>[0]['current'];
+
+/**
+ * A best-of image that needs nothing done: every candidate the current settings take part with is
+ * recorded with a whole PNG and usable detections, the choice is the one its line records, and the
+ * chosen image is in place. Returns its line judged again under the current settings, else null.
+ */
+async function finishedBestOf(
+  job: PlannedImage,
+  prompt: BatchPrompt,
+  old: ManifestRecord,
+  known: readonly CandidateRecord[],
+  options: BatchOptions,
+  settings: BestOfSettings,
+  whole: (rel: string) => Promise<boolean>,
+): Promise<ManifestRecord | null> {
+  const seeds = candidateSeeds(options.seed + job.k, settings.n, options.imagesPerPrompt);
+  const candidates: CandidateRecord[] = [];
+  for (const [j, seed] of seeds.entries()) {
+    const cjob: RenderJob = { ...job, seed, candidate: j };
+    const key = renderKey(cjob);
+    const c = known.find((x) => x.render_key === key && x.file === candidateFile(job.variant, job.promptId, job.k, j));
+    if (!c || c.detector !== options.detection.detector || options.detection.threshold < c.raw_floor || !(await whole(c.file))) return null;
+    candidates.push(makeCandidate(cjob, j, c.file, c, c.raw_detections, c.raw_floor, c.timings, prompt, options, c.finished_at));
+    const choice = chooseCandidate(candidates, settings);
+    if (!choice.complete) continue;
+    const was = old.best_of!.candidates[old.best_of!.chosen];
+    const chosen = candidates[choice.chosen!]!;
+    if (was?.render_key !== chosen.render_key || !(await whole(job.file))) return null;
+    return bestOfRecord(job, prompt, candidates.slice(0, choice.pool), choice.chosen!, options, settings, old.finished_at);
+  }
+  return null;
+}
+
+/** The verdicts on `raw` detections above the batch's threshold, through the one evaluation path. */
+function judged(
+  job: Pick<RenderJob, 'promptId'>,
+  prompt: BatchPrompt,
+  raw: Detection[],
+  options: Pick<BatchOptions, 'render' | 'detection'>,
+): { detections: Detection[]; relations: RelationVerdicts; score: CandidateScore | null } {
+  const threshold = options.detection.threshold;
+  // Strict, as `evaluate` and summary.json apply a threshold.
+  const detections = raw.filter((d) => d.score > threshold);
+  const image = { promptId: job.promptId, prompt: prompt.evalPrompt, detections, detector: options.detection.detector };
+  const rule = options.render.bestOf?.rule;
+  const { evaluation, score } = rule ? judgeCandidate(image, rule) : { evaluation: judgeImage(image), score: null };
+  const relations = evaluation.relations.map((r) => ({
+    subject: r.subject,
+    relation: r.relation,
+    object: r.object,
+    status: r.status,
+    visor: r.visor,
+    t2iCompbench: r.t2iCompbench,
+    geneval: r.geneval,
+  }));
+  return { detections, relations, score };
 }
 
 /**
@@ -421,11 +719,7 @@ export function batchRecord(
   options: Pick<BatchOptions, 'render' | 'detection'>,
   finishedAt = new Date().toISOString(),
 ): ManifestRecord {
-  const threshold = options.detection.threshold;
-  // Strict, as `evaluate` and summary.json apply a threshold.
-  const detections = raw.filter((d) => d.score > threshold);
-  const detector = options.detection.detector;
-  const evaluation = judgeImage({ promptId: job.promptId, prompt: prompt.evalPrompt, detections, detector });
+  const { detections, relations } = judged(job, prompt, raw, options);
   return {
     render_key: job.key,
     prompt_id: job.promptId,
@@ -438,24 +732,96 @@ export function batchRecord(
     file: job.file,
     width: size.width,
     height: size.height,
-    parameters: { ...options.render, detector },
+    parameters: { ...options.render, detector: options.detection.detector },
     timings,
     raw_floor: floor,
     raw_detections: raw,
-    threshold,
+    threshold: options.detection.threshold,
     detections,
     eval_prompt: prompt.evalPrompt,
-    relations: evaluation.relations.map((r) => ({
-      subject: r.subject,
-      relation: r.relation,
-      object: r.object,
-      status: r.status,
-      visor: r.visor,
-      t2iCompbench: r.t2iCompbench,
-      geneval: r.geneval,
-    })),
+    relations,
     finished_at: finishedAt,
   };
+}
+
+/** One best-of candidate judged and scored under the current settings. */
+function makeCandidate(
+  cjob: RenderJob,
+  index: number,
+  file: string,
+  size: { width: number; height: number },
+  raw: Detection[],
+  floor: number,
+  timings: CandidateRecord['timings'],
+  prompt: BatchPrompt,
+  options: BatchOptions,
+  finishedAt = new Date().toISOString(),
+): CandidateRecord {
+  const { detections, relations, score } = judged(cjob, prompt, raw, options);
+  return {
+    index,
+    seed: cjob.seed,
+    render_key: renderKey(cjob),
+    file,
+    width: size.width,
+    height: size.height,
+    timings,
+    detector: options.detection.detector,
+    raw_floor: floor,
+    raw_detections: raw,
+    detections,
+    relations,
+    score: score!,
+    finished_at: finishedAt,
+  };
+}
+
+/** The line of a best-of image: the chosen candidate's fields, and every candidate with the choice. */
+function bestOfRecord(
+  job: PlannedImage,
+  prompt: BatchPrompt,
+  candidates: CandidateRecord[],
+  chosen: number,
+  options: BatchOptions,
+  settings: BestOfSettings,
+  finishedAt = new Date().toISOString(),
+): ManifestRecord {
+  const c = candidates[chosen]!;
+  return {
+    render_key: c.render_key,
+    prompt_id: job.promptId,
+    prompt: prompt.text,
+    source: prompt.source,
+    variant: job.variant,
+    rewrite: job.variant === 'rewrite' ? job.text : null,
+    k: job.k,
+    seed: c.seed,
+    file: job.file,
+    width: c.width,
+    height: c.height,
+    parameters: { ...options.render, detector: options.detection.detector },
+    timings: c.timings,
+    raw_floor: c.raw_floor,
+    raw_detections: c.raw_detections,
+    threshold: options.detection.threshold,
+    detections: c.detections,
+    eval_prompt: prompt.evalPrompt,
+    relations: c.relations,
+    finished_at: finishedAt,
+    best_of: {
+      n: settings.n,
+      until_satisfied: settings.untilSatisfied,
+      rule: settings.rule,
+      chosen,
+      picked_by: options.detection.detector,
+      candidates,
+    },
+  };
+}
+
+/** A candidate as a manifest line of its own (before its image is chosen). */
+function candidateLine(job: PlannedImage, c: CandidateRecord): CandidateLine {
+  return { type: 'candidate', variant: job.variant, image: { prompt_id: job.promptId, k: job.k }, ...c };
 }
 
 /** Writes summary.json and report.html for the finished records (atomically); `failures` are listed in the report. */

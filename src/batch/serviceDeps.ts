@@ -5,12 +5,19 @@
  */
 import { rewritePrompt } from '../generator/index';
 import { parsePrompt } from '../parser/index';
-import type { DetectorSpec, ProviderRequest, RenderParams, SchedulerName } from '../protocol/service';
+import type { ComfyTarget, DetectorSpec, ProviderRequest, RenderBackendName, RenderParams, SchedulerName } from '../protocol/service';
 import type { InferenceService } from '../service/client';
 import type { BatchDeps, BatchOptions, RenderJob } from './types';
 
 /** How the service runs the batch's renders and detections (not part of any image's identity). */
 export interface ServiceBatchOptions {
+  /**
+   * The render backend (default `onnx`) and, for `comfyui`, its server; `render.model` is then the
+   * checkpoint name. Which backend and server rendered is part of each image's key through
+   * `render.modelId` (see the backend's `model/check`).
+   */
+  readonly backend?: RenderBackendName;
+  readonly comfyui?: ComfyTarget;
   readonly provider?: ProviderRequest;
   readonly deviceId?: number;
   readonly detector: DetectorSpec;
@@ -22,10 +29,17 @@ export interface ServiceBatchOptions {
  * The service's `render` params for one batch image, written to `file`, with the model folder
  * `modelDir` (the batch's own, or a queue worker's copy of the same model).
  */
-export function batchRenderParams(job: Pick<RenderJob, 'text' | 'seed' | 'parameters'>, modelDir: string, run: Pick<ServiceBatchOptions, 'provider' | 'deviceId'>, file: string): RenderParams {
+export function batchRenderParams(
+  job: Pick<RenderJob, 'text' | 'seed' | 'parameters'>,
+  modelDir: string,
+  run: Pick<ServiceBatchOptions, 'backend' | 'comfyui' | 'provider' | 'deviceId'>,
+  file: string,
+): RenderParams {
   const p = job.parameters;
   return {
     modelDir,
+    ...(run.backend === undefined ? {} : { backend: run.backend }),
+    ...(run.comfyui === undefined ? {} : { comfyui: run.comfyui }),
     provider: run.provider,
     deviceId: run.deviceId,
     prompt: job.text,

@@ -1,6 +1,6 @@
 /** Plain records of batch rendering: options, injected capabilities, events, manifest lines. */
 import type { Detection } from '../protocol/geometry';
-import type { EvalPrompt, RelationEvaluation } from '../evaluate/index';
+import type { BestOfSettings, CandidateScore, EvalPrompt, RelationEvaluation } from '../evaluate/index';
 
 /** One prompt of the batch, with the objects and relations the images are judged against. */
 export interface BatchPrompt {
@@ -33,6 +33,12 @@ export interface RenderParameters {
   scheduler: string;
   /** Negative prompt ("" for none). */
   negativePrompt?: string;
+  /**
+   * Verified best-of-N (absent for a plain batch, n = 1): each image is the best of `n`
+   * candidates. Not part of any image's render key: each candidate has its own (the plain key of
+   * its seed), so changing N or the rule reuses the candidates already rendered.
+   */
+  bestOf?: BestOfSettings;
 }
 
 /**
@@ -72,6 +78,8 @@ export interface RenderJob {
   promptId: string;
   variant: Variant;
   k: number;
+  /** The best-of candidate this render is (absent in a plain batch). */
+  candidate?: number;
   /** The text actually rendered (the rewrite for the rewrite variant). */
   text: string;
   seed: number;
@@ -117,7 +125,16 @@ export interface BatchProgress {
   /** Estimated time left from this run's pace; null before the first image. */
   etaMs: number | null;
   /** The image being rendered now, if any. */
-  current: { promptId: string; variant: Variant; k: number; step?: number; steps?: number } | null;
+  current: {
+    promptId: string;
+    variant: Variant;
+    k: number;
+    /** Best-of: the candidate being made, of `candidates`. */
+    candidate?: number;
+    candidates?: number;
+    step?: number;
+    steps?: number;
+  } | null;
 }
 
 /** Callbacks of {@link runBatch}. */
@@ -158,8 +175,61 @@ export interface ManifestRecord {
   detections: Detection[];
   /** The objects and relations the image was judged against (lets `evaluate` re-score it). */
   eval_prompt: EvalPrompt;
-  relations: Array<Pick<RelationEvaluation, 'subject' | 'relation' | 'object' | 'status' | 'visor' | 't2iCompbench' | 'geneval'>>;
+  relations: RelationVerdicts;
   finished_at: string;
+  /** Present when the image is the best of several candidates: every candidate and the choice. */
+  best_of?: BestOfRecord;
+}
+
+/** Each relation of a judged image with every rule's verdict, as manifest lines keep them. */
+export type RelationVerdicts = Array<Pick<RelationEvaluation, 'subject' | 'relation' | 'object' | 'status' | 'visor' | 't2iCompbench' | 'geneval'>>;
+
+/** One candidate of a best-of image: its PNG, its detections, and how it scored. */
+export interface CandidateRecord {
+  /** Candidate number j, from 0 (candidate 0 is the image a plain batch renders for this k). */
+  index: number;
+  seed: number;
+  /** The render key of this candidate's pixels (the plain key of its seed). */
+  render_key: string;
+  /** Path relative to the output folder: `candidates/{prompt_id}_{k}.c{j}.png` (in `rewrite/` for rewrites). */
+  file: string;
+  width: number;
+  height: number;
+  timings: { render_ms: number; detect_ms: number };
+  /** The detector that produced `raw_detections`. */
+  detector: string;
+  raw_floor: number;
+  raw_detections: Detection[];
+  /** The raw detections above the record's threshold. */
+  detections: Detection[];
+  relations: RelationVerdicts;
+  /** Its score under the best-of rule on `detections`. */
+  score: CandidateScore;
+  finished_at: string;
+}
+
+/** How a best-of image was chosen (a manifest line's `best_of`). */
+export interface BestOfRecord {
+  n: number;
+  until_satisfied: boolean;
+  rule: BestOfSettings['rule'];
+  /** Index into `candidates` of the image at the line's `file` (whose fields are that candidate's). */
+  chosen: number;
+  /** The detector whose detections picked it; the same one scored it, so any gain is an upper bound. */
+  picked_by: string;
+  /** The candidates that took part, in order (with `until_satisfied`, up to the first that satisfied every relation). */
+  candidates: CandidateRecord[];
+}
+
+/**
+ * A manifest line for a candidate finished before its image was: a stopped or killed batch
+ * resumes candidate by candidate. It has no top-level `prompt_id`, so no reader takes it for an
+ * image; the image's own line replaces it.
+ */
+export interface CandidateLine extends CandidateRecord {
+  type: 'candidate';
+  variant: Variant;
+  image: { prompt_id: string; k: number };
 }
 
 /** What {@link runBatch} returns. */
@@ -170,6 +240,8 @@ export interface BatchResult {
   skipped: number;
   /** Finished images judged again because the detector or the threshold changed (no render). */
   redetected: number;
+  /** Best-of candidates rendered in this run (equal to `rendered` in a plain batch). */
+  candidatesRendered: number;
   total: number;
   /** True when stopped by the signal before the end. */
   cancelled: boolean;

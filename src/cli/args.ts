@@ -1,7 +1,8 @@
 /** Option parsing shared by several commands. */
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { detectorFromName, sizeProblem, type DetectorSpec } from '../protocol/service';
+import { isRuleName, type BestOfSettings } from '../evaluate/bestOf';
+import { DEFAULT_COMFY_SERVER, detectorFromName, MAX_BEST_OF, RENDER_BACKENDS, sizeProblem, type ComfyTarget, type DetectorSpec, type RenderBackendName } from '../protocol/service';
 import { UsageError } from './command';
 
 /** `--threshold T`: a detection score in 0..1, or undefined when not given (the detector's own). */
@@ -39,4 +40,69 @@ export function parseFlags<T extends ParseArgsConfig>(config: T): ReturnType<typ
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+
+/** The flags that choose the render backend, shared by `render` and `batch`. */
+export const COMFY_OPTIONS = {
+  backend: { type: 'string' },
+  server: { type: 'string' },
+  checkpoint: { type: 'string' },
+  'allow-remote-server': { type: 'boolean' },
+} as const;
+
+/** Their usage lines, descriptions starting at `column` (the command's own layout). */
+export function comfyFlagsUsage(column: number): string {
+  const rows: Array<[string, string[]]> = [
+    ['--backend NAME', ['onnx (default: --model DIR) | comfyui (the ComfyUI server you run)']],
+    ['--server URL', [`comfyui: the server (default ${DEFAULT_COMFY_SERVER}); only this`, 'machine (localhost, 127.0.0.1, ::1) unless --allow-remote-server']],
+    ['--checkpoint NAME', ["comfyui: a checkpoint from the server's list (default: its only one)"]],
+    ['--allow-remote-server', ['comfyui: allow a server on another machine (prompts and images', 'then cross the network)']],
+  ];
+  const pad = ' '.repeat(column);
+  return rows
+    .map(([flag, lines]) => {
+      const head = `  ${flag}`;
+      const first = head.length + 1 <= column ? `${head.padEnd(column)}${lines[0]}` : `${head}\n${pad}${lines[0]}`;
+      return [first, ...lines.slice(1).map((l) => pad + l)].join('\n');
+    })
+    .join('\n') + '\n';
+}
+
+/** What renders, from the backend flags: the params of `model/check`, and of `render` with the checked model. */
+export interface RenderTarget {
+  readonly backend: RenderBackendName;
+  readonly modelDir: string;
+  readonly comfyui?: ComfyTarget;
+}
+
+/** Reads `--backend`, `--model` and the comfyui flags into a render target; a wrong mix is a UsageError. */
+export function renderTarget(
+  o: { backend?: string; model?: string; server?: string; checkpoint?: string; 'allow-remote-server'?: boolean },
+  cwd: string,
+): RenderTarget {
+  const backend = (o.backend ?? 'onnx') as RenderBackendName;
+  if (!RENDER_BACKENDS.includes(backend)) throw new UsageError(`--backend must be one of ${RENDER_BACKENDS.join(', ')}, got '${o.backend}'`);
+  if (backend === 'onnx') {
+    const comfyOnly = (['server', 'checkpoint', 'allow-remote-server'] as const).filter((k) => o[k] !== undefined);
+    if (comfyOnly.length) throw new UsageError(`--${comfyOnly[0]} is for --backend comfyui`);
+    if (!o.model) throw new UsageError('--model DIR is required (a Stable Diffusion ONNX export), or render through ComfyUI with --backend comfyui');
+    return { backend, modelDir: path.resolve(cwd, o.model) };
+  }
+  if (o.model !== undefined) throw new UsageError('--model is for the onnx backend; with --backend comfyui name the server\'s checkpoint with --checkpoint NAME');
+  return {
+    backend,
+    modelDir: o.checkpoint ?? '',
+    comfyui: { server: o.server ?? DEFAULT_COMFY_SERVER, allowRemote: o['allow-remote-server'] === true },
+  };
+}
+
+/** `--best-of N [--until-satisfied] [--rule NAME]`, as `render` and `batch` take them. */
+export function bestOfFlags(n: string | undefined, untilSatisfied: boolean | undefined, rule: string | undefined): BestOfSettings {
+  const count = n === undefined ? 1 : Number(n);
+  if (n !== undefined && (!/^\d+$/.test(n.trim()) || count < 1 || count > MAX_BEST_OF)) throw new UsageError(`--best-of must be a whole number from 1 to ${MAX_BEST_OF}, got '${n}'`);
+  const name = rule ?? 'visor';
+  if (!isRuleName(name)) throw new UsageError(`--rule must be visor, t2i-compbench or geneval, got '${name}'`);
+  if (untilSatisfied && count === 1) throw new UsageError('--until-satisfied needs --best-of N with N of 2 or more');
+  return { n: count, untilSatisfied: untilSatisfied === true, rule: name };
 }

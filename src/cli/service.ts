@@ -10,7 +10,7 @@ import type { CliContext } from './command';
 import { InputError, UsageError } from './command';
 
 /** Error classes of the core that mean bad input (exit 2), by name as the service reports them. */
-const INPUT_ERRORS = new Set(['ModelDirError', 'ModelLoadError', 'ImageFormatError', 'PromptFileError']);
+const INPUT_ERRORS = new Set(['ModelDirError', 'ModelLoadError', 'ImageFormatError', 'PromptFileError', 'ComfyError']);
 /** Error classes that mean bad options (exit 2 with a pointer to --help). */
 const USAGE_ERRORS = new Set(['RenderParamsError', 'SchedulerConfigError']);
 /** File-system errors a user can act on. */

@@ -42,3 +42,15 @@ export type {
 export { evaluateImages, matchImages } from './runner';
 export type { ImageJob, PerImageResult, EvaluateImagesDeps, EvaluateImagesOptions, StreamEvaluation } from './runner';
 export { COCO_LABELS, mapToDetectorLabel } from './vocabulary';
+export { RULE_NAMES, T2I_SATISFIED_FROM, ruleCovers, ruleVerdict } from './ruleVerdict';
+export {
+  bestOfProblem,
+  candidateSeeds,
+  chooseCandidate,
+  compareCandidates,
+  isRuleName,
+  judgeCandidate,
+  runBestOf,
+  scoreCandidate,
+} from './bestOf';
+export type { BestOfCandidate, BestOfChoice, BestOfOutcome, BestOfSettings, CandidateScore, RankedCandidate } from './bestOf';

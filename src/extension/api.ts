@@ -15,8 +15,11 @@ export interface AnalyzerApi {
 
 /** What the preview panel reports about itself (filled in by the preview-panel feature). */
 export interface PanelApi {
-  /** The open preview panel's view type and the last `init` message state it was sent, if any. */
-  current(): { viewType: string; lastInitState: unknown } | undefined;
+  /**
+   * The open preview panel's view type, the last `init` message state it was sent, if any, and
+   * the host's state now (as the next `init` would send it: saved layout edits included).
+   */
+  current(): { viewType: string; lastInitState: unknown; state: unknown } | undefined;
 }
 
 /** Batch rendering ("Render All Prompts"), filled in by the batch feature. */

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
-import { PROVIDER_REQUESTS, SCHEDULER_NAMES, type ProviderRequest, type SchedulerName } from '../protocol/service';
+import { DEFAULT_COMFY_SERVER, MAX_BEST_OF, PROVIDER_REQUESTS, RENDER_BACKENDS, SCHEDULER_NAMES, type ProviderRequest, type RenderBackendName, type SchedulerName } from '../protocol/service';
 import type { ModelSetupView, RuleName } from '../protocol/messages';
 import { Disposable } from './util/dispose';
 
@@ -28,7 +28,7 @@ const SECTION_KEYS: Readonly<Record<ConfigSection, readonly string[]>> = {
   rewrite: ['rewrite'],
   layout: ['layout'],
   render: ['render'],
-  models: ['render.modelPath', 'render.provider', 'render.deviceId', 'detect.detector', 'detect.owlvitPath'],
+  models: ['render.modelPath', 'render.provider', 'render.deviceId', 'render.backend', 'render.comfyui', 'detect.detector', 'detect.owlvitPath'],
   detect: ['detect'],
   evaluate: ['evaluate'],
   batch: ['batch'],
@@ -39,6 +39,7 @@ export type RewriteTarget = (typeof REWRITE_TARGETS)[number];
 export const DETECTORS = ['embedded', 'owlvit'] as const;
 export const EVALUATION_RULES: readonly RuleName[] = ['visor', 't2i-compbench', 'geneval'];
 export const BATCH_REWRITE_MODES = ['off', 'only', 'both'] as const;
+export const RENDER_GUIDES = ['off', 'layout'] as const;
 
 /** Options for the rewrite commands, as plain data. */
 export interface RewriteSettings {
@@ -49,6 +50,14 @@ export interface RewriteSettings {
 
 /** Render options as plain data; `modelPath` honours workspace trust (global value only when untrusted). */
 export interface RenderSettings {
+  /** `comfyui` renders through the user's ComfyUI server (off in untrusted workspaces, see `checkModel`). */
+  backend: RenderBackendName;
+  /**
+   * The ComfyUI server and checkpoint. `server` honours workspace trust like `modelPath`;
+   * `allowRemote` is read from the user's settings only, so no workspace can send prompts off
+   * the machine.
+   */
+  comfyui: { server: string; checkpoint: string; allowRemote: boolean };
   modelPath: string;
   provider: ProviderRequest;
   deviceId: number;
@@ -62,6 +71,11 @@ export interface RenderSettings {
   negativePrompt: string;
   outputFolder: string;
   useRewrite: boolean;
+  /** Best-of-N candidates (1: a plain render) and whether to stop at the first that satisfies every relation. */
+  bestOf: number;
+  untilSatisfied: boolean;
+  /** `layout`: Render preview uses region guidance from the layout the panel shows. */
+  guide: (typeof RENDER_GUIDES)[number];
 }
 
 /** Detector options; `owlvitPath` honours workspace trust. */
@@ -215,18 +229,19 @@ export class Config extends Disposable {
     };
   }
 
+  /** The settings level that decides `key` now (folder, workspace, else user), for toggles to write to. */
+  #decidingTarget(cfg: Cfg, key: string): vscode.ConfigurationTarget {
+    const info = cfg.inspect<unknown>(key);
+    if (info?.workspaceFolderValue !== undefined) return vscode.ConfigurationTarget.WorkspaceFolder;
+    if (info?.workspaceValue !== undefined) return vscode.ConfigurationTarget.Workspace;
+    return vscode.ConfigurationTarget.Global;
+  }
+
   /** Flips `inlayHints.enabled` at the level that currently decides it, so the toggle always takes effect. */
   async toggleInlayHints(scope?: vscode.ConfigurationScope): Promise<boolean> {
     const cfg = this.#get(scope);
-    const info = cfg.inspect<boolean>('inlayHints.enabled');
-    const target =
-      info?.workspaceFolderValue !== undefined
-        ? vscode.ConfigurationTarget.WorkspaceFolder
-        : info?.workspaceValue !== undefined
-          ? vscode.ConfigurationTarget.Workspace
-          : vscode.ConfigurationTarget.Global;
     const next = !this.inlayHintsEnabled(scope);
-    await cfg.update('inlayHints.enabled', next, target);
+    await cfg.update('inlayHints.enabled', next, this.#decidingTarget(cfg, 'inlayHints.enabled'));
     return next;
   }
 
@@ -242,7 +257,14 @@ export class Config extends Disposable {
     const cfg = this.#get(scope);
     // Stable Diffusion latents are 1/8 of the image, so sizes snap to multiples of 8.
     const snap8 = (n: number): number => Math.max(64, Math.round(n / 8) * 8);
+    const allowRemote = cfg.inspect<unknown>('render.comfyui.allowRemoteServer')?.globalValue === true;
     return {
+      backend: oneOf(cfg, 'render.backend', RENDER_BACKENDS, 'onnx'),
+      comfyui: {
+        server: this.#trustedPath(cfg, 'render.comfyui.server').trim() || DEFAULT_COMFY_SERVER,
+        checkpoint: str(cfg, 'render.comfyui.checkpoint', '').trim(),
+        allowRemote,
+      },
       modelPath: this.#trustedPath(cfg, 'render.modelPath'),
       provider: oneOf(cfg, 'render.provider', PROVIDER_REQUESTS, 'auto'),
       deviceId: num(cfg, 'render.deviceId', 0, 0, 64),
@@ -255,7 +277,19 @@ export class Config extends Disposable {
       negativePrompt: str(cfg, 'render.negativePrompt', ''),
       outputFolder: str(cfg, 'render.outputFolder', '').trim(),
       useRewrite: bool(cfg, 'render.useRewrite', false),
+      bestOf: num(cfg, 'render.bestOf', 1, 1, MAX_BEST_OF),
+      untilSatisfied: bool(cfg, 'render.untilSatisfied', false),
+      guide: oneOf(cfg, 'render.guide', RENDER_GUIDES, 'off'),
     };
+  }
+
+  /**
+   * Sets `render.guide` (the panel's Region guidance checkbox) at the level that currently decides
+   * it for `scope`, so that the checkbox always takes effect.
+   */
+  async setRenderGuide(guide: (typeof RENDER_GUIDES)[number], scope?: vscode.ConfigurationScope): Promise<void> {
+    const cfg = this.#get(scope);
+    await cfg.update('render.guide', guide, this.#decidingTarget(cfg, 'render.guide'));
   }
 
   /** The folder renders go to: the setting, else `spright-renders` in the workspace, else global storage. */
@@ -282,6 +316,17 @@ export class Config extends Disposable {
       problem: null,
       ignoredUntrusted: untrusted && ((typeof workspaceValue === 'string' && workspaceValue.length > 0) || workspaceSettingsSet(`${SECTION}.render.modelPath`)),
     };
+  }
+
+  /** Renders through ComfyUI with `checkpoint` from now on (user settings: the backend is restricted in untrusted workspaces). */
+  async useComfyCheckpoint(checkpoint: string): Promise<void> {
+    await this.#get().update('render.comfyui.checkpoint', checkpoint, vscode.ConfigurationTarget.Global);
+    await this.#get().update('render.backend', 'comfyui', vscode.ConfigurationTarget.Global);
+  }
+
+  /** Whether the workspace is trusted (rendering through ComfyUI needs it). */
+  get trusted(): boolean {
+    return vscode.workspace.isTrusted;
   }
 
   /** Points `render.modelPath` at `folder` in the user's settings (a workspace value is ignored when untrusted). */

@@ -20,6 +20,7 @@ import { Rewriter } from './language/rewriter';
 import { StatusBarFeature } from './language/statusBar';
 import { DocumentSymbolFeature } from './language/symbols';
 import { previewCommands } from './preview/commands';
+import { LayoutSchemaProvider, SCHEMA_SCHEME } from './preview/layoutSchemaProvider';
 import { PreviewController } from './preview/previewController';
 import { PreviewPanel } from './preview/previewPanel';
 import { PreviewSerializer } from './preview/serializer';
@@ -69,12 +70,19 @@ export function activate(context: vscode.ExtensionContext): SprightLensApi {
     );
     const render: RenderFeature = new RenderFeature(preview, service, config);
     const batch: BatchFeature = new BatchFeature(preview, service, config);
-    context.subscriptions.push(preview, render, batch, vscode.window.registerWebviewPanelSerializer(PreviewPanel.viewType, new PreviewSerializer(preview)));
+    context.subscriptions.push(
+      preview,
+      render,
+      batch,
+      vscode.window.registerWebviewPanelSerializer(PreviewPanel.viewType, new PreviewSerializer(preview)),
+      // The schema that saved layout files (<prompt file>.layout.json) name in `$schema`.
+      vscode.workspace.registerTextDocumentContentProvider(SCHEMA_SCHEME, new LayoutSchemaProvider()),
+    );
     commands.register(previewCommands(preview));
     commands.register(renderCommands(render, config, service));
     commands.register(batchCommands(batch));
     const panel = {
-      current: () => (preview.panel ? { viewType: PreviewPanel.viewType, lastInitState: preview.panel.lastInitState } : undefined),
+      current: () => (preview.panel ? { viewType: PreviewPanel.viewType, lastInitState: preview.panel.lastInitState, state: preview.state() } : undefined),
     };
 
     return { analyzer, panel, batch: { lastRun: () => batch.lastRun(), cancel: () => batch.cancel() } };

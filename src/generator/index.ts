@@ -1,6 +1,6 @@
 /** Public API of the generator core: the layout planner, the SPRIGHT-style rewriter, SVG output. */
 export type { Layout, LayoutBox, LayoutCheck, LayoutOptions, LayoutResult, RewriteOptions, RewriteResult } from './types';
-export { planLayout, placementWords, depthOf, MAX_INSTANCES_PER_OBJECT, MAX_BOXES } from './layout';
+export { planLayout, checkLayout, layoutWithBoxes, placementWords, depthOf, MAX_INSTANCES_PER_OBJECT, MAX_BOXES } from './layout';
 export { rewritePrompt, normalizeProse } from './rewrite';
 export { pluralize, article, numberWord } from './english';
 export { grammarIssues, newGrammarIssues, type GrammarIssue, type GrammarRule } from './grammar';

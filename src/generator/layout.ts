@@ -416,6 +416,31 @@ function solve(parsed: ParsedPrompt, active: Set<number>, width: number, height:
   return { layout: { width, height, boxes, checks, placements: placementsOf(parsed, boxes, width, height) }, cycles: [] };
 }
 
+/**
+ * Each relation of `parsed` judged on `layout`'s boxes, as `planLayout` judges its own plan: the
+ * benchmark rules plus the planner's geometric reading of the relation word, over every instance
+ * pair. For layouts the user edited (the preview panel, a saved layout file); on a planned layout
+ * it gives back the plan's own `checks`. Boxes are matched to objects by `objectId`, in order.
+ */
+export function checkLayout(parsed: Pick<ParsedPrompt, 'relations'>, layout: Pick<Layout, 'width' | 'height' | 'boxes'>): LayoutCheck[] {
+  const byObject = new Map<string, number[]>();
+  layout.boxes.forEach((b, i) => {
+    const ids = byObject.get(b.objectId);
+    if (ids) ids.push(i);
+    else byObject.set(b.objectId, [i]);
+  });
+  return parsed.relations.map((r, ri) => checkRelation(r, ri, relationPairs(r, byObject), layout.boxes, layout.width, layout.height));
+}
+
+/**
+ * `layout` with its boxes replaced by `boxes` (moved or resized, same ids), and the relation checks
+ * and placement words recomputed for them.
+ */
+export function layoutWithBoxes(parsed: ParsedPrompt, layout: Pick<Layout, 'width' | 'height'>, boxes: readonly LayoutBox[]): Layout {
+  const next = { width: layout.width, height: layout.height, boxes: boxes.map((b) => ({ ...b })) };
+  return { ...next, checks: checkLayout(parsed, next), placements: placementsOf(parsed, next.boxes, next.width, next.height) };
+}
+
 function emptyLayout(width: number, height: number): Layout {
   return { width, height, boxes: [], checks: [], placements: {} };
 }

@@ -49,21 +49,10 @@ export function decodePng(bytes: Uint8Array): RgbaImage {
 function pngProblem(bytes: Uint8Array, message: string): string {
   const fix = 'render, copy or save it again';
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  // Walk the chunks: a file that ends inside one, or before IEND, was cut short.
-  let pos = 8;
-  let ended = false;
-  let badCrc = false;
-  while (pos + 12 <= buf.length) {
-    const len = buf.readUInt32BE(pos);
-    if (pos + 12 + len > buf.length) break;
-    badCrc ||= crc32(buf.subarray(pos + 4, pos + 8 + len)) !== buf.readUInt32BE(pos + 8 + len);
-    if (buf.toString('latin1', pos + 4, pos + 8) === 'IEND') {
-      ended = true;
-      break;
-    }
-    pos += 12 + len;
-  }
-  if (!ended) return `truncated PNG (the file ends before its image data does); ${fix}`;
+  // A file that ends inside a chunk, or before IEND, was cut short.
+  const { chunks, complete } = walkPngChunks(buf);
+  if (!complete) return `truncated PNG (the file ends before its image data does); ${fix}`;
+  const badCrc = chunks.some((c) => crc32(buf.subarray(c.start + 4, c.end - 4)) !== buf.readUInt32BE(c.end - 4));
   if (badCrc || /crc/i.test(message)) return `corrupt PNG (a chunk's checksum does not match its data); ${fix}`;
   if (/unsupported|not supported|invalid (color|colour|bit)/i.test(message))
     return `unsupported PNG variant (${message.replace(/[^\w ,.-]/g, '').slice(0, 80)}); save it as an 8-bit RGB or RGBA PNG`;
@@ -117,6 +106,57 @@ export function readPngText(bytes: Uint8Array): Record<string, string> {
     pos += 12 + len;
   }
   return out;
+}
+
+/**
+ * Replaces every text chunk (tEXt, zTXt, iTXt) of a PNG with `text`, written right after IHDR,
+ * without decoding the pixels. Throws ImageFormatError for bytes that are not one complete PNG
+ * (bad signature, IHDR not first, a chunk running past the end, no IEND).
+ */
+export function replacePngText(bytes: Uint8Array, text: Record<string, string>): Buffer {
+  const { buf, chunks } = completePng(bytes);
+  const kept = chunks.slice(1).filter((c) => c.type !== 'tEXt' && c.type !== 'zTXt' && c.type !== 'iTXt');
+  const ours = Object.entries(text).map(([k, v]) => textChunk(k, v));
+  return Buffer.concat([buf.subarray(0, chunks[0]!.end), ...ours, ...kept.map((c) => buf.subarray(c.start, c.end))]);
+}
+
+/** Width and height from a PNG's IHDR (after the same structure check as `replacePngText`). */
+export function pngSize(bytes: Uint8Array): { width: number; height: number } {
+  const { buf } = completePng(bytes);
+  return { width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
+}
+
+/** One chunk of a PNG: its type and the bytes it spans (length, type, data and CRC). */
+interface PngChunk {
+  readonly type: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The chunks of a PNG in order, up to IEND; `complete` is false when the bytes end first. */
+function walkPngChunks(buf: Buffer): { chunks: PngChunk[]; complete: boolean } {
+  const chunks: PngChunk[] = [];
+  for (let pos = 8; pos + 12 <= buf.length; ) {
+    const end = pos + 12 + buf.readUInt32BE(pos);
+    if (end > buf.length) break;
+    const type = buf.toString('latin1', pos + 4, pos + 8);
+    chunks.push({ type, start: pos, end });
+    if (type === 'IEND') return { chunks, complete: true };
+    pos = end;
+  }
+  return { chunks, complete: false };
+}
+
+/** The chunks of one complete PNG, IHDR first; ImageFormatError otherwise. */
+function completePng(bytes: Uint8Array): { buf: Buffer; chunks: PngChunk[] } {
+  if (!isPng(bytes)) throw new ImageFormatError('not a PNG file (bad signature)');
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const { chunks, complete } = walkPngChunks(buf);
+  if (chunks[0]?.type !== 'IHDR' || chunks[0].end - chunks[0].start !== 25) {
+    throw new ImageFormatError('corrupt PNG: IHDR is not the first chunk');
+  }
+  if (!complete) throw new ImageFormatError(`truncated PNG: no IEND chunk in ${buf.length} bytes`);
+  return { buf, chunks };
 }
 
 function textChunk(keyword: string, value: string): Buffer {

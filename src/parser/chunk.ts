@@ -16,6 +16,7 @@ import {
   COUNT_WORDS,
   DEFINITE_WORDS,
   FRAME_NOUNS,
+  INDEFINITE_PARTITIVE_NOUNS,
   INTENSIFIERS,
   LINK_VERBS,
   MEASURE_NOUNS,
@@ -25,6 +26,7 @@ import {
   PART_NOUNS,
   PARTITIVE_NOUNS,
   PLACEMENT_VERBS,
+  POSITION_WORDS,
   POSSESSION_VERBS,
   PRESENTATION_VERBS,
   PRONOUNS,
@@ -32,6 +34,7 @@ import {
   SPATIAL_PHRASES,
   SUBORDINATORS,
   SURFACE_CONTAINERS,
+  TIME_NOUNS,
   UNKNOWN_RELATION_PHRASES,
   VAGUE_PHRASES,
   type AbsoluteSide,
@@ -100,9 +103,11 @@ const PRONOUN_SET = new Set(PRONOUNS);
 const INTENSIFIER_SET = new Set(INTENSIFIERS);
 const FRAMES = new Set(FRAME_NOUNS);
 const PARTITIVES = new Set(PARTITIVE_NOUNS);
+const INDEFINITE_PARTITIVES = new Set(INDEFINITE_PARTITIVE_NOUNS);
 const CONTAINERS = new Set(CONTAINER_NOUNS);
 const SURFACES = new Set(SURFACE_CONTAINERS);
 const PARTS = new Set(PART_NOUNS);
+const POSITIONS = new Set(POSITION_WORDS);
 const PICTURE_SET = new Set(PICTURE_NOUNS);
 // Instructions to the image model at the start of a prompt ("Draw a cat on a mat").
 const IMPERATIVES = new Set(['place', 'put', 'draw', 'show', 'create', 'generate', 'make', 'paint', 'render', 'imagine', 'depict', 'illustrate', 'design', 'add', 'give', 'sketch', 'photograph', 'picture', 'visualize', 'visualise', 'produce', 'compose', 'arrange', 'position']);
@@ -122,7 +127,9 @@ const PREPOSITIONS = new Set([
 ]);
 const SINGULAR_DETERMINERS = new Set(['a', 'an', 'one', 'each', 'every', 'another', 'this', 'that', 'single', 'lone']);
 const RELATIVE = new Set(['which', 'who', 'whom', 'whose']);
-const NEGATIONS = new Set(['not', 'never', 'nor']);
+const NEGATIONS = new Set(['not', 'never', 'nor', 'nowhere']);
+// Events and times that "before" orders in time, not in space ("before sunset", "before dinner").
+const BEFORE_TIMES = new Set([...TIME_NOUNS, 'dinner', 'lunch', 'breakfast', 'meal', 'storm', 'rain', 'race', 'game', 'match', 'show', 'battle', 'wedding', 'party', 'bedtime', 'takeoff', 'launch', 'start', 'end', 'performance', 'concert', 'ceremony']);
 const COUNT_PREFIX = [
   ['not', 'more', 'than'], ['no', 'more', 'than'], ['more', 'than'], ['less', 'than'], ['fewer', 'than'],
   ['at', 'least'], ['at', 'most'], ['up', 'to'], ['about'], ['approximately'], ['roughly'], ['exactly'],
@@ -137,6 +144,8 @@ const DISPLAY_VERBS = new Set(['hanging', 'hung', 'hangs', 'framed', 'mounted', 
 const PAIR_NOUNS = new Set(['scissors', 'glasses', 'pants', 'jeans', 'shorts', 'trousers', 'tongs', 'pliers', 'binoculars', 'headphones', 'goggles', 'sunglasses', 'tights', 'leggings', 'pajamas', 'pyjamas', 'earphones', 'tweezers', 'shears', 'overalls']);
 // Parts named without their whole ("on the front") stand for the whole they belong to.
 const PART_ANAPHORS = new Set(['front', 'back', 'side', 'top', 'bottom', 'edge', 'surface', 'rear', 'end', 'tip', 'base']);
+// "back to back", "shoulder to shoulder", "arm in arm": two things right next to each other.
+const RECIPROCAL_BODY = new Set(['back', 'shoulder', 'cheek', 'nose', 'face', 'arm', 'hand', 'head', 'toe', 'elbow', 'wing', 'paw']);
 const SAME_FORM_PARTICIPLES = new Set(['cut', 'put', 'spread', 'split', 'shut', 'hit', 'cast', 'burst', 'slit', 'thrust']);
 // Participle + particle before a noun is one modifier: "a run down bus", "a worn out shoe".
 const PHRASAL_MODIFIER_PARTICLES = new Set(['down', 'out', 'up', 'off']);
@@ -164,6 +173,8 @@ export interface NounPhrase {
   negated: boolean;
   /** Restricted by an "of" phrase ("the flag of Texas"): not a back-reference to an earlier noun. */
   ofComplement: boolean;
+  /** One collection of many ("a stack of pancakes", "a pile of books"): "it" names it. */
+  collective?: boolean;
   /** "a bowl of fruit": what the container holds, and how. */
   contents: { np: NounPhrase; relation: 'inside' | 'on'; span: Span } | null;
   /** "the inside of a subway train": a place seen from within, a setting. */
@@ -174,7 +185,18 @@ export interface NounPhrase {
 
 export type Chunk =
   | { k: 'np'; np: NounPhrase; start: number; end: number }
-  | { k: 'pron'; word: string; start: number; end: number; plural: boolean | null; partOf?: boolean }
+  | {
+      k: 'pron';
+      word: string;
+      start: number;
+      end: number;
+      plural: boolean | null;
+      partOf?: boolean;
+      /** "the red one", "a larger one": what tells this member of a group apart. */
+      attrs?: string[];
+      /** "the red one" (a member already named or known) rather than "a red one". */
+      definite?: boolean;
+    }
   | { k: 'recip'; start: number; end: number }
   | {
       k: 'rel';
@@ -203,7 +225,7 @@ export type Chunk =
   | { k: 'neg'; start: number; end: number }
   | { k: 'sub'; start: number; end: number }
   | { k: 'adv'; start: number; end: number }
-  | { k: 'adj'; start: number; end: number }
+  | { k: 'adj'; word: string; start: number; end: number }
   | { k: 'quote'; start: number; end: number }
   | { k: 'order'; axis: 'x' | 'y' | 'z'; forward: boolean; phrase: string; start: number; end: number }
   | { k: 'view'; start: number; end: number };
@@ -301,11 +323,14 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
   let singularDet = false;
   let negated = false;
   let possessedBy: string | null = null;
+  let collective = false;
   for (; isWord(tokens[j]); ) {
     const m = matchPhrase(tokens, j);
     if (m?.entry.kind === 'count') {
       count = m.entry.count;
       determiner = true;
+      // "a stack of", "a pile of": one thing made of many, which "it" names.
+      if (COLLECTIVE_HEADS.has(tokens[j + m.length - 2]?.lower ?? '') && tokens[j].lower === 'a') collective = true;
       j += m.length;
       continue;
     }
@@ -367,6 +392,16 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
     const t = tokens[j];
     const w = t.lower;
     const hasNoun = cands.some((c) => c.noun);
+    // "isn't", "doesn't": a negated verb ends the phrase.
+    if (/n't$/.test(w)) break;
+    if (hasNoun && (w === 'side' || RECIPROCAL_BODY.has(w)) && /^(by|to|in)$/.test(tokens[j + 1]?.lower ?? '') && tokens[j + 2]?.lower === w) break;
+    if ((w === 'can' || w === 'cans') && determiner && !hasNoun && (tokens[j + 1]?.lower === 'of' || !isWord(tokens[j + 1]))) {
+      // "a can of soda": after a determiner, the noun.
+      cands.push({ words: [w], noun: true, attribute: false, plural: w === 'cans', singular: 'can', multi: false, proper: false });
+      lastEnd = t.end;
+      j++;
+      break;
+    }
     const m = matchPhrase(tokens, j);
     if (m) {
       if (m.entry.kind === 'noun') {
@@ -385,6 +420,13 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
         break;
       }
       if (!(t.cap && cands.length > 0 && m.entry.kind !== 'rel')) break;
+    }
+    if (cands.length > 0 && !hasNoun && proOneAt(tokens, j)) {
+      // "the red one", "a bigger one": a member of a group named before; the parser resolves it.
+      cands.push({ words: [w], noun: true, attribute: false, plural: w === 'ones', singular: 'one', multi: false, proper: false });
+      lastEnd = t.end;
+      j++;
+      break;
     }
     // Count words end the phrase, except collective nouns inside a compound ("a chess set").
     if (PRONOUN_SET.has(w) || DEFINITE.has(w) || (w in COUNT_WORDS && !t.cap && (COUNT_WORDS[w] !== null || !hasNoun))) break;
@@ -415,6 +457,7 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
     }
     const info = wordInfo(w);
     const next = tokens[j + 1];
+    if (!singularDet && pluralThenVerb(cands, info, tokens, j + 1)) break;
     if (INTENSIFIER_SET.has(w)) {
       // "right next to", "directly above": the adverb belongs to the relation that follows.
       const after = matchPhrase(tokens, j + 1)?.entry.kind;
@@ -441,6 +484,13 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
       j += 2;
       continue;
     }
+    if (!hasNoun && POSITIONS.has(w) && (nounAhead(tokens, j + 1) || proOneAt(tokens, j + 1)) && matchPhrase(tokens, j + 1)?.entry.kind !== 'rel') {
+      // "the top shelf", "the left one": a position, not a compound's first noun.
+      cands.push({ words: [w], noun: false, attribute: true, plural: false, singular: w, multi: false, proper: false });
+      lastEnd = t.end;
+      j++;
+      continue;
+    }
     if (info.link && !info.attribute && !info.knownNoun) {
       // "a standing man": a participle before any noun is a modifier; after the noun, a verb.
       if (hasNoun || !isWord(next) || !nounAhead(tokens, j + 1)) break;
@@ -461,6 +511,13 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
       // After the head: another noun continues a compound ("coffee table"), a verb form ends the
       // phrase ("a cat sitting", "a dog stands", "the donkey holds the rope").
       const last = cands[cands.length - 1];
+      if (FRAMES.has(w) && next?.lower === 'of' && last.attribute) {
+        // "a wide-angle shot of", "a close-up view of": the picture word is the head.
+        cands.push({ words: [w], noun: true, attribute: false, plural: false, singular: w, multi: false, proper: false });
+        lastEnd = t.end;
+        j++;
+        continue;
+      }
       if (info.verbForm === 'ed' && isWord(next) && !DEFINITE.has(next.lower) && !POSS.has(next.lower) && !(next.lower in COUNT_WORDS) && nounLike(next.lower) && !nounSingular(next.lower).plural && matchPhrase(tokens, j + 1) === null) {
         // "a neon lit alley", "a snow covered peak": noun and participle make one modifier.
         let k = cands.length;
@@ -485,13 +542,16 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
     } else if (info.verbForm !== null || info.adjective || info.verb) {
       // Before the head: a modifier, if a noun follows ("a parked car"); but "a jet passes over"
       // has its head before the verb.
-      const continues = isWord(next) && nounAhead(tokens, j + 1) && !(singularDet && nounLike(w) && verbFollows(tokens, j + 1));
+      const continues = (isWord(next) && nounAhead(tokens, j + 1) && !(singularDet && nounLike(w) && verbFollows(tokens, j + 1))) || proOneAt(tokens, j + 1);
       if (!continues) {
         // The last word of the phrase: a noun after a determiner ("the seats", "the frosting").
         // A lone word where a noun phrase must stand: a fragment ("..., rain") or after "NP and"
         // ("food and drinks").
         const alone = (options.fragment === true && !isWord(next)) || options.coordinated === true;
-        if ((determiner || cands.length > 0 || (alone && cands.length === 0)) && (nounLike(w) || guessedAdjective(w))) {
+        // "under a mobile.", "on the blue": where a phrase must end in a noun, its last word is one.
+        const endsHere = !isWord(next) || PREPOSITIONS.has(next.lower) || matchPhrase(tokens, j + 1)?.entry.kind === 'rel';
+        const lone = determiner && cands.length === 0 && endsHere && info.adjective && info.verbForm === null && !info.attribute;
+        if ((determiner || cands.length > 0 || (alone && cands.length === 0)) && (nounLike(w) || guessedAdjective(w) || lone)) {
           const ns = nounSingular(w);
           cands.push({ words: [w], noun: true, attribute: false, plural: ns.plural, singular: ns.singular, multi: false, proper: false });
           lastEnd = t.end;
@@ -545,9 +605,15 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
     plural = true;
   }
   nounWords.push(headWord);
-  const noun = nounWords.join(' ');
+  let noun = nounWords.join(' ');
   const headLemma = headWord.split(' ').pop() ?? headWord;
   const attributes = cands.slice(0, compoundStart).map((c) => c.words.join(' '));
+  const owner = cands[compoundStart - 1];
+  if (owner && compoundStart === head && /'s$/.test(owner.words[0]) && PART_ANAPHORS.has(headLemma)) {
+    // "a bathtub's edge", "the table's surface": the part of that thing, named by both.
+    noun = `${owner.singular} ${noun}`;
+    attributes.pop();
+  }
   let resolved: number | null;
   if (count !== undefined) resolved = count;
   else resolved = plural ? null : 1;
@@ -565,11 +631,73 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
     possessedBy,
     negated,
     ofComplement: false,
+    collective,
     contents: null,
     interior: false,
     start: tokens[i].start,
     end: Math.max(lastEnd, tokens[i].end),
   };
+}
+
+// Plural words that do start compounds: "a sports car", "an arts centre".
+const PLURAL_MODIFIERS = new Set(['sports', 'arts', 'news', 'goods', 'clothes', 'savings', 'sales', 'parts', 'jeans', 'games', 'kids', 'girls', 'boys', 'mens', 'womens', 'childrens', 'ladies', 'drinks', 'records', 'customs', 'arms', 'works', 'spirits', 'crafts', 'antiques', 'electronics', 'fireworks', 'glass', 'grass', 'dress']);
+// Heaps that "it" names as a whole: "a stack of pancakes ... next to it".
+const COLLECTIVE_HEADS = new Set(['pile', 'stack', 'heap', 'bunch', 'set', 'row', 'tower', 'mound', 'bundle']);
+// What a driver or pilot sits behind: "at the wheel", "at the helm".
+const CONTROLS = new Set(['wheel', 'helm', 'controls', 'tiller', 'steering']);
+// Shapes a group stands in: "in a row", "in a long line", "in a circle", "in single file".
+const ARRANGEMENTS = new Set(['row', 'rows', 'line', 'lines', 'circle', 'ring', 'semicircle', 'queue', 'column', 'file', 'formation', 'cluster', 'huddle']);
+const ARRANGEMENT_MODIFIERS = new Set(['neat', 'long', 'short', 'straight', 'single', 'perfect', 'tidy', 'orderly', 'double', 'wide', 'tight', 'small', 'big', 'large', 'loose', 'crooked', 'wavy', 'diagonal', 'v-shaped', 'rough', 'messy']);
+
+/**
+ * "in a (neat) row", "in single file": the token after the arrangement, or i when there is none
+ * at i. "in a row of houses" and "in a line of cars" are arrangements too; "in a row house" is not.
+ */
+function arrangementEnd(tokens: Token[], i: number): number {
+  if (tokens[i]?.lower !== 'in' || !isWord(tokens[i + 1])) return i;
+  let k = i + 1;
+  if (/^(a|an|one|the)$/.test(tokens[k].lower)) k++;
+  while (isWord(tokens[k]) && ARRANGEMENT_MODIFIERS.has(tokens[k].lower) && ARRANGEMENTS.has(tokens[k + 1]?.lower ?? '')) k++;
+  if (!isWord(tokens[k]) || !ARRANGEMENTS.has(tokens[k].lower)) return i;
+  if (tokens[k].lower === 'file' && tokens[k - 1].lower !== 'single') return i;
+  if (nounRightAfter(tokens, k + 1)) return i;
+  return k + 1;
+}
+
+/**
+ * "vultures circle above them", "three dogs run along the beach", "cowboys ride their horses": a
+ * plural noun is rarely the first word of a compound, so a verb's base form right after one, with
+ * a relation, a preposition or an object after it, is the clause's verb.
+ */
+function pluralThenVerb(cands: readonly { words: string[]; noun: boolean; plural: boolean; proper: boolean }[], info: ReturnType<typeof wordInfo>, tokens: Token[], k: number): boolean {
+  const last = cands[cands.length - 1];
+  const lastWord = last?.words[last.words.length - 1] ?? '';
+  if (!last || !last.noun || !last.plural || last.proper || PAIR_NOUNS.has(lastWord) || PLURAL_MODIFIERS.has(lastWord)) return false;
+  // Word classes do not tell "circle" the verb from "circle" the noun; a singular word in that
+  // place is the verb, unless it is only an adjective or colour.
+  if (!info.noun || info.plural || info.func || info.adjective || info.attribute || info.verbForm !== null || matchPhrase(tokens, k - 1) !== null) return false;
+  const after = tokens[k];
+  if (!isWord(after)) return true;
+  const kind = matchPhrase(tokens, k)?.entry.kind;
+  return kind === 'rel' || kind === 'side' || PREPOSITIONS.has(after.lower) || DEFINITE.has(after.lower) || POSS.has(after.lower) || after.lower in COUNT_WORDS || PARTICLES.has(after.lower);
+}
+
+/** A noun starts right at token j, not a participle ("the top shelf", not "the left holding"). */
+function nounRightAfter(tokens: Token[], j: number): boolean {
+  const t = tokens[j];
+  if (!isWord(t) || DEFINITE.has(t.lower) || t.lower in COUNT_WORDS) return false;
+  const m = matchPhrase(tokens, j);
+  if (m) return m.entry.kind === 'noun';
+  const info = wordInfo(t.lower);
+  if (info.verbForm === 'ing' || info.verbForm === 'ed' || info.link || info.func) return false;
+  if (info.noun) return true;
+  return (info.adjective || info.attribute) && nounAhead(tokens, j + 1);
+}
+
+/** "one" standing for a noun at token j ("the red one", "a bigger one"). */
+function proOneAt(tokens: Token[], j: number): boolean {
+  const w = tokens[j]?.lower;
+  return (w === 'one' || w === 'ones') && isWord(tokens[j]) && !nounAhead(tokens, j + 1) && tokens[j + 1]?.lower !== 'of' && tokens[j + 1]?.lower !== 'another';
 }
 
 /** Whether token j continues a coordinated modifier list ("white" in "brown and white dog"). */
@@ -720,8 +848,20 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
       i += 2;
       continue;
     }
-    if (w === 'side' && tokens[i + 1]?.lower === 'by' && tokens[i + 2]?.lower === 'side' && tokens[i + 3]?.lower !== 'with') {
-      // "a truck and a car parked side by side": next to each other.
+    const arranged = arrangementEnd(tokens, i);
+    if (arranged > i) {
+      // "four cups in a row on a shelf", "children stand in a line": how they stand, not a
+      // container they are in; the relation after it is theirs.
+      push({ k: 'adv', start: t.start, end: tokens[arranged - 1].end });
+      i = arranged;
+      continue;
+    }
+    const pairWord = tokens[i + 2]?.lower;
+    if (
+      (w === 'side' && tokens[i + 1]?.lower === 'by' && pairWord === 'side' && tokens[i + 3]?.lower !== 'with') ||
+      (RECIPROCAL_BODY.has(w) && (tokens[i + 1]?.lower === 'to' || tokens[i + 1]?.lower === 'in') && pairWord === w && isWord(tokens[i + 1]))
+    ) {
+      // "a truck and a car parked side by side", "sitting back to back": next to each other.
       const span: Span = [t.start, tokens[i + 2].end];
       push({ k: 'rel', relation: 'next_to', swap: false, pronoun: null, phrase: text.slice(span[0], span[1]), start: span[0], end: span[1], middle: false });
       push({ k: 'recip', start: span[0], end: span[1] });
@@ -740,13 +880,32 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
       i += 3;
       continue;
     }
-    if (w === 'the' && /^(one|ones|other|others|latter|former)$/.test(tokens[i + 1]?.lower ?? '') && !nounAhead(tokens, i + 2)) {
-      push({ k: 'pron', word: tokens[i + 1].lower, start: t.start, end: tokens[i + 1].end, plural: /s$/.test(tokens[i + 1].lower) ? true : null });
+    if (w === 'the' && tokens[i + 1]?.lower === 'other' && /^(ones?)$/.test(tokens[i + 2]?.lower ?? '') && !nounAhead(tokens, i + 3)) {
+      // "the other one".
+      push({ k: 'pron', word: tokens[i + 2].lower === 'ones' ? 'others' : 'other', start: t.start, end: tokens[i + 2].end, plural: tokens[i + 2].lower === 'ones' ? true : null, definite: true });
+      i += 3;
+      continue;
+    }
+    if (w === 'the' && /^(one|ones|other|others|latter|former|rest)$/.test(tokens[i + 1]?.lower ?? '') && !nounAhead(tokens, i + 2) && tokens[i + 2]?.lower !== 'of') {
+      const word = tokens[i + 1].lower === 'rest' ? 'others' : tokens[i + 1].lower;
+      push({ k: 'pron', word, start: t.start, end: tokens[i + 1].end, plural: /s$/.test(word) ? true : null, definite: true });
       i += 2;
+      continue;
+    }
+    if ((w === 'one' || w === 'another') && !nounAhead(tokens, i + 1) && tokens[i + 1]?.lower !== 'of' && tokens[i + 1]?.lower !== 'another') {
+      // "one in front of the other", "one on top of another": a member of a group.
+      push({ k: 'pron', word: w, start: t.start, end: t.end, plural: false });
+      i++;
       continue;
     }
     if ((prev === undefined || prev.k === 'stop') && IMPERATIVES.has(w) && isWord(tokens[i + 1]) && (DEFINITE.has(tokens[i + 1].lower) || tokens[i + 1].lower in COUNT_WORDS || /^\p{N}/u.test(tokens[i + 1].lower))) {
       // "Place a red ball at the center": the instruction is not an object.
+      i++;
+      continue;
+    }
+    if (wordInfo(w).verbForm !== null && isWord(tokens[i + 1]) && possessiveRelation(tokens, i + 1, text)) {
+      // "lying on the laptop's left side": the verb, then the relation to the possessor.
+      push(verbChunk(t, w));
       i++;
       continue;
     }
@@ -786,6 +945,15 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
       const span: Span = [t.start, tokens[i + m.length - 1].end];
       push({ k: 'order', axis: m.entry.axis, forward: m.entry.forward, phrase: text.slice(span[0], span[1]), start: span[0], end: span[1] });
       i += m.length;
+      continue;
+    }
+    if (m && m.entry.kind === 'side' && nounRightAfter(tokens, i + m.length)) {
+      // "on the top shelf", "in the back seat": a modifier of the noun after it, not a placement.
+      const rel = matchPhrase(tokens, i)?.length === m.length ? TRIE.next.get(w)?.entry : undefined;
+      if (rel?.kind === 'rel') {
+        push({ k: 'rel', relation: rel.relation, swap: rel.swap, pronoun: null, phrase: text.slice(t.start, t.end), start: t.start, end: t.end, middle: false });
+      } else push({ k: 'prep', word: w, start: t.start, end: t.end });
+      i++;
       continue;
     }
     if (m && m.entry.kind !== 'noun' && m.entry.kind !== 'count') {
@@ -866,6 +1034,13 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
       i = at + mm.length;
       continue;
     }
+    if (w === 'at' && /^(the|its|his|her|their)$/.test(tokens[i + 1]?.lower ?? '') && CONTROLS.has(tokens[i + 2]?.lower ?? '')) {
+      // "a raccoon at the wheel of a rowboat": the one steering sits behind the wheel, which
+      // stays the object ("the wheel of a rowboat" is the wheel).
+      push({ k: 'rel', relation: 'behind', swap: false, pronoun: null, phrase: text.slice(t.start, t.end), start: t.start, end: t.end, middle: false });
+      i++;
+      continue;
+    }
     // "to the northwest of": a spatial-looking frame we have no entry for.
     if ((w === 'to' || w === 'at') && tokens[i + 1]?.lower === 'the' && tokens[i + 3]?.lower === 'of' && isWord(tokens[i + 2]) && isWord(tokens[i + 3]) && !PARTS.has(tokens[i + 2].lower)) {
       const span: Span = [t.start, tokens[i + 3].end];
@@ -888,6 +1063,22 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
       push({ k: 'with', neg: w === 'without', vague: w === 'without' ? null : w, start: t.start, end: t.end });
       i++;
       continue;
+    }
+    if ((w === 'rather' && tokens[i + 1]?.lower === 'than') || (w === 'instead' && tokens[i + 1]?.lower === 'of') || (w === 'as' && tokens[i + 1]?.lower === 'opposed' && tokens[i + 2]?.lower === 'to')) {
+      // "next to the bed rather than on it": what follows is denied.
+      const n = w === 'as' ? 3 : 2;
+      push({ k: 'neg', start: t.start, end: tokens[i + n - 1].end });
+      i += n;
+      continue;
+    }
+    if (w === 'before' && (prev?.k === 'verb' || prev?.k === 'np') && objectAhead(tokens, i + 1)) {
+      // "kneeling before a queen", "a man before a mirror": in front of it; "before sunset" is time.
+      const np = readNounPhrase(tokens, i + 1, text);
+      if (np && !BEFORE_TIMES.has(np.head) && !BEFORE_TIMES.has(np.noun) && !(np.bare && /^(bed|school|work|class|church|noon)$/.test(np.noun))) {
+        push({ k: 'rel', relation: 'in_front_of', swap: false, pronoun: null, phrase: t.lower === 'before' ? text.slice(t.start, t.end) : t.lower, start: t.start, end: t.end, middle: false });
+        i++;
+        continue;
+      }
     }
     if (NEGATIONS.has(w) || /n't$/.test(w)) {
       push({ k: 'neg', start: t.start, end: t.end });
@@ -915,11 +1106,12 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
     // A verb where a verb can stand: after a subject, a relative pronoun, an auxiliary, or
     // (participles) after a comma or "and".
     const info = wordInfo(w);
-    if (isVerbHere(tokens, i, info, prev, sentenceHasVerb)) {
+    const afterPlural = prev?.k === 'np' && prev.end === tokens[i - 1]?.end && prev.np.plural && !prev.np.proper && pluralThenVerb([{ words: [tokens[i - 1].lower], noun: true, plural: true, proper: false }], info, tokens, i + 1);
+    if (afterPlural || isVerbHere(tokens, i, info, prev, sentenceHasVerb)) {
       push(verbChunk(t, w));
       i++;
       // Particles stay with their verb ("lying down", "curled up", "spread out").
-      while (isWord(tokens[i]) && PARTICLES.has(tokens[i].lower) && !matchPhrase(tokens, i) && !objectAhead(tokens, i + 1)) {
+      while (isWord(tokens[i]) && PARTICLES.has(tokens[i].lower) && !matchPhrase(tokens, i) && !objectAhead(tokens, i + 1) && tokens[i + 2]?.lower !== tokens[i].lower) {
         push({ k: 'adv', start: tokens[i].start, end: tokens[i].end });
         i++;
       }
@@ -940,7 +1132,7 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
     const np = readOuterNounPhrase(tokens, i, text, !sentenceHasContent, scene, coordinated, fragment);
     if (np === null) {
       const word = wordInfo(w);
-      if (word.adjective || word.verbForm !== null) push({ k: 'adj', start: t.start, end: t.end });
+      if (word.adjective || word.verbForm !== null) push({ k: 'adj', word: w, start: t.start, end: t.end });
       i++;
       continue;
     }
@@ -952,6 +1144,13 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
     if (np.np.definite && np.np.noun === np.np.head && PART_ANAPHORS.has(np.np.head) && np.np.possessedBy === null && (prev?.k === 'rel' || prev?.k === 'prep')) {
       // "a basket on the front", "a ladder against the side": a part of what was just named.
       push({ k: 'pron', word: 'it', start: np.np.start, end: np.np.end, plural: null });
+      i = np.next;
+      continue;
+    }
+    if (np.np.noun === 'one' || np.np.noun === 'ones') {
+      // "the red one", "a bigger one": a member of a group, told apart by its modifiers.
+      const plural = np.np.noun === 'ones';
+      push({ k: 'pron', word: plural ? 'ones' : 'one', start: np.np.start, end: np.np.end, plural: plural ? true : null, attrs: np.np.attributes, definite: np.np.definite });
       i = np.next;
       continue;
     }
@@ -1112,8 +1311,9 @@ function readOuterNounPhrase(
       continue;
     }
     mediumAllowed = false;
-    if (PARTITIVES.has(np.head) && simpleHead && !innerProper) {
-      np = { ...inner, start: np.start, count: inner.plural ? inner.count : np.count, attributes: [...np.attributes, ...inner.attributes], definite: np.definite || inner.definite, bare: np.bare && inner.bare, negated: np.negated };
+    if ((PARTITIVES.has(np.head) || (INDEFINITE_PARTITIVES.has(np.head) && !np.definite && !inner.definite)) && simpleHead && !innerProper) {
+      const collective = inner.plural && !np.plural && (np.count === 1 || np.count === null);
+      np = { ...inner, start: np.start, count: inner.plural ? inner.count : np.count, attributes: [...np.attributes, ...inner.attributes], definite: np.definite || inner.definite, bare: np.bare && inner.bare, negated: np.negated, collective };
       next = inner.next;
       continue;
     }

@@ -85,6 +85,9 @@ export const SPATIAL_PHRASES: Readonly<Record<string, SpatialPhrase>> = Object.f
   'standing on': { relation: 'on' },
   'lying on': { relation: 'on' },
   'perched on': { relation: 'on' },
+  'across the top of': { relation: 'on' },
+  'along the top of': { relation: 'on' },
+  'over the top of': { relation: 'on' },
   riding: { relation: 'on' },
   'riding on': { relation: 'on' },
   'rides on': { relation: 'on' },
@@ -130,10 +133,21 @@ export const SPATIAL_PHRASES: Readonly<Record<string, SpatialPhrase>> = Object.f
   'leans against': { relation: 'next_to' },
   'propped against': { relation: 'next_to' },
   'to the side of': { relation: 'next_to' },
-  'on either side of': { relation: 'next_to' },
-  'on both sides of': { relation: 'next_to' },
-  'on each side of': { relation: 'next_to' },
+  // "two lamps on either side of a sofa": the sofa is between them.
+  'on either side of': { relation: 'between', swap: true },
+  'on both sides of': { relation: 'between', swap: true },
+  'on each side of': { relation: 'between', swap: true },
+  'on opposite sides of': { relation: 'between', swap: true },
+  'either side of': { relation: 'between', swap: true },
+  'on either side': { relation: 'between', swap: true },
+  'on both sides': { relation: 'between', swap: true },
+  'on each side': { relation: 'between', swap: true },
+  flanking: { relation: 'between', swap: true },
   'at the foot of': { relation: 'next_to' },
+  'at the feet of': { relation: 'next_to' },
+  'at <poss> feet': { relation: 'next_to' },
+  'at <poss> side': { relation: 'next_to' },
+  'by <poss> side': { relation: 'next_to' },
   'at the base of': { relation: 'next_to' },
   near: { relation: 'near' },
   'near to': { relation: 'near' },
@@ -420,6 +434,51 @@ export const MULTI_WORD_NOUNS: readonly string[] = Object.freeze([
   'tv stand',
   'book shelf',
   'close up',
+  'stained glass window',
+  'stained glass',
+  'video game',
+  'hard hat',
+  'top hat',
+  'bow tie',
+  'rubber duck',
+  'lamp post',
+  'bus stop',
+  // Compounds with a verb form first: one thing, never a modifier and a noun.
+  'cutting board',
+  'chopping board',
+  'ironing board',
+  'diving board',
+  'swimming pool',
+  'sleeping bag',
+  'rocking chair',
+  'fishing boat',
+  'fishing rod',
+  'frying pan',
+  'baking sheet',
+  'shopping cart',
+  'shopping bag',
+  'parking lot',
+  'dining room',
+  'waiting room',
+  'sewing machine',
+  'vending machine',
+  'rolling pin',
+  'watering can',
+  'mixing bowl',
+  'serving tray',
+  'filing cabinet',
+  'writing desk',
+  'ceiling fan',
+  'stepping stone',
+  'drinking fountain',
+  'walking stick',
+  'running shoe',
+  'changing table',
+  'dressing table',
+  'folding chair',
+  'hanging basket',
+  'scratching post',
+  'climbing frame',
 ]);
 
 /** Single words that are always nouns here, whatever compromise's lexicon says ("tie", "sink"). */
@@ -476,6 +535,21 @@ export const COUNT_PHRASES: Readonly<Record<string, number | null>> = Object.fre
   'a number of': null,
 });
 
+/** Colour words: two members of a group told apart by colour ("the red one", "red, white and blue"). */
+export const COLOUR_WORDS: readonly string[] = Object.freeze([
+  'red', 'green', 'blue', 'yellow', 'orange', 'purple', 'pink', 'brown', 'black', 'white', 'gray',
+  'grey', 'golden', 'gold', 'silver', 'beige', 'teal', 'cyan', 'magenta', 'violet', 'navy', 'maroon',
+  'turquoise', 'ivory', 'crimson', 'tan', 'cream', 'lavender', 'lilac', 'indigo', 'scarlet', 'amber',
+  'bronze', 'copper', 'olive', 'khaki', 'peach', 'coral', 'mint', 'aqua', 'fuchsia', 'rust', 'ginger',
+  'blond', 'blonde', 'tabby', 'spotted', 'striped', 'dark', 'light', 'pale', 'bright',
+]);
+
+/** Positions that open a noun phrase as modifiers: "the top shelf", "the left one", "the back seat". */
+export const POSITION_WORDS: readonly string[] = Object.freeze([
+  'top', 'bottom', 'front', 'back', 'rear', 'upper', 'lower', 'middle', 'left', 'right', 'center',
+  'centre', 'inner', 'outer', 'far', 'near', 'nearest', 'farthest', 'furthest',
+]);
+
 /** Colours, materials, sizes and textures: always attributes, never the head noun when one follows. */
 export const ATTRIBUTE_WORDS: readonly string[] = Object.freeze([
   'red', 'green', 'blue', 'yellow', 'orange', 'purple', 'pink', 'brown', 'black', 'white', 'gray',
@@ -490,6 +564,10 @@ export const ATTRIBUTE_WORDS: readonly string[] = Object.freeze([
   'vintage', 'antique', 'modern', 'empty', 'full', 'broken', 'wet', 'dry', 'soft', 'hard',
   'snowy', 'sunny', 'rainy', 'cloudy', 'foggy', 'misty', 'rusty', 'dusty', 'sandy', 'grassy',
   'rocky', 'leafy', 'hairy', 'shaggy', 'sleepy', 'happy', 'angry', 'calm', 'wild',
+  // How the picture is taken: "a wide-angle shot", "a low-angle view".
+  'wide-angle', 'low-angle', 'high-angle', 'aerial', 'macro', 'fisheye',
+  'panoramic', 'long-exposure', 'tilt-shift', 'top-down', 'isometric', 'candid',
+  'black-and-white', 'sepia', 'monochrome', 'grainy', 'blurry',
 ]);
 
 /** Verbs that link a subject to its placement; they end a noun phrase once its noun is seen. */
@@ -576,6 +654,7 @@ export const SETTING_NOUNS: readonly string[] = Object.freeze([
 export const GROUND_NOUNS: readonly string[] = Object.freeze([
   'ground', 'grass', 'lawn', 'beach', 'snow', 'sand', 'field', 'meadow', 'dirt', 'mud', 'shore',
   'water', 'ice', 'gravel', 'hillside', 'mountainside', 'riverbank', 'seashore', 'coast', 'savanna',
+  'corner', 'street corner',
 ]);
 
 /**
@@ -610,6 +689,10 @@ export const CLOTHING_NOUNS: readonly string[] = Object.freeze([
   'kilt', 'onesie', 'leggings', 'shorts', 'pants', 'trousers', 'sari', 'toga', 'tunic', 'blouse',
   'cardigan', 'parka', 'poncho', 'overcoat', 'trench coat', 'leather jacket', 'spacesuit',
   'space suit', 'wetsuit', 'tutu', 'veil', 'turban', 'crown', 'tiara', 'wig', 'disguise',
+  'hard hat', 'top hat', 'bow tie', 'necktie', 'tie', 'collar', 'harness', 'saddle', 'vests',
+  'beanie', 'bandana', 'headband', 'hijab', 'sombrero', 'beret', 'fedora', 'bonnet', 'mittens',
+  'sandals', 'slippers', 'stockings', 'socks', 'uniforms', 'robes', 'overall', 'lab coat',
+  'bathrobe', 'swimwear', 'tracksuit', 'jumpsuit', 'pinafore', 'corset', 'armband', 'tuxedos',
 ]);
 
 /**
@@ -623,6 +706,18 @@ export const PARTITIVE_NOUNS: readonly string[] = Object.freeze([
   'plateful', 'mouthful', 'armful', 'fistful', 'wisp', 'puff', 'swirl', 'glob', 'blob', 'heap',
   'mound', 'cluster', 'clump', 'bouquet', 'bundle', 'series', 'swarm', 'school', 'pod', 'litter',
   'sea', 'array', 'assortment', 'variety', 'collection', 'selection', 'mix', 'kind', 'type', 'sort',
+  'pat', 'knob', 'dab', 'loaf', 'bar', 'stick', 'clove', 'rasher', 'pinch', 'dash', 'sprinkle',
+  'drizzle', 'squirt', 'nugget', 'morsel', 'crumb', 'flake', 'twist', 'tuft', 'strand', 'lock',
+  'plume', 'load', 'skein', 'spool', 'fillet', 'layer', 'stack', 'pile',
+]);
+
+/**
+ * Heads that measure only when indefinite: "a head of lettuce", but "the head of a statue"; "a
+ * wheel of cheese", but "the wheel of a car".
+ */
+export const INDEFINITE_PARTITIVE_NOUNS: readonly string[] = Object.freeze([
+  'head', 'ear', 'bolt', 'ball', 'roll', 'sheaf', 'sack', 'wheel', 'round', 'cut', 'block', 'brick',
+  'square', 'triangle', 'disc', 'ring', 'spiral', 'tower', 'column', 'reel',
 ]);
 
 /**
@@ -654,7 +749,22 @@ export const FRAME_NOUNS: readonly string[] = Object.freeze([
   'infographic', 'engraving', 'etching', 'woodcut', 'lithograph', 'collage', 'mosaic', 'tapestry',
   'pixel art', 'digital art', 'concept art', 'fan art', 'clip art', 'art', 'graphic',
   'caricature', 'doodle', 'frame', 'scan', 'x-ray', 'screenshot', 'screen shot', 'still life',
-  'panorama', 'storyboard', 'blueprint', 'rendition', 'representation',
+  'panorama', 'storyboard', 'blueprint', 'rendition', 'representation', 'graffiti', 'fresco',
+  'stained glass', 'stained glass window', 'stained-glass window', 'embroidery', 'tattoo', 'sticker',
+  'emoji', 'meme', 'film still', 'movie still', 'video still', 'book cover', 'album cover',
+  'magazine cover', 'movie poster', 'woodblock print', 'linocut', 'silhouette', 'diorama',
+  'claymation', 'relief', 'bas-relief', 'stencil', 'cross-stitch', 'needlepoint', 'quilt',
+  'postage stamp', 'stamp', 'banner', 'billboard', 'video game', 'screen capture', 'frame grab',
+]);
+
+/**
+ * Verbs by which a picture shows what the prompt then describes: "a mosaic depicting a dolphin
+ * leaping over a boat" is a dolphin above a boat, in a mosaic.
+ */
+export const DEPICTION_VERBS: readonly string[] = Object.freeze([
+  'showing', 'shows', 'depicting', 'depicts', 'portraying', 'portrays', 'featuring', 'features',
+  'illustrating', 'illustrates', 'picturing', 'pictures', 'displaying', 'displays', 'representing',
+  'represents', 'capturing', 'captures',
 ]);
 
 /**
@@ -680,6 +790,11 @@ export const PART_NOUNS: readonly string[] = Object.freeze([
  * the head, while in "escaping the sun under a chair" the one escaping is under the chair.
  */
 export const PLACEMENT_VERBS: readonly string[] = Object.freeze([
+  'spray', 'sprays', 'spraying', 'sprayed', 'pour', 'pours', 'pouring', 'poured', 'throw', 'throws',
+  'throwing', 'threw', 'toss', 'tosses', 'tossing', 'tossed', 'drop', 'drops', 'dropping', 'dropped',
+  'kick', 'kicks', 'kicking', 'kicked', 'sprinkle', 'sprinkles', 'sprinkling', 'sprinkled', 'spill',
+  'spills', 'spilling', 'spilled', 'splash', 'splashes', 'splashing', 'splashed', 'blow', 'blows',
+  'blowing', 'shine', 'shines', 'shining', 'shone', 'cast', 'casts', 'casting',
   'hold', 'holds', 'holding', 'held', 'rest', 'rests', 'resting', 'rested', 'put', 'puts', 'putting',
   'place', 'places', 'placing', 'lay', 'lays', 'laid', 'set', 'sets', 'carry', 'carries',
   'carrying', 'carried', 'raise', 'raises', 'raising', 'raised', 'lift', 'lifts', 'lifting',
@@ -736,3 +851,82 @@ export const ORDER_PHRASES: Readonly<Record<string, { axis: 'x' | 'y' | 'z'; for
   'from foreground to background': { axis: 'z', forward: true },
   'from background to foreground': { axis: 'z', forward: false },
 });
+
+/**
+ * People (and person-like beings): they sit, wait and walk, as animals do; "it" never names them.
+ * Read by the last word of a noun ("police officer").
+ */
+export const PEOPLE_NOUNS: readonly string[] = Object.freeze([
+  'person', 'people', 'man', 'woman', 'boy', 'girl', 'child', 'kid', 'baby', 'toddler', 'infant',
+  'teenager', 'teen', 'adult', 'lady', 'gentleman', 'guy', 'gal', 'couple', 'family', 'crowd',
+  'mother', 'father', 'mom', 'dad', 'parent', 'son', 'daughter', 'brother', 'sister', 'sibling',
+  'grandmother', 'grandfather', 'grandma', 'grandpa', 'aunt', 'uncle', 'husband', 'wife', 'friend',
+  'bride', 'groom', 'king', 'queen', 'prince', 'princess', 'knight', 'wizard', 'witch', 'monk',
+  'nun', 'priest', 'god', 'goddess', 'angel', 'emperor', 'empress', 'pharaoh', 'samurai', 'ninja',
+  'pirate', 'sailor', 'soldier', 'warrior', 'viking', 'cowboy', 'astronaut', 'chef', 'cook',
+  'doctor', 'nurse', 'farmer', 'worker', 'builder', 'officer', 'policeman', 'policewoman', 'police',
+  'fireman', 'firefighter', 'waiter', 'waitress', 'teacher', 'student', 'player', 'athlete',
+  'skier', 'surfer', 'skateboarder', 'snowboarder', 'biker', 'cyclist', 'rider', 'runner',
+  'jogger', 'swimmer', 'dancer', 'ballerina', 'musician', 'singer', 'guitarist', 'drummer',
+  'pianist', 'violinist', 'artist', 'painter', 'photographer', 'tourist', 'traveler', 'traveller',
+  'hiker', 'climber', 'fisherman', 'hunter', 'shepherd', 'vendor', 'customer', 'shopper',
+  'passenger', 'driver', 'pilot', 'captain', 'batter', 'catcher', 'pitcher', 'umpire', 'referee',
+  'goalie', 'coach', 'fan', 'spectator', 'audience', 'pedestrian', 'commuter', 'owner', 'clown',
+  'magician', 'scientist', 'professor', 'detective', 'explorer', 'diver', 'gardener', 'baker',
+  'butcher', 'barber', 'mechanic', 'carpenter', 'plumber', 'janitor', 'guard', 'security',
+  'santa', 'elf', 'dwarf', 'giant', 'fairy', 'mermaid', 'vampire', 'zombie', 'ghost', 'alien',
+  'superhero', 'hero', 'villain', 'robot', 'android', 'cyborg', 'snowman', 'scarecrow', 'statue',
+  'mannequin', 'doll', 'teddy bear', 'puppet', 'toddler', 'youth', 'elder', 'lisa', 'anubis',
+]);
+
+/** Animals and creatures: beings that act, but "it" can name them. */
+export const ANIMAL_NOUNS: readonly string[] = Object.freeze([
+  'animal', 'pet', 'cat', 'kitten', 'kitty', 'dog', 'puppy', 'pup', 'horse', 'pony', 'foal',
+  'donkey', 'mule', 'cow', 'bull', 'calf', 'cattle', 'ox', 'sheep', 'lamb', 'ram', 'goat', 'pig',
+  'piglet', 'chicken', 'hen', 'rooster', 'chick', 'duck', 'duckling', 'goose', 'swan', 'turkey',
+  'bird', 'parrot', 'owl', 'eagle', 'hawk', 'falcon', 'crow', 'raven', 'pigeon', 'dove', 'seagull',
+  'gull', 'sparrow', 'robin', 'penguin', 'flamingo', 'peacock', 'heron', 'pelican', 'ostrich',
+  'hummingbird', 'woodpecker', 'toucan', 'bear', 'panda', 'koala', 'lion', 'lioness', 'tiger',
+  'leopard', 'cheetah', 'jaguar', 'panther', 'wolf', 'fox', 'coyote', 'deer', 'fawn', 'moose',
+  'elk', 'reindeer', 'rabbit', 'bunny', 'hare', 'squirrel', 'chipmunk', 'mouse', 'rat', 'hamster',
+  'guinea pig', 'hedgehog', 'raccoon', 'racoon', 'skunk', 'beaver', 'otter', 'badger', 'mole',
+  'bat', 'monkey', 'ape', 'gorilla', 'chimpanzee', 'orangutan', 'lemur', 'sloth', 'elephant',
+  'giraffe', 'zebra', 'rhino', 'rhinoceros', 'hippo', 'hippopotamus', 'camel', 'llama', 'alpaca',
+  'kangaroo', 'wallaby', 'bison', 'buffalo', 'yak', 'antelope', 'gazelle', 'meerkat', 'armadillo',
+  'frog', 'toad', 'turtle', 'tortoise', 'lizard', 'gecko', 'iguana', 'chameleon', 'snake', 'crocodile',
+  'alligator', 'dinosaur', 't-rex', 'dragon', 'unicorn', 'griffin', 'phoenix', 'fish', 'goldfish',
+  'shark', 'whale', 'dolphin', 'seal', 'walrus', 'octopus', 'squid', 'jellyfish', 'crab', 'lobster',
+  'shrimp', 'starfish', 'snail', 'slug', 'worm', 'caterpillar', 'butterfly', 'moth', 'bee', 'wasp',
+  'ant', 'ladybug', 'beetle', 'spider', 'dragonfly', 'grasshopper', 'cricket', 'corgi', 'poodle',
+  'retriever', 'terrier', 'bulldog', 'dachshund', 'husky', 'labrador', 'beagle', 'shiba', 'collie',
+  'shepherd', 'chihuahua', 'pug', 'sphinx', 'creature', 'monster', 'beast', 'cub', 'calves',
+]);
+
+/** People, animals and other beings that act. */
+export const ANIMATE_NOUNS: readonly string[] = Object.freeze([...PEOPLE_NOUNS, ...ANIMAL_NOUNS]);
+
+/** Vehicles: "a bicycle with a basket parked outside" is a parked bicycle. */
+export const VEHICLE_NOUNS: readonly string[] = Object.freeze([
+  'car', 'truck', 'bus', 'van', 'taxi', 'cab', 'bicycle', 'bike', 'motorcycle', 'motorbike', 'scooter',
+  'moped', 'train', 'tram', 'trolley', 'boat', 'ship', 'yacht', 'sailboat', 'canoe', 'kayak', 'ferry',
+  'airplane', 'plane', 'jet', 'helicopter', 'tractor', 'wagon', 'cart', 'carriage', 'limousine', 'limo',
+  'jeep', 'suv', 'pickup', 'trailer', 'camper', 'rv', 'ambulance', 'firetruck', 'tank', 'bulldozer',
+  'excavator', 'forklift', 'sled', 'sleigh', 'skateboard', 'wheelchair', 'stroller', 'pram', 'tricycle',
+  'spaceship', 'rocket', 'submarine', 'vehicle', 'automobile', 'sedan', 'convertible', 'minivan', 'lorry',
+]);
+
+/**
+ * What things do as well as beings: "a boy with a kite flying above the trees" is the kite flying.
+ * A participle not in this list after "an animal with a thing" is what the animal does.
+ */
+export const THING_VERBS: readonly string[] = Object.freeze([
+  'flying', 'floating', 'hanging', 'hung', 'burning', 'glowing', 'rising', 'setting', 'shining',
+  'blowing', 'spinning', 'rolling', 'falling', 'dripping', 'growing', 'blooming', 'drifting',
+  'hovering', 'flowing', 'flapping', 'fluttering', 'waving', 'sticking', 'poking', 'protruding',
+  'dangling', 'swinging', 'trailing', 'streaming', 'billowing', 'flickering', 'smoking', 'steaming',
+  'melting', 'leaking', 'attached', 'tied', 'strapped', 'mounted', 'pinned', 'taped', 'stuck',
+  'painted', 'printed', 'written', 'drawn', 'stacked', 'piled', 'scattered', 'spread', 'placed',
+  'propped', 'resting', 'leaning', 'lit', 'looming', 'towering', 'reflected', 'sparkling', 'shimmering',
+  'bursting', 'exploding', 'spilling', 'pouring', 'draped', 'wrapped', 'balanced', 'displayed',
+  'framed', 'parked', 'docked', 'moored', 'anchored',
+]);

@@ -12,15 +12,23 @@ import { type Chunk, chunkTokens, type NounPhrase } from './chunk';
 import { findConflicts } from './conflicts';
 import { idsOf, relationLabel } from './labels';
 import {
+  ANIMATE_NOUNS,
+  PEOPLE_NOUNS,
   CLOTHING_NOUNS,
+  COLOUR_WORDS,
+  DEPICTION_VERBS,
+  FRAME_NOUNS,
   GROUND_NOUNS,
+  INTENSIFIERS,
   LINK_VERBS,
   PICTURE_NOUNS,
   SURFACE_NOUNS,
   SCENE_NOUNS,
   SETTING_NOUNS,
   STYLE_HEADS,
+  THING_VERBS,
   TIME_NOUNS,
+  VEHICLE_NOUNS,
   type AbsoluteSide,
 } from './lexicon';
 import { tokenize } from './tokens';
@@ -47,8 +55,6 @@ const MALE_PRONOUNS = new Set(['he', 'him', 'his']);
 const FEMALE_PRONOUNS = new Set(['she', 'her', 'hers']);
 const MALE = /\b(man|boy|king|prince|father|dad|gentleman|guy|husband|son|brother|uncle|grandfather|knight|monk|wizard|god|emperor|pharaoh|lord|sir|mr|groom|waiter|actor|policeman|fireman|fisherman|cowboy|santa|bull|rooster|stallion)$/;
 const FEMALE = /\b(woman|girl|queen|princess|mother|mom|lady|wife|daughter|sister|aunt|grandmother|witch|nun|goddess|empress|mrs|miss|bride|waitress|actress|mona lisa|hen|mare|cow|ballerina|mermaid)$/;
-// People and animals: what "he" and "she" can mean when no gendered noun is around.
-const ANIMATE = /\b(person|people|man|woman|boy|girl|child|kid|baby|king|queen|prince|princess|knight|wizard|witch|robot|astronaut|chef|doctor|farmer|soldier|teddy bear|bear|cat|dog|horse|bird|monkey|sloth|fox|rabbit|mouse|lion|tiger|elephant|giraffe|zebra|cow|sheep|pig|owl|frog|duck|panda|raccoon|racoon|kangaroo|dragon|statue|god|goddess|lisa)$/;
 
 const PICTURES = new Set(PICTURE_NOUNS);
 const SCENES = new Set(SCENE_NOUNS);
@@ -59,6 +65,45 @@ const TIMES = new Set(TIME_NOUNS);
 const CLOTHING = new Set(CLOTHING_NOUNS);
 const STYLES = new Set(STYLE_HEADS);
 const LINK_WORDS = new Set(LINK_VERBS);
+// Possessives name an owner of the next noun, not the object of a relation by themselves.
+const POSSESSIVE_ONLY = new Set(['its', 'his', 'their', 'hers']);
+const COLOURS = new Set(COLOUR_WORDS);
+const DEPICTIONS = new Set(DEPICTION_VERBS);
+const INTENSIFIER_SET = new Set(INTENSIFIERS);
+const FRAMES = new Set(FRAME_NOUNS);
+
+/** A picture, not a thing in one: "a poster", "a stained glass window", "a screenshot". */
+function framing(np: NounPhrase): boolean {
+  return !np.proper && (FRAMES.has(np.noun) || FRAMES.has(np.head) || PICTURES.has(np.noun) || PICTURES.has(np.head));
+}
+const ANIMATES = new Set(ANIMATE_NOUNS);
+const PEOPLE = new Set(PEOPLE_NOUNS);
+const VEHICLES = new Set(VEHICLE_NOUNS);
+const THING_VERB_SET = new Set(THING_VERBS);
+// Verbs a vehicle is the subject of: "a truck with a load of logs parked beside a river".
+const VEHICLE_VERBS = new Set(['parked', 'driving', 'drives', 'stopped', 'moving', 'traveling', 'travelling', 'waiting', 'sitting', 'standing', 'speeding', 'passing', 'docked', 'moored', 'anchored', 'sailing', 'flying', 'landing', 'leaning', 'locked', 'chained']);
+// Verbs of looking and pointing: "looking at a painting above the fireplace" places the painting;
+// "waiting at a bus stop under an umbrella" places the one waiting.
+const DIRECTED_VERBS = new Set([
+  'looking', 'look', 'looks', 'staring', 'stares', 'gazing', 'gazes', 'peering', 'peers', 'glancing',
+  'pointing', 'points', 'aiming', 'aims', 'waving', 'waves', 'smiling', 'smiles', 'barking', 'barks',
+  'yelling', 'shouting', 'laughing', 'growling', 'hissing', 'glaring', 'squinting', 'watching', 'nodding',
+  'throwing', 'shooting', 'firing', 'swinging', 'reaching', 'grabbing', 'licking', 'sniffing', 'pecking',
+]);
+
+/** A being that acts (people, animals, robots), by the last word of its noun. */
+function isAnimate(np: NounPhrase): boolean {
+  if (ANIMATES.has(np.noun) || ANIMATES.has(np.head)) return true;
+  const last = np.noun.split(' ').pop() ?? np.noun;
+  return ANIMATES.has(last);
+}
+/** A person, whom "it" never names. */
+function isHuman(np: NounPhrase): boolean {
+  return PEOPLE.has(np.head) || PEOPLE.has(np.noun.split(' ').pop() ?? np.noun);
+}
+function isVehicle(np: NounPhrase): boolean {
+  return VEHICLES.has(np.head) || VEHICLES.has(np.noun);
+}
 // What only people and animals do: a participle of these after a thing belongs to the animal.
 const ANIMATE_VERBS = new Set([
   'looking', 'watching', 'staring', 'gazing', 'peering', 'reading', 'eating', 'drinking', 'smiling',
@@ -74,12 +119,21 @@ const SIDE_AXIS: Partial<Record<AbsoluteSide, { axis: string; relation: Relation
   foreground: { axis: 'z', relation: 'in_front_of' },
   background: { axis: 'z', relation: 'behind' },
 };
+// Surfaces that stretch across the picture: what is on them is not where they are.
+const EXPANSES = new Set([...GROUND_NOUNS, 'wall', 'walls', 'floor', 'ceiling', 'road', 'street', 'highway', 'sidewalk', 'pavement', 'sky', 'air', 'sea', 'ocean', 'lake', 'river', 'pond', 'track', 'tracks', 'path', 'trail', 'court', 'pitch', 'parking lot', 'lot', 'driveway', 'runway']);
+// "a train on a bridge over a river": above or below what S rests on is above or below S too;
+// "a cat on a bed under a blanket" is not the bed under the blanket.
+const VERTICAL = new Set<RelationType>(['above', 'below']);
+// Relations that put one thing beside another rather than on or in it.
+const LATERAL = new Set<RelationType>(['next_to', 'near', 'left_of', 'right_of', 'in_front_of', 'behind', 'far_from']);
 const RELATION_AXIS: Partial<Record<RelationType, string>> = {
   left_of: 'x', right_of: 'x', above: 'y', below: 'y', in_front_of: 'z', behind: 'z',
 };
 // How far back a pronoun or a definite noun looks for what it names: prompts refer to the last few
 // things, and the bound keeps every look-up constant, so the parse stays linear.
 const LOOK_BACK = 48;
+// "a dozen cups next to each other" names twelve members; more than this stay one group.
+const MAX_MEMBERS = 12;
 // What is over everything in a picture, or all around: "under" it sets the scene.
 const OVERHEAD = new Set(['sea', 'ocean', 'water', 'waves', 'sky', 'skies', 'star', 'stars', 'sun', 'sunlight', 'moonlight', 'rain', 'clouds', 'cloud', 'storm', 'snowfall', 'canopy', 'heavens', 'aurora', 'lights', 'spotlight']);
 // "with" phrases that describe rather than add an object: "a cat with a sleepy look".
@@ -108,6 +162,18 @@ interface Entity {
   placements: Placement[];
   /** First noun phrase of a clause. */
   subject: boolean;
+  /** A member of a counted group, named on its own: "one" of "two dogs", "the red one". */
+  group?: Entity;
+  /** For a group: the members named one by one ("one ... the other"), in order. */
+  claims?: Entity[];
+  /** For a group: "the other" or "the others" named the last of its members. */
+  closed?: boolean;
+  /** For a group read as its members: they stand for it in every relation and placement. */
+  members?: Entity[];
+  /** A member that turned out to say nothing of its own: its group stands for it. */
+  folded?: boolean;
+  /** What a "with" phrase gave this to ("butter" of "pancakes topped with butter"). */
+  owner?: Entity;
 }
 
 interface Pending {
@@ -130,6 +196,12 @@ interface Pending {
   used: boolean;
   /** The noun phrase right before the preposition: "a man in a suit" describes the man. */
   before: Entity[] | null;
+  /** The object of the relation just before ("on the floor beside it"): never what "it" means. */
+  after?: Entity[];
+  /** Fronted at the start of a sentence ("Beside it stands ..."): "it" is the subject before. */
+  opening?: boolean;
+  /** Read inside a "with" phrase ("with a cat sitting beside it"). */
+  inWith?: boolean;
 }
 
 interface SidePlacement {
@@ -285,6 +357,18 @@ function parseUnsafe(text: string): ParsedPrompt {
   let withVague: string | null = null;
   let withActorUsed = false;
   let withAnchor: Entity | undefined;
+  // What "it" names inside the current "with" phrase, and the owner a relation there named back
+  // ("a nightstand with a lamp on it"): the clause then goes on about the owner.
+  let withRef: Entity | undefined;
+  let withBack: Entity | undefined;
+  // The owner's own part a relation inside the "with" phrase named ("with ladders on its roof"):
+  // a relation right after it is the owner's ("... in front of a house").
+  let withPart: Entity | undefined;
+  // The relation a clause denies ("not behind the shed"), and after "but" what it was denied of:
+  // "... but in front of it" is in front of the shed, whatever was named after it.
+  let denied = null as Pending | null;
+  let contrast: Entity | undefined;
+  let withSubject: { s: Entity; r1: RelationType | null } | undefined;
   let detail: { owner: Entity[]; scene: number; start: number; end: number } | null = null;
   let negNext = false;
   let pending: Pending | null = null;
@@ -297,11 +381,30 @@ function parseUnsafe(text: string): ParsedPrompt {
   let lastKind = '';
   let lastVague: string | null = null;
   let touchNextEntity = false;
-  let oneOf: Entity | undefined;
+  // The latest coordinated list of noun phrases, whatever their role, and where each was written;
+  // and the latest list of colour words standing for members ("red, white and blue").
+  let listRun: Entity[] = [];
+  let listSpans: Span[] = [];
+  let listOpen = false;
+  let colourRun: Array<{ attr: string; span: Span }> = [];
+  let colourOpen = false;
+  // Entities given a side placement ("on the left").
+  const sided = new Set<Entity>();
+  // The group whose members "one", "the other", "the red one" name.
+  let lastGroup: Entity | undefined;
   // The noun phrase after a non-spatial preposition ("looking at a painting"), which a relation
   // right after it places.
   let viaPreposition: Entity | undefined;
   let lastPrep = '';
+  // The latest verb of the clause ("waiting" in "waiting at a bus stop"), and the one whose
+  // detail is open ("showing" in "a poster showing a rocket").
+  let lastVerb = '';
+  let detailVerb = '';
+  // The relation whose object the latest noun phrase is ("larger than a house").
+  let lastObjectRelation: RelationType | null = null;
+  // The latest relation stated, for a relation right after its object ("on a cup on a desk").
+  // Assigned inside the helpers below as well, so the declared type must not narrow to null.
+  let lastEmitted = null as { relation: RelationType; subjects: Entity[]; objects: Entity[]; swap: boolean } | null;
   const andList = andLists(chunks);
   const mentions: Entity[] = [];
   const pairs: Entity[][] = [];
@@ -311,6 +414,8 @@ function parseUnsafe(text: string): ParsedPrompt {
     const isPlural = e.np.count === null ? e.np.plural || e.np.count === null && e.np.plural : e.np.count > 1;
     const wantPlural = plural ?? (pronoun !== null && /^(they|them|their|themselves|ones|others)$/.test(pronoun));
     if (pronoun === 'one' || pronoun === 'other') return true;
+    // "a stack of pancakes ... next to it": the stack.
+    if (e.np.collective === true && (pronoun === 'it' || pronoun === 'its')) return true;
     return isPlural === wantPlural;
   };
   const genderOk = (e: Entity, pronoun: string | null): boolean => {
@@ -338,8 +443,8 @@ function parseUnsafe(text: string): ParsedPrompt {
     const floor = Math.max(0, mentions.length - LOOK_BACK);
     if (gendered(pronoun)) {
       for (let k = mentions.length - 1; k >= floor; k--) if (ok(mentions[k]) && genderMatch(mentions[k], pronoun)) return mentions[k];
-      for (const e of [...sentSubj, ...prevSentSubj]) if (ok(e) && ANIMATE.test(e.np.noun)) return e;
-      for (let k = mentions.length - 1; k >= floor; k--) if (ok(mentions[k]) && ANIMATE.test(mentions[k].np.noun)) return mentions[k];
+      for (const e of [...sentSubj, ...prevSentSubj]) if (ok(e) && isAnimate(e.np)) return e;
+      for (let k = mentions.length - 1; k >= floor; k--) if (ok(mentions[k]) && isAnimate(mentions[k].np)) return mentions[k];
     }
     if (role === 'subject') {
       for (const e of subj) if (ok(e)) return e;
@@ -352,6 +457,10 @@ function parseUnsafe(text: string): ParsedPrompt {
     for (let k = mentions.length - 1; k >= floor; k--) {
       const e = mentions[k];
       if (!ok(e)) continue;
+      // "a stack of pancakes topped with butter, with a fork next to it": what a subject was
+      // given with "with" is not what "it" or "them" names; the subject is.
+      const head = e.owner;
+      if (role === 'object' && head !== undefined && head.subject && ok(head) && !(pronoun === 'it' && isHuman(head.np))) return head;
       // Objects and subjects before details: "it" rarely means what something wears.
       if (e.obj >= 0 || e.subject) return e;
       fallback ??= e;
@@ -377,6 +486,90 @@ function parseUnsafe(text: string): ParsedPrompt {
       return m;
     }
     return null;
+  };
+
+  /** Whether one more member of `g` can be named. */
+  const canClaim = (g: Entity): boolean => !g.closed && (g.np.count === null || (g.claims?.length ?? 0) < g.np.count);
+  /** "two red apples ... a green one" is another apple, not one of the red ones. */
+  const compatible = (g: Entity, attrs: readonly string[]): boolean => {
+    const colours = g.np.attributes.filter((a) => COLOURS.has(a));
+    return colours.length === 0 || !attrs.some((a) => COLOURS.has(a) && !colours.includes(a));
+  };
+  /**
+   * Names one member of the counted group `g` ("one", "the red one"), the last one ("the
+   * other"), or the rest ("the others"). Members stand for the group in the record only when
+   * the prompt relates or places them, or names two of them (see `settleGroups`).
+   */
+  const claim = (g: Entity, attrs: readonly string[], span: Span, how: 'next' | 'last' | 'rest'): Entity => {
+    const claims = (g.claims ??= []);
+    const named = claims.reduce((n, m) => n + (m.np.count ?? 1), 0);
+    const count = how === 'rest' ? (g.np.count === null ? null : Math.max(1, g.np.count - named)) : 1;
+    const kept = attrs.some((a) => COLOURS.has(a)) ? g.np.attributes.filter((a) => !COLOURS.has(a)) : g.np.attributes;
+    const np: NounPhrase = {
+      ...g.np,
+      count,
+      plural: count !== 1,
+      attributes: [...kept, ...attrs.filter((a) => !kept.includes(a))],
+      definite: true,
+      bare: false,
+      negated: false,
+      possessedBy: null,
+      contents: null,
+      start: span[0],
+      end: span[1],
+    };
+    const m: Entity = { np, obj: -1, scene: -1, negated: false, details: [], placements: [], subject: false, group: g };
+    entities.push(m);
+    claims.push(m);
+    if (how !== 'next' || (g.np.count !== null && named + 1 >= g.np.count)) g.closed = true;
+    lastGroup = g;
+    return m;
+  };
+  /** The counted group a member word names: the subject's, else the latest one mentioned. */
+  const groupFor = (attrs: readonly string[]): Entity | undefined => {
+    const fits = (g: Entity | undefined): g is Entity => g !== undefined && !g.group && usable(g) && isPlural(g) && canClaim(g) && compatible(g, attrs) && (g.obj >= 0 || g.subject);
+    if (fits(lastGroup)) return lastGroup;
+    for (const e of subj) if (fits(e)) return e;
+    for (let k = mentions.length - 1; k >= Math.max(0, mentions.length - LOOK_BACK); k--) {
+      const e = mentions[k];
+      const g = e.group ?? e;
+      if (fits(g)) return g;
+    }
+    return undefined;
+  };
+  /**
+   * What "one", "the other", "the red one", "a blue one" name: a member of a counted group
+   * ("two cars, the red one in front of the blue one"), a thing named before with those words
+   * ("a black cat and a white cat ... the white one"), or another thing of the kind just named
+   * ("a red apple next to a green one"). Undefined when none fits.
+   */
+  const memberFor = (word: string, attrs: readonly string[], definite: boolean, span: Span): Entity | undefined => {
+    if (word === 'other' || word === 'others' || word === 'another') {
+      const g = lastGroup;
+      if (g === undefined || !usable(g) || !canClaim(g)) return undefined;
+      return claim(g, [], span, word === 'others' ? 'rest' : word === 'other' ? 'last' : 'next');
+    }
+    if (word !== 'one' && word !== 'ones') return undefined;
+    if (attrs.length > 0 && definite) {
+      for (let k = mentions.length - 1; k >= Math.max(0, mentions.length - LOOK_BACK); k--) {
+        const e = mentions[k];
+        if (usable(e) && !e.claims && attrs.every((a) => e.np.attributes.includes(a))) return e;
+      }
+    }
+    const g = groupFor(attrs);
+    if (g !== undefined) return claim(g, attrs, span, word === 'ones' ? 'rest' : 'next');
+    if (attrs.length > 0 && !definite) {
+      // "a red apple next to a green one": another thing of the kind just named.
+      for (let k = mentions.length - 1; k >= Math.max(0, mentions.length - LOOK_BACK); k--) {
+        const e = mentions[k];
+        if (!usable(e) || e.np.proper) continue;
+        const np: NounPhrase = { ...e.np, count: word === 'ones' ? null : 1, plural: word === 'ones', attributes: attrs.slice(), definite: false, bare: false, negated: false, possessedBy: null, contents: null, ofComplement: false, start: span[0], end: span[1] };
+        const n: Entity = { np, obj: -1, scene: -1, negated: false, details: [], placements: [], subject: false };
+        entities.push(n);
+        return n;
+      }
+    }
+    return undefined;
   };
 
   const closeDetail = (): void => {
@@ -432,8 +625,53 @@ function parseUnsafe(text: string): ParsedPrompt {
     clauseList.push(e);
   };
 
+  /**
+   * Who does the participle after "OWNER with THING": the thing when what follows refers back
+   * ("a bench with a dog lying under it") or only a thing does it ("a boy with a kite flying
+   * above the trees"); the owner when a being has a thing ("a dog with a red collar sitting in
+   * front of a fireplace") or a vehicle is parked; both when both are beings.
+   */
+  const withDoer = (verb: string, at: number): 'owner' | 'with' | 'both' => {
+    // "has its paw lying on the keyboard": a part of the owner does it.
+    if (withOwner.length === 0 || withNP.length === 0 || withNP.some((e) => e.np.possessedBy !== null)) return 'with';
+    // A pronoun in the next few chunks names the owner: the with-phrase is absolute.
+    for (let k = at + 1; k < chunks.length && k <= at + 4; k++) {
+      const x = chunks[k];
+      if (x.k === 'pron' || (x.k === 'rel' && x.pronoun !== null) || (x.k === 'np' && x.np.possessedBy !== null && !isAnimate(x.np))) return 'with';
+      if (x.k === 'stop' || x.k === 'comma' || x.k === 'with' || x.k === 'verb' || x.k === 'sub' || x.k === 'rp') break;
+    }
+    const ownerActs = withOwner.every((e) => isAnimate(e.np));
+    const thingActs = withNP.some((e) => isAnimate(e.np));
+    if (ownerActs && thingActs) return 'both';
+    if (ownerActs) return THING_VERB_SET.has(verb) ? 'with' : 'owner';
+    if (!thingActs && withOwner.every((e) => isVehicle(e.np)) && VEHICLE_VERBS.has(verb) && !withNP.some((e) => isVehicle(e.np))) return 'owner';
+    return 'with';
+  };
+
   /** Who a relation read now is about. Null: nobody yet (a fronted phrase). */
-  const relationSubjects = (next: Chunk | undefined, hasPronoun: boolean, verbLed = false): Entity[] | null => {
+  /**
+   * "it" as the object of a relation inside "S r1 A with X ...": S when S is a thing resting on
+   * or in A ("a goldfish bowl on a shelf with a cat sitting beside it", "a cake on a plate with
+   * candles on it"), or when the relation is not one of support ("a temple by a lake with a
+   * mountain far behind it"); A otherwise ("a dog next to a table with a box on it", "a woman on
+   * a bench with a dog lying under it": "it" is never a person).
+   */
+  const withPronoun = (word: string, relation: RelationType, inWith: boolean, subjects: readonly Entity[]): Entity | undefined => {
+    if (!inWith || withSubject === undefined || (word !== 'it' && word !== 'its')) return undefined;
+    const { s, r1 } = withSubject;
+    if (!usable(s) || isHuman(s.np) || subjects.includes(s)) return undefined;
+    if ((r1 === 'on' || r1 === 'inside') && !isAnimate(s.np)) return s;
+    return relation === 'on' || relation === 'under' || relation === 'inside' ? undefined : s;
+  };
+  /** Whether `pronoun` would name `e` (by number and gender): "him" for the astronaut. */
+  const selfPronoun = (pronoun: string | null, e: Entity): boolean => {
+    if (pronoun === null || POSSESSIVE_ONLY.has(pronoun) || !usable(e)) return false;
+    if (gendered(pronoun)) return genderOk(e, pronoun) && (isAnimate(e.np) || genderMatch(e, pronoun)) && agree(e, pronoun, null);
+    return (pronoun === 'it' ? !isHuman(e.np) : true) && agree(e, pronoun, null);
+  };
+  /** "in front of her face", "next to it": the relation's object is the holder or a part of it. */
+  const ownPart = (next: Chunk | undefined): boolean => next?.k === 'pron' || (next?.k === 'np' && next.np.possessedBy !== null);
+  const relationSubjects = (next: Chunk | undefined, hasPronoun: boolean, verbLed = false, relation?: RelationType): Entity[] | null => {
     if (verbLed && lastKind === 'np' && lastRole === 'object' && lastNP.length && lastNP.every((e) => e.scene < 0)) {
       // "a shark beneath a surfer riding a wave": like a participle, it belongs to the noun before.
       actor = lastNP.slice();
@@ -445,17 +683,25 @@ function parseUnsafe(text: string): ParsedPrompt {
       return actor.length ? actor : withOwner.length ? withOwner : null;
     }
     if (expect === 'with' && withNP.length > 0) {
-      const refersBack = hasPronoun || next === undefined || next.k === 'pron' || (next.k !== 'np' && next.k !== 'adv');
+      // "with a kite above her head" refers back; "with a kite next to her father" does not.
+      const refersBack = hasPronoun || next === undefined || next.k === 'pron' || (next.k === 'np' && next.np.possessedBy !== null && !isAnimate(next.np)) || (next.k !== 'np' && next.k !== 'adv');
       const afterVerb = withVerbEnd > withStart;
-      const described = ((afterVerb || withNP.every((e) => e.np.bare && !e.np.proper)) && !refersBack) || withNP.some((e) => e.negated);
+      // "a dog with a red collar in front of a fireplace": what a being has or wears goes where
+      // it goes; the relation is the owner's.
+      const worn = !refersBack && withOwner.length > 0 && withOwner.every((e) => isAnimate(e.np)) && withNP.every((e) => !isAnimate(e.np));
+      const described = ((afterVerb || worn || withNP.every((e) => e.np.bare && !e.np.proper)) && !refersBack) || withNP.some((e) => e.negated);
       if (!described && !withNeg) {
         // "a room with a painting on the wall above a couch": the painting is what the rest of
-        // the phrase places.
-        const s = withNP.slice();
+        // the phrase places; of a list, the last item ("a kitchen with white cabinets and a
+        // fridge next to the stove"), unless the relation names the owner ("with a cup and a
+        // plate on it").
+        const s = withNP.length > 1 && !refersBack ? withNP.slice(-1) : withNP.slice();
         for (const e of s) materialize(e);
-        withAnchor = withOwner[0];
+        withAnchor = withRef;
         endWith('object');
         actor = s;
+        // The subject has its own description now: "and a cat ..." starts another subject.
+        subjOpen = false;
         return s;
       }
       endWith('detail');
@@ -466,10 +712,15 @@ function parseUnsafe(text: string): ParsedPrompt {
       for (const h of actor) touched.add(h);
       return lastNP.slice();
     }
-    if (lastKind === 'np' && lastRole === 'detail' && placementVerb && lastNP.length) {
-      // "a squirrel holding an acorn over its head": the acorn is placed, the squirrel holds it.
+    if (lastKind === 'np' && lastRole === 'detail' && placementVerb && lastNP.length && !(relation !== undefined && LATERAL.has(relation) && !DEPICTIONS.has(detailVerb) && !ownPart(next))) {
+      // "a squirrel holding an acorn over its head": the acorn is placed, the squirrel holds it;
+      // but "a woman holding her baby in front of a window" stands there with it.
       for (const h of actor) touched.add(h);
       return lastNP;
+    }
+    if (actor.length > 1 && lastKind === 'np' && lastRole === 'subject' && lastNP.length === 1 && actor.some((m) => m !== lastNP[0] && sided.has(m))) {
+      // "a red ball in the center and a blue cube to its left": the cube, not both.
+      return lastNP.slice();
     }
     if (actor.length) return actor;
     return null;
@@ -561,15 +812,23 @@ function parseUnsafe(text: string): ParsedPrompt {
         return;
       }
       if (p.soft === 'at') {
-        // "looking at the camera": part of what the subject does.
-        viaPreposition = first;
+        // "looking at the camera": part of what the subject does, and what a relation right after
+        // places ("looking at a painting above the fireplace"); "waiting at a bus stop under an
+        // umbrella" is where the subject is.
+        if (DIRECTED_VERBS.has(lastVerb)) viaPreposition = first;
         return;
       }
       if (p.soft === 'in' && (CLOTHING.has(np.noun) || CLOTHING.has(np.head))) {
-        // "a woman in a red dress": what she wears.
-        for (const s of p.before ?? p.subjects ?? []) {
+        // "a woman in a red dress": what she wears; a verb after it is hers ("a boy in a red
+        // shirt standing in front of a bus").
+        const wearers = p.before ?? p.subjects ?? [];
+        for (const s of wearers) {
           const words = text.slice(p.span[0], np.end);
           if (!s.details.includes(words)) s.details.push(words);
+        }
+        if (wearers.length && lastNP.length === 1 && lastNP[0] === first) {
+          lastNP = wearers.slice();
+          lastRole = wearers.every((w) => subj.includes(w)) ? 'subject' : 'object';
         }
         return;
       }
@@ -596,6 +855,34 @@ function parseUnsafe(text: string): ParsedPrompt {
     } else {
       for (const s of p.subjects) for (const o of p.objects) emit(s, p.relation, o, undefined, p.swap, p.phrase, p.span);
     }
+    lastEmitted = { relation: p.relation, subjects: p.subjects.slice(), objects: p.objects.slice(), swap: p.swap };
+  };
+
+  /**
+   * "S r1 A r2 B" with nothing between A and r2: who r2 is about. Stacking goes to A ("a banana on
+   * a cup on a desk", "a cat inside a box on the floor"); what holds S is where S is, so a place
+   * above or below it is both of theirs ("a train on a bridge over a river"); a support after a
+   * thing beside S is that thing's ("a dog running alongside a man on a bicycle"), and S's too
+   * unless one rides it; a place after what S is compared with is that thing's. Otherwise the
+   * relation stays S's.
+   */
+  const chained = (r1: RelationType, r2: RelationType, s: Entity[], a: Entity[], b: NounPhrase | null): Entity[] => {
+    const support = (r: RelationType): boolean => r === 'on' || r === 'inside';
+    // "larger than the trees behind it": what a thing is compared with is where the place goes.
+    if (r1 === 'larger_than' || r1 === 'smaller_than') return a;
+    if (support(r1)) {
+      if (r2 === 'on' || (r2 === 'inside' && r1 === 'inside')) return a;
+      // Beside things S rests on, the place after them is S's ("a cat on a laptop beside a mug");
+      // above or below them, it is both of theirs ("a train on a bridge over a river"), unless
+      // A stretches across the picture ("on the wall above a fireplace").
+      if (!VERTICAL.has(r2) || a.some((e) => EXPANSES.has(e.np.noun) || EXPANSES.has(e.np.head))) return s;
+      return [...s, ...a];
+    }
+    if ((LATERAL.has(r1) || r1 === 'under' || r1 === 'below' || r1 === 'above') && support(r2)) {
+      const ridden = b !== null && (isVehicle(b) || (isAnimate(b) && a.every((e) => isAnimate(e.np))));
+      return ridden ? a : [...a, ...s];
+    }
+    return s;
   };
 
   /** "a cat on a mat and a dog under a table": the dog was not a second object after all. */
@@ -636,6 +923,12 @@ function parseUnsafe(text: string): ParsedPrompt {
     fronted = null;
     pendingSide = null;
     withAnchor = undefined;
+    withBack = undefined;
+    withPart = undefined;
+    withSubject = undefined;
+    lastEmitted = null;
+    denied = null;
+    contrast = undefined;
     if (sentSubj.length) prevSentSubj = sentSubj;
     sentSubj = [];
     subj = [];
@@ -648,8 +941,12 @@ function parseUnsafe(text: string): ParsedPrompt {
     rcActor = null;
     existential = false;
     clauseList = [];
+    listRun = [];
+    listSpans = [];
+    listOpen = false;
+    colourRun = [];
+    colourOpen = false;
     lastSetting = -1;
-    oneOf = undefined;
     axisObject.clear();
   };
 
@@ -661,11 +958,41 @@ function parseUnsafe(text: string): ParsedPrompt {
     pending.commaObjects = [];
   };
 
+  /**
+   * The list an order phrase orders: the latest coordinated list of noun phrases, whatever their
+   * role ("a counter with a toaster, a kettle and a microwave from left to right"), or of colour
+   * words naming members of a group ("three balloons, red, white and blue from left to right"),
+   * written before the phrase (`before`) or after it.
+   */
+  const orderedList = (at: Span, before: boolean): Entity[] => {
+    const fits = (span: Span | null, n: number): boolean => n >= 2 && span !== null && (before ? span[1] <= at[0] : span[0] >= at[1]);
+    const colourSpan: Span | null = colourRun.length ? [colourRun[0].span[0], colourRun[colourRun.length - 1].span[1]] : null;
+    const runSpan: Span | null = listRun.length ? [listSpans[0][0], listSpans[listSpans.length - 1][1]] : null;
+    const useColours = fits(colourSpan, colourRun.length) && (!fits(runSpan, listRun.length) || (before ? colourSpan![1] > runSpan![1] : colourSpan![0] < runSpan![0]));
+    if (useColours) {
+      const g = groupFor(colourRun.map((x) => x.attr));
+      const run = colourRun;
+      colourRun = [];
+      if (g !== undefined) return run.map((x, k) => claim(g, [x.attr], x.span, k === run.length - 1 ? 'last' : 'next'));
+      return [];
+    }
+    if (fits(runSpan, listRun.length)) {
+      // "Two cups, a red one and a blue one": the members, not the group they belong to.
+      const list = listRun.filter((e) => !listRun.some((m) => m.group === e));
+      listRun = [];
+      listSpans = [];
+      if (expect === 'with' && list.some((e) => withNP.includes(e))) endWith('object');
+      return list;
+    }
+    return [];
+  };
+
   const applyOrder = (): void => {
     if (!order) return;
     const o = order;
     order = null;
-    const list = o.before.length >= 2 ? o.before : clauseList;
+    let list = o.before.length >= 2 ? o.before : orderedList(o.span, false);
+    if (list.length < 2) list = clauseList;
     if (list.length < 2) return;
     const rel: RelationType = o.axis === 'x' ? 'left_of' : o.axis === 'y' ? 'above' : 'in_front_of';
     const seq = o.forward ? list : [...list].reverse();
@@ -675,6 +1002,32 @@ function parseUnsafe(text: string): ParsedPrompt {
     addPlacement(seq[seq.length - 1], lastSide);
     if (seq.length === 3 && o.axis === 'x') addPlacement(seq[1], 'center');
   };
+  /**
+   * "a fox and a cat with the rabbit in the middle", "two dogs with a cat in the middle": in the
+   * middle of two things named together, or of a group, is between them.
+   */
+  const middleOf = (e: Entity, phrase: string, span: Span): void => {
+    for (const list of [clauseList, subj]) {
+      const others = list.filter((m) => m !== e && usable(m));
+      if (others.length === 2 && list.includes(e) === (list.length === 3)) {
+        emit(e, 'between', others[0], others[1], false, phrase, span);
+        return;
+      }
+    }
+    const g = groupFor([]);
+    if (g !== undefined && g !== e) emit(e, 'between', g, undefined, false, phrase, span);
+  };
+  const listed = (e: Entity, span: Span): void => {
+    if (listOpen) {
+      listRun.push(e);
+      listSpans.push(span);
+    } else {
+      listRun = [e];
+      listSpans = [span];
+    }
+    listOpen = false;
+    colourOpen = false;
+  };
   const addPlacement = (e: Entity, p: Placement): void => {
     if (!e.placements.includes(p)) e.placements.push(p);
   };
@@ -682,27 +1035,61 @@ function parseUnsafe(text: string): ParsedPrompt {
   for (let ci = 0; ci < chunks.length; ci++) {
     const c = chunks[ci];
     const next = chunks[ci + 1];
+    const colour = colourOf(c);
+    if (colour !== null && (colourOpen || next?.k === 'comma' || next?.k === 'and')) {
+      // "red, white and blue": colour words in a list name members, not objects.
+      if (!colourOpen) colourRun = [];
+      colourRun.push({ attr: colour, span: [c.start, c.end] });
+      colourOpen = false;
+      lastKind = 'adj';
+      continue;
+    }
+    if (c.k === 'and' || c.k === 'comma') {
+      listOpen = listOpen || (lastKind === 'np' && listRun.length > 0);
+      colourOpen = colourOpen || (lastKind === 'adj' && colourRun.length > 0);
+    } else if (c.k !== 'np' && c.k !== 'pron' && c.k !== 'adv' && c.k !== 'order') {
+      listOpen = false;
+      colourOpen = false;
+    }
     switch (c.k) {
       case 'np': {
-        const e = entityFor(c.np);
+        let e = entityFor(c.np);
+        if (e.np !== c.np && c.np.definite && !c.np.plural && c.np.possessedBy === null && isPlural(e) && !e.group && usable(e) && (e.np.count === null || e.np.count >= 2) && canClaim(e)) {
+          // "two cats ... the cat on the left": one of them.
+          e = claim(e, c.np.attributes.filter((a) => !e.np.attributes.includes(a)), [c.np.start, c.np.end], 'next');
+        }
         handleEntity(e, c.np, next, c.end);
+        listed(e, [c.start, c.end]);
         break;
       }
       case 'pron': {
         const asObject = pending !== null && (pending.objects.length === 0 || pending.coord !== 'none');
-        let e: Entity | undefined;
-        if ((c.word === 'other' || c.word === 'others') && oneOf !== undefined) e = oneOf;
-        else if (asObject) e = resolve(c.word, c.plural, 'object', pending!.subjects ?? []);
+        let e: Entity | undefined = memberFor(c.word, c.attrs ?? [], c.definite === true, [c.start, c.end]);
+        if (e === undefined && (c.word === 'one' || c.word === 'another') && c.definite !== true && !(c.attrs?.length)) {
+          // A lone "one" with no group before it names nothing we can place.
+          lastKind = 'pron';
+          continue;
+        }
+        if (e !== undefined) {
+          // A member of a group.
+        } else if (asObject && contrast !== undefined && agree(contrast, c.word, c.plural) && usable(contrast) && !(pending!.subjects ?? []).includes(contrast)) {
+          // "not in the pond by the willow but beside it": beside the pond.
+          e = contrast;
+          contrast = undefined;
+        } else if (asObject) {
+          e = withPronoun(c.word, pending!.relation, pending!.inWith === true, pending!.subjects ?? []) ?? resolve(c.word, c.plural, pending!.opening ? 'subject' : 'object', [...(pending!.subjects ?? []), ...(pending!.after ?? [])]);
+          if (e !== undefined && e === withRef && pending!.objects.length === 0) withBack = e;
+        }
         else if (expect === 'detail' || expect === 'with') e = resolve(c.word, c.plural, 'object', actor);
         else e = resolve(c.word, c.plural, 'subject', []);
         if (e === undefined) {
           lastKind = 'pron';
           continue;
         }
-        // "one of them ... the other": both are members of the same group.
-        if (c.partOf) oneOf = e;
+        // "one of them ... the other": a member of the group, then another.
+        if (c.partOf && isPlural(e) && !e.group) e = claim(e, [], [c.start, c.end], 'next');
         let members: Entity[] = [e];
-        if (c.plural === true && !c.partOf && !isPlural(e)) {
+        if (c.plural === true && !c.partOf && !isPlural(e) && !e.group) {
           // "they", "both of them" for singular things: the group named together ("an astronaut
           // and a robot ... behind them"), else the last two things.
           const exclude = asObject ? pending!.subjects ?? [] : actor;
@@ -711,6 +1098,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           members = together ? together.slice() : other ? [e, other] : [e];
         }
         handleEntity(members[0], null, next, c.end);
+        listed(members[0], [c.start, c.end]);
         for (const m of members.slice(1)) {
           lastKind = 'and';
           if (pending && pending.objects.length > 0) pending.coord = 'and';
@@ -727,6 +1115,17 @@ function parseUnsafe(text: string): ParsedPrompt {
           pending = null;
           const ss = p.subjects!;
           if (!p.negated) for (let k = 0; k + 1 < ss.length; k++) emit(ss[k], p.relation, ss[k + 1], undefined, false, p.phrase, p.span);
+        } else if (pending && pending.objects.length === 0 && pending.subjects?.length === 1) {
+          // "two zebras side by side", "three cups next to each other": the members of one group.
+          const g = pending.subjects[0];
+          const p = pending;
+          if (!g.group && isPlural(g) && !g.claims && usable(g)) {
+            pending = null;
+            const n = Math.min(g.np.count ?? 2, MAX_MEMBERS);
+            const ms: Entity[] = [];
+            for (let k = 0; k < n; k++) ms.push(claim(g, [], [g.np.start, g.np.end], k === n - 1 ? 'last' : 'next'));
+            if (!p.negated) for (let k = 0; k + 1 < ms.length; k++) emit(ms[k], p.relation, ms[k + 1], undefined, false, p.phrase, p.span);
+          }
         }
         break;
       }
@@ -737,10 +1136,14 @@ function parseUnsafe(text: string): ParsedPrompt {
         // fronted before its verb and subject.
         const opens = lastKind === 'and' || lastKind === 'comma' || lastKind === 'stop' || lastKind === '' || lastKind === 'but';
         const after = c.pronoun ? next : chunks[ci + 2];
+        // "Beneath it, people are running": the subject comes after a comma.
+        const commaSubject = after?.k === 'comma' && (chunks[ci + (c.pronoun ? 2 : 3)]?.k === 'np' || chunks[ci + (c.pronoun ? 2 : 3)]?.k === 'there');
         const frontedHere =
-          opens && expect !== 'with' && after?.k === 'verb' && (after.cop || LINK_WORDS.has(after.word)) && (c.pronoun !== null || next?.k === 'np' || next?.k === 'pron');
+          opens && expect !== 'with' && ((after?.k === 'verb' && (after.cop || LINK_WORDS.has(after.word))) || commaSubject) && (c.pronoun !== null || next?.k === 'np' || next?.k === 'pron');
         if (frontedHere && c.pronoun) {
-          const o = resolve(c.pronoun, null, 'object', []);
+          // "The ship sails past a town. Beneath it, ...": a sentence opened by a pronoun goes on
+          // about the subject before.
+          const o = resolve(c.pronoun, null, lastKind === 'stop' || lastKind === '' ? 'subject' : 'object', []);
           pending = {
             relation: c.relation, swap: c.swap, phrase: c.phrase, span: [c.start, c.end], subjects: null, objects: o ? [o] : [], negated: negNext,
             soft: null, middle: c.middle, coord: 'none', tentative: null, commaObjects: [], used: false, before: null,
@@ -749,20 +1152,46 @@ function parseUnsafe(text: string): ParsedPrompt {
           expect = 'any';
           break;
         }
-        const subjects = frontedHere ? null : relationSubjects(next, c.pronoun !== null, c.verbLed);
+        const inWith = expect === 'with' || withActorUsed;
+        if (!frontedHere && lastKind === 'np' && lastRole === 'detail' && lastNP.length && actor.length === 1 && selfPronoun(c.pronoun ?? (next?.k === 'pron' ? next.word : null), actor[0])) {
+          // "fishing for stars below him", "carrying a box behind him": what names the actor
+          // is the object, so the detail is the subject.
+          for (const h of actor) touched.add(h);
+          actor = lastNP.slice();
+          for (const e of actor) materialize(e);
+        }
+        const chainFrom = lastKind === 'np' && lastEmitted !== null && !lastEmitted.swap && lastNP.length > 0 && lastNP.every((e) => lastEmitted!.objects.includes(e) && e.scene < 0) ? lastEmitted : null;
+        let subjects = frontedHere ? null : relationSubjects(next, c.pronoun !== null, c.verbLed, c.relation);
+        if (chainFrom && withBack !== undefined && lastNP.length === 1 && lastNP[0] === withBack && usable(withBack)) {
+          // "a nightstand with a lamp on it between two beds": the nightstand is between them.
+          subjects = [withBack];
+        } else if (chainFrom && withPart !== undefined && withRef !== undefined && lastNP.length === 1 && lastNP[0] === withPart && usable(withRef) && !c.pronoun) {
+          // "a van with ladders on its roof in front of a house": the van is in front of it.
+          subjects = [withRef];
+          withPart = undefined;
+        } else if (chainFrom && subjects && !c.pronoun && subjects.length > 0 && subjects.every((e) => chainFrom.subjects.includes(e))) {
+          subjects = chained(chainFrom.relation, c.relation, subjects, lastNP.slice(), next?.k === 'np' ? next.np : null);
+        }
         if (c.pronoun) {
           // "with a lamp on its left": the possessive names the object.
           const who = subjects ?? [];
-          const o = resolve(c.pronoun, null, 'object', who);
+          const o = withPronoun(c.pronoun, c.relation, inWith, who) ?? resolve(c.pronoun, null, 'object', who);
           if (o !== undefined && !negNext) for (const s of who) emit(s, c.relation, o, undefined, c.swap, c.phrase, [c.start, c.end]);
           negNext = false;
           expect = 'any';
           break;
         }
+        // "not behind the shed next to the bucket": what places the denied object is denied too.
+        const deniedObjects = denied?.objects ?? [];
+        const afterDenied = lastKind === 'np' && lastNP.length > 0 && lastNP.every((e) => deniedObjects.includes(e));
         pending = {
-          relation: c.relation, swap: c.swap, phrase: c.phrase, span: [c.start, c.end], subjects, objects: [], negated: negNext,
+          relation: c.relation, swap: c.swap, phrase: c.phrase, span: [c.start, c.end], subjects, objects: [], negated: negNext || afterDenied,
           soft: null, middle: c.middle, coord: 'none', tentative: null, commaObjects: [], used: false, before: null,
+          after: chainFrom ? lastNP.slice() : undefined,
+          opening: frontedHere && (lastKind === 'stop' || lastKind === ''),
+          inWith,
         };
+        if (negNext && denied === null) denied = pending;
         if (subjects) fronted = null;
         negNext = false;
         expect = 'any';
@@ -783,6 +1212,7 @@ function parseUnsafe(text: string): ParsedPrompt {
             objects: [], negated: negNext, soft: c.word === 'at' ? 'at' : 'in', middle: false, coord: 'none', tentative: null, commaObjects: [], used: false,
             before: lastKind === 'np' && lastNP.every((e) => e.scene < 0) ? lastNP.slice() : null,
           };
+          if (negNext && denied === null) denied = pending;
           if (c.word === 'at') {
             // "looking at the camera" stays in the detail; "at night" becomes scene.
             if (detail) extendDetail(c.end);
@@ -812,12 +1242,14 @@ function parseUnsafe(text: string): ParsedPrompt {
           expect = 'any';
           break;
         }
-        if (expect === 'with' && withNP.length && /^on top$/i.test(c.phrase) && withOwner.length) {
-          // "a cake with a cherry on top": on top of the cake.
+        if (((expect === 'with' && withNP.length) || (withActorUsed && lastKind === 'verb')) && /^on top$/i.test(c.phrase) && withOwner.length) {
+          // "a cake with a cherry on top", "with marshmallows floating on top": on top of it.
           const owners = withOwner.slice();
-          const items = withNP.slice();
+          const items = expect === 'with' ? withNP.slice() : actor.slice();
           endWith('object');
           for (const e of items) for (const o of owners) emit(e, 'on', o, undefined, false, c.phrase, [c.start, c.end]);
+          // "a pile of books with a candle on top and a cat sleeping next to it": the cat sleeps.
+          subjOpen = false;
           expect = 'any';
           break;
         }
@@ -825,14 +1257,20 @@ function parseUnsafe(text: string): ParsedPrompt {
           who = withNP;
           endWith('object');
         } else if (lastKind === 'np' && lastRole === 'detail' && lastNP.length) who = lastNP;
-        else who = actor.length ? actor : null;
+        else if (actor.length > 1 && lastKind === 'np' && lastRole === 'subject' && lastNP.length === 1 && actor.some((m) => m !== lastNP[0] && sided.has(m))) {
+          // "a cat on the left and a dog on the right": each its own side, one list of subjects.
+          who = lastNP.slice();
+        } else who = actor.length ? actor : null;
         if (who) {
           for (const e of who) {
             materialize(e);
             sides.push({ entity: e, side: c.side, phrase: c.phrase, span: [c.start, c.end] });
+            sided.add(e);
             elliptic(e, c.side, c.phrase, [c.start, c.end]);
           }
-          subjOpen = false;
+          if (c.side === 'center' && who.length === 1) middleOf(who[0], c.phrase, [c.start, c.end]);
+          // The list of subjects stays open for "... and a dog on the right sitting on a sofa".
+          subjOpen = subjOpen && lastKind === 'np' && lastRole === 'subject' && next?.k === 'and';
         } else pendingSide = { side: c.side, phrase: c.phrase, span: [c.start, c.end] };
         expect = 'any';
         break;
@@ -840,6 +1278,7 @@ function parseUnsafe(text: string): ParsedPrompt {
       case 'verb': {
         settle();
         const prevKind = lastKind;
+        lastVerb = c.word;
         if (c.cop || c.aux) {
           if (existential) break;
           if (prevKind === 'np' && lastRole !== 'subject' && rcActor === null && lastRole !== 'with') actor = subj.length ? subj : actor;
@@ -858,6 +1297,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           closeDetail();
           if (prevKind === 'np' && lastRole === 'object' && rcActor === null) actor = subj.length ? subj : actor;
           withOwner = actor.slice();
+          withRef = withOwner[0];
           withOwnerScene = -1;
           withStart = c.start;
           withVerbEnd = -1;
@@ -883,25 +1323,40 @@ function parseUnsafe(text: string): ParsedPrompt {
               lastKind = 'np';
               continue;
             }
-            if (withClosed || withNP.some((e) => ABSTRACT.has(e.np.head) && e.np.possessedBy === null && !e.np.bare)) {
-              // "with a sleepy look sitting ...": a description.
+            const doer = withDoer(c.word, ci);
+            if (withClosed || withNP.some((e) => ABSTRACT.has(e.np.head) && e.np.possessedBy === null && !e.np.bare) || doer === 'owner') {
+              // "with a sleepy look sitting ...": a description; "a dog with a red collar sitting
+              // in front of a fireplace": the dog sits.
+              const owners = withOwner.slice();
               endWith('detail');
+              if (doer === 'owner' && owners.length) actor = owners;
+            } else if (doer === 'both') {
+              // "a man with a dog sitting on a bench": both sit there.
+              const both = [...withOwner, ...withNP];
+              for (const e of withNP) materialize(e);
+              withAnchor = withRef;
+              withNP = [];
+              expect = 'any';
+              actor = both;
             } else {
               actor = withNP.slice();
               // "with a cat staring at it": a named thing doing something is in the picture.
               for (const e of actor) if (!e.np.bare || e.np.proper) materialize(e);
-              withAnchor = withOwner[0];
+              withAnchor = withRef;
               withNP = [];
               expect = 'any';
               withActorUsed = true;
             }
-          } else if (ANIMATE_VERBS.has(c.word) && !lastNP.some((e) => ANIMATE.test(e.np.noun)) && actor.some((e) => ANIMATE.test(e.np.noun))) {
+          } else if (ANIMATE_VERBS.has(c.word) && !lastNP.some((e) => isAnimate(e.np)) && actor.some((e) => isAnimate(e.np))) {
             // "a dog laying on a bed looking out a window": only the dog can look.
           } else if (lastNP.every((e) => e.np.possessedBy !== null)) {
             // "a dog with a frisbee in its mouth standing on the grass": the mouth's owner stands.
             const owner = resolve(lastNP[0].np.possessedBy === 'it' ? 'its' : lastNP[0].np.possessedBy, null, 'subject', lastNP);
             if (owner) actor = [owner];
             else if (withOwner.length) actor = withOwner.slice();
+          } else if (lastObjectRelation === 'larger_than' || lastObjectRelation === 'smaller_than') {
+            // "a snail larger than a house crawling next to a lighthouse": what it is compared
+            // with is no actor.
           } else {
             actor = lastNP.slice();
           }
@@ -909,6 +1364,9 @@ function parseUnsafe(text: string): ParsedPrompt {
           // A finite verb after a relation's object is the clause's own verb: "a flower in a vase
           // is next to ...".
           actor = subj.length ? subj : actor;
+        } else if (prevKind === 'np' && lastRole === 'detail' && DEPICTIONS.has(detailVerb) && lastNP.length) {
+          // "a t-shirt showing a cat sitting under a tree": the cat sits.
+          actor = lastNP.slice();
         } else if (prevKind === 'np' && lastRole === 'detail') {
           // "a truck carrying oil driving next to a train": the truck drives; but "holding a sign
           // saying 'feed me'" describes the sign, inside the same detail.
@@ -917,6 +1375,8 @@ function parseUnsafe(text: string): ParsedPrompt {
           if (detail && !spatial && (c.form === 'ing' || c.form === 'ed')) {
             extendDetail(c.end);
             placementVerb = false;
+            // "holding up a drawing showing a dragon flying above a castle": the dragon flies.
+            if (DEPICTIONS.has(c.word) && lastNP.length === 1 && framing(lastNP[0].np)) detailVerb = c.word;
             break;
           }
         } else if (withActorUsed && prevKind !== 'and') {
@@ -927,8 +1387,26 @@ function parseUnsafe(text: string): ParsedPrompt {
         if (expect === 'with') endWith('auto');
         if (rcActor && prevKind === 'rp') actor = rcActor;
         closeDetail();
+        if (DEPICTIONS.has(c.word) && actor.length === 1 && sentSubj.length === 1 && sentSubj[0] === actor[0] && framing(actor[0].np)) {
+          // "A mosaic depicting a dolphin leaping over a boat": the mosaic is the medium, and the
+          // dolphin the subject of what it shows.
+          const frame = actor[0];
+          frame.scene = addScene('medium', [frame.np.start, c.end]);
+          subj = [];
+          sentSubj = [];
+          actor = [];
+          subjOpen = false;
+          clauseList = [];
+          expect = 'any';
+          placementVerb = false;
+          lastKind = 'comma';
+          continue;
+        }
         if (!c.presentation && actor.length) openDetail(actor, c.start, c.end);
-        placementVerb = c.placement;
+        // What a picture shows is placed by the relation after it: "a t-shirt showing a cat under
+        // a tree".
+        placementVerb = c.placement || DEPICTIONS.has(c.word);
+        detailVerb = c.word;
         expect = 'detail';
         break;
       }
@@ -942,7 +1420,8 @@ function parseUnsafe(text: string): ParsedPrompt {
         closeDetail();
         // A "with" phrase hangs on the noun before it, unless that noun is ground the subject
         // stands on ("an airplane on a runway with the sun behind it").
-        const before = lastKind === 'np' && lastNP.length && lastRole !== 'detail' && !(lastRole === 'object' && lastNP.every((e) => SURFACES.has(e.np.noun) || SURFACES.has(e.np.head)));
+        const before =
+          lastKind === 'np' && lastNP.length && lastRole !== 'detail' && !(lastRole === 'object' && lastObjectRelation === 'on' && lastNP.every((e) => SURFACES.has(e.np.noun) || SURFACES.has(e.np.head)));
         const owner = before ? lastNP : actor;
         withOwner = owner.filter((e) => e.scene < 0);
         withOwnerScene = lastKind === 'np' && lastSetting >= 0 && lastNP.length && lastNP[0].scene === lastSetting ? lastSetting : -1;
@@ -958,6 +1437,11 @@ function parseUnsafe(text: string): ParsedPrompt {
         withClosed = false;
         withActorUsed = false;
         withAnchor = withOwner[0];
+        withRef = withAnchor;
+        // "S r1 A with X r2 it": "it" may be the subject S rather than A (see `withPronoun`).
+        withSubject = before && lastRole === 'object' && actor.length === 1 && usable(actor[0]) && !withOwner.includes(actor[0]) ? { s: actor[0], r1: lastObjectRelation } : undefined;
+        withBack = undefined;
+        withPart = undefined;
         expect = 'with';
         break;
       }
@@ -973,6 +1457,8 @@ function parseUnsafe(text: string): ParsedPrompt {
         break;
       }
       case 'but': {
+        if (denied !== null && denied.objects.length > 0) contrast = denied.objects[0];
+        denied = null;
         finishPending();
         closeDetail();
         negNext = false;
@@ -1029,6 +1515,10 @@ function parseUnsafe(text: string): ParsedPrompt {
         closeDetail();
         endWith('auto');
         expect = 'any';
+        if (next?.k === 'verb' && !next.cop && (next.form === 'ing' || next.form === 'ed') && subj.length) {
+          // "holding a sign that says 'hello' while sitting on a branch": the subject sits.
+          actor = subj.slice();
+        }
         rcActor = null;
         subjOpen = false;
         break;
@@ -1039,7 +1529,7 @@ function parseUnsafe(text: string): ParsedPrompt {
       case 'adj':
       case 'quote':
       case 'view':
-        if ((c.k === 'adj' || c.k === 'adv') && expect === 'with' && withNP.length && lastKind === 'np') {
+        if ((c.k === 'adj' || c.k === 'adv') && expect === 'with' && withNP.length && lastKind === 'np' && !((next?.k === 'rel' || next?.k === 'side') && INTENSIFIER_SET.has(text.slice(c.start, c.end).toLowerCase()))) {
           // "with its mouth open", "with eyes closed".
           withEnd = Math.max(withEnd, c.end);
           withClosed = true;
@@ -1056,12 +1546,14 @@ function parseUnsafe(text: string): ParsedPrompt {
         else if (c.k === 'adj' && lastKind === 'verb' && actor.length) openDetail(actor, c.start, c.end);
         if (c.k === 'adv' || c.k === 'quote' || c.k === 'view') continue;
         break;
-      case 'order':
+      case 'order': {
         finishPending();
-        order = { axis: c.axis, forward: c.forward, phrase: c.phrase, span: [c.start, c.end], before: clauseList.length >= 2 ? clauseList.slice() : [] };
+        const listed = orderedList([c.start, c.end], true);
+        order = { axis: c.axis, forward: c.forward, phrase: c.phrase, span: [c.start, c.end], before: listed.length >= 2 ? listed : clauseList.length >= 2 ? clauseList.slice() : [] };
         if (order.before.length >= 2) applyOrder();
         else clauseList = [];
         break;
+      }
       case 'unknown':
         finishPending();
         diagnostics.push({
@@ -1082,6 +1574,74 @@ function parseUnsafe(text: string): ParsedPrompt {
   }
   endSentence();
 
+  /**
+   * Groups whose members the prompt named: when it relates or places a member, or names two, the
+   * members (and the rest, when the count leaves some) replace the group in every relation and
+   * placement, each an object of its own with the same noun. A single member that only does
+   * something ("one of them is reading") folds back into its group.
+   */
+  function settleGroups(): void {
+    const speaking = new Set<Entity>();
+    for (const r of rawRelations) {
+      speaking.add(r.s);
+      speaking.add(r.o);
+      if (r.o2) speaking.add(r.o2);
+    }
+    for (const sd of sides) speaking.add(sd.entity);
+    let any = false;
+    for (const g of entities) {
+      const claims = g.claims;
+      if (!claims?.length) continue;
+      if (claims.length < 2 && !claims.some((m) => speaking.has(m))) {
+        for (const m of claims) {
+          m.folded = true;
+          for (const d of m.details) if (!g.details.includes(d)) g.details.push(d);
+          for (const p of m.placements) if (!g.placements.includes(p)) g.placements.push(p);
+          if (m.obj >= 0) materialize(g);
+        }
+        continue;
+      }
+      const members = claims.slice();
+      const named = claims.reduce((n, m) => n + (m.np.count ?? 1), 0);
+      if (!g.closed && (g.np.count === null || g.np.count > named)) {
+        const rest = g.np.count === null ? null : g.np.count - named;
+        const np: NounPhrase = { ...g.np, count: rest, plural: rest !== 1 };
+        const r: Entity = { np, obj: -1, scene: -1, negated: false, details: [], placements: [], subject: false, group: g };
+        entities.push(r);
+        members.push(r);
+      }
+      for (const m of members) {
+        m.details = [...g.details.filter((d) => !m.details.includes(d)), ...m.details];
+        for (const p of g.placements) if (!m.placements.includes(p)) m.placements.push(p);
+        materialize(m);
+      }
+      g.members = members;
+      any = true;
+    }
+    if (!any) return;
+    const expand = (e: Entity): Entity[] => e.members ?? [e];
+    const out: RawRelation[] = [];
+    for (const r of rawRelations) {
+      if (r.relation === 'between' && r.o2 === undefined && r.o.members && r.o.members.length >= 2 && !r.s.members) {
+        // "between the two of them": the two members.
+        out.push({ ...r, o: r.o.members[0], o2: r.o.members[1] });
+        continue;
+      }
+      for (const a of expand(r.s)) {
+        for (const b of expand(r.o)) {
+          if (a === b) continue;
+          if (r.o2 === undefined) out.push({ ...r, s: a, o: b });
+          else for (const c of expand(r.o2)) if (c !== a && c !== b) out.push({ ...r, s: a, o: b, o2: c });
+        }
+      }
+    }
+    rawRelations.length = 0;
+    rawRelations.push(...out);
+    const expandedSides = sides.flatMap((sd) => expand(sd.entity).map((entity) => ({ ...sd, entity })));
+    sides.length = 0;
+    sides.push(...expandedSides);
+  }
+
   /** A noun phrase or pronoun (`np` null) naming `e`, written up to `end`. */
   function handleEntity(e: Entity, np: NounPhrase | null, next: Chunk | undefined, end: number): void {
     mention(e);
@@ -1089,6 +1649,7 @@ function parseUnsafe(text: string): ParsedPrompt {
       // "a surfboard on its roof": the owner of the roof is placed through its part.
       const owner = resolve(np.possessedBy === 'it' ? 'its' : np.possessedBy, null, 'object', [e]);
       if (owner) touched.add(owner);
+      if (owner !== undefined && owner === withRef && pending?.inWith === true && pending.objects.length === 0) withPart = e;
     }
     if (touchNextEntity) {
       touched.add(e);
@@ -1120,6 +1681,7 @@ function parseUnsafe(text: string): ParsedPrompt {
       p.coord = 'none';
       lastNP = [e];
       lastRole = 'object';
+      lastObjectRelation = p.relation;
       if (p.relation === 'between' && p.objects.length === 1 && next?.k === 'and') {
         p.coord = 'and';
       }
@@ -1139,7 +1701,9 @@ function parseUnsafe(text: string): ParsedPrompt {
       lastRole = 'detail';
       // Only after prepositions of direction ("looking at", "pointing to"); "made of denim" and
       // "for a walk" name nothing a relation then places.
-      viaPreposition = lastKind === 'prep' && /^(to|toward|towards|into)$/.test(lastPrep) ? e : undefined;
+      // "pointing to a star above the tower" places the star; "tied to a post near the shore"
+      // is the boat's place.
+      viaPreposition = lastKind === 'prep' && /^(to|toward|towards|into)$/.test(lastPrep) && DIRECTED_VERBS.has(lastVerb) ? e : undefined;
       if (detail) extendDetail(end);
       else if (actor.length && np) openDetail(actor, np.start, end);
       if (!detail && actor.length === 0) {
@@ -1152,6 +1716,7 @@ function parseUnsafe(text: string): ParsedPrompt {
     }
     if (expect === 'with') {
       if (lastKind === 'and' || lastKind === 'comma' || withNP.length === 0) withNP.push(e);
+      if (withOwner.length === 1 && withOwner[0] !== e) e.owner ??= withOwner[0];
       withEnd = Math.max(withEnd, end);
       lastNP = withNP.slice();
       lastRole = 'with';
@@ -1182,6 +1747,8 @@ function parseUnsafe(text: string): ParsedPrompt {
   }
 
   // --- Results ---------------------------------------------------------------------------------
+  settleGroups();
+
   // Elliptic placements: "a zebra and a giraffe, the zebra on the left" puts the giraffe right.
   const sidesOf = new Map<Entity, SidePlacement[]>();
   for (const s of sides) {
@@ -1227,7 +1794,8 @@ function parseUnsafe(text: string): ParsedPrompt {
       o.scene = addScene('style', [o.np.start, o.np.end]);
     }
   }
-  const kept = objects.filter((o) => o.scene < 0).sort((a, b) => a.np.start - b.np.start);
+  const at = (o: Entity): number => (o.group?.members ? o.group.np.start : o.np.start);
+  const kept = objects.filter((o) => o.scene < 0 && !o.members && !o.folded).sort((a, b) => at(a) - at(b));
 
   // Ids from nouns, in text order, unique.
   const used = new Set<string>();
@@ -1318,6 +1886,16 @@ function parseUnsafe(text: string): ParsedPrompt {
     .map((s) => ({ kind: s.kind, phrase: s.phrase, span: s.span }))
     .sort((a, b) => a.span[0] - b.span[0] || a.span[1] - b.span[1]);
   return { text, objects: outObjects, relations, scene: dedupeScene(outScene, text), diagnostics };
+}
+
+/** The colour a chunk is when it is a lone colour word ("red", or "orange" read as a noun). */
+function colourOf(c: Chunk): string | null {
+  if (c.k === 'np') {
+    const np = c.np;
+    return np.bare && np.attributes.length === 0 && np.noun === np.head && !np.plural && COLOURS.has(np.noun) ? np.noun : null;
+  }
+  if (c.k === 'adj') return COLOURS.has(c.word) ? c.word : null;
+  return null;
 }
 
 /** For each chunk index: does a list "NP (, NP)* (,) and NP" start there? Right to left, linear. */

@@ -18,7 +18,8 @@ export interface Token {
 }
 
 // Words (with inner hyphens and a trailing n't), the possessive or contracted 's, punctuation.
-const TOKEN_RE = /[\p{L}\p{M}\p{N}]+(?:-[\p{L}\p{M}\p{N}]+)*(?:n['’]t(?![\p{L}\p{N}]))?|['’]s(?![\p{L}\p{N}])|[.,;:!?]/gu;
+// The n't form comes first: a greedy word would take its "n" ("isn", "t") and leave the rest.
+const TOKEN_RE = /[\p{L}\p{M}\p{N}]+(?:-[\p{L}\p{M}\p{N}]+)*n['’]t(?![\p{L}\p{N}])|[\p{L}\p{M}\p{N}]+(?:-[\p{L}\p{M}\p{N}]+)*|['’]s(?![\p{L}\p{N}])|[.,;:!?]/gu;
 const OPENERS: Readonly<Record<string, string>> = { '"': '"”', '“': '”"', '‘': '’\'', "'": '\'’', '«': '»' };
 // A quotation longer than this is not one; the bound also keeps the search linear.
 const MAX_QUOTE = 200;

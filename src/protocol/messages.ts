@@ -78,6 +78,24 @@ export interface LayoutView {
   boxes: LayoutBoxView[];
 }
 
+/**
+ * Where the layout the panel shows comes from, and whether edits to it can be saved. The layout
+ * file is `<prompt file>.layout.json` beside the prompt file (src/generator/layoutFile.ts).
+ */
+export interface LayoutEditView {
+  /** `planned`: the planner's layout; `edited`: boxes drawn by hand (saved in `file`). */
+  source: 'planned' | 'edited';
+  /** The layout file's name, or null when the prompt is not in a file on disk (edits stay in the panel). */
+  file: string | null;
+  /**
+   * Set when the saved layout was drawn for other words: the prompt text it was drawn for. The
+   * panel says so and offers to re-plan; editing (or keeping) it saves it for the new words.
+   */
+  staleFor: string | null;
+  /** What is wrong, in one line (a layout file that cannot be read or written, saved boxes left out); null when all is well. */
+  problem: string | null;
+}
+
 /** Everything the panel shows about the prompt under the cursor. */
 export interface PromptView {
   /** Identity of this prompt: document URI + line + text hash; stale messages compare it. */
@@ -96,6 +114,8 @@ export interface PromptView {
   layout: LayoutView | null;
   /** Why there is no layout (e.g. the conflicting relations); null when planned. */
   layoutError: string | null;
+  /** How the shown layout relates to the layout file; null when there is no layout to edit. */
+  layoutEdit: LayoutEditView | null;
 }
 
 /** A detected box matched (or not) to a prompt object. */
@@ -151,6 +171,9 @@ export interface RenderView {
   step: number;
   total: number;
   useRewrite: boolean;
+  /** Best-of renders: the candidate being rendered (from 0) and how many there are at most. */
+  candidate?: number;
+  candidates?: number;
 }
 
 /** What the panel knows about the render model (drives the first-run card). */
@@ -218,6 +241,10 @@ export interface PanelState {
   batch: BatchView | null;
   /** A one-line notice (e.g. "Not a prompt line"), or null. */
   notice: string | null;
+  /** The candidates of the last best-of render; absent or null without one. */
+  candidates?: CandidateStripView | null;
+  /** Whether Render preview steers the picture with the layout (setting `sprightLens.render.guide`). */
+  regionGuide: boolean;
 }
 
 // ---- host -> webview --------------------------------------------------------------------------
@@ -284,6 +311,18 @@ export type SaveResultMessage =
   | { type: 'saveResult'; requestId: string; ok: true; fileName: string }
   | { type: 'saveResult'; requestId: string; ok: false; message: string };
 
+/**
+ * Host -> webview: the answer to `editLayout` or `resetLayout` number `seq` of prompt `promptKey`:
+ * the prompt with the layout as the host took it (rounded, kept on the canvas), its relations
+ * judged on it, and where it is saved. An answer older than one already applied is stale.
+ */
+export interface LayoutUpdateMessage {
+  type: 'layoutUpdate';
+  promptKey: string;
+  seq: number;
+  prompt: PromptView;
+}
+
 /** Every message the host sends to the webview. */
 export type ToWebview =
   | InitMessage
@@ -294,7 +333,9 @@ export type ToWebview =
   | ShowImageMessage
   | DetectionsMessage
   | BatchPageMessage
-  | SaveResultMessage;
+  | SaveResultMessage
+  | CandidatesMessage
+  | LayoutUpdateMessage;
 
 /** Every `type` of `ToWebview`, for run-time validation. */
 export type ToWebviewType = ToWebview['type'];
@@ -371,6 +412,47 @@ export interface OpenSettingsMessage {
   type: 'openSettings';
 }
 
+/** One box of an edited layout: a layout box id and where it now is, in canvas pixels. */
+export interface BoxEdit {
+  id: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/**
+ * Webview -> host: the layout's boxes after a move or resize (every box, by id). While a drag or a
+ * held key goes on `final` is false and the host only judges the relations (answering with
+ * `layoutUpdate`); when it ends `final` is true and the host also saves the layout. `seq` grows
+ * with every edit of the panel session.
+ */
+export interface EditLayoutMessage {
+  type: 'editLayout';
+  promptKey: string;
+  seq: number;
+  boxes: BoxEdit[];
+  final: boolean;
+}
+
+/** Webview -> host: forget the prompt's saved layout and show the planned one (Re-plan, Reset). */
+export interface ResetLayoutMessage {
+  type: 'resetLayout';
+  promptKey: string;
+  seq: number;
+}
+
+/** Webview -> host: render the current prompt with region guidance from the layout shown. */
+export interface RenderWithLayoutMessage {
+  type: 'renderWithLayout';
+}
+
+/** Webview -> host: the Region guidance checkbox; the host sets `sprightLens.render.guide`. */
+export interface SetRegionGuideMessage {
+  type: 'setRegionGuide';
+  value: boolean;
+}
+
 /** Every message the webview sends to the host. */
 export type FromWebview =
   | ReadyMessage
@@ -383,10 +465,71 @@ export type FromWebview =
   | CancelRenderMessage
   | PickImageMessage
   | SelectModelMessage
-  | OpenSettingsMessage;
+  | OpenSettingsMessage
+  | PickCandidateMessage
+  | EditLayoutMessage
+  | ResetLayoutMessage
+  | RenderWithLayoutMessage
+  | SetRegionGuideMessage;
 
 /** Every `type` of `FromWebview`, for run-time validation. */
 export type FromWebviewType = FromWebview['type'];
+
+// ---- best-of candidates: the strip under a best-of render ---------------------------------------
+
+/** One candidate of a best-of render, as the strip shows it. */
+export interface CandidateView {
+  /** Candidate number, from 0 (seed order). */
+  index: number;
+  seed: number;
+  /** Webview URI of its PNG, and its file name; null while it renders. */
+  src: string | null;
+  fileName: string | null;
+  state: 'rendering' | 'detecting' | 'done' | 'error';
+  /** Relations the rule scores (with objects the detector knows), and how many hold: the ✓/✗ counts. */
+  scored: number;
+  satisfied: number;
+  /** Object instances found, of those the prompt asks for. */
+  found: number;
+  instances: number;
+  /** Mean detector score of the boxes that count (0..1). */
+  confidence: number;
+  /** Why it failed (state `error`), else null. */
+  message: string | null;
+}
+
+/** The candidates of one best-of render and the choice among them. */
+export interface CandidateStripView {
+  /** Identity of the best-of run (its render's requestId); `pickCandidate` names it. */
+  setId: string;
+  /** The prompt the candidates belong to; the strip shows only with that prompt. */
+  promptKey: string;
+  /** Candidates asked for, and whether rendering stops at the first that satisfies every relation. */
+  n: number;
+  untilSatisfied: boolean;
+  rule: RuleName;
+  /** The detector that picked and scored (display). */
+  detector: string;
+  state: 'running' | 'done' | 'cancelled' | 'failed';
+  candidates: CandidateView[];
+  /** Index of the best candidate so far (null before the first is judged). */
+  chosen: number | null;
+  /** Index of the candidate shown as the panel's image: the chosen one unless the user picked another. */
+  shown: number | null;
+}
+
+/** Host -> webview: the candidate strip changed (a candidate finished, the choice or the shown one changed). */
+export interface CandidatesMessage {
+  type: 'candidates';
+  strip: CandidateStripView | null;
+}
+
+/** Webview -> host: show candidate `index` of strip `setId` as the panel's image. */
+export interface PickCandidateMessage {
+  type: 'pickCandidate';
+  setId: string;
+  index: number;
+}
 
 /** The state the webview stores with `setState` and the serializer gets back on reload. */
 export interface PersistedWebviewState {

@@ -26,8 +26,25 @@ export type ProviderRequest = (typeof PROVIDER_REQUESTS)[number];
  * progress and writes the same outputs; a new backend (a remote workflow server, say) is a new
  * name here and one entry in src/service/render.ts.
  */
-export const RENDER_BACKENDS = ['onnx'] as const;
+export const RENDER_BACKENDS = ['onnx', 'comfyui'] as const;
 export type RenderBackendName = (typeof RENDER_BACKENDS)[number];
+
+/** ComfyUI's own default address: where the `comfyui` backend looks when no server is given. */
+export const DEFAULT_COMFY_SERVER = 'http://127.0.0.1:8188';
+
+/**
+ * Where the `comfyui` backend renders: the ComfyUI server the user runs. The checkpoint is the
+ * request's `modelDir` (a name from the server's list, not a folder).
+ */
+export interface ComfyTarget {
+  /** Base URL, e.g. `http://127.0.0.1:8188` (ComfyUI's default). */
+  readonly server: string;
+  /**
+   * Use a server that is not on this machine. Off by default, so prompts and renders never leave
+   * the machine; only an explicit user choice (a user-level setting, a CLI flag) turns it on.
+   */
+  readonly allowRemote?: boolean;
+}
 
 /** Which detector to run. */
 export type DetectorSpec = { readonly kind: 'embedded' } | { readonly kind: 'owlvit'; readonly modelDir: string };
@@ -52,6 +69,13 @@ export const MAX_SIDE = 4096;
 export const MAX_STEPS = 1000;
 /** Most images in one render call. */
 export const MAX_BATCH = 64;
+/**
+ * Most candidates of a verified best-of-N render (`--best-of N`): each is a full render, and
+ * published gains flatten out after a handful of seeds (VISOR_n is reported up to 4).
+ */
+export const MAX_BEST_OF = 16;
+/** Largest seed a render takes (seeds are 32-bit). */
+export const MAX_SEED = 0xffffffff;
 
 /** Why a render size is not allowed (each side a multiple of `multiple` up to MAX_SIDE), or null. */
 export function sizeProblem(width: number, height: number, multiple = 8): string | null {
@@ -112,10 +136,15 @@ export type RenderOutput = { readonly dir: string; readonly stem: string } | { r
 
 /** Params of `render`. */
 export interface RenderParams extends RenderSettings {
-  /** Model folder (optimum's ONNX export layout for the `onnx` backend). */
+  /**
+   * The model: a folder in optimum's ONNX export layout for `onnx`; for `comfyui`, a checkpoint
+   * name from the server's list (`model/check` resolves '' to the server's only checkpoint).
+   */
   readonly modelDir: string;
   /** Default `onnx`. */
   readonly backend?: RenderBackendName;
+  /** The server of the `comfyui` backend (required with it). */
+  readonly comfyui?: ComfyTarget;
   readonly provider?: ProviderRequest;
   /** GPU index for the cuda/webgpu providers. */
   readonly deviceId?: number;
@@ -134,13 +163,19 @@ export interface RenderProgress {
   readonly provider?: string;
 }
 
-/** Milliseconds spent in each stage of one render. */
+/**
+ * Milliseconds spent in each stage of one render. ComfyUI reports no split of its run, so with
+ * `comfyui` its whole execution time is `unetMs` (encoders and VAE are 0) and the time our client
+ * adds (submit, socket, image transfer, PNG chunks) is `overheadMs`.
+ */
 export interface RenderTimings {
   readonly textEncoderMs: number;
   readonly unetMs: number;
   readonly vaeMs: number;
   readonly totalMs: number;
   readonly stepsPerSecond: number;
+  /** `comfyui`: the client's time outside ComfyUI's execution (queue waits excluded). */
+  readonly overheadMs?: number;
 }
 
 /** One PNG a render wrote. */
@@ -200,8 +235,11 @@ export interface DetectResult {
 
 /** Params of `model/check`. */
 export interface ModelCheckParams {
+  /** A model folder (`onnx`) or a checkpoint name, '' for the server's only one (`comfyui`). */
   readonly modelDir: string;
   readonly backend?: RenderBackendName;
+  /** The server of the `comfyui` backend (required with it). */
+  readonly comfyui?: ComfyTarget;
 }
 
 /**
@@ -212,7 +250,7 @@ export interface ModelCheckParams {
 export type ModelCheckResult =
   | {
       readonly ok: true;
-      /** Absolute path of the folder. */
+      /** Absolute path of the folder; for `comfyui`, the checkpoint name (pass it as `modelDir`). */
       readonly dir: string;
       /** The size the model was trained at (the default of a render without width and height). */
       readonly defaultSize: { readonly width: number; readonly height: number };
@@ -220,8 +258,15 @@ export type ModelCheckResult =
       readonly scheduler: SchedulerName | null;
       /** Names what the folder's files hold (not where they are): part of a batch image's resume key. */
       readonly identity: string;
+      /** `comfyui`: every checkpoint the server offers (for a picker). */
+      readonly checkpoints?: readonly string[];
     }
-  | { readonly ok: false; readonly problem: string };
+  | {
+      readonly ok: false;
+      readonly problem: string;
+      /** `comfyui` when the server answered: its checkpoints (for a picker). */
+      readonly checkpoints?: readonly string[];
+    };
 
 // ---- the method table -------------------------------------------------------------------------------
 

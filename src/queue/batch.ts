@@ -43,7 +43,7 @@ import {
 } from '../batch/index';
 import { imageKey } from '../batch/manifest';
 import type { Detection } from '../protocol/geometry';
-import { detectorFromName, MAX_SIDE, type DetectorSpec, type ProviderRequest } from '../protocol/service';
+import { detectorFromName, MAX_SIDE, type DetectorSpec, type ProviderRequest, type RenderBackendName } from '../protocol/service';
 import type { InferenceService } from '../service/client';
 import { ImageCollector, ResultRefusedError, type FailureRecord } from './collector';
 import { QueueCoordinator, type FollowEvents, type FollowStatus, type RetryPolicy } from './coordinator';
@@ -52,6 +52,20 @@ import { JobDataError, type QueueBatch, type QueueJobData } from './protocol';
 import { prepareStage, readIfExists, removeStage, STAGE_DIR, STAGE_MARKER } from './store';
 import { scrub, type QueueTarget } from './url';
 import type { ImageWork } from './worker';
+
+/**
+ * Why a batch cannot go on the queue, or null when it can. Workers render one image per job with
+ * the ONNX pipeline and their own copy of the model folder: a best-of image is several renders
+ * and a choice made over all of them, and a ComfyUI checkpoint is not a folder a worker can be
+ * pointed at, so both are refused up front rather than rendered differently from a local run.
+ */
+export function queuedBatchProblem(backend: RenderBackendName | undefined, bestOf: number | undefined): string | null {
+  if (backend !== undefined && backend !== 'onnx')
+    return `queue workers render with the ONNX pipeline, not the ${backend} backend; render this batch without the queue, or with the onnx backend`;
+  if (bestOf !== undefined && bestOf > 1)
+    return `queue workers render one image per job and cannot choose the best of ${bestOf} candidates; render this batch without the queue, or without best-of`;
+  return null;
+}
 
 /** Images whose jobs failed every attempt, one JSON line each, beside manifest.jsonl. */
 export const FAILED = 'failed.jsonl';
@@ -288,6 +302,9 @@ function readFailures(text: string | null): FailedImage[] {
  */
 export async function runQueuedBatch(req: QueuedBatchRequest, deps: QueuedBatchDeps, events: QueuedBatchEvents = {}, signal?: AbortSignal): Promise<QueuedBatchResult> {
   const options = req.options;
+  // Checked before the folder is touched; the CLI and the editor check earlier with the same words.
+  const unsupported = queuedBatchProblem(undefined, options.render.bestOf?.n);
+  if (unsupported) throw new BatchError(`cannot queue this batch: ${unsupported}`);
   const bfs = deps.fs ?? nodeBatchFs;
   const folder = await openBatchFolder(options, bfs);
   const { out, manifestPath } = folder;

@@ -5,7 +5,7 @@
  * pipeline is one backend; another (a remote workflow server, a queue of GPU workers) implements
  * the same interface and is listed in `RENDER_BACKENDS` (src/protocol/service.ts).
  */
-import type { ModelCheckResult, RenderParams, RenderPhase, RenderTimings, SchedulerName } from '../protocol/service';
+import type { ModelCheckParams, ModelCheckResult, RenderParams, RenderPhase, RenderTimings, SchedulerName } from '../protocol/service';
 
 /** What a backend gets while it renders. */
 export interface BackendControl {
@@ -28,8 +28,8 @@ export interface BackendImages {
 }
 
 export interface RenderBackend {
-  /** Whether `modelDir` can render, and its defaults; never loads weights. */
-  check(modelDir: string): Promise<ModelCheckResult>;
+  /** Whether `params.modelDir` can render, and its defaults; never loads weights. */
+  check(params: ModelCheckParams): Promise<ModelCheckResult>;
   /** Renders `params` (its `output` is the service's business, not the backend's). */
   render(params: RenderParams, control: BackendControl): Promise<BackendImages>;
   /** Frees loaded models. */

@@ -5,14 +5,14 @@
  */
 import * as path from 'node:path';
 import { loadPipeline, ModelDirError, modelIdentity, validateModelDir, type ModelDirInfo, type Pipeline } from '../render';
-import type { ModelCheckResult, RenderParams } from '../protocol/service';
+import type { ModelCheckParams, ModelCheckResult, RenderParams } from '../protocol/service';
 import type { BackendControl, BackendImages, RenderBackend } from './backend';
 import { KeyedResource } from './keyedResource';
 
 export function createOnnxBackend(): RenderBackend {
   const pipelines = new KeyedResource<Pipeline>((p) => p.dispose());
   return {
-    async check(modelDir: string): Promise<ModelCheckResult> {
+    async check({ modelDir }: ModelCheckParams): Promise<ModelCheckResult> {
       let info: ModelDirInfo;
       try {
         info = await validateModelDir(modelDir);

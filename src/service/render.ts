@@ -30,6 +30,7 @@ import type { MethodHandler } from './host';
 /** Backends by name, each created on first use. */
 const BACKENDS: Readonly<Record<RenderBackendName, () => RenderBackend>> = {
   onnx: () => (require('./onnxBackend') as typeof import('./onnxBackend')).createOnnxBackend(),
+  comfyui: () => (require('./comfyBackend') as typeof import('./comfyBackend')).createComfyBackend(),
 };
 
 /** The render backends of one service, shared by `render` and `model/check`. */
@@ -62,6 +63,12 @@ function object(params: unknown, method: string): Obj {
 function backendName(p: Obj, method: string): void {
   if (p.backend !== undefined && !RENDER_BACKENDS.includes(p.backend as RenderBackendName)) {
     throw new TypeError(`${method} param 'backend' must be one of ${RENDER_BACKENDS.join(', ')}, got ${JSON.stringify(p.backend)}`);
+  }
+  if (p.backend === 'comfyui') {
+    const t = p.comfyui as Obj | null | undefined;
+    if (typeof t !== 'object' || t === null || typeof t.server !== 'string' || (t.allowRemote !== undefined && typeof t.allowRemote !== 'boolean')) {
+      throw new TypeError(`${method} param 'comfyui' must be {server: URL, allowRemote?: boolean} with backend 'comfyui', got ${JSON.stringify(p.comfyui)}`);
+    }
   }
 }
 
@@ -198,6 +205,6 @@ export function createModelCheckHandler(backends: Backends): MethodHandler<Model
       backendName(p, 'model/check');
       return p as unknown as ModelCheckParams;
     },
-    run: (params) => backends.get(params.backend).check(params.modelDir),
+    run: (params) => backends.get(params.backend).check(params),
   };
 }

@@ -14,6 +14,11 @@ const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
 // Large enough for a 2048x2048 PNG with overlays, small enough to refuse nonsense.
 export const MAX_DATA_URL_LENGTH = 64 * 1024 * 1024;
 
+// The planner draws at most 96 boxes (MAX_BOXES) on canvases of at most 4096 pixels a side.
+const MAX_EDIT_BOXES = 96;
+const isCoord = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= 100_000;
+const isBoxEdit = (b: unknown): boolean => isObj(b) && isId(b.id) && isCoord(b.x) && isCoord(b.y) && isCoord(b.w) && isCoord(b.h);
+
 // A Record over the union's `type`s: adding a message type fails to compile until it is checked.
 const CHECKS: Record<FromWebviewType, (m: Obj) => boolean> = {
   ready: () => true,
@@ -28,6 +33,11 @@ const CHECKS: Record<FromWebviewType, (m: Obj) => boolean> = {
   pickImage: () => true,
   selectModel: () => true,
   openSettings: () => true,
+  pickCandidate: (m) => isId(m.setId) && isIndex(m.index),
+  editLayout: (m) => isId(m.promptKey) && isIndex(m.seq) && isBool(m.final) && Array.isArray(m.boxes) && m.boxes.length <= MAX_EDIT_BOXES && m.boxes.every(isBoxEdit),
+  resetLayout: (m) => isId(m.promptKey) && isIndex(m.seq),
+  renderWithLayout: () => true,
+  setRegionGuide: (m) => isBool(m.value),
 };
 
 /** The message when it is a well-formed `FromWebview`, otherwise undefined (drop it). */

@@ -3,19 +3,15 @@
  * every verdict here, the webview only draws them.
  */
 import type { Detection } from '../protocol/geometry';
-import type { DetectionState, DetectionView, LayoutView, ObjectView, PromptView, RelationStatus, RelationView, RuleCheck, RuleName } from '../protocol/messages';
+import type { DetectionState, DetectionView, LayoutEditView, LayoutView, ObjectView, PromptView, RelationStatus, RelationView, RuleCheck, RuleName } from '../protocol/messages';
 import { nounsOf, relationLabel } from '../parser/labels';
 import type { ParsedPrompt, PromptRelation } from '../parser/types';
-import type { LayoutCheck, LayoutResult } from '../generator/types';
-import { boxCenter } from '../evaluate/index';
+import type { Layout, LayoutCheck, LayoutResult } from '../generator/types';
+import { boxCenter, T2I_SATISFIED_FROM } from '../evaluate/index';
 import type { BoxPair, ImageEvaluation, RelationEvaluation } from '../evaluate/index';
 
-/**
- * A T2I-CompBench position score counts as satisfied from this value: upstream gives 1 to a
- * well-separated pair in the right direction and 0.1/IoU to overlapping ones, so 0.5 means "right
- * direction, overlap at most IoU 0.2".
- */
-export const T2I_SATISFIED_FROM = 0.5;
+// The threshold lives with the other verdicts of the evaluation core (best-of-N counts the same ✓).
+export { T2I_SATISFIED_FROM };
 
 const RULE_ORDER: readonly RuleName[] = ['visor', 't2i-compbench', 'geneval'];
 
@@ -70,6 +66,13 @@ export interface PromptViewInput {
   layout: LayoutResult;
   rewrite: string | null;
   rule: RuleName;
+  /** How the layout relates to the prompt's layout file (omitted: planned, not editable). */
+  layoutEdit?: LayoutEditView;
+}
+
+/** A layout as the panel draws it. */
+export function layoutViewOf(layout: Pick<Layout, 'width' | 'height' | 'boxes'>): LayoutView {
+  return { width: layout.width, height: layout.height, boxes: layout.boxes.map((b) => ({ id: b.id, objectId: b.objectId, noun: b.noun, x: b.x, y: b.y, w: b.w, h: b.h })) };
 }
 
 /** The panel's record for one prompt: objects, layout, rewrite and relations with layout checks. */
@@ -79,11 +82,7 @@ export function promptView(input: PromptViewInput): PromptView {
   let layoutView: LayoutView | null = null;
   let layoutError: string | null = null;
   if (layout.ok) {
-    layoutView = {
-      width: layout.layout.width,
-      height: layout.layout.height,
-      boxes: layout.layout.boxes.map((b) => ({ id: b.id, objectId: b.objectId, noun: b.noun, x: b.x, y: b.y, w: b.w, h: b.h })),
-    };
+    layoutView = layoutViewOf(layout.layout);
   } else {
     const clashes = layout.conflicts.map((set) => set.map((i) => parsed.relations[i]).filter((r): r is PromptRelation => r !== undefined).map((r) => `"${relationLabel(r, 'phrase', nounsOf(parsed))}"`).join(' and '));
     layoutError = clashes.length > 0 ? `${layout.message} Conflicting: ${clashes.join('; ')}.` : layout.message;
@@ -99,6 +98,7 @@ export function promptView(input: PromptViewInput): PromptView {
     relations: layoutRelations(parsed, layout.ok ? layout.layout.checks : null, input.rule),
     layout: layoutView,
     layoutError,
+    layoutEdit: layoutView !== null ? (input.layoutEdit ?? null) : null,
   };
 }
 

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
 import { installCodeServer } from './installCodeServer.mjs';
 import { checkWebview } from './webviewChecks.mjs';
+import { DRIVER_PREFIX, handleWebviewRequest } from './webviewDriver.mjs';
 import { prepareWorkspace } from './workspace.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -97,6 +98,8 @@ async function runCodeServer(workspace, env) {
       ...process.env,
       ...env,
       ...(untrusted ? { SPRIGHT_TEST_UNTRUSTED: '1' } : {}),
+      // The suite may act in the webview's DOM through this runner (webviewDriver.mjs).
+      SPRIGHT_WEBVIEW_DRIVER: '1',
       HOME: home,
       XDG_CONFIG_HOME: path.join(home, '.config'),
       XDG_DATA_HOME: path.join(home, '.local', 'share'),
@@ -170,6 +173,10 @@ async function runCodeServer(workspace, env) {
       // Mocha's reporter logs printf-style ('%s%s', ...): format it as console.log would.
       const text = format(...(Array.isArray(args) ? args : [args]));
       if (/ENOTFOUND open-vsx\.org/.test(text)) return;
+      if (text.startsWith(DRIVER_PREFIX)) {
+        void handleWebviewRequest(page, text, { workspace, log });
+        return;
+      }
       process.stdout.write(`${text}\n`);
     });
     const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;

@@ -3,7 +3,8 @@
 // markup as text, never run it.
 import path from 'node:path';
 
-async function findPanelFrame(page, deadlineMs) {
+/** The preview webview's frame (it has drawn a prompt), or null when none shows up in time. */
+export async function findPanelFrame(page, deadlineMs) {
   const until = Date.now() + deadlineMs;
   while (Date.now() < until) {
     for (const frame of page.frames()) {

@@ -16,6 +16,7 @@ export function prepareWorkspace(root) {
     'clean.prompts': 'a red apple to the left of a green bowl\na lamp above a wooden table\n',
     'hostile.prompts': `${HOSTILE_PROMPT}\n`,
     'batch/set.prompts': 'a cat to the left of a dog\na cup above a book\n',
+    'layout.prompts': 'a red apple to the left of a green bowl\na lamp above a wooden table\n',
   };
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(workspace, name)), { recursive: true });
@@ -37,6 +38,13 @@ export function prepareTinyModel(root, dest) {
   const pick = preferred.find((n) => names.includes(n)) ?? names[0];
   if (!pick) return null;
   cpSync(path.join(variants, pick), dest, { recursive: true });
+  // Region guidance also encodes the bootstrapping colours: add the matching VAE encoder.
+  const encoder = path.join(root, 'test', 'fixtures', 'sd-tiny-regions', pick.includes('fp16') ? 'vae_encoder-fp16' : 'vae_encoder-fp32');
+  if (existsSync(path.join(encoder, 'model.onnx.gz'))) {
+    mkdirSync(path.join(dest, 'vae_encoder'), { recursive: true });
+    cpSync(path.join(encoder, 'config.json'), path.join(dest, 'vae_encoder', 'config.json'));
+    writeFileSync(path.join(dest, 'vae_encoder', 'model.onnx'), zlib.gunzipSync(readFileSync(path.join(encoder, 'model.onnx.gz'))));
+  }
   mkdirSync(path.join(dest, 'tokenizer'), { recursive: true });
   for (const f of readdirSync(tok)) {
     const src = path.join(tok, f);

@@ -8,8 +8,11 @@ import { PassThrough, Writable } from 'node:stream';
 import batchCommand, { readBatchPrompts } from '../../src/cli/commands/batch';
 import { InputError, UsageError } from '../../src/cli/command';
 import type { CliContext } from '../../src/cli/command';
+import * as zlib from 'node:zlib';
 import { parseManifest } from '../../src/batch';
-import { repoRoot } from './helpers/paths';
+import { chooseCandidate } from '../../src/evaluate';
+import { readPngText } from '../../src/image';
+import { fixture, repoRoot } from './helpers/paths';
 import { loadableCopy, tinyVariants } from './renderFixture';
 
 const temps: string[] = [];
@@ -130,4 +133,48 @@ test('batch CLI on sd-tiny with the embedded detector: report folder, resume, Ct
   const changed = await run([...args.slice(0, -4), '--steps', '3', '--provider', 'cpu'], dir);
   assert.equal(changed.code, 2);
   assert.match(changed.err, /other options \(steps 2 -> 3\); use a new --out folder, or --force/);
+});
+
+test('batch CLI --best-of on sd-tiny: candidates kept, the best chosen under the VISOR name, the gain printed', { skip: !variant ? 'no sd-tiny fixture' : false }, async () => {
+  const dir = tmp();
+  const model = loadableCopy(variant!);
+  temps.push(model);
+  // The random tiny OWL-ViT finds boxes with varied scores in noise, so the choice has work.
+  const owl = tmp();
+  for (const f of ['model.onnx', 'preprocessor_config.json']) fs.copyFileSync(fixture('owlvit-tiny', f), path.join(owl, f));
+  for (const f of ['vocab.json', 'merges.txt']) fs.writeFileSync(path.join(owl, f), zlib.gunzipSync(fs.readFileSync(fixture('clip-tokenizer', `${f}.gz`))));
+  fs.writeFileSync(path.join(owl, 'tokenizer_config.json'), JSON.stringify({ pad_token: '!', model_max_length: 16 }));
+  fs.writeFileSync(path.join(dir, 'p.txt'), 'a dog to the left of a cat\na cup above a book\n');
+  const args = ['--model', model, '--prompts', 'p.txt', '--out', 'out', '--images-per-prompt', '2', '--size', '64x64', '--steps', '2', '--provider', 'cpu', '--best-of', '3', '--detector', `owlvit:${owl}`, '--threshold', '0'];
+  const r = await run(args, dir);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /4 rendered, 0 already done, 4 in all, 12 candidates rendered/);
+  assert.match(r.out, /best of 3 \(VISOR\): every relation satisfied in \d+\.\d% of 4 images with the chosen candidate, \d+\.\d% with candidate 0 alone \(picked and scored by owlvit:.*: the same detector, so the gain is an upper bound\)/);
+  assert.match(r.err, /1_0 candidate 2\/3/);
+  const out = path.join(dir, 'out');
+  const { records, candidates } = parseManifest(fs.readFileSync(path.join(out, 'manifest.jsonl'), 'utf8'));
+  assert.equal(records.length, 4);
+  assert.equal(candidates.length, 0);
+  for (const rec of records) {
+    const b = rec.best_of!;
+    assert.equal(b.candidates.length, 3);
+    // Image k's candidates: seed k, k + 2, k + 4 (seed 0, two images per prompt).
+    assert.deepEqual(b.candidates.map((c) => c.seed), [rec.k, rec.k + 2, rec.k + 4]);
+    // The recorded choice is the core's choice over the recorded scores, and its bytes are under the VISOR name.
+    assert.equal(b.chosen, chooseCandidate(b.candidates, { n: 3, untilSatisfied: false }).chosen);
+    assert.equal(rec.seed, b.candidates[b.chosen]!.seed);
+    assert.deepEqual(fs.readFileSync(path.join(out, rec.file)), fs.readFileSync(path.join(out, b.candidates[b.chosen]!.file)));
+    assert.equal(readPngText(fs.readFileSync(path.join(out, rec.file))).seed, String(rec.seed));
+  }
+  const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
+  assert.equal(summary.best_of.candidates, 12);
+  assert.match(fs.readFileSync(path.join(out, 'report.html'), 'utf8'), /<h2>Best of 3<\/h2>/);
+  // Resume: nothing to render.
+  const again = await run(args, dir);
+  assert.equal(again.code, 0, again.err);
+  assert.match(again.out, /0 rendered, 4 already done, 4 in all, 0 candidates rendered/);
+
+  const bad = await run([...args, '--rule', 'clip'], dir);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--rule must be visor, t2i-compbench or geneval/);
 });

@@ -280,7 +280,7 @@ test('the webview accepts the batch messages: batchPage and an opened item with 
   const shown = parseToWebview(JSON.parse(JSON.stringify({ type: 'showImage', image })));
   assert.ok(shown, 'showImage rejected by media/validate');
   // The webview's reducer takes the page and the image into its state.
-  const state: PanelState = { rule: 'visor', view: { showBoxes: true, showLabels: true }, prompt: null, image: null, render: null, setup: { configured: true, modelPath: 'm', problem: null, ignoredUntrusted: false }, batch: null, notice: null };
+  const state: PanelState = { rule: 'visor', view: { showBoxes: true, showLabels: true }, prompt: null, image: null, render: null, setup: { configured: true, modelPath: 'm', problem: null, ignoredUntrusted: false }, batch: null, notice: null, regionGuide: false };
   const m0 = reduce(initialModel(), { type: 'init', state })!;
   const m1 = reduce(m0, parsed)!;
   assert.equal(m1.state?.batch?.items.length, res.total);

@@ -5,8 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { batchRecord, imageFile, renderKey, renderReport, summarize, type BatchOptions, type FailedImage, type PlannedImage } from '../../src/batch';
-import { acceptRecord, batchImageWork, imageJob, type BatchQueueSettings } from '../../src/queue/batch';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BatchError, batchRecord, imageFile, renderKey, renderReport, summarize, type BatchOptions, type FailedImage, type PlannedImage } from '../../src/batch';
+import { acceptRecord, batchImageWork, imageJob, queuedBatchProblem, runQueuedBatch, type BatchQueueSettings } from '../../src/queue/batch';
+import { parseQueueUrl } from '../../src/queue/url';
 import { ResultRefusedError } from '../../src/queue/collector';
 import { JobDataError, type QueueBatch } from '../../src/queue/protocol';
 import { prompt, SIZE } from '../fixtures/evaluate/batchFakes';
@@ -67,4 +71,33 @@ test('report: failed images are listed with their error and marked in the grid',
   assert.match(html, /<table id="failures">.*3_1\.png.*the UNet produced NaN\/Infinity at step 2 of 2 &lt;fp16&gt;/s);
   assert.match(html, /<td class="img missing failed" title="the UNet produced NaN\/Infinity at step 2 of 2 &lt;fp16&gt;">failed<\/td>/);
   assert.doesNotMatch(renderReport([record], summarize([record]), { images: new Map(), prompts: options.prompts }), /Failed images/);
+});
+
+test('queued batch: best-of and the ComfyUI backend are refused before the output folder or Redis is touched', async () => {
+  assert.equal(queuedBatchProblem('onnx', 1), null);
+  assert.equal(queuedBatchProblem(undefined, undefined), null);
+  assert.match(queuedBatchProblem('comfyui', 1) ?? '', /queue workers render with the ONNX pipeline, not the comfyui backend; render this batch without the queue/);
+  assert.match(queuedBatchProblem(undefined, 3) ?? '', /cannot choose the best of 3 candidates; render this batch without the queue, or without best-of/);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'spright-qbest-'));
+  try {
+    const outDir = path.join(root, 'out');
+    const options: BatchOptions = {
+      prompts: [p],
+      outDir,
+      imagesPerPrompt: 1,
+      seed: 0,
+      rewrite: 'off',
+      render: { ...settings.render, bestOf: { n: 2, untilSatisfied: false, rule: 'visor' } },
+      detection: settings.detection,
+    };
+    // Port 1: nothing listens there, so reaching Redis would fail with another message.
+    const target = parseQueueUrl('redis://127.0.0.1:1/0', {});
+    await assert.rejects(
+      runQueuedBatch({ options, target, mode: 'enqueue', follow: true }, { rewrite: (t) => t, detect: () => Promise.reject(new Error('no detection in this test')) }),
+      (err: Error) => err instanceof BatchError && /^cannot queue this batch: queue workers render one image per job and cannot choose the best of 2 candidates/.test(err.message),
+    );
+    assert.equal(fs.existsSync(outDir), false, 'no output folder is made');
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 });

@@ -85,6 +85,23 @@ test('queue CLI: an unreachable Redis or a wrong password is one line and exit 2
   assert.match(viaEnv.err, /holds no batch/, 'authenticated, then on to the folder check');
 });
 
+test('queue CLI: --queue with --best-of or --backend comfyui is one usage line and exit 2, before Redis is tried', async () => {
+  const dir = tmp();
+  fs.writeFileSync(path.join(dir, 'p.txt'), 'a dog to the left of a cat\n');
+  // Nothing listens on this port: a refusal after trying Redis would say "cannot reach Redis".
+  const closed = `redis://127.0.0.1:${await freePort()}/0`;
+  const cases: Array<[string[], RegExp]> = [
+    [['batch', '--model', 'model', '--prompts', 'p.txt', '--out', 'o', '--queue', closed, '--best-of', '4'], /^spright-lens batch: --queue: queue workers render one image per job and cannot choose the best of 4 candidates; render this batch without the queue, or without best-of$/],
+    [['batch', '--backend', 'comfyui', '--checkpoint', 'sd21.safetensors', '--prompts', 'p.txt', '--out', 'o', '--queue', closed], /^spright-lens batch: --queue: queue workers render with the ONNX pipeline, not the comfyui backend; render this batch without the queue, or with the onnx backend$/],
+  ];
+  for (const [args, why] of cases) {
+    const r = await cli(args, dir);
+    assert.equal(r.code, 2, `${args.join(' ')}\n${r.err}`);
+    assert.match(r.err.split('\n')[0] ?? '', why);
+    assert.equal(fs.existsSync(path.join(dir, 'o')), false, 'no output folder is made');
+  }
+});
+
 test('queue CLI: a worker started with another model than the batch\'s stops with one line', { skip }, async () => {
   const dir = tmp();
   fs.writeFileSync(path.join(dir, 'p.txt'), 'a dog to the left of a cat\n');

@@ -4,9 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DetectionState, ImageView, PanelState, PromptView, RelationView, ToWebview } from '../../src/protocol/messages';
 import { findAll, textOf, toMarkup, type VElement } from '../../media/vnode';
-import { colourClass, highlighted, relationTargets, renderApp, shownRelations } from '../../media/view';
+import { colourClass, highlighted, relationTargets, shownRelations } from '../../media/view';
 import { initialModel, persistable, reduce, type WebviewModel } from '../../media/model';
 import { parseToWebview } from '../../media/validate';
+import { appTree, panelState } from './helpers/panelState';
 
 function relation(over: Partial<RelationView> = {}): RelationView {
   return {
@@ -48,22 +49,13 @@ function prompt(over: Partial<PromptView> = {}): PromptView {
       ],
     },
     layoutError: null,
+    layoutEdit: null,
     ...over,
   };
 }
 
 function state(over: Partial<PanelState> = {}): PanelState {
-  return {
-    rule: 'visor',
-    view: { showBoxes: true, showLabels: true },
-    prompt: prompt(),
-    image: null,
-    render: null,
-    setup: { configured: true, modelPath: '/models/spright', problem: null, ignoredUntrusted: false },
-    batch: null,
-    notice: null,
-    ...over,
-  };
+  return panelState(prompt(), over);
 }
 
 function image(key: string, detection: DetectionState = { status: 'pending' }): ImageView {
@@ -81,7 +73,7 @@ function image(key: string, detection: DetectionState = { status: 'pending' }): 
   };
 }
 
-const root = (s: PanelState): VElement => ({ tag: 'div', svg: false, attrs: { id: 'app' }, children: renderApp(s, { saveStatus: null, saving: false }) });
+const root = (s: PanelState): VElement => appTree(s);
 
 test('layout boxes, prompt, rewrite and relations carry the integration-test hooks', () => {
   const tree = root(state());

@@ -1,21 +1,22 @@
 /** `spright-lens batch`: renders prompt sets, judges every image, writes a resumable report folder. */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { parseDetectorSpec, parseFlags, parseSizeFlag, parseThreshold } from '../args';
+import { bestOfFlags, COMFY_OPTIONS, comfyFlagsUsage, parseDetectorSpec, parseFlags, parseSizeFlag, parseThreshold, renderTarget } from '../args';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
 import { cliError, forkedService, inProcessService } from '../service';
 import { probeQueue, runQueueBatch } from '../queueBatch';
-import { readQueuedBatch } from '../../queue/batch';
+import { queuedBatchProblem, readQueuedBatch } from '../../queue/batch';
 import { parseQueueUrl, QueueUrlError, type QueueTarget } from '../../queue/url';
 import { BatchError, detectionFloor, MAX_IMAGES_PER_PROMPT, ProgressReporter, promptsFromSources, runBatch, serviceBatchDeps, sourceKey } from '../../batch/index';
-import type { BatchOptions, BatchPrompt, RenderParameters } from '../../batch/index';
+import type { BatchOptions, BatchPrompt, BatchSummary, BestOfSummary, RenderParameters } from '../../batch/index';
 import { PromptSetError } from '../../evaluate/index';
 import { PromptFileError } from '../../parser/index';
-import { defaultThresholdFor, detectorFromName, detectorName, MAX_STEPS, PROVIDER_REQUESTS, SCHEDULER_NAMES, type ProviderRequest, type SchedulerName } from '../../protocol/service';
+import { defaultThresholdFor, detectorFromName, detectorName, MAX_BEST_OF, MAX_STEPS, PROVIDER_REQUESTS, SCHEDULER_NAMES, type ProviderRequest, type SchedulerName } from '../../protocol/service';
 import { ServiceRequestError } from '../../service';
 
 const USAGE = `Usage: spright-lens batch --model DIR --prompts FILE... --out DIR [options]
+       spright-lens batch --backend comfyui [--server URL] [--checkpoint NAME] --prompts FILE... --out DIR [options]
 
 Renders every prompt k times, detects its objects, judges each relation with the VISOR,
 T2I-CompBench and GenEval rules, and writes to the --out folder:
@@ -29,8 +30,8 @@ Running the same command again resumes: finished images are skipped, never rende
 Ctrl-C stops after the current image; a second Ctrl-C quits at once.
 
 Options:
-  --model DIR               ONNX Stable Diffusion 2.x folder (required)
-  --prompts FILE...         prompt files (.txt/.prompt one a line, .jsonl, or SR2D .json) (required)
+  --model DIR               ONNX Stable Diffusion 2.x folder (the onnx backend)
+${comfyFlagsUsage(28)}  --prompts FILE...         prompt files (.txt/.prompt one a line, .jsonl, or SR2D .json) (required)
   --out DIR                 output folder (required)
   --images-per-prompt N     images per prompt and variant, 1 to 100 (default 4, as VISOR)
   --seed S                  image k uses seed S+k, for both variants (default 0)
@@ -43,12 +44,23 @@ Options:
   --size WxH                image size in pixels, multiples of 8 up to 4096 (default 512x512)
   --scheduler NAME          ${SCHEDULER_NAMES.join(' | ')} (default: the model's)
   --provider NAME           ${PROVIDER_REQUESTS.join(' | ')} (default auto)
+  --best-of N               render N candidates per image, 1 to ${MAX_BEST_OF} (default 1): detect
+                            and judge each, keep the best as {prompt_id}_{k}.png; all
+                            candidates stay in candidates/ and in the manifest. Candidate j
+                            of image k has seed S+k+j*images-per-prompt (candidate 0 is the
+                            plain batch's image)
+  --until-satisfied         with --best-of: stop at the first candidate that satisfies
+                            every relation
+  --rule NAME               what --best-of counts: visor | t2i-compbench | geneval
+                            (default visor)
   --force                   replace a batch in --out made with other options
 
 Rendering on several GPUs (see \`spright-lens worker --help\`):
   --queue URL               enqueue the batch on Redis (redis://[:PASSWORD@]HOST[:PORT][/DB],
                             rediss:// for TLS) for worker processes instead of rendering here;
-                            enqueueing the same batch again adds nothing
+                            enqueueing the same batch again adds nothing; not with
+                            --best-of or --backend comfyui (workers render one ONNX
+                            image per job)
   --follow                  with --queue: show progress and the workers, collect every image
                             into --out (each manifest line once), write summary.json and
                             report.html when done; failed images go to failed.jsonl and the
@@ -97,20 +109,24 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
       size: { type: 'string' },
       scheduler: { type: 'string' },
       provider: { type: 'string' },
+      'best-of': { type: 'string' },
+      'until-satisfied': { type: 'boolean' },
+      rule: { type: 'string' },
       force: { type: 'boolean' },
+      ...COMFY_OPTIONS,
       queue: { type: 'string' },
       follow: { type: 'boolean' },
     },
     allowPositionals: true,
   });
-  const target = values.queue === undefined ? undefined : queueTarget(values.queue, ctx);
-  if (values.follow && !target) throw new UsageError('--follow follows a batch on a queue: give --queue URL');
-  if (target && values.follow && !values.model && !values.prompts?.length) {
+  const queue = values.queue === undefined ? undefined : queueTarget(values.queue, ctx);
+  if (values.follow && !queue) throw new UsageError('--follow follows a batch on a queue: give --queue URL');
+  if (queue && values.follow && !values.model && !values.prompts?.length && values.backend === undefined && values.checkpoint === undefined) {
     if (!values.out) throw new UsageError('--out DIR is required: the output folder of the batch to follow');
-    await probeQueue(target);
-    return followQueuedBatch(target, path.resolve(ctx.cwd, values.out), ctx);
+    await probeQueue(queue);
+    return followQueuedBatch(queue, path.resolve(ctx.cwd, values.out), ctx);
   }
-  if (!values.model) throw new UsageError('--model DIR is required');
+  const target = renderTarget(values, ctx.cwd);
   if (!values.prompts?.length) throw new UsageError('--prompts FILE is required');
   if (!values.out) throw new UsageError('--out DIR is required');
   const rewrite = values.rewrite ?? 'off';
@@ -128,15 +144,19 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   }
   const provider = (values.provider ?? 'auto') as ProviderRequest;
   if (!PROVIDER_REQUESTS.includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDER_REQUESTS.join(', ')}, got '${values.provider}'`);
+  const bestOf = bestOfFlags(values['best-of'], values['until-satisfied'], values.rule);
+  if (queue) {
+    const unsupported = queuedBatchProblem(target.backend, bestOf.n);
+    if (unsupported) throw new UsageError(`--queue: ${unsupported}`);
+  }
   const threshold = parseThreshold(values.threshold);
   const detector = parseDetectorSpec(values.detector ?? 'embedded', ctx.cwd);
 
   const prompts = readBatchPrompts(values.prompts, ctx.cwd);
   // Redis answers (or not) within seconds: before the model is looked at.
-  if (target) await probeQueue(target);
+  if (queue) await probeQueue(queue);
   if (prompts.length === 0) throw new InputError(`no prompts in ${values.prompts.join(', ')}`);
   const outDir = path.resolve(ctx.cwd, values.out);
-  const modelDir = path.resolve(ctx.cwd, values.model);
   const scheduler = values.scheduler as SchedulerName | undefined;
   // Detections are recorded down to RAW_FLOOR with their scores, so that a later --threshold
   // (down to that floor) re-judges finished images without detecting again.
@@ -149,7 +169,7 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   // finished batch or an options mismatch answers at once).
   let check;
   try {
-    check = await service.call('model/check', { modelDir });
+    check = await service.call('model/check', target);
   } catch (err) {
     service.dispose();
     throw cliError(err);
@@ -159,20 +179,23 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     throw new InputError(check.problem);
   }
   const render: RenderParameters = {
-    model: modelDir,
+    // The folder as checked, or the server's checkpoint of that name.
+    model: check.dir,
     modelId: check.identity,
     steps,
     guidance,
     width,
     height,
     scheduler: scheduler ?? 'default',
+    // A plain batch records no best-of settings, so its manifest lines stay as they always were.
+    ...(bestOf.n > 1 ? { bestOf } : {}),
   };
-  if (target) {
+  if (queue) {
     try {
       const deps = serviceBatchDeps(service, { render }, { provider, detector, floor });
       const options: BatchOptions = { prompts, outDir, imagesPerPrompt, seed, rewrite, render, detection: { detector: detectorId, threshold: effective, floor }, force: values.force };
       const descriptor = { sourceKey: sourceKey(values.prompts.map((f) => ({ file: path.resolve(ctx.cwd, f) }))), title: values.prompts.join(', ') };
-      return await runQueueBatch({ target, options, mode: 'enqueue', follow: values.follow === true, descriptor, deps }, ctx);
+      return await runQueueBatch({ target: queue, options, mode: 'enqueue', follow: values.follow === true, descriptor, deps }, ctx);
     } finally {
       service.dispose();
     }
@@ -191,10 +214,13 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
         detection: { detector: detectorId, threshold: effective, floor },
         force: values.force,
       },
-      serviceBatchDeps(service, { render }, { provider, detector, floor }),
+      serviceBatchDeps(service, { render }, { backend: target.backend, comfyui: target.comfyui, provider, detector, floor }),
       {
         onProgress: (p) => {
-          const cur = p.current ? `${p.current.variant === 'rewrite' ? 'rewrite/' : ''}${p.current.promptId}_${p.current.k}${p.current.step ? ` step ${p.current.step}/${p.current.steps}` : ''}` : '';
+          const c = p.current;
+          const cur = c
+            ? `${c.variant === 'rewrite' ? 'rewrite/' : ''}${c.promptId}_${c.k}${c.candidate !== undefined ? ` candidate ${c.candidate + 1}/${c.candidates}` : ''}${c.step ? ` step ${c.step}/${c.steps}` : ''}`
+            : '';
           progress.update(p.done, p.total, p.etaMs, cur, p.current === null || p.current.step === undefined);
         },
         onWarning: (m) => {
@@ -205,14 +231,14 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
       ctx.signal,
     );
     progress.finish();
-    const s = JSON.parse(await fs.readFile(path.join(outDir, 'summary.json'), 'utf8')) as {
-      variants: Record<string, { visor: { uncond: number | null; oa: number | null } }>;
-    };
+    const s = JSON.parse(await fs.readFile(path.join(outDir, 'summary.json'), 'utf8')) as BatchSummary;
     const line = Object.entries(s.variants)
       .map(([v, a]) => `${v}: VISOR uncond ${a.visor.uncond?.toFixed(2) ?? '–'}%, OA ${a.visor.oa?.toFixed(2) ?? '–'}%`)
       .join('; ');
+    const gain = s.best_of ? `${bestOfLine(s.best_of)}\n` : '';
+    const counts = bestOf.n > 1 ? `, ${result.candidatesRendered} candidate${result.candidatesRendered === 1 ? '' : 's'} rendered` : '';
     ctx.stdout.write(
-      `${result.rendered} rendered, ${result.skipped} already done, ${result.total} in all${result.cancelled ? ' (stopped early; run the same command to resume)' : ''}\n${line}\nreport: ${path.join(outDir, 'report.html')}\n`,
+      `${result.rendered} rendered, ${result.skipped} already done, ${result.total} in all${counts}${result.cancelled ? ' (stopped early; run the same command to resume)' : ''}\n${line}\n${gain}report: ${path.join(outDir, 'report.html')}\n`,
     );
     return result.cancelled ? 130 : 0;
   } catch (err) {
@@ -255,6 +281,19 @@ async function followQueuedBatch(target: QueueTarget, outDir: string, ctx: CliCo
   } finally {
     service.dispose();
   }
+}
+
+/** "best of 4 (VISOR): every relation satisfied in 75.0% of images, 37.5% with candidate 0 alone; …" */
+export function bestOfLine(b: BestOfSummary): string {
+  const rule = b.rule === 'visor' ? 'VISOR' : b.rule === 'geneval' ? 'GenEval' : 'T2I-CompBench';
+  const parts = b.gains
+    .filter((g) => g.set === 'all' || !b.gains.some((x) => x.set === 'all' && x.variant === g.variant))
+    .map((g) => `${g.variant === 'rewrite' ? 'rewrite: ' : ''}every relation satisfied in ${g.chosen_pct?.toFixed(1) ?? '–'}% of ${g.images} image${g.images === 1 ? '' : 's'} with the chosen candidate, ${g.seed0_pct?.toFixed(1) ?? '–'}% with candidate 0 alone`);
+  const who =
+    b.picked_by === b.scored_by
+      ? `picked and scored by ${b.scored_by}: the same detector, so the gain is an upper bound`
+      : `picked by ${b.picked_by}, scored by ${b.scored_by}`;
+  return `best of ${b.n} (${rule}${b.until_satisfied ? ', until satisfied' : ''}): ${parts.length ? parts.join('; ') : 'no prompt has a relation the rule scores'} (${who})`;
 }
 
 const command: Command = {

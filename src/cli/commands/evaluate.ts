@@ -11,7 +11,7 @@ import { ChunkedWriter } from '../io';
 import { cliError, inProcessService } from '../service';
 import { evaluateImages, matchImages, parseSr2d, promptFromParsed, PromptSetError } from '../../evaluate/index';
 import type { EvalPrompt, EvaluationSummary, ImageJob, PerImageResult } from '../../evaluate/index';
-import { manifestRecordProblem, ProgressReporter } from '../../batch/index';
+import { isCandidateLine, manifestRecordProblem, ProgressReporter } from '../../batch/index';
 import type { ManifestRecord } from '../../batch/index';
 import { ImageFormatError, readPngText } from '../../image/index';
 import { parsePrompt, PromptFileError, readPromptFile, readPromptSource } from '../../parser/index';
@@ -245,7 +245,8 @@ async function sniffPromptSet(file: string): Promise<PromptSetKind> {
       throw new InputError(`${file}:${line}: not a JSON object on one line (${(err as Error).message}); ${NEITHER}`);
     }
     const o = value as Record<string, unknown>;
-    if ('eval_prompt' in o && 'detections' in o && 'variant' in o) return 'manifest';
+    // A best-of batch stopped early may start with a candidate's line.
+    if (('eval_prompt' in o && 'detections' in o && 'variant' in o) || isCandidateLine(o)) return 'manifest';
     if (typeof o.prompt === 'string' || typeof o.text === 'string') return 'prompts-jsonl';
     throw new InputError(
       `${file}:${line}: a JSON object with keys ${Object.keys(o).slice(0, 6).join(', ') || '(none)'}; ${NEITHER}`,
@@ -292,6 +293,8 @@ async function* manifestJobs(
       );
       continue;
     }
+    // A best-of candidate not chosen yet is no image of the batch (the chosen one's line holds them all).
+    if (complete && isCandidateLine(value)) continue;
     // Without its newline the last line may have been cut mid-write; the batch re-renders it.
     const problem = complete ? manifestRecordProblem(value) : 'truncated (no final newline)';
     if (problem) {

@@ -15,13 +15,13 @@ import { PromptFileError } from '../../parser/index';
 import type { BatchView } from '../../protocol/messages';
 import { defaultThresholdFor, detectorFromName, detectorName } from '../../protocol/service';
 import type { InferenceService } from '../../service';
-import { FAILED, runQueuedBatch } from '../../queue/batch';
+import { FAILED, queuedBatchProblem, runQueuedBatch } from '../../queue/batch';
 import { workerCount } from '../../queue/liveness';
 import { probeRedis, QueueConnectionError } from '../../queue/redis';
 import { parseQueueUrl, QueueUrlError } from '../../queue/url';
 import { batchItemImage, BatchRunModel, progressText, summaryText } from '../../view/batchView';
 import type { Config, RenderSettings } from '../config';
-import { checkModel } from '../model';
+import { checkModel, renderTarget } from '../model';
 import type { PanelHost } from '../panelHost';
 import { Disposable } from '../util/dispose';
 
@@ -150,8 +150,8 @@ export class BatchFeature extends Disposable {
 
     const settings = this.#config.render(scope);
     // The model's identity is part of every image's resume key.
-    const modelId = await this.#modelIdentity(scope);
-    if (modelId === undefined) return undefined;
+    const checked = await this.#checkedModel(scope);
+    if (checked === undefined) return undefined;
 
     const ds = this.#config.detect(scope);
     const bs = this.#config.batch(scope);
@@ -168,14 +168,16 @@ export class BatchFeature extends Disposable {
         seed: settings.seed >= 0 ? settings.seed : 0,
         rewrite: bs.rewrite,
         render: {
-          model: settings.modelPath,
-          modelId,
+          model: checked.dir,
+          modelId: checked.identity,
           steps: settings.steps,
           guidance: settings.guidance,
           width: settings.width,
           height: settings.height,
           scheduler: settings.scheduler,
           negativePrompt: settings.negativePrompt,
+          // Best-of picks by the panel's rule; a plain batch records no best-of settings.
+          ...(settings.bestOf > 1 ? { bestOf: { n: settings.bestOf, untilSatisfied: settings.untilSatisfied, rule: this.#config.evaluationRule(scope) } } : {}),
         },
         // Detection runs at the detector's own threshold, so that is also the floor.
         detection: {
@@ -265,9 +267,9 @@ export class BatchFeature extends Disposable {
   }
 
   /** The same check as Render Preview; an unusable model opens the panel's first-run card. */
-  async #modelIdentity(scope: vscode.Uri): Promise<string | undefined> {
+  async #checkedModel(scope: vscode.Uri): Promise<{ dir: string; identity: string } | undefined> {
     const { setup, model } = await checkModel(this.#config, this.#service, scope);
-    if (model !== null) return model.identity;
+    if (model !== null) return model;
     const problem = setup.problem;
     this.#controller.show(scope);
     this.#controller.post({
@@ -343,7 +345,8 @@ export class BatchFeature extends Disposable {
     const detection = descriptor.options.detection;
     const detector = detectorFromName(detection.detector) ?? { kind: 'embedded' };
     // The same render and detect as the CLI's batch: the service writes each PNG in place.
-    const deps = serviceBatchDeps(this.#service, options, { provider: settings.provider, deviceId: settings.deviceId, detector, floor: detection.floor ?? detection.threshold });
+    const { backend, comfyui } = renderTarget(settings, options.render.model);
+    const deps = serviceBatchDeps(this.#service, options, { backend, comfyui, provider: settings.provider, deviceId: settings.deviceId, detector, floor: detection.floor ?? detection.threshold });
 
     let result: BatchResult | undefined;
     let failure: string | null = null;
@@ -364,6 +367,8 @@ export class BatchFeature extends Disposable {
         try {
           if (queue) {
             // sprightLens.batch.queue: the same batch, rendered by `spright-lens worker` processes.
+            const unsupported = queuedBatchProblem(backend, options.render.bestOf?.n);
+            if (unsupported) throw new BatchError(`sprightLens.batch.queue: ${unsupported}`);
             result = await this.#runQueued(options, queue, deps, run, model, (done, total, etaMs, workers) => {
               last = { done, total, etaMs };
               const pctNow = total > 0 ? (100 * done) / total : 100;
@@ -455,7 +460,7 @@ export class BatchFeature extends Disposable {
     if (r.failures.length) {
       void vscode.window.showWarningMessage(`SPRIGHT Lens: ${r.failures.length} image${r.failures.length === 1 ? '' : 's'} failed every attempt (${FAILED} and the report list them); Render All Prompts on the same source tries them again.`);
     }
-    return { rendered: r.added, skipped: r.total - r.added, redetected: r.redetected, total: r.total, cancelled: !r.complete, corruptedLines: [], records: r.records };
+    return { rendered: r.added, skipped: r.total - r.added, redetected: r.redetected, candidatesRendered: r.added, total: r.total, cancelled: !r.complete, corruptedLines: [], records: r.records };
   }
 
   /** The closing notification: figures, and buttons to open the report or the panel. */

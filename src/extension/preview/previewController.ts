@@ -3,15 +3,17 @@
 // image, save, batch) that register handlers. The webview only draws what this sends.
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import type { FromWebview, ImageView, PanelState, PersistedWebviewState, ToWebview, ViewOptions } from '../../protocol/messages';
-import { planLayout, rewritePrompt } from '../../generator';
-import { promptView } from '../../view/panelView';
+import type { EditLayoutMessage, FromWebview, ImageView, PanelState, PersistedWebviewState, ResetLayoutMessage, ToWebview, ViewOptions } from '../../protocol/messages';
+import { layoutWithBoxes, rewritePrompt } from '../../generator';
+import { editedBoxes } from '../../generator/layoutFile';
+import { layoutRelations, layoutViewOf, promptView } from '../../view/panelView';
 import { parsePersistedState } from '../../view/messageGuard';
 import type { Config } from '../config';
 import { spanToRange } from '../convert';
 import type { CurrentPrompt, PanelHost, WebviewMessageHandler } from '../panelHost';
 import type { PromptDocuments } from '../promptDocuments';
 import { Disposable } from '../util/dispose';
+import { LayoutFiles, saveProblem } from './layoutFiles';
 import { PreviewPanel } from './previewPanel';
 
 export class PreviewController extends Disposable implements PanelHost {
@@ -24,7 +26,7 @@ export class PreviewController extends Disposable implements PanelHost {
   #view: ViewOptions = { showBoxes: true, showLabels: true };
   #image: ImageView | null = null;
   #notice: string | null = null;
-  #state: Pick<PanelState, 'render' | 'batch'> = { render: null, batch: null };
+  #state: Pick<PanelState, 'render' | 'batch'> & { candidates: PanelState['candidates'] } = { render: null, batch: null, candidates: null };
   #setupProblem: string | null = null;
   /** Computes the batch page at `init` time (its image URIs need the live webview); see setBatchSource. */
   #batchSource: (() => PanelState['batch']) | undefined;
@@ -32,6 +34,8 @@ export class PreviewController extends Disposable implements PanelHost {
   readonly #imagesByPrompt = new Map<string, ImageView>();
   readonly #handlers = new Map<FromWebview['type'], WebviewMessageHandler>();
   #followTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Saved layouts (`<prompt file>.layout.json`): what each prompt shows, and saving edits. */
+  readonly #layouts = new LayoutFiles();
 
   constructor(extensionUri: vscode.Uri, docs: PromptDocuments, config: Config, outputFolders: () => vscode.Uri[]) {
     super();
@@ -50,8 +54,9 @@ export class PreviewController extends Disposable implements PanelHost {
         }
       }),
     );
-    // What the panel shows depends on the rule, the layout canvas, the rewrite seed and the model.
-    for (const section of ['evaluate', 'layout', 'rewrite', 'models'] as const) {
+    // What the panel shows depends on the rule, the layout canvas, the rewrite seed, the model and
+    // the region guidance setting (its checkbox mirrors it).
+    for (const section of ['evaluate', 'layout', 'rewrite', 'models', 'render'] as const) {
       config.onDidChange(section)(
         () => {
           this.#setupProblem = null;
@@ -69,6 +74,8 @@ export class PreviewController extends Disposable implements PanelHost {
     });
     this.on('selectRelation', (m) => (m.type === 'selectRelation' ? this.#revealRelation(m.promptKey, m.index) : undefined));
     this.on('openSettings', () => void vscode.commands.executeCommand('workbench.action.openSettings', '@ext:spright-lens.spright-lens'));
+    this.on('editLayout', (m) => (m.type === 'editLayout' ? this.#editLayout(m) : undefined));
+    this.on('resetLayout', (m) => (m.type === 'resetLayout' ? this.#resetLayout(m) : undefined));
   }
 
   /** Registers the handler of one webview message type (one per type). */
@@ -120,6 +127,8 @@ export class PreviewController extends Disposable implements PanelHost {
       setup: { ...setup, problem: this.#setupProblem },
       batch: this.#batchSource?.() ?? this.#state.batch,
       notice: this.#notice,
+      candidates: this.#state.candidates,
+      regionGuide: this.#config.render(this.#current?.uri).guide === 'layout',
     };
   }
 
@@ -192,6 +201,9 @@ export class PreviewController extends Disposable implements PanelHost {
       case 'batchPage':
         this.#state.batch = msg.batch;
         break;
+      case 'candidates':
+        this.#state.candidates = msg.strip;
+        break;
       case 'init':
       case 'update':
       case 'saveResult':
@@ -252,7 +264,8 @@ export class PreviewController extends Disposable implements PanelHost {
     const rule = this.#config.evaluationRule(uri);
     const size = this.#config.layoutSize(uri);
     const seed = this.#config.rewrite(uri).seed;
-    const layout = planLayout(entry.parsed, { ...size, seed });
+    // The saved layout when the prompt has one (boxes as drawn), else the plan.
+    const { result: layout, edit } = this.#layouts.resolve(uri, entry, entries, { ...size, seed });
     let rewrite: string | null = null;
     try {
       rewrite = rewritePrompt(entry.parsed, { seed, ...size }).text;
@@ -260,12 +273,66 @@ export class PreviewController extends Disposable implements PanelHost {
       rewrite = null;
       this.#notice = `Could not rewrite: ${err instanceof Error ? err.message : String(err)}`;
     }
-    const view = promptView({ uri: uri.toString(), line, fileName: path.basename(uri.path), parsed: entry.parsed, layout, rewrite, rule });
+    const view = promptView({ uri: uri.toString(), line, fileName: path.basename(uri.path), parsed: entry.parsed, layout, rewrite, rule, layoutEdit: edit });
     if (this.#current?.view.key !== view.key) {
       this.#image = this.#imagesByPrompt.get(view.key) ?? null;
       this.#notice = null;
     }
     this.#current = { uri, line, entry, view };
+  }
+
+  /** The open document of `uri` and its prompts, or undefined when it was closed. */
+  #document(uri: vscode.Uri): { document: vscode.TextDocument; entries: ReturnType<PromptDocuments['get']> } | undefined {
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+    return document ? { document, entries: this.#docs.get(document) } : undefined;
+  }
+
+  /**
+   * A layout edit from the panel: judged at once and answered; saved as well when it is `final`
+   * (the end of a drag or of a key press). The webview draws the boxes as it moves them, so a
+   * judgement arriving after the next move is still useful, and `seq` orders the answers.
+   */
+  async #editLayout(m: EditLayoutMessage): Promise<void> {
+    const cur = this.#current;
+    const shown = cur?.view.layout;
+    if (!cur || cur.view.key !== m.promptKey || !shown || !cur.view.layoutEdit) return;
+    // Boxes of another layout than the one shown (it changed since): drop the edit.
+    const boxes = editedBoxes(shown.boxes, m.boxes, shown);
+    if (boxes === null) return;
+    const parsed = cur.entry.parsed;
+    const layout = layoutWithBoxes(parsed, shown, boxes);
+    let edit = cur.view.layoutEdit;
+    if (m.final) {
+      try {
+        await this.#layouts.save(cur.uri, cur.entry, this.#document(cur.uri)?.entries ?? [cur.entry], layout);
+        edit = { ...edit, source: 'edited', staleFor: null, problem: null };
+      } catch (err) {
+        edit = { ...edit, problem: saveProblem(err) };
+      }
+    }
+    const view = { ...cur.view, layout: layoutViewOf(layout), relations: layoutRelations(parsed, layout.checks, this.#config.evaluationRule(cur.uri)), layoutEdit: edit };
+    // Only a saved edit changes what the prompt shows; a judgement during a drag is the webview's.
+    if (m.final && this.#current?.view.key === cur.view.key) this.#current = { ...this.#current, view };
+    this.#panel?.post({ type: 'layoutUpdate', promptKey: m.promptKey, seq: m.seq, prompt: view });
+  }
+
+  /** Re-plan (a stale layout) or Reset (an edited one): forget the saved layout, show the plan. */
+  async #resetLayout(m: ResetLayoutMessage): Promise<void> {
+    const cur = this.#current;
+    if (!cur || cur.view.key !== m.promptKey) return;
+    const open = this.#document(cur.uri);
+    let problem: string | null = null;
+    try {
+      await this.#layouts.remove(cur.uri, cur.entry, open?.entries ?? [cur.entry]);
+    } catch (err) {
+      problem = saveProblem(err);
+    }
+    if (open) this.#pointAt(open.document, cur.line);
+    const now = this.#current;
+    if (now?.view.key !== m.promptKey) return;
+    const view = problem !== null && now.view.layoutEdit ? { ...now.view, layoutEdit: { ...now.view.layoutEdit, problem } } : now.view;
+    this.#current = { ...now, view };
+    this.#panel?.post({ type: 'layoutUpdate', promptKey: m.promptKey, seq: m.seq, prompt: view });
   }
 
   #revealRelation(promptKey: string, index: number): void {

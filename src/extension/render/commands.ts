@@ -17,8 +17,12 @@ export function renderCommands(render: RenderFeature, config: Config, service: I
     { id: 'sprightLens.checkImage', execute: (uri, line, imageUri) => render.checkImage(uriArg(uri), lineArg(line), uriArg(imageUri)) },
     // Stops the running render (the service stops within one step).
     { id: 'sprightLens.cancelRender', execute: () => render.cancel() },
+    // (index?): shows another candidate of the last best-of render (a quick pick without an index).
+    { id: 'sprightLens.pickCandidate', execute: (index) => render.pickCandidate(typeof index === 'number' ? index : undefined) },
     { id: 'sprightLens.saveWithOverlays', execute: () => saveWithOverlays(render) },
     { id: 'sprightLens.selectModel', execute: () => selectModel(config, service) },
+    // (name?): picks a checkpoint from the ComfyUI server's list (or takes `name` when it is on it).
+    { id: 'sprightLens.selectComfyCheckpoint', execute: (name) => selectComfyCheckpoint(config, service, typeof name === 'string' ? name : undefined) },
   ];
 }
 
@@ -49,4 +53,36 @@ async function selectModel(config: Config, service: InferenceService): Promise<s
   }
   await config.setModelPath(folder.fsPath);
   return folder.fsPath;
+}
+
+/**
+ * A picker over the checkpoints of the ComfyUI server in sprightLens.render.comfyui.server (from
+ * the service's `model/check`, which reads its /object_info); the choice goes to the user's
+ * settings with the backend set to comfyui. `name` skips the picker when the server has it.
+ */
+async function selectComfyCheckpoint(config: Config, service: InferenceService, name?: string): Promise<string | undefined> {
+  if (!config.trusted) {
+    void vscode.window.showWarningMessage('SPRIGHT Lens: rendering through ComfyUI is off in untrusted workspaces. Trust this workspace to use it.');
+    return undefined;
+  }
+  const { server, allowRemote } = config.render().comfyui;
+  const check = await service.call('model/check', { backend: 'comfyui', modelDir: '', comfyui: { server, allowRemote } }).catch((err: unknown) => ({ ok: false as const, problem: err instanceof Error ? err.message : String(err), checkpoints: undefined }));
+  const names = check.checkpoints ?? [];
+  if (names.length === 0) {
+    void vscode.window.showErrorMessage(`SPRIGHT Lens: ${check.ok ? `ComfyUI at ${server} lists no checkpoints` : check.problem}`);
+    return undefined;
+  }
+  let chosen: string | undefined;
+  if (name !== undefined) {
+    if (!names.includes(name)) {
+      void vscode.window.showErrorMessage(`SPRIGHT Lens: ComfyUI at ${server} has no checkpoint ${JSON.stringify(name)}.`);
+      return undefined;
+    }
+    chosen = name;
+  } else {
+    chosen = await vscode.window.showQuickPick(names, { title: `Checkpoints on ComfyUI at ${server}`, placeHolder: 'Render previews and batches with this checkpoint' });
+  }
+  if (chosen === undefined) return undefined;
+  await config.useComfyCheckpoint(chosen);
+  return chosen;
 }

@@ -6,20 +6,24 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { randomInt } from 'node:crypto';
-import type { DetectionState, ImageView } from '../../protocol/messages';
+import type { DetectionState, ImageView, RenderView } from '../../protocol/messages';
 import type { AnalyzedLine } from '../../parser';
 import { decodePng, encodePng, ImageFormatError } from '../../image/index';
 import { drawOverlays } from '../../image/overlay';
 import { writeFileUnique } from '../../io/atomic';
 import { outputStem } from '../../io/outputNames';
 import { evaluateImage, mapToDetectorLabel, promptFromParsed } from '../../evaluate/index';
+import type { DetectorSpec } from '../../protocol/service';
 import type { InferenceService } from '../../service';
+import { regionGuideFromLayout } from '../../generator/regions';
+import type { RegionGuide } from '../../protocol/regions';
 import { detectionView } from '../../view/panelView';
 import { decodePngDataUrl } from '../../view/messageGuard';
 import type { Config } from '../config';
-import { checkModel } from '../model';
-import type { PanelHost } from '../panelHost';
+import { checkModel, renderTarget } from '../model';
+import type { CurrentPrompt, PanelHost } from '../panelHost';
 import { Disposable } from '../util/dispose';
+import { BestOfPreview } from './bestOfPreview';
 
 interface ImageRecord {
   file: string;
@@ -35,14 +39,22 @@ export class RenderFeature extends Disposable {
   #imageCounter = 0;
   /** Image key -> file on disk (the webview only knows webview URIs). */
   readonly #files = new Map<string, string>();
+  /** Best-of renders and their candidate strip. */
+  readonly #bestOf: BestOfPreview;
 
   constructor(panel: PanelHost, service: InferenceService, config: Config) {
     super();
     this.#panel = panel;
     this.#service = service;
     this.#config = config;
+    this.#bestOf = new BestOfPreview(panel, service);
+    panel.on('pickCandidate', async (m) => {
+      if (m.type === 'pickCandidate') await this.#bestOf.pick(m.index, m.setId);
+    });
     panel.on('rerender', (m) => (m.type === 'rerender' ? this.renderPreview(undefined, undefined, m.useRewrite) : undefined));
     panel.on('cancelRender', (m) => (m.type === 'cancelRender' ? this.cancel(m.requestId) : undefined));
+    panel.on('renderWithLayout', () => this.renderPreview(undefined, undefined, undefined, { guide: true }));
+    panel.on('setRegionGuide', (m) => (m.type === 'setRegionGuide' ? config.setRenderGuide(m.value ? 'layout' : 'off', panel.current?.uri) : undefined));
     panel.on('pickImage', () => this.checkImage());
     panel.on('selectModel', async () => {
       await vscode.commands.executeCommand('sprightLens.selectModel');
@@ -70,8 +82,11 @@ export class RenderFeature extends Disposable {
     if (requestId === undefined) this.#detectAbort?.abort();
   }
 
-  /** Renders the prompt at uri/line (default: the cursor), as written or as its rewrite. */
-  async renderPreview(uri?: vscode.Uri, line?: number, useRewrite?: boolean): Promise<void> {
+  /**
+   * Renders the prompt at uri/line (default: the cursor), as written or as its rewrite; `guide`
+   * (default: the `render.guide` setting) steers it with the layout the panel shows.
+   */
+  async renderPreview(uri?: vscode.Uri, line?: number, useRewrite?: boolean, options: { guide?: boolean } = {}): Promise<void> {
     this.#panel.show(uri, line);
     const cur = this.#panel.current;
     if (!cur) {
@@ -85,6 +100,13 @@ export class RenderFeature extends Disposable {
     const render = { requestId, promptKey: cur.view.key, phase: 'starting' as const, step: 0, total: settings.steps, useRewrite: rewrite };
     this.#panel.post({ type: 'renderProgress', render });
 
+    const guided = options.guide ?? settings.guide === 'layout';
+    const guide = guided ? this.#regionGuide(cur, text) : undefined;
+    if (typeof guide === 'string') {
+      this.#panel.post({ type: 'renderError', requestId, message: guide, cancelled: false, setup: null });
+      return;
+    }
+
     const { setup, model } = await checkModel(this.#config, this.#service, cur.uri);
     if (model === null) {
       this.#panel.post({ type: 'renderError', requestId, message: setup.problem ?? 'No render model is configured: see "Rendering needs a local model" below.', cancelled: false, setup });
@@ -95,28 +117,30 @@ export class RenderFeature extends Disposable {
     const ac = new AbortController();
     this.#renders.set(requestId, ac);
     const seed = settings.seed >= 0 ? settings.seed : randomInt(2 ** 31 - 1);
-    try {
+    // One render of `seedNow` into the output folder, its progress shown as `progress` says.
+    const renderSeed = async (seedNow: number, progress: RenderView): Promise<ImageRecord> => {
       const out = await this.#service.call(
         'render',
         {
-          modelDir: settings.modelPath,
+          ...renderTarget(settings, model.dir),
           provider: settings.provider,
           deviceId: settings.deviceId,
           prompt: text,
           negativePrompt: settings.negativePrompt,
           steps: settings.steps,
           guidanceScale: settings.guidance,
-          seed,
+          seed: seedNow,
           width: settings.width,
           height: settings.height,
           scheduler: settings.scheduler,
+          regions: guide,
           output: { dir: this.#config.renderOutputFolder(cur.uri).fsPath, stem: outputStem(text) },
         },
-        { signal: ac.signal, onProgress: (p) => this.#panel.post({ type: 'renderProgress', render: { ...render, phase: p.phase, step: p.step, total: p.total } }) },
+        { signal: ac.signal, onProgress: (p) => this.#panel.post({ type: 'renderProgress', render: { ...progress, phase: p.phase, step: p.step, total: p.total } }) },
       );
       const file = out.files[0]!.path;
       const details: Array<[string, string]> = [
-        ['seed', String(seed)],
+        ['seed', String(seedNow)],
         ['steps', String(settings.steps)],
         ['guidance', String(settings.guidance)],
         ['scheduler', out.scheduler],
@@ -125,7 +149,29 @@ export class RenderFeature extends Disposable {
         ['time', `${(out.timings.totalMs / 1000).toFixed(1)} s`],
         ['file', file],
       ];
-      const record = this.#imageView(file, out.width, out.height, 'render', text, details);
+      if (guide) details.splice(5, 0, ['guide', `${cur.view.layoutEdit?.source === 'edited' ? 'your layout' : 'planned layout'}, ${guide.regions.length} region${guide.regions.length === 1 ? '' : 's'}`]);
+      return this.#imageView(file, out.width, out.height, 'render', text, details);
+    };
+    try {
+      if (settings.bestOf > 1) {
+        const image = await this.#bestOf.run({
+          setId: requestId,
+          promptKey: cur.view.key,
+          entry: cur.entry,
+          n: settings.bestOf,
+          untilSatisfied: settings.untilSatisfied,
+          rule: this.#config.evaluationRule(cur.uri),
+          detector: this.#detector(cur.uri),
+          seed,
+          signal: ac.signal,
+          render: async (seedNow, index) => (await renderSeed(seedNow, { ...render, candidate: index, candidates: settings.bestOf })).view,
+        });
+        this.#panel.sendInit();
+        this.#panel.post({ type: 'renderResult', requestId, image });
+        return;
+      }
+      this.#bestOf.clear();
+      const record = await renderSeed(seed, render);
       this.#panel.sendInit();
       this.#panel.post({ type: 'renderResult', requestId, image: record.view });
       void this.#detect(record, cur.entry);
@@ -135,6 +181,30 @@ export class RenderFeature extends Disposable {
     } finally {
       this.#renders.delete(requestId);
     }
+  }
+
+  /** Shows another best-of candidate (a quick pick without `index`); resolves to the one shown. */
+  pickCandidate(index?: number): Promise<number | undefined> {
+    return this.#bestOf.pick(index);
+  }
+
+  /** The detector the settings name; an OWL-ViT without its folder is one clear error. */
+  #detector(scope: vscode.Uri | undefined): DetectorSpec {
+    const ds = this.#config.detect(scope);
+    if (ds.detector === 'owlvit' && ds.owlvitPath.trim() === '') {
+      throw new Error('sprightLens.detect.detector is "owlvit" but sprightLens.detect.owlvitPath is empty: set it to the folder optimum-cli exported, or use the embedded detector.');
+    }
+    return ds.detector === 'owlvit' ? { kind: 'owlvit', modelDir: ds.owlvitPath } : { kind: 'embedded' };
+  }
+
+  /**
+   * The region guide from the layout the panel shows for `cur` (as drawn, or planned), with `text`
+   * (the prompt or its rewrite) as the background's fallback; a message when there is no layout.
+   */
+  #regionGuide(cur: CurrentPrompt, text: string): RegionGuide | string {
+    const layout = cur.view.layout;
+    if (layout === null) return `No layout to guide the render with: ${cur.view.layoutError ?? 'the prompt has no objects to place'}`;
+    return regionGuideFromLayout({ ...cur.entry.parsed, text }, layout);
   }
 
   /** Checks an image (a file dialog when `imageUri` is absent) against the prompt at uri/line. */

@@ -24,7 +24,7 @@ suite('activation', () => {
     const checkout = path.resolve(__dirname, '..', '..', '..', '..');
     assert.notEqual(path.resolve(ext.extensionPath), checkout, 'the checkout was loaded instead of the installed .vsix');
     // What a user installs: minified bundles, the native runtime and the detector weights.
-    for (const f of ['package.json', 'dist/extension.js', 'dist/service.js', 'dist/media/preview.js', 'models/nanodet/nanodet.json']) {
+    for (const f of ['package.json', 'dist/extension.js', 'dist/service.js', 'dist/media/preview.js', 'models/nanodet/nanodet.json', 'schemas/layout.schema.json']) {
       assert.ok(fs.existsSync(path.join(ext.extensionPath, f)), `${f} is missing from the installed extension`);
     }
     assert.ok(!fs.existsSync(path.join(ext.extensionPath, 'src')), 'sources were packaged');

@@ -1,8 +1,10 @@
 /** Small waiting and lookup helpers for the integration tests. */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SprightLensApi } from '../../../src/extension/api';
+import type { PanelState } from '../../../src/protocol/messages';
 
 export const EXTENSION_ID = 'spright-lens.spright-lens';
 
@@ -79,4 +81,59 @@ export function hoverText(hovers: readonly vscode.Hover[]): string {
     .flatMap((h) => h.contents)
     .map((c) => (typeof c === 'string' ? c : c.value))
     .join('\n');
+}
+
+/** The state the preview panel last received in `init`, if a panel is open. */
+export async function panelState(): Promise<PanelState | undefined> {
+  return (await sprightApi()).panel.current()?.lastInitState as PanelState | undefined;
+}
+
+/** Re-sends `init` (as revealing the panel does) until `probe` accepts the state. */
+export async function waitForPanel<T>(uri: vscode.Uri, line: number, probe: (s: PanelState) => T, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
+  return waitFor(
+    async () => {
+      await vscode.commands.executeCommand('sprightLens.previewLayout', uri, line);
+      const s = await panelState();
+      return s ? probe(s) : undefined;
+    },
+    what,
+    timeoutMs,
+  );
+}
+
+/** Whether the runner can act in the webview's DOM (code-server runs; see webviewDriver.mjs). */
+export const webviewDriver = process.env.SPRIGHT_WEBVIEW_DRIVER === '1';
+
+let driverRequests = 0;
+
+/** What `driveWebview` saw: the snapshots its steps asked for (see webviewDriver.mjs). */
+export interface WebviewRun {
+  snapshots: Record<string, WebviewSnapshot>;
+}
+
+/** The preview panel's DOM as a driver snapshot records it. */
+export interface WebviewSnapshot {
+  relations: string[];
+  checks: string[];
+  editable: string | null;
+  source: string | null;
+  stale: string | null;
+  regionGuide: boolean | null;
+  focused: string | null;
+  boxes: Record<string, { x: number; y: number; w: number; h: number; violated: string | null; tabindex: string | null; label: string | null }>;
+}
+
+/**
+ * Runs `steps` in the preview webview's DOM through the runner (webviewDriver.mjs): pointer
+ * events, key presses and clicks dispatched in the real webview document. Fails with the step
+ * that went wrong.
+ */
+export async function driveWebview(steps: unknown[], timeoutMs = 60_000): Promise<WebviewRun> {
+  const id = `req-${process.pid}-${++driverRequests}`;
+  const file = workspaceFile(path.join('.spright-webview', `${id}.json`)).fsPath;
+  console.log(`[[spright-webview]] ${JSON.stringify({ id, steps })}`);
+  const text = await waitFor(() => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined), `the webview driver to run ${id}`, timeoutMs);
+  const result = JSON.parse(text) as ({ ok: true } & WebviewRun) | { ok: false; error: string };
+  if (!result.ok) assert.fail(`in the webview: ${result.error}`);
+  return result;
 }

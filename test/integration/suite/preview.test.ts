@@ -8,28 +8,12 @@ import * as path from 'node:path';
 import { execFile as execFileCb } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as vscode from 'vscode';
-import type { PanelState } from '../../../src/protocol/messages';
 import { pathSettingForTrust } from '../../../src/extension/config';
-import { EXTENSION_ID, openPrompt, setSetting, sprightApi, waitFor, workspaceFile } from './helpers';
+import { startFakeComfy } from '../../unit/helpers/comfyFake';
+import { loadTranscript } from '../../unit/helpers/comfyReplay';
+import { EXTENSION_ID, openPrompt, panelState, setSetting, sprightApi, waitFor, waitForPanel, workspaceFile } from './helpers';
 
 const execFile = promisify(execFileCb);
-
-async function panelState(): Promise<PanelState | undefined> {
-  return (await sprightApi()).panel.current()?.lastInitState as PanelState | undefined;
-}
-
-/** Re-sends `init` (as revealing the panel does) until `probe` accepts the state. */
-async function waitForPanel<T>(uri: vscode.Uri, line: number, probe: (s: PanelState) => T, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
-  return waitFor(
-    async () => {
-      await vscode.commands.executeCommand('sprightLens.previewLayout', uri, line);
-      const s = await panelState();
-      return s ? probe(s) : undefined;
-    },
-    what,
-    timeoutMs,
-  );
-}
 
 function pngs(folder: string): string[] {
   return fs.existsSync(folder) ? fs.readdirSync(folder).filter((f) => f.endsWith('.png')) : [];
@@ -185,7 +169,14 @@ suite('preview panel', () => {
     };
     const untrusted = pkg.capabilities?.untrustedWorkspaces;
     assert.equal(untrusted?.supported, 'limited');
-    assert.deepEqual([...(untrusted?.restrictedConfigurations ?? [])].sort(), ['sprightLens.detect.owlvitPath', 'sprightLens.render.modelPath']);
+    assert.deepEqual([...(untrusted?.restrictedConfigurations ?? [])].sort(), [
+      'sprightLens.batch.queue',
+      'sprightLens.detect.owlvitPath',
+      'sprightLens.render.backend',
+      'sprightLens.render.comfyui.allowRemoteServer',
+      'sprightLens.render.comfyui.server',
+      'sprightLens.render.modelPath',
+    ]);
 
     // This window runs with --disable-workspace-trust, so it is trusted; the extension's own rule is
     // run on the real configuration with trust passed in, and the trusted path end to end.
@@ -211,6 +202,82 @@ suite('preview panel', () => {
       await setSetting('render.modelPath', undefined, vscode.ConfigurationTarget.Workspace);
       await setSetting('detect.owlvitPath', undefined, vscode.ConfigurationTarget.Workspace);
       await setSetting('render.modelPath', undefined);
+    }
+  });
+
+  test('backend comfyui: the panel checks the server; one off this machine is refused without the user-level opt-in', async () => {
+    const editor = await openPrompt('clean.prompts');
+    const problemFor = async (server: string): Promise<string> => {
+      await setSetting('render.comfyui.server', server);
+      await vscode.commands.executeCommand('sprightLens.renderPreview', editor.document.uri, 0);
+      return waitForPanel(editor.document.uri, 0, (s) => (s.setup.problem?.includes(server.replace(/\/$/, '')) ? s.setup.problem : undefined), `the panel's ComfyUI problem for ${server}`);
+    };
+    try {
+      await setSetting('render.backend', 'comfyui');
+      // Nothing listens on port 47 of this machine (a privileged port fetch does not refuse).
+      assert.match(await problemFor('http://127.0.0.1:47'), /cannot reach ComfyUI at http:\/\/127\.0\.0\.1:47 .*start ComfyUI there/);
+      assert.match(await problemFor('http://192.0.2.7:8188'), /is not on this machine: only loopback servers/);
+    } finally {
+      await setSetting('render.backend', undefined);
+      await setSetting('render.comfyui.server', undefined);
+    }
+  });
+
+  test('Select ComfyUI Checkpoint offers the server\'s list and sets the backend and checkpoint in user settings', async () => {
+    const fake = await startFakeComfy({ checkpoints: ['a.safetensors', 'spright-t2i-sd2.safetensors'], transcripts: [] });
+    const cfg = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration('sprightLens');
+    try {
+      await setSetting('render.comfyui.server', fake.url);
+      assert.equal(await vscode.commands.executeCommand('sprightLens.selectComfyCheckpoint', 'not-there.ckpt'), undefined);
+      assert.equal(cfg().inspect('render.backend')?.globalValue, undefined, 'nothing set for a name the server lacks');
+      assert.equal(await vscode.commands.executeCommand('sprightLens.selectComfyCheckpoint', 'spright-t2i-sd2.safetensors'), 'spright-t2i-sd2.safetensors');
+      assert.equal(cfg().inspect('render.backend')?.globalValue, 'comfyui');
+      assert.equal(cfg().inspect('render.comfyui.checkpoint')?.globalValue, 'spright-t2i-sd2.safetensors');
+    } finally {
+      await setSetting('render.backend', undefined);
+      await setSetting('render.comfyui.checkpoint', undefined);
+      await setSetting('render.comfyui.server', undefined);
+      await fake.close();
+    }
+  });
+
+  test('render preview through ComfyUI (a stand-in replaying a real render): the PNG under our name, the panel names the server', async () => {
+    const recorded = loadTranscript('render-plain');
+    const p = recorded.meta.params!;
+    const fake = await startFakeComfy({ checkpoints: ['tiny.safetensors'], transcripts: [recorded] });
+    const promptFile = workspaceFile('comfyui.prompts');
+    fs.writeFileSync(promptFile.fsPath, `${p.prompt}\n`);
+    const settings: Array<[string, unknown]> = [
+      ['render.backend', 'comfyui'],
+      ['render.comfyui.server', fake.url],
+      ['render.steps', p.steps],
+      ['render.guidance', p.guidanceScale],
+      ['render.seed', p.seed],
+      ['render.width', p.width],
+      ['render.height', p.height],
+      ['render.negativePrompt', p.negativePrompt],
+      ['render.scheduler', 'euler'],
+    ];
+    const before = pngs(renders);
+    try {
+      for (const [k, v] of settings) await setSetting(k, v);
+      const editor = await openPrompt('comfyui.prompts');
+      await vscode.commands.executeCommand('sprightLens.renderPreview', editor.document.uri, 0);
+      assert.deepEqual(fake.problems, []);
+      assert.deepEqual(fake.replays[0]?.mismatches, [], 'the panel sent the recorded graph');
+      const written = pngs(renders).filter((f) => !before.includes(f));
+      assert.deepEqual(written, ['a-red-cube-to-the-left-of-a-blue-ball-42.png']);
+      const state = await waitForPanel(editor.document.uri, 0, (s) => (s.image ? s : undefined), 'the ComfyUI render in the panel');
+      assert.equal(state.image?.width, 64);
+      assert.deepEqual(
+        state.image?.details.filter(([k]) => k === 'provider'),
+        [['provider', `ComfyUI at ${fake.url}`]],
+      );
+    } finally {
+      for (const [k] of settings) await setSetting(k, undefined);
+      for (const f of pngs(renders).filter((f) => !before.includes(f))) fs.rmSync(path.join(renders, f), { force: true });
+      fs.rmSync(promptFile.fsPath, { force: true });
+      await fake.close();
     }
   });
 });

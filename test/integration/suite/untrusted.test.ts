@@ -33,4 +33,23 @@ suite('untrusted workspace (restricted mode)', () => {
       await setSetting('render.modelPath', undefined);
     }
   });
+
+  test('rendering through ComfyUI is off: the user\'s comfyui backend is refused before any request', async () => {
+    const api = await sprightApi();
+    const editor = await openPrompt('clean.prompts');
+    try {
+      await setSetting('render.backend', 'comfyui');
+      await setSetting('render.comfyui.server', 'http://127.0.0.1:8188');
+      await vscode.commands.executeCommand('sprightLens.renderPreview', editor.document.uri, 0);
+      const state = await waitFor(async () => {
+        await vscode.commands.executeCommand('sprightLens.previewLayout', editor.document.uri, 0);
+        const s = api.panel.current()?.lastInitState as PanelState | undefined;
+        return s?.setup.problem ? s : undefined;
+      }, 'the setup problem after a render attempt');
+      assert.match(state.setup.problem ?? '', /Rendering through ComfyUI is off in untrusted workspaces/);
+    } finally {
+      await setSetting('render.backend', undefined);
+      await setSetting('render.comfyui.server', undefined);
+    }
+  });
 });

@@ -1,0 +1,328 @@
+/**
+ * Language phenomena of natural prompts, each with many sentences of our own (none from the
+ * natural-prompt sets): members of one group, ordered lists, what a clothing or "with" phrase
+ * does to attachment, framing, pronouns and possessives, partitives, negation, between. Each case
+ * lists relations that must be read and, where the prompt denies one, relations that must not.
+ */
+import * as assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parsePrompt, type ParsedPrompt } from '../../src/parser';
+import { assertContract } from './helpers/parserContract';
+
+function triples(p: ParsedPrompt): string[] {
+  const noun = (id: string | undefined): string => p.objects.find((o) => o.id === id)?.noun ?? `?${id}`;
+  return p.relations.map((r) => `${r.relation}(${noun(r.subject)}, ${noun(r.object)}${r.object2 ? `, ${noun(r.object2)}` : ''})`);
+}
+
+function parse(text: string): ParsedPrompt {
+  const p = parsePrompt(text);
+  assertContract(p, text);
+  assert.deepEqual(p.diagnostics.filter((d) => d.code === 'contradiction'), [], `no contradiction in "${text}"`);
+  return p;
+}
+
+/** [prompt, relations it must state, relations it must not state]. */
+type Case = [text: string, required: string[], forbidden?: string[]];
+
+function cases(list: Case[]): void {
+  for (const [text, required, forbidden = []] of list) {
+    test(text, () => {
+      const got = triples(parse(text));
+      for (const r of required) assert.ok(got.includes(r), `missing ${r} in [${got.join(', ')}]`);
+      for (const r of forbidden) assert.ok(!got.includes(r), `states ${r}: [${got.join(', ')}]`);
+    });
+  }
+}
+
+describe('members of one group', () => {
+  describe('relations between things of the same kind are between two objects', () =>
+    cases([
+      ['two zebras standing side by side', ['next_to(zebra, zebra)']],
+      ['Two sheep grazing next to each other in a field.', ['next_to(sheep, sheep)']],
+      ['a pair of swans, one in front of the other', ['in_front_of(swan, swan)']],
+      ['two kites in the sky, one above the other', ['above(kite, kite)']],
+      ['Two candles on a table; one of them is taller than the other.', ['larger_than(candle, candle)', 'on(candle, table)']],
+      ['two cars parked on a street, the red one in front of the blue one', ['in_front_of(car, car)']],
+      ['A black cat and a white cat, with the white one sleeping on top of the black one.', ['on(cat, cat)']],
+      ['A brown dog lying next to a black dog.', ['next_to(dog, dog)']],
+      ['a red apple next to a green one', ['next_to(apple, apple)']],
+      ['Three puppies in a basket, one of them on top of the others.', ['on(puppy, puppy)']],
+    ]));
+  test('each member is an object with its own words; the count is shared out', () => {
+    const p = parse('Two horses, the brown one on the left and the white one on the right.');
+    assert.deepEqual(triples(p), ['left_of(horse, horse)']);
+    assert.deepEqual(
+      p.objects.map((o) => [o.id, o.count, o.attributes, o.placements]),
+      [
+        ['horse', 1, ['brown'], ['left']],
+        ['horse_2', 1, ['white'], ['right']],
+      ],
+    );
+  });
+  test('what the group does, each member does', () => {
+    const p = parse('Two cats sitting next to each other on a windowsill.');
+    assert.deepEqual(triples(p), ['next_to(cat, cat)', 'on(cat, windowsill)', 'on(cat, windowsill)']);
+    assert.deepEqual(
+      p.objects.map((o) => [o.id, o.count, o.details]),
+      [
+        ['cat', 1, ['sitting']],
+        ['cat_2', 1, ['sitting']],
+        ['windowsill', 1, []],
+      ],
+    );
+  });
+  test('"one ... the other" with a pronoun after it', () => {
+    const p = parse('Two dogs, one sitting on the couch and the other lying under it.');
+    assert.deepEqual(triples(p), ['on(dog, couch)', 'under(dog, couch)']);
+    assert.notEqual(p.relations[0].subject, p.relations[1].subject);
+  });
+  test('a member that only does something stays in its group', () => {
+    const p = parse('There are frogs on the seats. One of them is reading a newspaper.');
+    assert.deepEqual(
+      p.objects.map((o) => [o.noun, o.count]),
+      [
+        ['frog', null],
+        ['seat', null],
+      ],
+    );
+  });
+});
+
+describe('attachment', () => {
+  describe('a clothing or accessory phrase does not take over the wearer\u2019s relation', () =>
+    cases([
+      ['a boy in a red shirt standing in front of a bus', ['in_front_of(boy, bus)']],
+      ['men in orange vests working beside a truck', ['next_to(man, truck)']],
+      ['a raccoon in a tuxedo standing on a stage', ['on(raccoon, stage)']],
+      ['a girl in a yellow raincoat jumping over a puddle', ['above(girl, puddle)']],
+      ['a dog with a red collar sitting in front of a fireplace', ['in_front_of(dog, fireplace)']],
+      ['a woman with a backpack waiting next to a train', ['next_to(woman, train)']],
+      ['a horse with a saddle standing behind a fence', ['behind(horse, fence)']],
+      ['a cat with a bow tie sitting on a piano', ['on(cat, piano)']],
+      ['a woman with a basket of apples standing under a tree', ['under(woman, tree)']],
+      ['a man with a sword in front of a castle', ['in_front_of(man, castle)']],
+    ]));
+  describe('a thing in a "with" phrase does what only a thing does, or what refers back', () =>
+    cases([
+      ['a boy with a kite flying above the trees', ['above(kite, tree)']],
+      ['a bench with a dog lying under it', ['under(dog, bench)']],
+      ['a fridge with magnets on its door', ['on(magnet, door)']],
+      ['a room with a painting hanging above the sofa', ['above(painting, sofa)']],
+      ['a bicycle with a basket of sunflowers parked outside a bakery', ['outside(bicycle, bakery)']],
+      ['a truck with a load of logs parked beside a river', ['next_to(truck, river)']],
+      ['a man with a dog sitting on a bench', ['on(man, bench)', 'on(dog, bench)']],
+    ]));
+  describe('after an intervening object or clause, the relation is the subject\u2019s', () =>
+    cases([
+      ['some people waiting at a bus stop under a large umbrella', ['under(person, umbrella)']],
+      ['a man waiting at a crosswalk next to a lamp post', ['next_to(man, lamp post)']],
+      ['a koala holding a sign that says "Hello" while sitting on a branch', ['on(koala, branch)']],
+      ['a boy reading a book while sitting under a tree', ['under(boy, tree)']],
+      ['a snail larger than a house crawling next to a lighthouse', ['larger_than(snail, house)', 'next_to(snail, lighthouse)']],
+      ['a cat smaller than a mouse sitting on a table', ['smaller_than(cat, mouse)', 'on(cat, table)']],
+      ['a dog staring at a ball under the sofa', ['under(ball, sofa)']],
+    ]));
+});
+
+describe('ordered lists', () => {
+  describe('a list after "with" or a verb, ordered after it', () =>
+    cases([
+      ['a desk with a lamp, a laptop and a plant from left to right', ['left_of(lamp, laptop)', 'left_of(laptop, plant)']],
+      ['a windowsill with a cactus, a candle and a jar, arranged left to right', ['left_of(cactus, candle)', 'left_of(candle, jar)']],
+      ['a shelf holding, from left to right, a clock, a vase and a radio', ['left_of(clock, vase)', 'left_of(vase, radio)']],
+      ['Stacked from top to bottom: a red book, a green book and a blue book.', ['above(book, book)']],
+      ['a wall with three frames from left to right: a map, a photo and a mirror', ['left_of(map, photo)', 'left_of(photo, mirror)']],
+    ]));
+  describe('colour words or "one"s name the members of a group, in order', () =>
+    cases([
+      ['Three apples in a row, red, green and yellow from left to right.', ['left_of(apple, apple)']],
+      ['four flags standing left to right: blue, white, red and green', ['left_of(flag, flag)']],
+      ['Two cups, a red one and a blue one, from left to right.', ['left_of(cup, cup)']],
+      ['three vases on a mantel, a tall one, a short one and a round one, from left to right', ['left_of(vase, vase)']],
+    ]));
+  test('each coloured member keeps its colour and place', () => {
+    const p = parse('Three balloons in the sky, red, white and blue from left to right.');
+    assert.deepEqual(
+      p.objects.map((o) => [o.noun, o.count, o.attributes, o.placements]),
+      [
+        ['balloon', 1, ['red'], ['left']],
+        ['balloon', 1, ['white'], ['center']],
+        ['balloon', 1, ['blue'], ['right']],
+      ],
+    );
+  });
+  test('colour words that describe one thing stay its description', () => {
+    const p = parse('A cat, black and white, on a mat.');
+    assert.deepEqual(triples(p), ['on(cat, mat)']);
+    assert.deepEqual(p.objects.map((o) => o.noun), ['cat', 'mat']);
+  });
+});
+
+describe('coordination and shared verbs', () =>
+  cases([
+    ['A cat on the left and a dog on the right sitting on a sofa.', ['left_of(cat, dog)', 'on(cat, sofa)', 'on(dog, sofa)']],
+    ['a man on the left and a woman on the right standing under an arch', ['left_of(man, woman)', 'under(man, arch)', 'under(woman, arch)']],
+    ['a red ball in the center and a blue cube to its left', ['left_of(cube, ball)'], ['left_of(ball, ball)']],
+    ['a kitchen with white cabinets and a fridge next to the stove', ['next_to(fridge, stove)'], ['next_to(cabinet, stove)']],
+    ['a toaster and a kettle side by side on a counter', ['next_to(toaster, kettle)', 'on(toaster, counter)', 'on(kettle, counter)']],
+    ['a fox and a rabbit sitting back to back under a mushroom', ['next_to(fox, rabbit)', 'under(fox, mushroom)', 'under(rabbit, mushroom)']],
+  ]));
+
+describe('a relation right after an object', () =>
+  cases([
+    ['a banana on top of a cup on a desk', ['on(banana, cup)', 'on(cup, desk)'], ['on(banana, desk)']],
+    ['a dragon curled up inside a teacup on a saucer', ['inside(dragon, teacup)', 'on(teacup, saucer)'], ['on(dragon, saucer)']],
+    ['a train on a bridge over a river', ['on(train, bridge)', 'above(bridge, river)']],
+    ['a man on a horse in front of a barn', ['on(man, horse)', 'in_front_of(man, barn)']],
+    ['a dog running alongside a man on a bicycle', ['next_to(dog, man)', 'on(man, bicycle)'], ['on(dog, bicycle)']],
+    ['a painting hanging on the wall above a fireplace', ['on(painting, wall)', 'above(painting, fireplace)'], ['above(wall, fireplace)']],
+    ['The mushroom is larger than the trees behind it.', ['larger_than(mushroom, tree)', 'behind(tree, mushroom)']],
+    ['a yellow submarine beneath a red boat on the water', ['under(submarine, boat)']],
+  ]));
+
+describe('framing: what a picture shows', () => {
+  for (const [text, relation, medium] of [
+    ['A poster showing a rocket above the moon.', 'above(rocket, moon)', 'A poster showing'],
+    ['A stained glass window depicting a lamb beside a lion.', 'next_to(lamb, lion)', 'A stained glass window depicting'],
+    ['A mosaic depicting a dolphin leaping over a boat.', 'above(dolphin, boat)', 'A mosaic depicting'],
+    ['A tapestry showing a dragon flying over a castle.', 'above(dragon, castle)', 'A tapestry showing'],
+    ['Graffiti of a giant cat sitting on top of a train.', 'on(cat, train)', 'Graffiti of'],
+    ['A wide-angle shot of a lonely tree on a hill.', 'on(tree, hill)', 'A wide-angle shot of'],
+  ]) {
+    test(text, () => {
+      const p = parse(text);
+      assert.ok(triples(p).includes(relation), triples(p).join(' '));
+      assert.ok(p.scene.some((s) => s.kind === 'medium' && s.phrase === medium), JSON.stringify(p.scene));
+    });
+  }
+  cases([
+    ['a screenshot of a video game showing a knight standing in front of a castle', ['in_front_of(knight, castle)']],
+    ['a t-shirt showing a cat sitting under a tree', ['under(cat, tree)']],
+  ]);
+});
+
+describe('pronouns and possessives', () =>
+  cases([
+    ['a fridge with magnets on its door', ['on(magnet, door)']],
+    ["a phone lying on the laptop's left side", ['left_of(phone, laptop)']],
+    ["a rubber duck sitting on a bathtub's edge", ['on(rubber duck, bathtub edge)']],
+    ["a small bird resting on a chair's armrest", ['on(bird, armrest)']],
+    ['An astronaut and a horse on the moon, with the Earth rising behind them.', ['behind(earth, astronaut)', 'behind(earth, horse)']],
+    ['A temple by a lake with Mount Fuji far behind it.', ['behind(mount fuji, temple)']],
+    ['A spaceship hovers over the city. Beneath it, people are running.', ['under(person, spaceship)']],
+    ['A corgi sits on a throne. Beside it stands a penguin.', ['next_to(penguin, corgi)']],
+    ['A lamp post stands on the corner, and a red car is parked beneath it.', ['under(car, lamp post)']],
+    ['a goldfish bowl on a shelf with a cat sitting beside it', ['on(goldfish bowl, shelf)', 'next_to(cat, goldfish bowl)']],
+    ['a laptop on a desk with a lamp to its left', ['left_of(lamp, laptop)']],
+    ['a young woman sitting on a bench with a dog lying under it', ['on(woman, bench)', 'under(dog, bench)']],
+    ['a dog next to a table with a box on it', ['next_to(dog, table)', 'on(box, table)']],
+    ['a nightstand with a lamp on it between two beds', ['on(lamp, nightstand)', 'between(nightstand, bed)']],
+    ['a train passing under a bridge with a car on it', ['under(train, bridge)', 'on(car, bridge)']],
+    ['an astronaut sitting on the moon, fishing for stars below him', ['below(star, astronaut)']],
+    ['a girl with a balloon standing next to her father', ['next_to(girl, father)']],
+    ['a woman holding her baby in front of a window', ['in_front_of(woman, window)']],
+    ['a squirrel holding a nut above its head', ['above(nut, head)']],
+  ]));
+
+describe('partitives and measure words point at what they measure', () =>
+  cases([
+    ['a pat of butter on a stack of pancakes', ['on(butter, pancake)']],
+    ['a bar of soap next to a sink', ['next_to(soap, sink)']],
+    ['a loaf of bread on a cutting board', ['on(bread, cutting board)']],
+    ['a head of lettuce beside a basket of eggs', ['next_to(lettuce, basket)']],
+    ['a sprig of mint on a slice of cake', ['on(mint, cake)']],
+    ['an ear of corn in a bowl', ['inside(corn, bowl)']],
+    ['a bird perched on the head of a statue', ['on(bird, head)']],
+    ['a slice of pizza beside a can of soda', ['next_to(pizza, can)']],
+  ]));
+
+describe('negation states no relation', () =>
+  cases([
+    ['a dog lying next to the bed rather than on it', ['next_to(dog, bed)'], ['on(dog, bed)']],
+    ['a horse that is nowhere near the barn', [], ['near(horse, barn)']],
+    ['a bicycle parked nowhere near the car', [], ['near(bicycle, car)']],
+    ['a cat not behind the fence but in front of it', ['in_front_of(cat, fence)'], ['behind(cat, fence)']],
+    ['a book not on the table but on the floor beside it', ['on(book, floor)', 'next_to(book, table)'], ['on(book, table)', 'next_to(book, floor)']],
+    ['a dog sitting outside the house instead of inside it', ['outside(dog, house)'], ['inside(dog, house)']],
+    ['a cup on the shelf as opposed to on the table', ['on(cup, shelf)'], ['on(cup, table)']],
+  ]));
+
+describe('between: either side, the middle', () =>
+  cases([
+    ['two lamps on either side of a sofa', ['between(sofa, lamp)']],
+    ['statues on both sides of the gate', ['between(gate, statue)']],
+    ['a door with a potted plant on either side', ['between(door, potted plant)']],
+    ['a fox and a cat with a rabbit in the middle', ['between(rabbit, fox, cat)']],
+    ['a cat, a dog and a rabbit, with the rabbit in the middle', ['between(rabbit, cat, dog)']],
+    ['two dogs with a cat in the middle', ['between(cat, dog)']],
+  ]));
+
+describe('verbs of posture and position', () =>
+  cases([
+    ['a knight kneeling before a queen seated on a throne', ['in_front_of(knight, queen)', 'on(queen, throne)']],
+    ['a man standing before a mirror', ['in_front_of(man, mirror)']],
+    ['a dog sitting before the fireplace', ['in_front_of(dog, fireplace)']],
+    ['a man running before dawn', []],
+    ['chopsticks resting across the top of a bowl', ['on(chopstick, bowl)']],
+    ['a cat stretched across the top of a sofa', ['on(cat, sofa)']],
+    ['a dog sleeping at the feet of its owner', ['next_to(dog, owner)']],
+    ['a cat sleeping at her feet', []],
+    ['an elephant spraying water over a zebra', ['above(water, zebra)']],
+    ['a small boat tied to a post near the shore', ['near(boat, shore)']],
+    ['a baby sleeping in a crib under a mobile', ['inside(baby, crib)', 'under(baby, mobile)']],
+    ['a cup of cocoa with marshmallows floating on top', ['on(marshmallow, cup)']],
+    ['a bookshelf with a cat sleeping on the top shelf', ['on(cat, shelf)']],
+  ]));
+
+describe('a relation after a with-phrase that names the owner\'s part belongs to the owner', () =>
+  cases([
+    ['a yellow taxi with luggage on its roof behind a bus', ['behind(taxi, bus)'], ['behind(luggage, bus)', 'behind(roof, bus)']],
+    ['a dresser with photos on its top next to a mirror', ['next_to(dresser, mirror)'], ['next_to(photo, mirror)']],
+    ['a cottage with roses along its walls beside a stream', ['next_to(cottage, stream)'], ['next_to(rose, stream)']],
+    ['a piano with candles on its lid near a window', ['near(piano, window)'], ['near(candle, window)']],
+  ]));
+
+describe('pronouns name the subject group, not what it has', () =>
+  cases([
+    ['A tower of waffles topped with cream, with a spoon resting beside it.', ['next_to(spoon, waffle)'], ['next_to(spoon, cream)']],
+    ['a heap of leaves with a rake leaning against it', ['next_to(rake, leaf)']],
+    ['Geese fly over the lake while hunters wait below them.', ['below(hunter, goose)'], ['below(hunter, lake)']],
+    ['Two swans glide across a pond as ducklings paddle behind them.', ['behind(duckling, swan)']],
+    ['a stack of plates with a napkin on top and a fork lying beside it', ['next_to(fork, plate)'], ['next_to(fork, napkin)', 'next_to(plate, napkin)']],
+    ['a table with a vase on it and a chair next to a window', ['on(vase, table)', 'next_to(chair, window)'], ['next_to(table, window)']],
+  ]));
+
+describe('"but" after a denied relation: the pronoun is its object', () =>
+  cases([
+    ['The chair is not beside the desk under the shelf but behind it.', ['behind(chair, desk)'], ['behind(chair, shelf)', 'next_to(chair, desk)', 'under(chair, shelf)']],
+    ['The kitten isn\'t in the basket near the lamp but behind it.', ['behind(kitten, basket)'], ['behind(kitten, lamp)', 'near(kitten, lamp)']],
+    ['The vase wasn\'t on the shelf but under it.', ['under(vase, shelf)'], ['on(vase, shelf)']],
+  ]));
+
+describe('"in a row", "in a line", "in a circle" are how things stand, not containers', () =>
+  cases([
+    ['Five mugs in a row on a windowsill.', ['on(mug, windowsill)'], ['inside(mug, row)']],
+    ['pupils walking in a long line behind their teacher', ['behind(pupil, teacher)'], ['inside(pupil, line)']],
+    ['Chairs arranged in a circle around a campfire.', [], ['inside(chair, circle)']],
+    ['ducklings in single file behind a duck', ['behind(duckling, duck)']],
+  ]));
+
+describe('"the wheel of", "at the foot of": the relation is to the part', () =>
+  cases([
+    ['a penguin behind the wheel of a speedboat', ['behind(penguin, wheel)'], ['behind(penguin, speedboat)']],
+    ['a captain at the helm of a ship', ['behind(captain, helm)']],
+    ['a wheel of cheese beside a knife', ['next_to(cheese, knife)']],
+    ['a lantern at the foot of a tree next to a bench', ['next_to(lantern, tree)', 'next_to(lantern, bench)']],
+  ]));
+
+describe('what a held picture shows is a scene of its own', () =>
+  cases([
+    ['A girl holds up a poster showing a rocket flying above a city.', ['above(rocket, city)'], ['above(girl, city)']],
+    ['A boy carrying a banner featuring a bird perched on a branch.', ['on(bird, branch)'], ['on(boy, branch)']],
+  ]));
+
+test('"isn\'t" and "doesn\'t" end the noun phrase before them', () => {
+  const p = parse("The lamp isn't on the desk but under it.");
+  assert.deepEqual(p.objects.map((o) => o.noun), ['lamp', 'desk']);
+  assert.deepEqual(triples(p), ['under(lamp, desk)']);
+});
