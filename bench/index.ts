@@ -11,6 +11,7 @@ const sections: Array<() => BenchSection> = [
   () => (require('./detect') as { default: BenchSection }).default,
   () => (require('./bestOf') as { default: BenchSection }).default,
   () => (require('./cli') as { default: BenchSection }).default,
+  () => (require('./queue') as { queueSection: BenchSection }).queueSection,
 ];
 
 async function main(): Promise<void> {

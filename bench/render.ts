@@ -62,7 +62,7 @@ a fraction of a plain step (the model needs its vae_encoder/).
 
 class BenchUsageError extends Error {}
 
-function repoRoot(): string {
+export function repoRoot(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'test', 'fixtures'))) return dir;
     if (path.dirname(dir) === dir) throw new Error('cannot find the repo root');
@@ -74,7 +74,7 @@ function repoRoot(): string {
  * region guidance also its VAE encoder and, with `staticBatch`, its UNet graph with the batch
  * axis fixed to 2 (test/fixtures/sd-tiny-regions).
  */
-function tinyModel(options: { regions?: boolean; staticBatch?: boolean } = {}): { dir: string; cleanup(): void } {
+export function tinyModel(options: { regions?: boolean; staticBatch?: boolean } = {}): { dir: string; cleanup(): void } {
   const root = repoRoot();
   const src = path.join(root, 'test', 'fixtures', 'sd-tiny', 'vpred-fp32');
   if (!fs.existsSync(src)) throw new Error(`no fixture model at ${src}; pass --model DIR`);

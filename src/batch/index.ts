@@ -1,6 +1,12 @@
 /** Public API of batch rendering: run a prompt set, resume it, summarise and report it. */
 export {
   runBatch,
+  openBatchFolder,
+  planBatch,
+  batchRecord,
+  writeBatchOutputs,
+  fsError as batchFsError,
+  floorOf as detectionFloor,
   BatchError,
   imageFile,
   MANIFEST,
@@ -21,6 +27,7 @@ export { renderReport, escapeHtml, thumbnailUri } from './report';
 export type { ReportOptions } from './report';
 export { nodeBatchFs } from './nodeFs';
 export type * from './types';
+export type { BatchFolder, BatchPlan, PlannedImage, Work } from './runBatch';
 export { ProgressReporter, formatProgress, formatDuration } from './progress';
 export type { ProgressStream } from './progress';
 export * from './sources';

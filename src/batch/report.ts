@@ -8,7 +8,7 @@ import type { EvaluationSummary } from '../evaluate/index';
 import type { RelationType } from '../parser/types';
 import { judgeRecord } from './summary';
 import type { BatchSummary, BestOfSummary } from './summary';
-import type { BatchPrompt, ManifestRecord, Variant } from './types';
+import type { BatchPrompt, FailedImage, ManifestRecord, Variant } from './types';
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(s: string): string {
@@ -26,6 +26,8 @@ export interface ReportOptions {
   prompts?: readonly BatchPrompt[];
   /** The batch's score threshold, for the per-image marks (judged like summary.json). */
   threshold?: number;
+  /** Images that failed for good: listed in their own table and marked in the grid. */
+  failures?: readonly FailedImage[];
 }
 
 const VARIANT_LABEL: Record<Variant, string> = { original: 'As written', rewrite: 'SPRIGHT rewrite' };
@@ -171,7 +173,8 @@ function overlay(r: ManifestRecord): string {
     .join('');
 }
 
-function cell(r: ManifestRecord | undefined, images: ReadonlyMap<string, Buffer>, thumb: number, threshold: number | undefined): string {
+function cell(r: ManifestRecord | undefined, images: ReadonlyMap<string, Buffer>, thumb: number, threshold: number | undefined, failure?: FailedImage): string {
+  if (!r && failure) return `<td class="img missing failed" title="${escapeHtml(failure.error)}">failed</td>`;
   if (!r) return '<td class="img missing">not rendered</td>';
   const png = images.get(r.file);
   const uri = png ? thumbnailUri(png, thumb) : '';
@@ -188,6 +191,19 @@ function cell(r: ManifestRecord | undefined, images: ReadonlyMap<string, Buffer>
     ? `<image href="${uri}" x="0" y="0" width="${r.width}" height="${r.height}"/>`
     : `<rect width="${r.width}" height="${r.height}" fill="#ddd"/>`;
   return `<td class="img"><a href="${escapeHtml(r.file)}"><svg viewBox="0 0 ${r.width} ${r.height}" width="${thumb}" height="${Math.round((thumb * r.height) / r.width)}">${img}${overlay(r)}</svg></a><div class="k">k=${r.k} seed ${r.seed}${r.best_of ? ` · best of ${r.best_of.candidates.length}` : ''}</div><ul>${marks}</ul>${candidateList(r)}</td>`;
+}
+
+/** The failed images: which, why, after how many attempts (empty when none failed). */
+function failureTable(failures: readonly FailedImage[]): string {
+  if (failures.length === 0) return '';
+  const rows = failures
+    .map((f) => `<tr><td>${escapeHtml(f.file)}</td><td>${escapeHtml(f.prompt_id)}</td><td>${f.seed}</td><td>${f.attempts}</td><td class="error">${escapeHtml(f.error)}</td></tr>`)
+    .join('\n');
+  return `<h2>Failed images</h2>
+<p>${failures.length} image${failures.length === 1 ? '' : 's'} failed every attempt and ${failures.length === 1 ? 'is' : 'are'} not in the figures above; running the batch again retries ${failures.length === 1 ? 'it' : 'them'}.</p>
+<table id="failures"><thead><tr><th>Image</th><th>Prompt</th><th>Seed</th><th>Attempts</th><th>Error</th></tr></thead><tbody>
+${rows}
+</tbody></table>`;
 }
 
 /** Renders the whole report as one HTML string. */
@@ -233,13 +249,23 @@ export function renderReport(records: readonly ManifestRecord[], summary: BatchS
     byKey.set(`${r.variant}\u0000${r.prompt_id}\u0000${r.k}`, r);
     maxK = Math.max(maxK, r.k + 1);
   }
-  const gridVariants: Variant[] = variants.length ? variants : ['original'];
+  const failedAt = new Map((options.failures ?? []).map((f) => [`${f.variant}\u0000${f.prompt_id}\u0000${f.k}`, f]));
+  for (const f of options.failures ?? []) {
+    if (!seen.has(f.prompt_id)) {
+      seen.add(f.prompt_id);
+      promptIds.push(f.prompt_id);
+    }
+    maxK = Math.max(maxK, f.k + 1);
+  }
+  const gridVariants: Variant[] = variants.length ? variants : [...new Set<Variant>([...(options.failures ?? []).map((f) => f.variant), 'original'])].sort();
   const grid = promptIds
     .map((id) => {
       const rw = records.find((r) => r.prompt_id === id && r.rewrite !== null)?.rewrite;
       const rows = gridVariants
         .map((v) => {
-          const cells = Array.from({ length: Math.max(1, maxK) }, (_, k) => cell(byKey.get(`${v}\u0000${id}\u0000${k}`), options.images, thumb, options.threshold)).join('');
+          const cells = Array.from({ length: Math.max(1, maxK) }, (_, k) =>
+            cell(byKey.get(`${v}\u0000${id}\u0000${k}`), options.images, thumb, options.threshold, failedAt.get(`${v}\u0000${id}\u0000${k}`)),
+          ).join('');
           return `<tr class="${v}"><th scope="row">${VARIANT_LABEL[v]}</th>${cells}</tr>`;
         })
         .join('');
@@ -260,7 +286,7 @@ thead th,tbody th{text-align:left;background:#f4f4f4}
 .grid td.img{vertical-align:top;text-align:left;border:none;padding:4px}.grid th{border:none;background:none;vertical-align:top}
 .grid ul{list-style:none;margin:2px 0;padding:0;font-size:12px}.satisfied{color:#1a7f37}.violated{color:#c62828}.unknown{color:#8a6d00}.unscored{color:#777}
 .candidates{font-size:11px;margin:2px 0;padding-left:22px}.candidates .chosen{font-weight:bold}
-.k{font-size:11px;color:#666}.missing{color:#999}figure{margin:8px 0}
+.k{font-size:11px;color:#666}.missing{color:#999}.failed{color:#c62828}td.error{text-align:left}figure{margin:8px 0}
 </style></head><body>
 <h1>${escapeHtml(title)}</h1>
 <p id="params">${params}</p>
@@ -272,6 +298,7 @@ ${summary.best_of ? bestOfSection(summary.best_of) : ''}
 <h2>Accuracy per relation type</h2>
 ${variants.length ? relationTable(summary, variants, relTypes) : ''}
 ${relTypes.length ? barChart('chart-relations', 'Relations satisfied (%): VISOR rule; T2I score for next_to/near', relTypes, relSeries) : ''}
+${failureTable(options.failures ?? [])}
 <h2>Images</h2>
 <p>Boxes: detections with label and score. Marks: ✔ satisfied, ✘ violated, ? object not found, · not scored by any benchmark.</p>
 ${grid}

@@ -10,11 +10,12 @@ import { fsProblem } from '../io/outputDir';
 import type { Detection } from '../protocol/geometry';
 import { MAX_SEED } from '../protocol/service';
 import { FolderLockedError, lockFolder, removeDeadTempFiles, type FolderLock } from './lock';
-import { imageKey, parameterDifferences, parseManifest, renderKey } from './manifest';
+import { imageKey, parameterDifferences, parseManifest, renderKey, type CorruptedLine } from './manifest';
 import { nodeBatchFs } from './nodeFs';
 import { renderReport } from './report';
 import { summarize } from './summary';
 import type {
+  FailedImage,
   BatchDeps,
   BatchEvents,
   BatchFs,
@@ -69,7 +70,7 @@ function bestOfOf(options: BatchOptions): BestOfSettings | null {
 }
 
 /** Turns a file-system failure into a message a user can act on, naming the folder. */
-function fsError(err: unknown, dir: string, doing: string): Error {
+export function fsError(err: unknown, dir: string, doing: string): Error {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC' || code === 'EDQUOT') {
     return new BatchError(`no space left on the device of ${dir} while ${doing}; finished images are kept: free some space and run the same command again to resume`);
@@ -96,7 +97,7 @@ function completePng(bytes: Buffer | null): boolean {
 const NEVER = new AbortController().signal;
 
 /** Default score floor of recorded detections when the settings give none: the threshold itself. */
-function floorOf(d: BatchOptions['detection']): number {
+export function floorOf(d: BatchOptions['detection']): number {
   return Math.min(d.floor ?? d.threshold, d.threshold);
 }
 
@@ -105,10 +106,13 @@ function floorOf(d: BatchOptions['detection']): number {
  * or reuse its candidates and choose. `known`: candidates recorded by earlier runs that may be
  * reused (matched by render key); `produced`: those this run has made or re-judged so far.
  */
-type Work =
+export type Work =
   | { kind: 'render' }
   | { kind: 'detect'; old: ManifestRecord }
   | { kind: 'bestOf'; known: CandidateRecord[]; produced: CandidateRecord[] };
+
+/** One image of a batch: what to render, its resume key and its file in the output folder. */
+export type PlannedImage = RenderJob & { key: string; file: string };
 
 /**
  * Renders the batch. `signal` stops it after the current image (best-of: after the current
@@ -134,7 +138,28 @@ export async function runBatch(
   signal: AbortSignal = NEVER,
   hardSignal: AbortSignal = NEVER,
 ): Promise<BatchResult> {
-  const fs = deps.fs ?? nodeBatchFs;
+  const folder = await openBatchFolder(options, deps.fs ?? nodeBatchFs);
+  try {
+    return await runLocked(options, deps, events, signal, hardSignal, folder);
+  } finally {
+    await folder.lock.release();
+  }
+}
+
+/** An output folder made and locked for one run of a batch. */
+export interface BatchFolder {
+  readonly fs: BatchFs;
+  readonly out: string;
+  readonly manifestPath: string;
+  readonly variants: Variant[];
+  readonly lock: FolderLock;
+}
+
+/**
+ * Checks the options, makes the output folder and takes its lock (release it with
+ * `folder.lock.release()`): how every run of a batch starts, local or queued.
+ */
+export async function openBatchFolder(options: BatchOptions, fs: BatchFs = nodeBatchFs): Promise<BatchFolder> {
   const out = path.resolve(options.outDir);
   const manifestPath = path.join(out, MANIFEST);
   const variants: Variant[] =
@@ -155,11 +180,7 @@ export async function runBatch(
     if (err instanceof FolderLockedError) throw new BatchError(err.message);
     throw fsError(err, out, 'locking the output folder');
   }
-  try {
-    return await runLocked(options, deps, events, signal, hardSignal, { fs, out, manifestPath, variants, lock });
-  } finally {
-    await lock.release();
-  }
+  return { fs, out, manifestPath, variants, lock };
 }
 
 function checkOptions(options: BatchOptions): void {
@@ -196,15 +217,26 @@ function checkOptions(options: BatchOptions): void {
   }
 }
 
-interface RunContext {
-  fs: BatchFs;
-  out: string;
-  manifestPath: string;
-  variants: Variant[];
-  lock: FolderLock;
+/** What a run of a batch has to do, read from the prompts and the manifest. */
+export interface BatchPlan {
+  /** Every image of the batch, in order. */
+  readonly images: PlannedImage[];
+  readonly prompts: ReadonlyMap<string, BatchPrompt>;
+  /** Finished images (by image key), judged with the current detection settings. */
+  readonly done: Map<string, ManifestRecord>;
+  /** What is left to do (by image key). */
+  readonly work: Map<string, Work>;
+  readonly corrupted: CorruptedLine[];
+  /**
+   * Rewrites the manifest: the finished lines in batch order, then the lines waiting to be
+   * detected again and the candidate lines of best-of images not chosen yet.
+   */
+  writeManifest(): Promise<void>;
+  /** Appends one line to the manifest (a finished image's, or a best-of candidate's). */
+  append(line: ManifestRecord | CandidateLine): Promise<void>;
+  /** Whether the manifest holds candidate lines that the final rewrite should drop or renew. */
+  hasCandidateLines(): boolean;
 }
-
-type ImageJob = RenderJob & { key: string; file: string };
 
 /**
  * The candidates an earlier run recorded for one image, newest first: those of its best-of line,
@@ -239,27 +271,30 @@ function knownCandidates(old: ManifestRecord | undefined, lines: readonly Candid
   return known;
 }
 
-async function runLocked(
+/**
+ * Reads the manifest of a locked batch folder against the options: which images are finished,
+ * which must be rendered or detected again. Refuses (BatchError) a folder made with other options
+ * unless `force`; rewrites the manifest without bad, stale or duplicate lines.
+ */
+export async function planBatch(
   options: BatchOptions,
-  deps: BatchDeps,
+  rewrite: BatchDeps['rewrite'],
   events: BatchEvents,
-  signal: AbortSignal,
-  hardSignal: AbortSignal,
-  { fs, out, manifestPath, variants, lock }: RunContext,
-): Promise<BatchResult> {
+  { fs, out, manifestPath, variants }: BatchFolder,
+): Promise<BatchPlan> {
   const bestOf = bestOfOf(options);
   // A process killed inside writeFileAtomic leaves its temp file behind; only dead writers' go.
   const dirs = [out, path.join(out, REWRITE_DIR), path.join(out, CANDIDATES_DIR), path.join(out, REWRITE_DIR, CANDIDATES_DIR)];
   for (const sub of dirs) await removeDeadTempFiles(sub);
 
-  const jobs: ImageJob[] = [];
+  const jobs: PlannedImage[] = [];
   const rewrites = new Map<string, string>();
   for (const p of options.prompts) {
     for (const variant of variants) {
       let text = p.text;
       if (variant === 'rewrite') {
         // One rewrite per prompt (seeded by the batch seed) shared by all its images.
-        if (!rewrites.has(p.id)) rewrites.set(p.id, deps.rewrite(p.text, options.seed));
+        if (!rewrites.has(p.id)) rewrites.set(p.id, rewrite(p.text, options.seed));
         text = rewrites.get(p.id)!;
       }
       for (let k = 0; k < options.imagesPerPrompt; k++) {
@@ -381,7 +416,7 @@ async function runLocked(
       continue;
     }
     // Same image, same detections: judge them again (threshold, parser, label mapping may differ).
-    const again = makeRecord(job, prompt, old, old.raw_detections, old.raw_floor, old.timings, options, old.finished_at);
+    const again = batchRecord(job, prompt, old, old.raw_detections, old.raw_floor, old.timings, options, old.finished_at);
     if (JSON.stringify(again) !== JSON.stringify(old)) compact = true;
     done.set(k3, again);
   }
@@ -430,8 +465,26 @@ async function runLocked(
     } catch (err) {
       throw fsError(err, out, `appending to ${MANIFEST}`);
     }
+    if ('type' in line) candidateLinesWritten = true;
   };
 
+  return { images: jobs, prompts: byId, done, work, corrupted, writeManifest, append, hasCandidateLines: () => candidateLinesWritten };
+}
+
+async function runLocked(
+  options: BatchOptions,
+  deps: BatchDeps,
+  events: BatchEvents,
+  signal: AbortSignal,
+  hardSignal: AbortSignal,
+  folder: BatchFolder,
+): Promise<BatchResult> {
+  const { fs, out, lock } = folder;
+  const { images: jobs, prompts: byId, done, work, corrupted, writeManifest, append, hasCandidateLines } = await planBatch(options, deps.rewrite, events, folder);
+  const bestOf = bestOfOf(options);
+  const threshold = options.detection.threshold;
+  const detector = options.detection.detector;
+  const whole = async (rel: string): Promise<boolean> => completePng(await fs.readFile(path.join(out, rel)));
   const total = jobs.length;
   let finished = total - work.size;
   const skipped = finished;
@@ -521,10 +574,7 @@ async function runLocked(
           }
           item.produced.push(cand);
           // A new render or new detections: noted at once, so that a stop loses at most this candidate's work.
-          if (changed) {
-            await append(candidateLine(job, cand));
-            candidateLinesWritten = true;
-          }
+          if (changed) await append(candidateLine(job, cand));
           return { score: cand.score, value: cand };
         },
         { signal },
@@ -572,7 +622,7 @@ async function runLocked(
     const t1 = deps.now();
     const raw = await deps.detect(file, labels, hardSignal);
     const timings = { render_ms: renderMs, detect_ms: Math.round(deps.now() - t1) };
-    const record = makeRecord(job, prompt, size, raw, floorOf(options.detection), timings, options, item.kind === 'render' ? undefined : item.old.finished_at);
+    const record = batchRecord(job, prompt, size, raw, floorOf(options.detection), timings, options, item.kind === 'render' ? undefined : item.old.finished_at);
     work.delete(k3);
     done.set(k3, record);
     if (item.kind === 'render') {
@@ -588,11 +638,11 @@ async function runLocked(
   events.onProgress?.({ done: finished, total, etaMs: cancelled ? eta() : 0, current: null });
   // The manifest ends with one line per finished image: re-detected lines replace their old ones,
   // candidate lines of chosen images go (those of unfinished images stay for the next run).
-  if (redetected % REWRITE_EVERY !== 0 || candidateLinesWritten) await writeManifest();
+  if (redetected % REWRITE_EVERY !== 0 || hasCandidateLines()) await writeManifest();
 
   // Summary and report cover every finished image, in job order.
   const records = jobs.map((j) => done.get(imageKey(j.variant, j.promptId, j.k))).filter((r): r is ManifestRecord => r !== undefined);
-  await writeOutputs(out, records, options, fs);
+  await writeBatchOutputs(out, records, options, fs);
   return { rendered, skipped, redetected, candidatesRendered, total, cancelled, corruptedLines: corrupted.map((c) => c.line), records };
 }
 
@@ -604,7 +654,7 @@ type BatchProgressCurrent = Parameters<NonNullable<BatchEvents['onProgress']>>[0
  * chosen image is in place. Returns its line judged again under the current settings, else null.
  */
 async function finishedBestOf(
-  job: ImageJob,
+  job: PlannedImage,
   prompt: BatchPrompt,
   old: ManifestRecord,
   known: readonly CandidateRecord[],
@@ -635,7 +685,7 @@ function judged(
   job: Pick<RenderJob, 'promptId'>,
   prompt: BatchPrompt,
   raw: Detection[],
-  options: BatchOptions,
+  options: Pick<BatchOptions, 'render' | 'detection'>,
 ): { detections: Detection[]; relations: RelationVerdicts; score: CandidateScore | null } {
   const threshold = options.detection.threshold;
   // Strict, as `evaluate` and summary.json apply a threshold.
@@ -659,14 +709,14 @@ function judged(
  * One manifest line: the image's identity, its raw detections, and the verdicts on those at or
  * above the threshold. The prompt's fields always come from the current prompt files.
  */
-function makeRecord(
-  job: ImageJob,
+export function batchRecord(
+  job: PlannedImage,
   prompt: BatchPrompt,
   size: { width: number; height: number },
   raw: Detection[],
   floor: number,
   timings: ManifestRecord['timings'],
-  options: BatchOptions,
+  options: Pick<BatchOptions, 'render' | 'detection'>,
   finishedAt = new Date().toISOString(),
 ): ManifestRecord {
   const { detections, relations } = judged(job, prompt, raw, options);
@@ -728,7 +778,7 @@ function makeCandidate(
 
 /** The line of a best-of image: the chosen candidate's fields, and every candidate with the choice. */
 function bestOfRecord(
-  job: ImageJob,
+  job: PlannedImage,
   prompt: BatchPrompt,
   candidates: CandidateRecord[],
   chosen: number,
@@ -770,16 +820,17 @@ function bestOfRecord(
 }
 
 /** A candidate as a manifest line of its own (before its image is chosen). */
-function candidateLine(job: ImageJob, c: CandidateRecord): CandidateLine {
+function candidateLine(job: PlannedImage, c: CandidateRecord): CandidateLine {
   return { type: 'candidate', variant: job.variant, image: { prompt_id: job.promptId, k: job.k }, ...c };
 }
 
-/** Writes summary.json and report.html for the finished records (atomically). */
-async function writeOutputs(
+/** Writes summary.json and report.html for the finished records (atomically); `failures` are listed in the report. */
+export async function writeBatchOutputs(
   out: string,
   records: ManifestRecord[],
   options: BatchOptions,
-  fs: NonNullable<BatchDeps['fs']>,
+  fs: BatchFs,
+  failures: readonly FailedImage[] = [],
 ): Promise<void> {
   // The records' detections are already those above the threshold; judging them again with it is
   // what `evaluate --threshold` does with the manifest, so both give the same figures.
@@ -793,7 +844,7 @@ async function writeOutputs(
     await fs.writeFileAtomic(path.join(out, SUMMARY), JSON.stringify(summary, null, 2) + '\n');
     await fs.writeFileAtomic(
       path.join(out, REPORT),
-      renderReport(records, summary, { images, title: path.basename(out), prompts: options.prompts, threshold: options.detection.threshold }),
+      renderReport(records, summary, { images, title: path.basename(out), prompts: options.prompts, threshold: options.detection.threshold, failures }),
     );
   } catch (err) {
     throw fsError(err, out, `writing ${SUMMARY} and ${REPORT}`);

@@ -5,9 +5,9 @@
  */
 import { rewritePrompt } from '../generator/index';
 import { parsePrompt } from '../parser/index';
-import type { ComfyTarget, DetectorSpec, MemoryMode, ProviderRequest, RenderBackendName, SchedulerName } from '../protocol/service';
+import type { ComfyTarget, DetectorSpec, MemoryMode, ProviderRequest, RenderBackendName, RenderParams, SchedulerName } from '../protocol/service';
 import type { InferenceService } from '../service/client';
-import type { BatchDeps, BatchOptions } from './types';
+import type { BatchDeps, BatchOptions, RenderJob } from './types';
 
 /** How the service runs the batch's renders and detections (not part of any image's identity). */
 export interface ServiceBatchOptions {
@@ -28,33 +28,47 @@ export interface ServiceBatchOptions {
   readonly floor: number;
 }
 
+/**
+ * The service's `render` params for one batch image, written to `file`, with the model folder
+ * `modelDir` (the batch's own, or a queue worker's copy of the same model).
+ */
+export function batchRenderParams(
+  job: Pick<RenderJob, 'text' | 'seed' | 'parameters'>,
+  modelDir: string,
+  run: Pick<ServiceBatchOptions, 'backend' | 'comfyui' | 'provider' | 'deviceId' | 'threads' | 'memory'>,
+  file: string,
+): RenderParams {
+  const p = job.parameters;
+  return {
+    modelDir,
+    ...(run.backend === undefined ? {} : { backend: run.backend }),
+    ...(run.comfyui === undefined ? {} : { comfyui: run.comfyui }),
+    provider: run.provider,
+    deviceId: run.deviceId,
+    threads: run.threads,
+    memory: run.memory,
+    prompt: job.text,
+    negativePrompt: p.negativePrompt || undefined,
+    steps: p.steps,
+    guidanceScale: p.guidance,
+    seed: job.seed,
+    width: p.width,
+    height: p.height,
+    // "default" is the model's own scheduler (the model identity says which it is).
+    scheduler: p.scheduler === 'default' ? undefined : (p.scheduler as SchedulerName),
+    output: { files: [file] },
+  };
+}
+
 export function serviceBatchDeps(service: InferenceService, options: Pick<BatchOptions, 'render'>, run: ServiceBatchOptions): BatchDeps {
   return {
     async render(job, file, signal, onStep) {
       const p = job.parameters;
-      const result = await service.call(
-        'render',
-        {
-          modelDir: p.model,
-          ...(run.backend === undefined ? {} : { backend: run.backend }),
-          ...(run.comfyui === undefined ? {} : { comfyui: run.comfyui }),
-          provider: run.provider,
-          deviceId: run.deviceId,
-          threads: run.threads,
-          memory: run.memory,
-          prompt: job.text,
-          negativePrompt: p.negativePrompt || undefined,
-          steps: p.steps,
-          guidanceScale: p.guidance,
-          seed: job.seed,
-          width: p.width,
-          height: p.height,
-          // "default" is the model's own scheduler.
-          scheduler: p.scheduler === 'default' ? undefined : (p.scheduler as SchedulerName),
-          output: { files: [file] },
-        },
-        { signal, onProgress: (e) => ((e.phase === 'denoising' || e.phase === 'decoding') && e.step > 0 ? onStep(e.step, e.total) : undefined) },
-      );
+      const result = await service.call('render', batchRenderParams(job, p.model, run, file), {
+        signal,
+        // Step 0 (the loop starting) is not a step done.
+        onProgress: (e) => ((e.phase === 'denoising' || e.phase === 'decoding') && e.step > 0 ? onStep(e.step, e.total) : undefined),
+      });
       return { width: result.width, height: result.height };
     },
     async detect(file, labels, signal) {

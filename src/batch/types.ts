@@ -249,3 +249,22 @@ export interface BatchResult {
   corruptedLines: number[];
   records: ManifestRecord[];
 }
+
+/**
+ * An image that failed for good: its render or its judging failed every attempt (a queued batch
+ * records these in failed.jsonl and lists them in the report; the batch completes without them).
+ */
+export interface FailedImage {
+  /** The image's resume key. */
+  render_key: string;
+  prompt_id: string;
+  variant: Variant;
+  k: number;
+  seed: number;
+  /** Where the image would be, relative to the output folder. */
+  file: string;
+  /** The last attempt's error. */
+  error: string;
+  attempts: number;
+  failed_at: string;
+}

@@ -16,6 +16,11 @@ export interface Command {
   readonly summary: string;
   /** Full usage text for `spright-lens NAME --help`. */
   readonly usage: string;
+  /**
+   * A long-running service (the queue worker): its process ends when `run` returns, even if a
+   * client library still holds a reconnect timer to a server that went away.
+   */
+  readonly endsProcess?: boolean;
   /** Returns the process exit code. Throw UsageError / InputError for exit 2 with one line. */
   run(argv: string[], ctx: CliContext): Promise<number>;
 }

@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Command> = {
   detect: () => (require('./commands/detect') as { default: Command }).default,
   evaluate: () => (require('./commands/evaluate') as { default: Command }).default,
   batch: () => (require('./commands/batch') as { default: Command }).default,
+  worker: () => (require('./commands/worker') as { default: Command }).default,
 };
 
 function mainUsage(): string {
@@ -98,9 +99,12 @@ export function runProcess(): void {
     env: process.env,
     signal: controller.signal,
   };
+  const name = process.argv[2];
   main(process.argv.slice(2), ctx).then(
     (code) => {
       process.exitCode = code;
+      // Exit once stdout and stderr (pipes write asynchronously) have taken everything.
+      if (name !== undefined && COMMANDS[name]?.().endsProcess) process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
     },
     (err: unknown) => {
       process.stderr.write(`spright-lens: ${(err as Error).message}\n`);

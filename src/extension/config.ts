@@ -92,6 +92,8 @@ export interface DetectSettings {
 export interface BatchSettings {
   imagesPerPrompt: number;
   rewrite: (typeof BATCH_REWRITE_MODES)[number];
+  /** Redis URL of a render queue; empty: render in VS Code. Trusted like a path (it decides where prompts go). */
+  queue: string;
 }
 
 type Cfg = vscode.WorkspaceConfiguration;
@@ -353,6 +355,7 @@ export class Config extends Disposable {
     return {
       imagesPerPrompt: num(cfg, 'batch.imagesPerPrompt', 4, 1, 64),
       rewrite: oneOf(cfg, 'batch.rewrite', BATCH_REWRITE_MODES, 'off'),
+      queue: this.#trustedPath(cfg, 'batch.queue').trim(),
     };
   }
 }

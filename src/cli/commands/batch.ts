@@ -4,12 +4,15 @@ import * as path from 'node:path';
 import { bestOfFlags, COMFY_OPTIONS, comfyFlagsUsage, parseDetectorSpec, parseFlags, parseSizeFlag, parseThreshold, renderTarget } from '../args';
 import type { CliContext, Command } from '../command';
 import { InputError, UsageError } from '../command';
-import { cliError, forkedService } from '../service';
-import { BatchError, MAX_IMAGES_PER_PROMPT, ProgressReporter, promptsFromSources, runBatch, serviceBatchDeps } from '../../batch/index';
-import type { BatchPrompt, BatchSummary, BestOfSummary, RenderParameters } from '../../batch/index';
+import { cliError, forkedService, inProcessService } from '../service';
+import { probeQueue, runQueueBatch } from '../queueBatch';
+import { queuedBatchProblem, readQueuedBatch } from '../../queue/batch';
+import { parseQueueUrl, QueueUrlError, type QueueTarget } from '../../queue/url';
+import { BatchError, detectionFloor, MAX_IMAGES_PER_PROMPT, ProgressReporter, promptsFromSources, runBatch, serviceBatchDeps, sourceKey } from '../../batch/index';
+import type { BatchOptions, BatchPrompt, BatchSummary, BestOfSummary, RenderParameters } from '../../batch/index';
 import { PromptSetError } from '../../evaluate/index';
 import { PromptFileError } from '../../parser/index';
-import { defaultThresholdFor, detectorName, MAX_BEST_OF, MAX_STEPS, PROVIDER_REQUESTS, SCHEDULER_NAMES, type ProviderRequest, type SchedulerName } from '../../protocol/service';
+import { defaultThresholdFor, detectorFromName, detectorName, MAX_BEST_OF, MAX_STEPS, PROVIDER_REQUESTS, SCHEDULER_NAMES, type ProviderRequest, type SchedulerName } from '../../protocol/service';
 import { ServiceRequestError } from '../../service';
 
 const USAGE = `Usage: spright-lens batch --model DIR --prompts FILE... --out DIR [options]
@@ -51,6 +54,18 @@ ${comfyFlagsUsage(28)}  --prompts FILE...         prompt files (.txt/.prompt one
   --rule NAME               what --best-of counts: visor | t2i-compbench | geneval
                             (default visor)
   --force                   replace a batch in --out made with other options
+
+Rendering on several GPUs (see \`spright-lens worker --help\`):
+  --queue URL               enqueue the batch on Redis (redis://[:PASSWORD@]HOST[:PORT][/DB],
+                            rediss:// for TLS) for worker processes instead of rendering here;
+                            enqueueing the same batch again adds nothing; not with
+                            --best-of or --backend comfyui (workers render one ONNX
+                            image per job)
+  --follow                  with --queue: show progress and the workers, collect every image
+                            into --out (each manifest line once), write summary.json and
+                            report.html when done; failed images go to failed.jsonl and the
+                            report. With only --queue, --out and --follow: follow a batch
+                            enqueued earlier
 `;
 
 /** Lowest detection score recorded per image (what a later, lower --threshold can still use). */
@@ -99,9 +114,18 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
       rule: { type: 'string' },
       force: { type: 'boolean' },
       ...COMFY_OPTIONS,
+      queue: { type: 'string' },
+      follow: { type: 'boolean' },
     },
     allowPositionals: true,
   });
+  const queue = values.queue === undefined ? undefined : queueTarget(values.queue, ctx);
+  if (values.follow && !queue) throw new UsageError('--follow follows a batch on a queue: give --queue URL');
+  if (queue && values.follow && !values.model && !values.prompts?.length && values.backend === undefined && values.checkpoint === undefined) {
+    if (!values.out) throw new UsageError('--out DIR is required: the output folder of the batch to follow');
+    await probeQueue(queue);
+    return followQueuedBatch(queue, path.resolve(ctx.cwd, values.out), ctx);
+  }
   const target = renderTarget(values, ctx.cwd);
   if (!values.prompts?.length) throw new UsageError('--prompts FILE is required');
   if (!values.out) throw new UsageError('--out DIR is required');
@@ -121,10 +145,16 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
   const provider = (values.provider ?? 'auto') as ProviderRequest;
   if (!PROVIDER_REQUESTS.includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDER_REQUESTS.join(', ')}, got '${values.provider}'`);
   const bestOf = bestOfFlags(values['best-of'], values['until-satisfied'], values.rule);
+  if (queue) {
+    const unsupported = queuedBatchProblem(target.backend, bestOf.n);
+    if (unsupported) throw new UsageError(`--queue: ${unsupported}`);
+  }
   const threshold = parseThreshold(values.threshold);
   const detector = parseDetectorSpec(values.detector ?? 'embedded', ctx.cwd);
 
   const prompts = readBatchPrompts(values.prompts, ctx.cwd);
+  // Redis answers (or not) within seconds: before the model is looked at.
+  if (queue) await probeQueue(queue);
   if (prompts.length === 0) throw new InputError(`no prompts in ${values.prompts.join(', ')}`);
   const outDir = path.resolve(ctx.cwd, values.out);
   const scheduler = values.scheduler as SchedulerName | undefined;
@@ -160,6 +190,16 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     // A plain batch records no best-of settings, so its manifest lines stay as they always were.
     ...(bestOf.n > 1 ? { bestOf } : {}),
   };
+  if (queue) {
+    try {
+      const deps = serviceBatchDeps(service, { render }, { provider, detector, floor });
+      const options: BatchOptions = { prompts, outDir, imagesPerPrompt, seed, rewrite, render, detection: { detector: detectorId, threshold: effective, floor }, force: values.force };
+      const descriptor = { sourceKey: sourceKey(values.prompts.map((f) => ({ file: path.resolve(ctx.cwd, f) }))), title: values.prompts.join(', ') };
+      return await runQueueBatch({ target: queue, options, mode: 'enqueue', follow: values.follow === true, descriptor, deps }, ctx);
+    } finally {
+      service.dispose();
+    }
+  }
   const progress = new ProgressReporter(ctx.stderr);
   // Ctrl-C (ctx.signal) stops after the current image; main.ts exits at once on a second one.
   try {
@@ -208,6 +248,36 @@ async function run(argv: string[], ctx: CliContext): Promise<number> {
     // bad input for this batch, not a usage mistake.
     if (err instanceof ServiceRequestError && (err.remoteName === 'RenderParamsError' || err.remoteName === 'SchedulerConfigError')) throw new InputError(err.message);
     throw cliError(err);
+  } finally {
+    service.dispose();
+  }
+}
+
+/** The --queue URL, or one usage line (never showing a password). */
+function queueTarget(text: string, ctx: CliContext): QueueTarget {
+  try {
+    return parseQueueUrl(text, ctx.env);
+  } catch (err) {
+    if (err instanceof QueueUrlError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** `batch --queue URL --out DIR --follow`: the batch's options come from the folder. */
+async function followQueuedBatch(target: QueueTarget, outDir: string, ctx: CliContext): Promise<number> {
+  let options: BatchOptions;
+  try {
+    options = await readQueuedBatch(outDir);
+  } catch (err) {
+    if (err instanceof BatchError) throw new InputError(err.message);
+    throw err;
+  }
+  // Detection here only re-judges finished images after a detector change; rewrites are made as at enqueue.
+  const detector = detectorFromName(options.detection.detector) ?? { kind: 'embedded' as const };
+  const service = inProcessService(ctx);
+  try {
+    const deps = serviceBatchDeps(service, options, { detector, floor: detectionFloor(options.detection) });
+    return await runQueueBatch({ target, options, mode: 'attach', follow: true, deps }, ctx);
   } finally {
     service.dispose();
   }

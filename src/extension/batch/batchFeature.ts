@@ -15,6 +15,10 @@ import { PromptFileError } from '../../parser/index';
 import type { BatchView } from '../../protocol/messages';
 import { defaultThresholdFor, detectorFromName, detectorName } from '../../protocol/service';
 import type { InferenceService } from '../../service';
+import { FAILED, queuedBatchProblem, runQueuedBatch } from '../../queue/batch';
+import { workerCount } from '../../queue/liveness';
+import { probeRedis, QueueConnectionError } from '../../queue/redis';
+import { parseQueueUrl, QueueUrlError } from '../../queue/url';
 import { batchItemImage, BatchRunModel, progressText, summaryText } from '../../view/batchView';
 import type { Config, RenderSettings } from '../config';
 import { checkModel, renderTarget } from '../model';
@@ -195,7 +199,7 @@ export class BatchFeature extends Disposable {
       void vscode.window.showErrorMessage(`SPRIGHT Lens: cannot write to ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose a writable folder or set sprightLens.render.outputFolder.`);
       return undefined;
     }
-    return this.#execute(dir, descriptor, settings);
+    return this.#execute(dir, descriptor, settings, bs.queue);
   }
 
   async #sources(target: unknown, others: unknown): Promise<{ sources: PromptSource[]; scope: vscode.Uri; title: string } | undefined> {
@@ -320,7 +324,7 @@ export class BatchFeature extends Disposable {
     return resumeOrFresh(folder[0].fsPath);
   }
 
-  async #execute(dir: string, descriptor: Descriptor, settings: RenderSettings): Promise<BatchRunInfo> {
+  async #execute(dir: string, descriptor: Descriptor, settings: RenderSettings, queue: string): Promise<BatchRunInfo> {
     const options: BatchOptions = { ...descriptor.options, outDir: dir };
     const runId = `batch-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     const model = new BatchRunModel(runId, dir, `${descriptor.title} (${path.basename(dir)})`, descriptor.total);
@@ -361,7 +365,18 @@ export class BatchFeature extends Disposable {
           report();
         });
         try {
-          result = await runBatch(
+          if (queue) {
+            // sprightLens.batch.queue: the same batch, rendered by `spright-lens worker` processes.
+            const unsupported = queuedBatchProblem(backend, options.render.bestOf?.n);
+            if (unsupported) throw new BatchError(`sprightLens.batch.queue: ${unsupported}`);
+            result = await this.#runQueued(options, queue, deps, run, model, (done, total, etaMs, workers) => {
+              last = { done, total, etaMs };
+              const pctNow = total > 0 ? (100 * done) / total : 100;
+              progress.report({ message: `${progressText(done, total, etaMs, run.cancelled && done < total)} · ${workers}`, increment: pctNow - reported });
+              reported = pctNow;
+              this.#postView(false);
+            });
+          } else result = await runBatch(
             options,
             deps,
             {
@@ -402,6 +417,50 @@ export class BatchFeature extends Disposable {
     this.#info = info;
     this.#announce(info, result);
     return info;
+  }
+
+  /**
+   * Runs the batch on the render queue at `url` and follows it; images show in the panel as the
+   * coordinator collects them. Stopping (Cancel) only stops following: the workers go on, and
+   * running Render All Prompts on the same source again follows the batch to its end.
+   */
+  async #runQueued(
+    options: BatchOptions,
+    url: string,
+    deps: ReturnType<typeof serviceBatchDeps>,
+    run: ActiveRun,
+    model: BatchRunModel,
+    report: (done: number, total: number, etaMs: number | null, workers: string) => void,
+  ): Promise<BatchResult> {
+    let target;
+    try {
+      target = parseQueueUrl(url, process.env);
+      await probeRedis(target);
+    } catch (err) {
+      if (err instanceof QueueUrlError || err instanceof QueueConnectionError) throw new BatchError(`sprightLens.batch.queue: ${err.message}`);
+      throw err;
+    }
+    const r = await runQueuedBatch(
+      { options, target, mode: 'enqueue', follow: true },
+      { rewrite: deps.rewrite, detect: deps.detect },
+      {
+        onStatus: (s) => {
+          model.total = s.total;
+          model.etaMs = s.etaMs;
+          report(s.done + s.failed, s.total, s.etaMs, workerCount(s.workers));
+        },
+        onImage: (record) => {
+          model.add(record);
+          this.#postView(false);
+        },
+        onWarning: (m) => void vscode.window.showWarningMessage(`SPRIGHT Lens: ${m}`),
+      },
+      run.soft.signal,
+    );
+    if (r.failures.length) {
+      void vscode.window.showWarningMessage(`SPRIGHT Lens: ${r.failures.length} image${r.failures.length === 1 ? '' : 's'} failed every attempt (${FAILED} and the report list them); Render All Prompts on the same source tries them again.`);
+    }
+    return { rendered: r.added, skipped: r.total - r.added, redetected: r.redetected, candidatesRendered: r.added, total: r.total, cancelled: !r.complete, corruptedLines: [], records: r.records };
   }
 
   /** The closing notification: figures, and buttons to open the report or the panel. */

@@ -170,6 +170,7 @@ suite('preview panel', () => {
     const untrusted = pkg.capabilities?.untrustedWorkspaces;
     assert.equal(untrusted?.supported, 'limited');
     assert.deepEqual([...(untrusted?.restrictedConfigurations ?? [])].sort(), [
+      'sprightLens.batch.queue',
       'sprightLens.detect.owlvitPath',
       'sprightLens.render.backend',
       'sprightLens.render.comfyui.allowRemoteServer',
