@@ -5,24 +5,18 @@
  */
 import { rewritePrompt } from '../generator/index';
 import { parsePrompt } from '../parser/index';
-import type { ComfyTarget, DetectorSpec, MemoryMode, ProviderRequest, RenderBackendName, RenderParams, SchedulerName } from '../protocol/service';
+import type { DetectorSpec, RenderParams, SchedulerName } from '../protocol/service';
 import type { InferenceService } from '../service/client';
 import type { BatchDeps, BatchOptions, RenderJob } from './types';
 
-/** How the service runs the batch's renders and detections (not part of any image's identity). */
-export interface ServiceBatchOptions {
-  /**
-   * The render backend (default `onnx`) and, for `comfyui`, its server; `render.model` is then the
-   * checkpoint name. Which backend and server rendered is part of each image's key through
-   * `render.modelId` (see the backend's `model/check`).
-   */
-  readonly backend?: RenderBackendName;
-  readonly comfyui?: ComfyTarget;
-  readonly provider?: ProviderRequest;
-  readonly deviceId?: number;
-  /** CPU threads (default: the service's physical cores) and what stays loaded between images (default `speed`). */
-  readonly threads?: number;
-  readonly memory?: MemoryMode;
+/**
+ * How the service runs the batch's renders and detections (not part of any image's identity): the
+ * render request's backend, server, provider, device, threads and memory mode (see RenderParams),
+ * and the detector. With the `comfyui` backend `render.model` is the checkpoint name; which backend
+ * and server rendered is part of each image's key through `render.modelId` (the backend's
+ * `model/check`).
+ */
+export interface ServiceBatchOptions extends Pick<RenderParams, 'backend' | 'comfyui' | 'provider' | 'deviceId' | 'threads' | 'memory'> {
   readonly detector: DetectorSpec;
   /** Score down to which detections are reported (the batch's detection floor). */
   readonly floor: number;

@@ -5,7 +5,7 @@
  * pipeline is one backend; another (a remote workflow server, a queue of GPU workers) implements
  * the same interface and is listed in `RENDER_BACKENDS` (src/protocol/service.ts).
  */
-import type { MemoryMode, ModelCheckParams, ModelCheckResult, RenderParams, RenderPhase, RenderProgress, RenderTimings, SchedulerName } from '../protocol/service';
+import type { ModelCheckParams, ModelCheckResult, RenderParams, RenderPhase, RenderProgress, RenderResult } from '../protocol/service';
 
 /** What a backend gets while it renders. */
 export interface BackendControl {
@@ -21,15 +21,8 @@ export interface BackendControl {
 }
 
 /** What a backend returns: one PNG per image, each carrying its settings in text chunks. */
-export interface BackendImages {
+export interface BackendImages extends Omit<RenderResult, 'files'> {
   readonly png: readonly Buffer[];
-  readonly width: number;
-  readonly height: number;
-  readonly provider: string;
-  readonly threads: number;
-  readonly memory: MemoryMode;
-  readonly scheduler: SchedulerName;
-  readonly timings: RenderTimings;
 }
 
 export interface RenderBackend {
