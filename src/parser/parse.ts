@@ -1375,8 +1375,13 @@ function parseUnsafe(text: string): ParsedPrompt {
           if (detail && !spatial && (c.form === 'ing' || c.form === 'ed')) {
             extendDetail(c.end);
             placementVerb = false;
-            // "holding up a drawing showing a dragon flying above a castle": the dragon flies.
-            if (DEPICTIONS.has(c.word) && lastNP.length === 1 && framing(lastNP[0].np)) detailVerb = c.word;
+            // "holding up a drawing showing a dragon flying above a castle": the dragon flies;
+            // "wearing a t-shirt showing a cat next to a dog": the relation is in the picture.
+            // A living thing "showing its teeth" shows no picture.
+            if (DEPICTIONS.has(c.word) && lastNP.length === 1 && (framing(lastNP[0].np) || !isAnimate(lastNP[0].np))) {
+              detailVerb = c.word;
+              placementVerb = true;
+            }
             break;
           }
         } else if (withActorUsed && prevKind !== 'and') {

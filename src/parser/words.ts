@@ -165,9 +165,20 @@ function suffixTag(word: string): string | null {
   return null;
 }
 
+// Irregular plurals that end closed compounds ("bookshelves", "werewolves", "grandchildren"), where
+// compromise only strips the s. Left out on purpose: heads that end unrelated words too ("-lives"
+// in "olives", "-men" in "specimen", "-mice" in "pumice").
+const COMPOUND_PLURAL_HEADS = ['shelves', 'wolves', 'knives', 'wives', 'loaves', 'leaves', 'halves', 'calves', 'thieves', 'hooves', 'scarves', 'children'];
+
+function compoundPluralHead(word: string): string | undefined {
+  return COMPOUND_PLURAL_HEADS.find((head) => word.length >= head.length + 3 && word.endsWith(head));
+}
+
 function singularOf(word: string): string {
   const irregular = IRREGULAR_SINGULAR[word];
   if (irregular) return irregular;
+  const head = compoundPluralHead(word);
+  if (head) return word.slice(0, -head.length) + IRREGULAR_SINGULAR[head];
   // Greek and Latin singulars ("cactus", "iris") and "-ss" words never lose their s.
   if (/(us|ss|is)$/.test(word)) return word;
   if (/[^aeiou]ies$/.test(word)) return `${word.slice(0, -3)}y`;
@@ -186,6 +197,7 @@ function singularOf(word: string): string {
 function looksPlural(word: string, tags: string[]): boolean {
   if (PLURAL_LOOKING_SINGULARS.has(word) || word.length < 3) return false;
   if (word in IRREGULAR_SINGULAR) return IRREGULAR_SINGULAR[word] !== word;
+  if (compoundPluralHead(word)) return true;
   if (tags.includes('Plural')) return true;
   if (known.has(word) || tags.includes('Singular') || tags.includes('Uncountable')) return false;
   // "-us", "-ss", "-is" are singular endings ("cactus", "glass", "iris"); "-s" after anything else

@@ -126,6 +126,10 @@ describe('objects', () => {
     const p = parsePrompt('three mice near two geese and some wine glasses');
     assert.deepEqual(p.objects.map((o) => o.noun), ['mouse', 'goose', 'wine glass']);
   });
+  test('closed compounds keep their irregular head when singularised', () => {
+    const p = parsePrompt('two bookshelves behind three werewolves and two grandchildren near some olives');
+    assert.deepEqual(p.objects.map((o) => o.noun), ['bookshelf', 'werewolf', 'grandchild', 'olive']);
+  });
   test('attributes: colours, materials, sizes', () => {
     const p = parsePrompt('a large red wooden chair to the left of a small shiny metal lamp');
     assert.deepEqual(p.objects[0].attributes, ['large', 'red', 'wooden']);

@@ -319,6 +319,12 @@ describe('what a held picture shows is a scene of its own', () =>
   cases([
     ['A girl holds up a poster showing a rocket flying above a city.', ['above(rocket, city)'], ['above(girl, city)']],
     ['A boy carrying a banner featuring a bird perched on a branch.', ['on(bird, branch)'], ['on(boy, branch)']],
+    // With no verb between, the relation after the shown thing is in the picture too.
+    ['A man holds up a drawing showing a cat next to a dog.', ['next_to(cat, dog)'], ['next_to(man, dog)']],
+    ['A woman wearing a t-shirt depicting a horse under a tree.', ['under(horse, tree)'], ['under(woman, tree)']],
+    // A living thing "showing its teeth" shows no picture; a comma ends the picture.
+    ['A man holding a dog showing its teeth next to a car.', ['next_to(man, car)']],
+    ['A man holding a sign showing a cat, next to a dog.', ['next_to(man, dog)'], ['next_to(cat, dog)']],
   ]));
 
 test('"isn\'t" and "doesn\'t" end the noun phrase before them', () => {
