@@ -697,7 +697,21 @@ function nounRightAfter(tokens: Token[], j: number): boolean {
 /** "one" standing for a noun at token j ("the red one", "a bigger one"). */
 function proOneAt(tokens: Token[], j: number): boolean {
   const w = tokens[j]?.lower;
-  return (w === 'one' || w === 'ones') && isWord(tokens[j]) && !nounAhead(tokens, j + 1) && tokens[j + 1]?.lower !== 'of' && tokens[j + 1]?.lower !== 'another';
+  if (!((w === 'one' || w === 'ones') && isWord(tokens[j]))) return false;
+  const n = tokens[j + 1];
+  if (n?.lower === 'of' || n?.lower === 'another') return false;
+  return !nounAhead(tokens, j + 1) || (w === 'one' && verbOfSingular(tokens, j + 1));
+}
+
+/**
+ * "one watches from behind a fence", "another sleeps on the sofa": "one" and "another" never count
+ * a plural noun, so a plural at token k that can be a verb is their verb.
+ */
+function verbOfSingular(tokens: Token[], k: number): boolean {
+  const t = tokens[k];
+  if (!isWord(t)) return false;
+  const info = wordInfo(t.lower);
+  return info.plural && info.verbForm === 's';
 }
 
 /** Whether token j continues a coordinated modifier list ("white" in "brown and white dog"). */
@@ -892,10 +906,12 @@ export function chunkTokens(tokens: Token[], text: string): ChunkResult {
       i += 2;
       continue;
     }
-    if ((w === 'one' || w === 'another') && !nounAhead(tokens, i + 1) && tokens[i + 1]?.lower !== 'of' && tokens[i + 1]?.lower !== 'another') {
-      // "one in front of the other", "one on top of another": a member of a group.
-      push({ k: 'pron', word: w, start: t.start, end: t.end, plural: false });
-      i++;
+    if ((w === 'one' || w === 'another') && (!nounAhead(tokens, i + 1) || verbOfSingular(tokens, i + 1)) && tokens[i + 1]?.lower !== 'of' && tokens[i + 1]?.lower !== 'another') {
+      // "one in front of the other", "one on top of another": a member of a group; "another one"
+      // is "another".
+      const oneMore = w === 'another' && proOneAt(tokens, i + 1);
+      push({ k: 'pron', word: w, start: t.start, end: oneMore ? tokens[i + 1].end : t.end, plural: false });
+      i += oneMore ? 2 : 1;
       continue;
     }
     if ((prev === undefined || prev.k === 'stop') && IMPERATIVES.has(w) && isWord(tokens[i + 1]) && (DEFINITE.has(tokens[i + 1].lower) || tokens[i + 1].lower in COUNT_WORDS || /^\p{N}/u.test(tokens[i + 1].lower))) {

@@ -545,8 +545,12 @@ function parseUnsafe(text: string): ParsedPrompt {
    */
   const memberFor = (word: string, attrs: readonly string[], definite: boolean, span: Span): Entity | undefined => {
     if (word === 'other' || word === 'others' || word === 'another') {
-      const g = lastGroup;
-      if (g === undefined || !usable(g) || !canClaim(g)) return undefined;
+      const g = lastGroup ?? (word === 'another' ? groupFor([]) : undefined);
+      if (g === undefined || !usable(g)) return undefined;
+      // "two dogs play under a tree; another one watches from behind a fence": the group was
+      // placed as a whole, so "another" is one more of its kind, not one of them.
+      if (word === 'another' && !g.claims?.length && rawRelations.some((r) => r.s === g)) return newOfKind(g, 'one', [], span);
+      if (!canClaim(g)) return undefined;
       return claim(g, [], span, word === 'others' ? 'rest' : word === 'other' ? 'last' : 'next');
     }
     if (word !== 'one' && word !== 'ones') return undefined;
@@ -562,14 +566,17 @@ function parseUnsafe(text: string): ParsedPrompt {
       // "a red apple next to a green one": another thing of the kind just named.
       for (let k = mentions.length - 1; k >= Math.max(0, mentions.length - LOOK_BACK); k--) {
         const e = mentions[k];
-        if (!usable(e) || e.np.proper) continue;
-        const np: NounPhrase = { ...e.np, count: word === 'ones' ? null : 1, plural: word === 'ones', attributes: attrs.slice(), definite: false, bare: false, negated: false, possessedBy: null, contents: null, ofComplement: false, start: span[0], end: span[1] };
-        const n: Entity = { np, obj: -1, scene: -1, negated: false, details: [], placements: [], subject: false };
-        entities.push(n);
-        return n;
+        if (usable(e) && !e.np.proper) return newOfKind(e, word, attrs, span);
       }
     }
     return undefined;
+  };
+  /** One more thing (or some more, for "ones") of the kind `e` names, with attributes `attrs`. */
+  const newOfKind = (e: Entity, word: string, attrs: readonly string[], span: Span): Entity => {
+    const np: NounPhrase = { ...e.np, count: word === 'ones' ? null : 1, plural: word === 'ones', attributes: attrs.slice(), definite: false, bare: false, negated: false, possessedBy: null, contents: null, ofComplement: false, start: span[0], end: span[1] };
+    const n: Entity = { np, obj: -1, scene: -1, negated: false, details: [], placements: [], subject: false };
+    entities.push(n);
+    return n;
   };
 
   const closeDetail = (): void => {

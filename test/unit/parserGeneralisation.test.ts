@@ -332,3 +332,24 @@ test('"isn\'t" and "doesn\'t" end the noun phrase before them', () => {
   assert.deepEqual(p.objects.map((o) => o.noun), ['lamp', 'desk']);
   assert.deepEqual(triples(p), ['under(lamp, desk)']);
 });
+
+describe('"one" and "another" before a verb, and one more of a kind', () => {
+  const byId = (text: string): { objects: string[]; relations: string[] } => {
+    const p = parse(text);
+    return { objects: p.objects.map((o) => `${o.id}${o.count !== 1 ? ` x${o.count ?? '?'}` : ''}`), relations: p.relations.map((r) => `${r.relation}(${r.subject}, ${r.object})`) };
+  };
+  test('"one sleeps", "one watches": the -s word is the verb of "one", not a noun', () => {
+    assert.deepEqual(byId('Two cats: one sleeps on a sofa, the other sits under a table.'), {
+      objects: ['cat', 'cat_2', 'sofa', 'table'],
+      relations: ['on(cat, sofa)', 'under(cat_2, table)'],
+    });
+  });
+  test('"another (one)" after a group placed as a whole is one more, not one of them', () => {
+    for (const text of ['Two dogs play under a tree; another one watches from behind a fence.', 'Two dogs play under a tree; another watches from behind a fence.']) {
+      assert.deepEqual(byId(text), { objects: ['dog x2', 'tree', 'dog_2', 'fence'], relations: ['under(dog, tree)', 'behind(dog_2, fence)'] }, text);
+    }
+  });
+  test('"one ..., another one ..." names the members in turn', () => {
+    assert.deepEqual(byId('Two cats, one on a sofa and another one under the table.').relations, ['on(cat, sofa)', 'under(cat_2, table)']);
+  });
+});
