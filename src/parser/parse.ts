@@ -244,6 +244,14 @@ export function parsePrompt(text: string): ParsedPrompt {
   }
 }
 
+/** Verbs after which "in" names a covering, a medium or a reflection, not a place. */
+const NOT_PLACING_IN = new Set([
+  'covered', 'coated', 'dressed', 'clad', 'wrapped', 'draped', 'reflected', 'mirrored', 'painted', 'drawn', 'rendered', 'written', 'bathed', 'drenched', 'soaked', 'dipped', 'frosted', 'dusted', 'smeared', 'splattered', 'encrusted', 'decorated', 'outlined', 'carved', 'sculpted', 'made', 'done',
+]);
+
+/** Adverbs that can follow a noun to say where it is: "the valley below", "the stars overhead". */
+const POSTNOMINAL = new Set(['below', 'beneath', 'underneath', 'above', 'overhead']);
+
 function isSetting(np: NounPhrase): boolean {
   if (np.interior) return true;
   return !np.proper && !np.named && (SETTINGS.has(np.noun) || SETTINGS.has(np.head) || SETTINGS.has(np.head + 's')) && np.contents === null;
@@ -270,6 +278,7 @@ function parseUnsafe(text: string): ParsedPrompt {
   const rawRelations: RawRelation[] = [];
   const sides: SidePlacement[] = [];
   const touched = new Set<Entity>();
+  const placedByAdverb = new Set<Entity>();
   const vagueWord = new Map<Entity, string>();
 
   const materialize = (e: Entity): void => {
@@ -1159,6 +1168,25 @@ function parseUnsafe(text: string): ParsedPrompt {
           expect = 'any';
           break;
         }
+        const stranded = !c.pronoun && (next === undefined || next.k === 'stop' || next.k === 'comma' || next.k === 'and');
+        // "soaring over the valley below", "looking at the sea below": the adverb says where the
+        // thing just named is, seen from the actor; "a table with a lamp above and a rug
+        // underneath", from the owner. "The sky above" places nothing.
+        const seenFrom = lastRole === 'with' && expect === 'with' && lastNP.every((e) => withNP.includes(e)) ? withOwner : lastRole === 'object' || lastRole === 'detail' ? actor : [];
+        if (!frontedHere && stranded && POSTNOMINAL.has(c.phrase.toLowerCase()) && lastKind === 'np' && lastNP.length && seenFrom.length && !seenFrom.some((a) => lastNP.includes(a))) {
+          closeDetail();
+          for (const e of lastNP) {
+            // "a chandelier overhead and a rug underneath": each adverb places its own noun.
+            if (isSetting(e.np) || !usable(e) || placedByAdverb.has(e)) continue;
+            placedByAdverb.add(e);
+            materialize(e);
+            for (const a of seenFrom) emit(e, c.relation, a, undefined, c.swap, c.phrase, [c.start, c.end]);
+          }
+          negNext = false;
+          // A "with" phrase goes on: "with a lamp above and a rug underneath".
+          if (expect !== 'with') expect = 'any';
+          break;
+        }
         const inWith = expect === 'with' || withActorUsed;
         if (!frontedHere && lastKind === 'np' && lastRole === 'detail' && lastNP.length && actor.length === 1 && selfPronoun(c.pronoun ?? (next?.k === 'pron' ? next.word : null), actor[0])) {
           // "fishing for stars below him", "carrying a box behind him": what names the actor
@@ -1211,7 +1239,11 @@ function parseUnsafe(text: string): ParsedPrompt {
           withClosed = true;
           continue;
         }
-        if (c.word === 'in' || c.word === 'into' || c.word === 'at' || c.word === 'within') {
+        // "a cake covered in sprinkles", "a castle reflected in a lake": "in" after these verbs
+        // tells what covers or shows the thing, not where it is.
+        const before = chunks[ci - 1];
+        const notPlace = c.word === 'in' && before?.k === 'verb' && NOT_PLACING_IN.has(before.word) && detail !== null;
+        if (!notPlace && (c.word === 'in' || c.word === 'into' || c.word === 'at' || c.word === 'within')) {
           settle();
           const subjects = expect === 'with' && withNP.length === 0 ? null : relationSubjects(next, false);
           pending = {

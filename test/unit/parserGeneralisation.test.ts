@@ -353,3 +353,21 @@ describe('"one" and "another" before a verb, and one more of a kind', () => {
     assert.deepEqual(byId('Two cats, one on a sofa and another one under the table.').relations, ['on(cat, sofa)', 'under(cat_2, table)']);
   });
 });
+
+describe('an adverb after a noun says where that noun is: "the valley below"', () =>
+  cases([
+    // It was read as the subject below its own object: a contradiction on a plain prompt.
+    ['A balloon floating over the houses below.', ['above(balloon, house)'], ['below(balloon, house)']],
+    ['An eagle soaring over the valley below.', ['above(eagle, valley)'], ['below(eagle, valley)']],
+    ['A cat on a shelf staring at the dog below.', ['on(cat, shelf)', 'below(dog, cat)']],
+    ['The moon rises above a city skyline, reflected in the river below.', ['above(moon, city skyline)', 'below(river, moon)'], ['below(moon, river)']],
+    ['A dining table with a chandelier overhead and a rug underneath.', ['above(chandelier, dining table)', 'under(rug, dining table)'], ['under(chandelier, dining table)']],
+  ]));
+
+describe('"in" after covered, dressed, reflected... is no place', () =>
+  cases([
+    ['A cake covered in sprinkles on a plate.', ['on(cake, plate)'], ['inside(cake, sprinkle)', 'on(sprinkle, plate)']],
+    ['A castle reflected in a lake.', [], ['inside(castle, lake)']],
+    ['A woman dressed in a red coat next to a car.', ['next_to(woman, car)'], ['inside(woman, coat)']],
+    ['A dog covered in mud sits in a bathtub.', ['inside(dog, bathtub)'], ['inside(dog, mud)']],
+  ]));
