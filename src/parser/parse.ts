@@ -279,6 +279,8 @@ function parseUnsafe(text: string): ParsedPrompt {
   const sides: SidePlacement[] = [];
   const touched = new Set<Entity>();
   const placedByAdverb = new Set<Entity>();
+  /** What "its" in a relation named last in this sentence ("to its right"), for a parallel "it". */
+  let parallelIt: Entity | undefined;
   const vagueWord = new Map<Entity, string>();
 
   const materialize = (e: Entity): void => {
@@ -461,6 +463,9 @@ function parseUnsafe(text: string): ParsedPrompt {
       for (const e of prevSentSubj) if (ok(e)) return e;
     } else if (ok(withAnchor)) {
       return withAnchor;
+    } else if (parallelIt !== undefined && (pronoun === 'it' || pronoun === 'its') && ok(parallelIt)) {
+      // "a cup to its right and a plant behind it": parallel clauses name the same thing.
+      return parallelIt;
     }
     let fallback: Entity | undefined;
     for (let k = mentions.length - 1; k >= floor; k--) {
@@ -942,6 +947,7 @@ function parseUnsafe(text: string): ParsedPrompt {
     withBack = undefined;
     withPart = undefined;
     withSubject = undefined;
+    parallelIt = undefined;
     lastEmitted = null;
     denied = null;
     contrast = undefined;
@@ -1211,7 +1217,10 @@ function parseUnsafe(text: string): ParsedPrompt {
           // "with a lamp on its left": the possessive names the object.
           const who = subjects ?? [];
           const o = withPronoun(c.pronoun, c.relation, inWith, who) ?? resolve(c.pronoun, null, 'object', who);
+          if (c.pronoun === 'its') parallelIt = o;
           if (o !== undefined && !negNext) for (const s of who) emit(s, c.relation, o, undefined, c.swap, c.phrase, [c.start, c.end]);
+          // The subject is placed: "a cup to its right and a plant behind it" starts another.
+          if (who.length > 0) subjOpen = false;
           negNext = false;
           expect = 'any';
           break;

@@ -371,3 +371,10 @@ describe('"in" after covered, dressed, reflected... is no place', () =>
     ['A woman dressed in a red coat next to a car.', ['next_to(woman, car)'], ['inside(woman, coat)']],
     ['A dog covered in mud sits in a bathtub.', ['inside(dog, bathtub)'], ['inside(dog, mud)']],
   ]));
+
+describe('"a cup to its right and a plant behind it": two placed subjects, one referent', () =>
+  cases([
+    ['A laptop. A cup to its right and a plant behind it.', ['right_of(cup, laptop)', 'behind(plant, laptop)'], ['behind(cup, laptop)', 'behind(plant, cup)']],
+    ['A laptop. A cup is to its right and a plant is behind it.', ['right_of(cup, laptop)', 'behind(plant, laptop)'], ['behind(cup, laptop)']],
+    ['A laptop on a desk, a cup to its right and a plant behind it.', ['on(laptop, desk)'], ['behind(cup, desk)', 'behind(plant, cup)']],
+  ]));
