@@ -1272,6 +1272,18 @@ function parseUnsafe(text: string): ParsedPrompt {
         if (c.word === 'from' && next?.k === 'rel') break;
         lastPrep = c.word;
         finishPending();
+        if (expect === 'with' && withNP.length) {
+          // "with pine trees along the shore": the "with" phrase ends here (it dropped its nouns);
+          // what follows describes them where they are objects, else the owner.
+          const items = withNP.slice();
+          endWith('auto');
+          const placed = items.filter((e) => e.obj >= 0);
+          closeDetail();
+          if (placed.length) {
+            actor = placed;
+            openDetail(placed, c.start, c.end);
+          }
+        }
         if (detail) extendDetail(c.end);
         else if (actor.length) openDetail(actor, c.start, c.end);
         expect = 'detail';

@@ -378,3 +378,13 @@ describe('"a cup to its right and a plant behind it": two placed subjects, one r
     ['A laptop. A cup is to its right and a plant is behind it.', ['right_of(cup, laptop)', 'behind(plant, laptop)'], ['behind(cup, laptop)']],
     ['A laptop on a desk, a cup to its right and a plant behind it.', ['on(laptop, desk)'], ['behind(cup, desk)', 'behind(plant, cup)']],
   ]));
+
+describe('a place phrase after a "with" noun keeps that noun', () => {
+  test('"with pine trees along the shore": the trees stay in the record', () => {
+    const p = parse('A boat on a lake with pine trees along the shore.');
+    assert.deepEqual(p.objects.find((o) => o.id === 'boat')?.details, ['with pine trees', 'along the shore']);
+  });
+  cases([
+    ['A park with a dog across the path next to a bench.', ['next_to(dog, bench)'], ['next_to(park, bench)']],
+  ]);
+});
