@@ -246,6 +246,8 @@ export function parsePrompt(text: string): ParsedPrompt {
 
 /** Verbs after which "in" names a covering, a medium or a reflection, not a place. */
 const NOT_PLACING_IN = new Set([
+  // "cut in half", "folded in two": how it is cut or shaped.
+  'cut', 'sliced', 'chopped', 'diced', 'split', 'broken', 'torn', 'folded', 'twisted', 'bent',
   'covered', 'coated', 'dressed', 'clad', 'wrapped', 'draped', 'reflected', 'mirrored', 'painted', 'drawn', 'rendered', 'written', 'bathed', 'drenched', 'soaked', 'dipped', 'frosted', 'dusted', 'smeared', 'splattered', 'encrusted', 'decorated', 'outlined', 'carved', 'sculpted', 'made', 'done',
 ]);
 

@@ -370,6 +370,7 @@ describe('"in" after covered, dressed, reflected... is no place', () =>
     ['A castle reflected in a lake.', [], ['inside(castle, lake)']],
     ['A woman dressed in a red coat next to a car.', ['next_to(woman, car)'], ['inside(woman, coat)']],
     ['A dog covered in mud sits in a bathtub.', ['inside(dog, bathtub)'], ['inside(dog, mud)']],
+    ['A plate with a sandwich cut in half and a pickle on the side.', [], ['inside(sandwich, pickle)', 'inside(sandwich, half)']],
   ]));
 
 describe('"a cup to its right and a plant behind it": two placed subjects, one referent', () =>
