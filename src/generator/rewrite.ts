@@ -253,12 +253,17 @@ function additions(parsed: ParsedPrompt, kept: Set<number>, layout: Layout, rand
   }
   // "A tree behind a stop sign" is drawn smaller than the sign: perspective, not a mistake.
   const inFront = new Set<string>();
+  const holds = new Set<string>();
   for (const i of kept) {
     const r = parsed.relations[i]!;
     if (r.relation === 'in_front_of') inFront.add(`${r.subject}>${r.object}`);
     if (r.relation === 'behind') inFront.add(`${r.object}>${r.subject}`);
+    // "a dog on a bench", "a bird under an umbrella": the bench, the umbrella hold or cover it.
+    if (r.relation === 'on' || r.relation === 'inside' || r.relation === 'under') holds.add(`${r.object}>${r.subject}`);
   }
-  const size = sizesStated ? null : sizeSentence(nameable, layout, random, mention, (a, b) => inFront.has(`${a.id}>${b.id}`));
+  const size = sizesStated
+    ? null
+    : sizeSentence(nameable, layout, random, mention, (a, b) => inFront.has(`${a.id}>${b.id}`), (a, b) => holds.has(`${a.id}>${b.id}`));
   if (size) out.push(size);
   if (out.length === 0 && sayPlaces) {
     // SPRIGHT captions have at least two sentences: say where the placed objects ended up.
@@ -324,6 +329,7 @@ function sizeSentence(
   random: () => number,
   mention: (o: PromptObject) => Mention,
   isInFrontOf: (a: PromptObject, b: PromptObject) => boolean,
+  holds: (a: PromptObject, b: PromptObject) => boolean,
 ): Choice | null {
   const areas = nameable
     .map((o) => ({ o, area: Math.max(0, ...layout.boxes.filter((b) => b.objectId === o.id).map((b) => b.w * b.h)) }))
@@ -357,14 +363,17 @@ function sizeSentence(
     return choices(random, EQUAL_TEMPLATES, mention(first!.o), mention(second!.o));
   }
   // The planner draws loads smaller than their supports and fills cells by typical size, so its
-  // boxes can make a remote control bigger than a cat. Only comparisons that common sense agrees
-  // with are said: the pair with the largest area ratio whose typical sizes do not disagree, or
-  // whose bigger one stands in front of the other.
+  // boxes can make a remote control bigger than a cat, or a panda bigger than a waterfall where
+  // both are of one size class. Only comparisons that common sense makes are said: the pair with
+  // the largest area ratio whose typical sizes agree with it, or of one size class where the
+  // bigger one holds the other ("a dog on a bench") or stands in front of it.
   let best: { big: (typeof areas)[number]; small: (typeof areas)[number]; ratio: number } | null = null;
   for (const a of areas) {
     for (const b of areas) {
       const ratio = a.area / b.area;
-      if (ratio < SIZE_RATIO || (sizeClass(a.o) < sizeClass(b.o) && !isInFrontOf(a.o, b.o))) continue;
+      const ca = sizeClass(a.o);
+      const cb = sizeClass(b.o);
+      if (ratio < SIZE_RATIO || ca < cb ? !isInFrontOf(a.o, b.o) : ca === cb && !isInFrontOf(a.o, b.o) && !holds(a.o, b.o)) continue;
       if (!best || ratio > best.ratio) best = { big: a, small: b, ratio };
     }
   }

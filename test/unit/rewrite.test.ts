@@ -257,5 +257,11 @@ test('size comparisons follow common sense, or perspective when one thing stands
     // A tree behind a stop sign is drawn smaller: it looks smaller, it is not.
     const sign = rewritePrompt(parsePrompt('A stop sign with a large tree behind it.'), { seed }).text;
     assert.match(sign, /The stop sign (looks bigger|appears larger) than the tree\.$/, sign);
+    // Of one size class, only what holds the other is said to be bigger: not the sandwich than
+    // the plate it lies near, but the bench the dog lies on.
+    const plate = rewritePrompt(parsePrompt('A plate with a sandwich cut in half and a pickle on the side.'), { seed }).text;
+    assert.doesNotMatch(plate, /(sandwich|pickle) (is|looks|appears) (bigger|larger) than the plate/, plate);
+    const bench = rewritePrompt(parsePrompt('A dog lying on a bench next to a man.'), { seed }).text;
+    assert.doesNotMatch(bench, /The dog (is|looks|appears) (bigger|larger) than the bench/, bench);
   }
 });
