@@ -84,6 +84,14 @@ const THING_VERB_SET = new Set(THING_VERBS);
 const VEHICLE_VERBS = new Set(['parked', 'driving', 'drives', 'stopped', 'moving', 'traveling', 'travelling', 'waiting', 'sitting', 'standing', 'speeding', 'passing', 'docked', 'moored', 'anchored', 'sailing', 'flying', 'landing', 'leaning', 'locked', 'chained']);
 // Verbs of looking and pointing: "looking at a painting above the fireplace" places the painting;
 // "waiting at a bus stop under an umbrella" places the one waiting.
+/** Verbs whose object is another thing in the picture, not something held or worn. */
+const INTERACTION_VERBS = new Set([
+  'chasing', 'chases', 'chased', 'watching', 'watches', 'feeding', 'feeds', 'walking', 'walks', 'petting', 'pets', 'hugging', 'hugs', 'kissing', 'kisses',
+  'building', 'builds', 'fighting', 'fights', 'attacking', 'attacks', 'hunting', 'hunts', 'following', 'follows', 'pulling', 'pulls', 'pushing', 'pushes',
+  'herding', 'herds', 'leading', 'leads', 'greeting', 'greets', 'approaching', 'approaches', 'facing', 'faces', 'kicking', 'kicks', 'painting', 'paints',
+  'observing', 'observes', 'stalking', 'stalks', 'towing', 'tows', 'milking', 'grooming', 'grooms', 'washing', 'washes', 'photographing', 'photographs',
+]);
+
 const DIRECTED_VERBS = new Set([
   'looking', 'look', 'looks', 'staring', 'stares', 'gazing', 'gazes', 'peering', 'peers', 'glancing',
   'pointing', 'points', 'aiming', 'aims', 'waving', 'waves', 'smiling', 'smiles', 'barking', 'barks',
@@ -1771,6 +1779,10 @@ function parseUnsafe(text: string): ParsedPrompt {
       // "pointing to a star above the tower" places the star; "tied to a post near the shore"
       // is the boat's place.
       viaPreposition = lastKind === 'prep' && /^(to|toward|towards|into)$/.test(lastPrep) && DIRECTED_VERBS.has(lastVerb) ? e : undefined;
+      if (lastKind === 'verb' && INTERACTION_VERBS.has(lastVerb) && usable(e) && !isSetting(e.np) && (!e.np.bare || e.np.plural)) {
+        // "a dog chasing a cat", "a man walking a dog": the one acted on is in the picture too.
+        materialize(e);
+      }
       if (detail) extendDetail(end);
       else if (actor.length && np) openDetail(actor, np.start, end);
       if (!detail && actor.length === 0) {

@@ -389,3 +389,23 @@ describe('a place phrase after a "with" noun keeps that noun', () => {
     ['A park with a dog across the path next to a bench.', ['next_to(dog, bench)'], ['next_to(park, bench)']],
   ]);
 });
+
+describe('what a verb acts on is in the picture: "a dog chasing a cat"', () => {
+  for (const [text, noun] of [
+    ['A dog chasing a cat next to a tree.', 'cat'],
+    ['An old man feeding pigeons on a park bench.', 'pigeon'],
+    ['A fox hiding behind a bush, watching a rabbit in the grass.', 'rabbit'],
+    ['Children building a snowman in a park.', 'snowman'],
+  ] as const) {
+    test(text, () => {
+      const p = parse(text);
+      assert.ok(p.objects.some((o) => o.noun === noun), `no object "${noun}" in ${p.objects.map((o) => o.noun).join(', ')}`);
+      // Unplaced, so the person is told where it could go.
+      assert.ok(p.diagnostics.some((d) => d.code === 'vague' && d.message.startsWith(`${noun} has no stated position`)), JSON.stringify(p.diagnostics));
+    });
+  }
+  test('what is held or worn stays a detail', () => {
+    const p = parse('A man holding an umbrella and wearing a hat next to a car.');
+    assert.deepEqual(p.objects.map((o) => o.noun), ['man', 'car']);
+  });
+});
