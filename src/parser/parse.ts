@@ -84,6 +84,20 @@ const THING_VERB_SET = new Set(THING_VERBS);
 const VEHICLE_VERBS = new Set(['parked', 'driving', 'drives', 'stopped', 'moving', 'traveling', 'travelling', 'waiting', 'sitting', 'standing', 'speeding', 'passing', 'docked', 'moored', 'anchored', 'sailing', 'flying', 'landing', 'leaning', 'locked', 'chained']);
 // Verbs of looking and pointing: "looking at a painting above the fireplace" places the painting;
 // "waiting at a bus stop under an umbrella" places the one waiting.
+/** Containers whose "with" names their contents ("a cage with a parrot"); not bags and cases. */
+const WITH_CONTAINERS = new Set([
+  'cup', 'glass', 'bottle', 'bowl', 'vase', 'basket', 'box', 'jar', 'bucket', 'mug', 'pot', 'pitcher', 'jug', 'crate', 'barrel',
+  'pan', 'teapot', 'kettle', 'cart', 'wheelbarrow', 'tank', 'aquarium', 'cage', 'nest', 'pail', 'flask', 'goblet', 'tumbler',
+  'bin', 'vial', 'beaker', 'teacup', 'cauldron', 'tub', 'trough', 'urn', 'carafe', 'bathtub', 'birdcage', 'terrarium',
+]);
+/** Surfaces whose "with" names what lies on them ("a plate with a croissant"); not tables. */
+const WITH_SURFACES = new Set(['plate', 'tray', 'platter', 'dish', 'shelf', 'rack', 'saucer', 'bookshelf', 'windowsill']);
+/** What a container is given with "with" that is a part or mark of it, not its contents. */
+const PARTS_GIVEN_WITH = new Set([
+  'handle', 'lid', 'cap', 'cork', 'spout', 'label', 'rim', 'stem', 'crack', 'chip', 'pattern', 'design', 'logo', 'ribbon',
+  'bow', 'strap', 'wheel', 'sticker', 'hole', 'base', 'edge', 'border', 'trim', 'stripe', 'print', 'lock', 'door', 'roof',
+]);
+
 /** Verbs whose object is another thing in the picture, not something held or worn. */
 const INTERACTION_VERBS = new Set([
   'chasing', 'chases', 'chased', 'watching', 'watches', 'feeding', 'feeds', 'walking', 'walks', 'petting', 'pets', 'hugging', 'hugs', 'kissing', 'kisses',
@@ -1851,6 +1865,17 @@ function parseUnsafe(text: string): ParsedPrompt {
   for (const s of sides) {
     materialize(s.entity);
     if (!(s as SidePlacement & { inferred?: boolean }).inferred) addPlacement(s.entity, s.side);
+  }
+
+  // "a cage with a parrot", "a shelf with a clock": what a container is given with "with" is in
+  // it (on it, for a plate or a shelf) when nothing else relates the two; its parts ("a cup with a
+  // handle") are not.
+  for (const e of objects) {
+    const c = e.owner;
+    if (c === undefined || c.obj < 0 || !usable(c) || !usable(e) || isAnimate(c.np) || PARTS_GIVEN_WITH.has(e.np.head)) continue;
+    const how: RelationType | null = WITH_CONTAINERS.has(c.np.head) ? 'inside' : WITH_SURFACES.has(c.np.head) ? 'on' : null;
+    if (how === null || rawRelations.some((r) => (r.s === e && (r.o === c || r.o2 === c)) || (r.s === c && (r.o === e || r.o2 === e)))) continue;
+    rawRelations.push({ s: e, relation: how, o: c, phrase: 'with', span: [e.np.start, e.np.end] });
   }
 
   // Settings and style fragments that nothing relates to are scene, not objects: "A cozy living

@@ -409,3 +409,14 @@ describe('what a verb acts on is in the picture: "a dog chasing a cat"', () => {
     assert.deepEqual(p.objects.map((o) => o.noun), ['man', 'car']);
   });
 });
+
+describe('what a container is given with "with" is in it, or on it', () =>
+  cases([
+    ['A cage with a parrot.', ['inside(parrot, cage)']],
+    ['An aquarium with a goldfish swimming above a small castle.', ['above(goldfish, castle)', 'inside(goldfish, aquarium)']],
+    ['A shelf with a clock and a vase.', ['on(clock, shelf)', 'on(vase, shelf)']],
+    // Parts and marks are not contents; a table's chairs are not on it.
+    ['A cup with a handle next to a plate.', [], ['inside(handle, cup)']],
+    ['A table with four chairs.', [], ['on(chair, table)']],
+    ['A bowl with an apple on it.', ['on(apple, bowl)'], ['inside(apple, bowl)']],
+  ]));
