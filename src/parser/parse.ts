@@ -305,6 +305,8 @@ function parseUnsafe(text: string): ParsedPrompt {
   const placedByAdverb = new Set<Entity>();
   /** What "its" in a relation named last in this sentence ("to its right"), for a parallel "it". */
   let parallelIt: Entity | undefined;
+  /** The open detail was begun by a finite verb ("line the shelves"), not a participle. */
+  let detailFinite = false;
   const vagueWord = new Map<Entity, string>();
 
   const materialize = (e: Entity): void => {
@@ -972,6 +974,7 @@ function parseUnsafe(text: string): ParsedPrompt {
     withPart = undefined;
     withSubject = undefined;
     parallelIt = undefined;
+    detailFinite = false;
     lastEmitted = null;
     denied = null;
     contrast = undefined;
@@ -1492,6 +1495,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           continue;
         }
         if (!c.presentation && actor.length) openDetail(actor, c.start, c.end);
+        detailFinite = c.form === 's' || c.form === 'base';
         // What a picture shows is placed by the relation after it: "a t-shirt showing a cat under
         // a tree".
         placementVerb = c.placement || DEPICTIONS.has(c.word);
@@ -1780,6 +1784,20 @@ function parseUnsafe(text: string): ParsedPrompt {
     if (expect === 'detail' && fronted !== null && !fronted.used && lastKind === 'verb') {
       // "to its right is a towel rack": the noun phrase after the verb is the subject.
       expect = 'any';
+      startSubject(e);
+      lastNP = [e];
+      lastRole = 'subject';
+      return;
+    }
+    if (expect === 'detail' && detailFinite && lastKind === 'and' && next?.k === 'verb' && !next.aux && (next.form === 's' || next.cop)) {
+      // "rows of plants line the shelves, and a watering can sits on the floor": after a clause
+      // with its own verb, "and" and a finite verb start another clause; the noun is its subject,
+      // not one more thing acted on (but "a bear wearing a helmet and cape is standing ..." goes
+      // on with the bear).
+      closeDetail();
+      expect = 'any';
+      subjOpen = false;
+      clauseList = [];
       startSubject(e);
       lastNP = [e];
       lastRole = 'subject';

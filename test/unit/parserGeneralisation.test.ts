@@ -420,3 +420,11 @@ describe('what a container is given with "with" is in it, or on it', () =>
     ['A table with four chairs.', [], ['on(chair, table)']],
     ['A bowl with an apple on it.', ['on(apple, bowl)'], ['inside(apple, bowl)']],
   ]));
+
+describe('"..., and a watering can sits ...": a new clause after one with its own verb', () =>
+  cases([
+    ['Inside a greenhouse, rows of potted plants line the shelves, and a watering can sits on the floor in front of them.', ['on(watering can, floor)', 'in_front_of(watering can, potted plant)'], ['on(potted plant, floor)']],
+    ['A boy walks a dog and a cat sits on a fence.', ['on(cat, fence)'], ['on(boy, fence)']],
+    // After a participle the verb is still the subject's.
+    ['A teddy bear wearing a helmet and cape is standing in front of a castle.', ['in_front_of(teddy bear, castle)'], ['in_front_of(cape, castle)']],
+  ]));
