@@ -500,7 +500,9 @@ function parseUnsafe(text: string): ParsedPrompt {
       // "a stack of pancakes topped with butter, with a fork next to it": what a subject was
       // given with "with" is not what "it" or "them" names; the subject is.
       const head = e.owner;
-      if (role === 'object' && head !== undefined && head.subject && ok(head) && !(pronoun === 'it' && isHuman(head.np))) return head;
+      // Only in the owner's own sentence: "A nook with an armchair. A lamp stands behind the
+      // armchair ... beside it" is the armchair.
+      if (role === 'object' && head !== undefined && head.subject && sentSubj.includes(head) && ok(head) && !(pronoun === 'it' && isHuman(head.np))) return head;
       // Objects and subjects before details: "it" rarely means what something wears.
       if (e.obj >= 0 || e.subject) return e;
       fallback ??= e;

@@ -428,3 +428,9 @@ describe('"..., and a watering can sits ...": a new clause after one with its ow
     // After a participle the verb is still the subject's.
     ['A teddy bear wearing a helmet and cape is standing in front of a castle.', ['in_front_of(teddy bear, castle)'], ['in_front_of(cape, castle)']],
   ]));
+
+describe('"it" names what a "with" phrase gave the subject only in that sentence', () =>
+  cases([
+    ['A cozy reading nook with an armchair by the window. A floor lamp stands behind the armchair, and a stack of books sits on the floor beside it.', ['next_to(book, armchair)'], ['next_to(book, nook)']],
+    ['A stack of pancakes topped with butter, with a fork next to it.', ['next_to(fork, pancake)']],
+  ]));
