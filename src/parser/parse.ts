@@ -92,6 +92,8 @@ const WITH_CONTAINERS = new Set([
 ]);
 /** Surfaces whose "with" names what lies on them ("a plate with a croissant"); not tables. */
 const WITH_SURFACES = new Set(['plate', 'tray', 'platter', 'dish', 'shelf', 'rack', 'saucer', 'bookshelf', 'windowsill']);
+/** Verbs of resting somewhere: what a container or surface does, whatever it holds. */
+const RESTING_VERBS = new Set(['sitting', 'sits', 'resting', 'rests', 'standing', 'stands', 'placed', 'lying', 'lies', 'laying', 'lays', 'set', 'perched', 'balanced', 'positioned']);
 /** What a container is given with "with" that is a part or mark of it, not its contents. */
 const PARTS_GIVEN_WITH = new Set([
   'handle', 'lid', 'cap', 'cork', 'spout', 'label', 'rim', 'stem', 'crack', 'chip', 'pattern', 'design', 'logo', 'ribbon',
@@ -487,7 +489,9 @@ function parseUnsafe(text: string): ParsedPrompt {
       for (const e of subj) if (ok(e)) return e;
       for (const e of sentSubj) if (ok(e)) return e;
       for (const e of prevSentSubj) if (ok(e)) return e;
-    } else if (ok(withAnchor)) {
+    } else if (ok(withAnchor) && !isSetting(withAnchor.np)) {
+      // A room or place a "with" phrase hangs on is named by "it" only when nothing came after
+      // it ("a bathroom with a toilet next to a sink and a mirror above it": above the sink).
       return withAnchor;
     } else if (parallelIt !== undefined && (pronoun === 'it' || pronoun === 'its') && ok(parallelIt)) {
       // "a cup to its right and a plant behind it": parallel clauses name the same thing.
@@ -502,7 +506,9 @@ function parseUnsafe(text: string): ParsedPrompt {
       const head = e.owner;
       // Only in the owner's own sentence: "A nook with an armchair. A lamp stands behind the
       // armchair ... beside it" is the armchair.
-      if (role === 'object' && head !== undefined && head.subject && sentSubj.includes(head) && ok(head) && !(pronoun === 'it' && isHuman(head.np))) return head;
+      // A room or a place is no such subject: "a bathroom with a toilet next to a sink and a
+      // mirror above it" is above the sink.
+      if (role === 'object' && head !== undefined && head.subject && sentSubj.includes(head) && !isSetting(head.np) && ok(head) && !(pronoun === 'it' && isHuman(head.np))) return head;
       // Objects and subjects before details: "it" rarely means what something wears.
       if (e.obj >= 0 || e.subject) return e;
       fallback ??= e;
@@ -694,6 +700,8 @@ function parseUnsafe(text: string): ParsedPrompt {
     if (ownerActs && thingActs) return 'both';
     if (ownerActs) return THING_VERB_SET.has(verb) ? 'with' : 'owner';
     if (!thingActs && withOwner.every((e) => isVehicle(e.np)) && VEHICLE_VERBS.has(verb) && !withNP.some((e) => isVehicle(e.np))) return 'owner';
+    // "a vase filled with flowers sitting on a table": the vase stands there, full.
+    if (!thingActs && withOwner.every((e) => WITH_CONTAINERS.has(e.np.head) || WITH_SURFACES.has(e.np.head)) && RESTING_VERBS.has(verb)) return 'owner';
     return 'with';
   };
 
@@ -733,7 +741,9 @@ function parseUnsafe(text: string): ParsedPrompt {
     }
     if (expect === 'with' && withNP.length > 0) {
       // "with a kite above her head" refers back; "with a kite next to her father" does not.
-      const refersBack = hasPronoun || next === undefined || next.k === 'pron' || (next.k === 'np' && next.np.possessedBy !== null && !isAnimate(next.np)) || (next.k !== 'np' && next.k !== 'adv');
+      // A room is not what "it" names after a list: "a kitchen with a table and a lamp above it".
+      const roomList = withNP.length > 1 && withOwner.length > 0 && withOwner.every((o) => isSetting(o.np)) && next?.k === 'pron';
+      const refersBack = !roomList && (hasPronoun || next === undefined || next.k === 'pron' || (next.k === 'np' && next.np.possessedBy !== null && !isAnimate(next.np)) || (next.k !== 'np' && next.k !== 'adv'));
       const afterVerb = withVerbEnd > withStart;
       // "a dog with a red collar in front of a fireplace": what a being has or wears goes where
       // it goes; the relation is the owner's.
@@ -1417,7 +1427,10 @@ function parseUnsafe(text: string): ParsedPrompt {
               // "with a sleepy look sitting ...": a description; "a dog with a red collar sitting
               // in front of a fireplace": the dog sits.
               const owners = withOwner.slice();
-              endWith('detail');
+              // A container keeps what it holds in the picture ("a plate with a sandwich sitting
+              // on a table"); a being's collar is a detail.
+              const holder = doer === 'owner' && !withClosed && owners.every((e) => WITH_CONTAINERS.has(e.np.head) || WITH_SURFACES.has(e.np.head));
+              endWith(holder ? 'auto' : 'detail');
               if (doer === 'owner' && owners.length) actor = owners;
             } else if (doer === 'both') {
               // "a man with a dog sitting on a bench": both sit there.

@@ -434,3 +434,12 @@ describe('"it" names what a "with" phrase gave the subject only in that sentence
     ['A cozy reading nook with an armchair by the window. A floor lamp stands behind the armchair, and a stack of books sits on the floor beside it.', ['next_to(book, armchair)'], ['next_to(book, nook)']],
     ['A stack of pancakes topped with butter, with a fork next to it.', ['next_to(fork, pancake)']],
   ]));
+
+describe('a full container rests where its verb says; a room is not "it"', () =>
+  cases([
+    ['A vase filled with flowers sitting on a table.', ['on(vase, table)'], ['on(flower, table)']],
+    ['A plate with a sandwich sitting on a table.', ['on(plate, table)', 'on(sandwich, plate)'], ['on(sandwich, table)']],
+    ['A bathroom with a toilet next to a sink and a mirror above it.', ['next_to(toilet, sink)', 'above(mirror, sink)'], ['above(mirror, bathroom)']],
+    ['A kitchen with a table and a lamp above it.', ['above(lamp, table)'], ['above(table, kitchen)', 'above(lamp, kitchen)']],
+    ['A table with a cup and a plate on it.', ['on(cup, table)', 'on(plate, table)']],
+  ]));
