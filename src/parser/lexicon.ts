@@ -606,6 +606,8 @@ export const LINK_VERBS: readonly string[] = Object.freeze([
   'emerging', 'crouches', 'crouching', 'kneels', 'kneeling', 'squatting', 'napping', 'lounges',
   'lounging', 'posing', 'sprawls', 'relaxes', 'relaxing', 'basks', 'basking', 'glowing', 'drifting',
   'flowing', 'blooming',
+  // What the sun and the moon do ("the sun sets behind the mountains", not a "sun set").
+  'sets', 'shines', 'shining', 'sinks', 'sinking',
 ]);
 
 /** Nouns that name the picture itself: "on the left side of the image" is an absolute placement. */

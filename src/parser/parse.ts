@@ -1760,7 +1760,9 @@ function parseUnsafe(text: string): ParsedPrompt {
       if (owner !== undefined && owner === withRef && pending?.inWith === true && pending.objects.length === 0) withPart = e;
     }
     if (touchNextEntity) {
+      // "a cat sitting opposite a dog": what an unknown relation names is still in the picture.
       touched.add(e);
+      if (usable(e) && !isSetting(e.np)) materialize(e);
       touchNextEntity = false;
     }
     if (np && PICTURES.has(np.noun) && np.definite) {

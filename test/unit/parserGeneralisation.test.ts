@@ -443,3 +443,15 @@ describe('a full container rests where its verb says; a room is not "it"', () =>
     ['A kitchen with a table and a lamp above it.', ['above(lamp, table)'], ['above(table, kitchen)', 'above(lamp, kitchen)']],
     ['A table with a cup and a plate on it.', ['on(cup, table)', 'on(plate, table)']],
   ]));
+
+describe('verbs of the sun and moon; what an unknown relation names stays in the picture', () => {
+  cases([
+    ['The sun sets behind the mountains.', ['behind(sun, mountain)']],
+    ['The moon shines above a lake.', ['above(moon, lake)']],
+  ]);
+  test('"a cat sitting opposite a dog": the dog is an object, and "opposite" is reported', () => {
+    const p = parse('A cat sitting opposite a dog at a table.');
+    assert.ok(p.objects.some((o) => o.noun === 'dog'), p.objects.map((o) => o.noun).join(', '));
+    assert.ok(p.diagnostics.some((d) => d.code === 'unknown-relation' && d.message.startsWith("'opposite'")));
+  });
+});
