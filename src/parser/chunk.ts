@@ -326,7 +326,8 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
   let collective = false;
   for (; isWord(tokens[j]); ) {
     const m = matchPhrase(tokens, j);
-    if (m?.entry.kind === 'count') {
+    // "A couple sitting on a bench": with no noun after it, the couple is the thing.
+    if (m?.entry.kind === 'count' && !coupleNoun(tokens, j + m.length - 1)) {
       count = m.entry.count;
       determiner = true;
       // "a stack of", "a pile of": one thing made of many, which "it" names.
@@ -369,7 +370,7 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
       j++;
       continue;
     }
-    if (w in COUNT_WORDS && !(w === 'set' || w === 'row' || w === 'pack' || w === 'stack' || w === 'pile' || w === 'group' || w === 'crowd' || w === 'herd' || w === 'flock' || w === 'bunch')) {
+    if (w in COUNT_WORDS && !(w === 'set' || w === 'row' || w === 'pack' || w === 'stack' || w === 'pile' || w === 'group' || w === 'crowd' || w === 'herd' || w === 'flock' || w === 'bunch') && !coupleNoun(tokens, j)) {
       count = COUNT_WORDS[w];
       determiner = true;
       if (SINGULAR_DETERMINERS.has(w)) singularDet = true;
@@ -429,7 +430,7 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
       break;
     }
     // Count words end the phrase, except collective nouns inside a compound ("a chess set").
-    if (PRONOUN_SET.has(w) || DEFINITE.has(w) || (w in COUNT_WORDS && !t.cap && (COUNT_WORDS[w] !== null || !hasNoun))) break;
+    if (PRONOUN_SET.has(w) || DEFINITE.has(w) || (w in COUNT_WORDS && !t.cap && (COUNT_WORDS[w] !== null || !hasNoun) && !coupleNoun(tokens, j))) break;
     if (w === "'s") {
       if (options.stopAtPossessive) break;
       // "a cat's tail", "someone's bed": the possessor describes the head that follows.
@@ -547,7 +548,9 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
         // The last word of the phrase: a noun after a determiner ("the seats", "the frosting").
         // A lone word where a noun phrase must stand: a fragment ("..., rain") or after "NP and"
         // ("food and drinks").
-        const alone = (options.fragment === true && !isWord(next)) || options.coordinated === true;
+        // Right after "with" ("with presents under it", "with lights on it") a noun phrase stands
+        // too, even when the lexicon lists the plural as a verb.
+        const alone = (options.fragment === true && !isWord(next)) || options.coordinated === true || (tokens[i - 1]?.lower === 'with' && j === i && info.verbForm === 's');
         // "under a mobile.", "on the blue": where a phrase must end in a noun, its last word is one.
         const endsHere = !isWord(next) || PREPOSITIONS.has(next.lower) || matchPhrase(tokens, j + 1)?.entry.kind === 'rel';
         const lone = determiner && cands.length === 0 && endsHere && info.adjective && info.verbForm === null && !info.attribute;
@@ -692,6 +695,11 @@ function nounRightAfter(tokens: Token[], j: number): boolean {
   if (info.verbForm === 'ing' || info.verbForm === 'ed' || info.link || info.func) return false;
   if (info.noun) return true;
   return (info.adjective || info.attribute) && nounAhead(tokens, j + 1);
+}
+
+/** "couple" at token j names two people ("a young couple sitting"), not a count ("a couple of dogs"). */
+function coupleNoun(tokens: Token[], j: number): boolean {
+  return tokens[j]?.lower === 'couple' && tokens[j + 1]?.lower !== 'of' && !nounRightAfter(tokens, j + 1);
 }
 
 /** "one" standing for a noun at token j ("the red one", "a bigger one"). */

@@ -455,3 +455,11 @@ describe('verbs of the sun and moon; what an unknown relation names stays in the
     assert.ok(p.diagnostics.some((d) => d.code === 'unknown-relation' && d.message.startsWith("'opposite'")));
   });
 });
+
+describe('"a couple" with no noun after it is two people; a plural right after "with" is a noun', () =>
+  cases([
+    ['A couple sitting on a bench under a cherry tree.', ['on(couple, bench)', 'under(couple, cherry tree)']],
+    ['A young couple walks along the beach next to a dog.', ['next_to(couple, dog)']],
+    ['A couple of dogs on a bench.', ['on(dog, bench)']],
+    ['A toy train beside a Christmas tree with presents under it.', ['next_to(toy train, christmas tree)', 'under(present, christmas tree)'], ['under(toy train, christmas tree)']],
+  ]));
