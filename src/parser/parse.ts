@@ -1075,8 +1075,11 @@ function parseUnsafe(text: string): ParsedPrompt {
         return;
       }
     }
-    const g = groupFor([]);
-    if (g !== undefined && g !== e) emit(e, 'between', g, undefined, false, phrase, span);
+    // "three balloons, the largest one in the middle": a member is between the rest of its group.
+    const g = e.group !== undefined && usable(e.group) ? e.group : groupFor([]);
+    if (g === undefined || g === e) return;
+    if (e.group !== g) emit(e, 'between', g, undefined, false, phrase, span);
+    else if (canClaim(g)) emit(e, 'between', claim(g, [], span, 'rest'), undefined, false, phrase, span);
   };
   const listed = (e: Entity, span: Span): void => {
     if (listOpen) {
@@ -1486,7 +1489,9 @@ function parseUnsafe(text: string): ParsedPrompt {
             }
             break;
           }
-        } else if (withActorUsed && prevKind !== 'and') {
+        } else if (withActorUsed && prevKind !== 'and' && !(prevKind === 'np' && lastRole === 'subject')) {
+          // (But "with a record leaning against it and a cat sleeping beneath the table": the cat,
+          // a subject of its own, sleeps.)
           // "with its wings spread out swooping over a tree": the owl swoops.
           actor = withOwner.length ? withOwner.slice() : actor;
           withActorUsed = false;

@@ -463,3 +463,19 @@ describe('"a couple" with no noun after it is two people; a plural right after "
     ['A couple of dogs on a bench.', ['on(dog, bench)']],
     ['A toy train beside a Christmas tree with presents under it.', ['next_to(toy train, christmas tree)', 'under(present, christmas tree)'], ['under(toy train, christmas tree)']],
   ]));
+
+describe('a member in the middle is between the rest; a new subject after a with-participle does its own verb', () => {
+  test('"three balloons ..., the largest one in the middle": between the other two, never itself', () => {
+    const p = parse('Three colorful hot air balloons floating over a river valley at dawn, the largest one in the middle.');
+    const between = p.relations.filter((r) => r.relation === 'between');
+    assert.equal(between.length, 1);
+    assert.notEqual(between[0]!.object, between[0]!.subject);
+    assert.equal(between[0]!.object2, undefined);
+    assert.equal(p.objects.find((o) => o.id === between[0]!.object)?.count, 2);
+  });
+  cases([
+    // It read "the phonograph beneath the table", a contradiction with "on a wooden table".
+    ['An old-fashioned phonograph on a wooden table, with a vinyl record leaning against its base and a cat sleeping beneath the table.', ['on(phonograph, table)', 'under(cat, table)'], ['under(phonograph, table)']],
+    ['An owl with its wings spread out swooping over a tree.', ['above(owl, tree)']],
+  ]);
+});
