@@ -510,8 +510,10 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
       break;
     } else if (hasNoun) {
       // After the head: another noun continues a compound ("coffee table"), a verb form ends the
-      // phrase ("a cat sitting", "a dog stands", "the donkey holds the rope").
+      // phrase ("a cat sitting", "a dog stands", "the donkey holds the rope"), and so does a
+      // preposition the lexicon also lists as a noun ("his dog past a row of shops").
       const last = cands[cands.length - 1];
+      if (PREPOSITIONS.has(w) && isWord(next) && (DEFINITE.has(next.lower) || POSS.has(next.lower) || next.lower in COUNT_WORDS)) break;
       if (FRAMES.has(w) && next?.lower === 'of' && last.attribute) {
         // "a wide-angle shot of", "a close-up view of": the picture word is the head.
         cands.push({ words: [w], noun: true, attribute: false, plural: false, singular: w, multi: false, proper: false });

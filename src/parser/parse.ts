@@ -133,7 +133,11 @@ const ANIMATE_VERBS = new Set([
   'looking', 'watching', 'staring', 'gazing', 'peering', 'reading', 'eating', 'drinking', 'smiling',
   'laughing', 'crying', 'talking', 'singing', 'barking', 'meowing', 'licking', 'sniffing', 'smelling',
   'chewing', 'biting', 'wearing', 'waving', 'yawning', 'grinning', 'posing', 'waiting', 'thinking',
+  'typing', 'writing', 'working', 'cooking', 'sleeping', 'napping', 'petting', 'feeding', 'hugging',
+  'kissing', 'texting', 'sewing', 'knitting', 'dancing',
 ]);
+/** Verbs after which "on" names what is worked on, not a support: "typing on a laptop". */
+const NOT_PLACING_ON = new Set(['typing', 'types', 'working', 'works', 'writing', 'writes', 'tapping', 'taps', 'clicking', 'talking', 'talks', 'texting', 'knocking', 'knocks', 'drumming', 'focused', 'concentrating']);
 // Placements and the relation they state against an object named just before, by axis.
 const SIDE_AXIS: Partial<Record<AbsoluteSide, { axis: string; relation: RelationType }>> = {
   left: { axis: 'x', relation: 'left_of' },
@@ -921,9 +925,9 @@ function parseUnsafe(text: string): ParsedPrompt {
    * "S r1 A r2 B" with nothing between A and r2: who r2 is about. Stacking goes to A ("a banana on
    * a cup on a desk", "a cat inside a box on the floor"); what holds S is where S is, so a place
    * above or below it is both of theirs ("a train on a bridge over a river"); a support after a
-   * thing beside S is that thing's ("a dog running alongside a man on a bicycle"), and S's too
-   * unless one rides it; a place after what S is compared with is that thing's. Otherwise the
-   * relation stays S's.
+   * thing beside or over S is that thing's ("a dog running alongside a man on a bicycle"), and
+   * S's too (beside it, or under it) unless one rides it; a place after what S is compared with is
+   * that thing's. Otherwise the relation stays S's.
    */
   const chained = (r1: RelationType, r2: RelationType, s: Entity[], a: Entity[], b: NounPhrase | null): Entity[] => {
     const support = (r: RelationType): boolean => r === 'on' || r === 'inside';
@@ -937,7 +941,9 @@ function parseUnsafe(text: string): ParsedPrompt {
       if (!VERTICAL.has(r2) || a.some((e) => EXPANSES.has(e.np.noun) || EXPANSES.has(e.np.head))) return s;
       return [...s, ...a];
     }
-    if ((LATERAL.has(r1) || r1 === 'under' || r1 === 'below' || r1 === 'above') && support(r2)) {
+    // Above or below A, S is apart from what holds A: "a kite flying above a boy on a hill".
+    if ((r1 === 'above' || r1 === 'below') && support(r2)) return a;
+    if ((LATERAL.has(r1) || r1 === 'under') && support(r2)) {
       const ridden = b !== null && (isVehicle(b) || (isAnimate(b) && a.every((e) => isAnimate(e.np))));
       return ridden ? a : [...a, ...s];
     }
@@ -1194,6 +1200,15 @@ function parseUnsafe(text: string): ParsedPrompt {
         break;
       }
       case 'rel': {
+        if (c.relation === 'on' && !c.pronoun && chunks[ci - 1]?.k === 'verb' && NOT_PLACING_ON.has((chunks[ci - 1] as { word: string }).word) && actor.length) {
+          // "typing on a laptop", "talking on the phone": what the actor works on, in its detail.
+          settle();
+          if (detail) extendDetail(c.end);
+          else openDetail(actor, c.start, c.end);
+          expect = 'detail';
+          placementVerb = false;
+          break;
+        }
         settle();
         closeDetail();
         // "... and to its right is a towel rack", "and beside the door stands a lamp": a phrase

@@ -479,3 +479,15 @@ describe('a member in the middle is between the rest; a new subject after a with
     ['An owl with its wings spread out swooping over a tree.', ['above(owl, tree)']],
   ]);
 });
+
+describe('above or below a thing is apart from its support; typing on a laptop is no support', () =>
+  cases([
+    ['A kite flying high above a boy on a hill.', ['above(kite, boy)', 'on(boy, hill)'], ['on(kite, hill)']],
+    ['A cat under a table on a rug.', ['under(cat, table)', 'on(table, rug)', 'on(cat, rug)']],
+    ['A man at a desk typing on a laptop.', [], ['on(desk, laptop)', 'on(man, laptop)']],
+    ['A woman talking on the phone next to a car.', ['next_to(woman, car)'], ['on(woman, phone)']],
+    ['A man walking his dog past a row of shops.', [], ['next_to(man, dog past)']],
+  ]));
+test('"his dog past a row of shops": a preposition after the head ends the noun phrase', () => {
+  assert.ok(parse('A man walking his dog past a row of shops.').objects.every((o) => !o.noun.includes('past')));
+});
