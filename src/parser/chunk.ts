@@ -593,7 +593,7 @@ export function readNounPhrase(tokens: Token[], i: number, _text: string, option
       compoundStart--;
       continue;
     }
-    if (!prev.noun || prev.attribute || prev.multi || cur.multi) break;
+    if (!prev.noun || prev.attribute || cur.multi) break;
     compoundStart--;
   }
   const h = cands[head];

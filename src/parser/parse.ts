@@ -104,7 +104,7 @@ const PARTS_GIVEN_WITH = new Set([
 const INTERACTION_VERBS = new Set([
   'chasing', 'chases', 'chased', 'watching', 'watches', 'feeding', 'feeds', 'walking', 'walks', 'petting', 'pets', 'hugging', 'hugs', 'kissing', 'kisses',
   'building', 'builds', 'fighting', 'fights', 'attacking', 'attacks', 'hunting', 'hunts', 'following', 'follows', 'pulling', 'pulls', 'pushing', 'pushes',
-  'herding', 'herds', 'leading', 'leads', 'greeting', 'greets', 'approaching', 'approaches', 'facing', 'faces', 'kicking', 'kicks', 'painting', 'paints',
+  'flying', 'flies', 'herding', 'herds', 'leading', 'leads', 'greeting', 'greets', 'approaching', 'approaches', 'facing', 'faces', 'kicking', 'kicks', 'painting', 'paints',
   'observing', 'observes', 'stalking', 'stalks', 'towing', 'tows', 'milking', 'grooming', 'grooms', 'washing', 'washes', 'photographing', 'photographs',
 ]);
 

@@ -491,3 +491,13 @@ describe('above or below a thing is apart from its support; typing on a laptop i
 test('"his dog past a row of shops": a preposition after the head ends the noun phrase', () => {
   assert.ok(parse('A man walking his dog past a row of shops.').objects.every((o) => !o.noun.includes('past')));
 });
+
+describe('a lexicon compound can start a longer one; flying a kite puts the kite in the picture', () => {
+  for (const [text, noun] of [
+    ['A hot dog stand next to a bench.', 'hot dog stand'],
+    ['A teddy bear costume on a chair.', 'teddy bear costume'],
+    ['A little girl flying a kite on a windy beach.', 'kite'],
+  ] as const) {
+    test(text, () => assert.ok(parse(text).objects.some((o) => o.noun === noun), parse(text).objects.map((o) => o.noun).join(', ')));
+  }
+});
