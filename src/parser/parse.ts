@@ -1217,8 +1217,12 @@ function parseUnsafe(text: string): ParsedPrompt {
         const after = c.pronoun ? next : chunks[ci + 2];
         // "Beneath it, people are running": the subject comes after a comma.
         const commaSubject = after?.k === 'comma' && (chunks[ci + (c.pronoun ? 2 : 3)]?.k === 'np' || chunks[ci + (c.pronoun ? 2 : 3)]?.k === 'there');
+        // "..., and in front of it a picket fence.": a fronted phrase and its subject, no verb.
+        const subjectAt = c.pronoun !== null ? ci + 1 : next?.k === 'pron' ? ci + 2 : -1;
+        const ends = (k: Chunk | undefined): boolean => k === undefined || k.k === 'stop' || k.k === 'comma' || k.k === 'and';
+        const verbless = subjectAt > 0 && chunks[subjectAt]?.k === 'np' && ends(chunks[subjectAt + 1]);
         const frontedHere =
-          opens && expect !== 'with' && ((after?.k === 'verb' && (after.cop || LINK_WORDS.has(after.word))) || commaSubject) && (c.pronoun !== null || next?.k === 'np' || next?.k === 'pron');
+          opens && expect !== 'with' && ((after?.k === 'verb' && (after.cop || LINK_WORDS.has(after.word))) || commaSubject || verbless) && (c.pronoun !== null || next?.k === 'np' || next?.k === 'pron');
         if (frontedHere && c.pronoun) {
           // "The ship sails past a town. Beneath it, ...": a sentence opened by a pronoun goes on
           // about the subject before.

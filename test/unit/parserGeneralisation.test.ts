@@ -501,3 +501,10 @@ describe('a lexicon compound can start a longer one; flying a kite puts the kite
     test(text, () => assert.ok(parse(text).objects.some((o) => o.noun === noun), parse(text).objects.map((o) => o.noun).join(', ')));
   }
 });
+
+describe('a fronted placement with its subject and no verb: "and in front of it a picket fence"', () =>
+  cases([
+    ['Behind the house there is a large oak tree, and in front of it a picket fence.', ['behind(oak tree, house)', 'in_front_of(picket fence, oak tree)'], ['in_front_of(oak tree, house)']],
+    ['A dog on a mat, and next to it a cat.', ['on(dog, mat)', 'next_to(cat, mat)'], ['next_to(dog, mat)']],
+    ['A cat on a sofa, to its right a lamp.', ['right_of(lamp, sofa)'], ['right_of(cat, sofa)']],
+  ]));
