@@ -1148,6 +1148,21 @@ function parseUnsafe(text: string): ParsedPrompt {
           contrast = undefined;
         } else if (asObject) {
           e = withPronoun(c.word, pending!.relation, pending!.inWith === true, pending!.subjects ?? []) ?? resolve(c.word, c.plural, pending!.opening ? 'subject' : 'object', [...(pending!.subjects ?? []), ...(pending!.after ?? [])]);
+          const own = pending!.subjects?.length === 1 ? pending!.subjects[0]! : undefined;
+          if (own !== undefined && gendered(c.word) && pending!.objects.length === 0 && selfPronoun(c.word, own) && (e === undefined || !isAnimate(e.np))) {
+            // "a girl looking at a kite in the sky above her": "her" can only be the girl, so the
+            // relation places the latest other thing named (the kite), not the girl.
+            let other: Entity | undefined;
+            for (let k = mentions.length - 1; k >= Math.max(0, mentions.length - LOOK_BACK) && other === undefined; k--) {
+              const m = mentions[k]!;
+              if (m !== own && usable(m) && !isSetting(m.np) && !m.np.proper) other = m;
+            }
+            if (other !== undefined) {
+              materialize(other);
+              pending!.subjects = [other];
+              e = own;
+            }
+          }
           if (e !== undefined && e === withRef && pending!.objects.length === 0) withBack = e;
         }
         else if (expect === 'detail' || expect === 'with') e = resolve(c.word, c.plural, 'object', actor);
@@ -1262,6 +1277,11 @@ function parseUnsafe(text: string): ParsedPrompt {
           actor = lastNP.slice();
           for (const e of actor) materialize(e);
         }
+        if (!frontedHere && lastKind === 'np' && lastRole === 'object' && actor.length === 1 && next?.k === 'pron' && gendered(next.word) && selfPronoun(next.word, actor[0]!) && lastEmitted !== null && lastEmitted.subjects.length > 0 && !lastEmitted.subjects.includes(actor[0]!) && !lastNP.includes(actor[0]!)) {
+          // "a dog looking up at a bird on a branch above him": "him" is the dog, so what was
+          // just placed (the bird) is the subject.
+          actor = lastEmitted.subjects.slice();
+        }
         const chainFrom = lastKind === 'np' && lastEmitted !== null && !lastEmitted.swap && lastNP.length > 0 && lastNP.every((e) => lastEmitted!.objects.includes(e) && e.scene < 0) ? lastEmitted : null;
         let subjects = frontedHere ? null : relationSubjects(next, c.pronoun !== null, c.verbLed, c.relation);
         if (chainFrom && withBack !== undefined && lastNP.length === 1 && lastNP[0] === withBack && usable(withBack)) {
@@ -1315,7 +1335,13 @@ function parseUnsafe(text: string): ParsedPrompt {
         const notPlace = c.word === 'in' && before?.k === 'verb' && NOT_PLACING_IN.has(before.word) && detail !== null;
         if (!notPlace && (c.word === 'in' || c.word === 'into' || c.word === 'at' || c.word === 'within')) {
           settle();
-          const subjects = expect === 'with' && withNP.length === 0 ? null : relationSubjects(next, false);
+          let subjects = expect === 'with' && withNP.length === 0 ? null : relationSubjects(next, false);
+          // Right after a relation's object, "in" chains like "on" does: "a lamp above a fish in
+          // a bowl" is the fish's bowl.
+          const chainFrom = c.word !== 'at' && lastKind === 'np' && lastEmitted !== null && !lastEmitted.swap && lastNP.length > 0 && lastNP.every((e) => lastEmitted!.objects.includes(e) && e.scene < 0) ? lastEmitted : null;
+          if (chainFrom && subjects && subjects.length > 0 && subjects.every((e) => chainFrom.subjects.includes(e))) {
+            subjects = chained(chainFrom.relation, 'inside', subjects, lastNP.slice(), next?.k === 'np' ? next.np : null);
+          }
           pending = {
             relation: 'inside', swap: false, phrase: text.slice(c.start, c.end), span: [c.start, c.end], subjects: subjects ?? (actor.length ? actor : null),
             objects: [], negated: negNext, soft: c.word === 'at' ? 'at' : 'in', middle: false, coord: 'none', tentative: null, commaObjects: [], used: false,

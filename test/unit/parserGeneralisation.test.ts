@@ -508,3 +508,13 @@ describe('a fronted placement with its subject and no verb: "and in front of it 
     ['A dog on a mat, and next to it a cat.', ['on(dog, mat)', 'next_to(cat, mat)'], ['next_to(dog, mat)']],
     ['A cat on a sofa, to its right a lamp.', ['right_of(lamp, sofa)'], ['right_of(cat, sofa)']],
   ]));
+
+describe('"in" chains after a relation\'s object; "him"/"her" naming the actor turns the relation around', () =>
+  cases([
+    ['A lamp above a fish in a bowl.', ['above(lamp, fish)', 'inside(fish, bowl)'], ['inside(lamp, bowl)']],
+    ['A monkey hanging from a vine above a crocodile in a river.', ['above(monkey, crocodile)'], ['inside(monkey, river)']],
+    ['A cat next to a dog in a basket.', ['next_to(cat, dog)', 'inside(dog, basket)']],
+    ['A dog looking up at a bird on a branch above him.', ['on(bird, branch)', 'above(bird, dog)'], ['above(dog, bird)']],
+    ['A girl looking at a kite in the sky above her.', ['above(kite, girl)'], ['above(girl, kite)']],
+    ['A man with a dog in front of him.', ['in_front_of(dog, man)']],
+  ]));
