@@ -1287,6 +1287,9 @@ function parseUnsafe(text: string): ParsedPrompt {
         if (chainFrom && withBack !== undefined && lastNP.length === 1 && lastNP[0] === withBack && usable(withBack)) {
           // "a nightstand with a lamp on it between two beds": the nightstand is between them.
           subjects = [withBack];
+        } else if (lastKind === 'comma' && chunks[ci - 2]?.k === 'pron' && withBack !== undefined && usable(withBack) && !c.pronoun && subjects !== null) {
+          // Also after a comma: "a bowl of cereal with a spoon in it, next to a glass".
+          subjects = [withBack];
         } else if (chainFrom && withPart !== undefined && withRef !== undefined && lastNP.length === 1 && lastNP[0] === withPart && usable(withRef) && !c.pronoun) {
           // "a van with ladders on its roof in front of a house": the van is in front of it.
           subjects = [withRef];

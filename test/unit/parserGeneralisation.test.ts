@@ -518,3 +518,9 @@ describe('"in" chains after a relation\'s object; "him"/"her" naming the actor t
     ['A girl looking at a kite in the sky above her.', ['above(kite, girl)'], ['above(girl, kite)']],
     ['A man with a dog in front of him.', ['in_front_of(dog, man)']],
   ]));
+
+describe('after "with X in it," a relation is the owner\'s', () =>
+  cases([
+    ['A photo of a bowl of cereal with a spoon in it, next to a glass of orange juice.', ['next_to(bowl, glass)', 'inside(spoon, bowl)'], ['next_to(spoon, glass)']],
+    ['A nightstand with a lamp on it, between two beds.', ['between(nightstand, bed)'], ['between(lamp, bed)']],
+  ]));
