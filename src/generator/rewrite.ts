@@ -373,7 +373,7 @@ function sizeSentence(
       const ratio = a.area / b.area;
       const ca = sizeClass(a.o);
       const cb = sizeClass(b.o);
-      if (ratio < SIZE_RATIO || ca < cb ? !isInFrontOf(a.o, b.o) : ca === cb && !isInFrontOf(a.o, b.o) && !holds(a.o, b.o)) continue;
+      if (ratio < SIZE_RATIO || (ca < cb ? !isInFrontOf(a.o, b.o) : ca === cb && !isInFrontOf(a.o, b.o) && !holds(a.o, b.o))) continue;
       if (!best || ratio > best.ratio) best = { big: a, small: b, ratio };
     }
   }

@@ -82,8 +82,6 @@ const VEHICLES = new Set(VEHICLE_NOUNS);
 const THING_VERB_SET = new Set(THING_VERBS);
 // Verbs a vehicle is the subject of: "a truck with a load of logs parked beside a river".
 const VEHICLE_VERBS = new Set(['parked', 'driving', 'drives', 'stopped', 'moving', 'traveling', 'travelling', 'waiting', 'sitting', 'standing', 'speeding', 'passing', 'docked', 'moored', 'anchored', 'sailing', 'flying', 'landing', 'leaning', 'locked', 'chained']);
-// Verbs of looking and pointing: "looking at a painting above the fireplace" places the painting;
-// "waiting at a bus stop under an umbrella" places the one waiting.
 /** Containers whose "with" names their contents ("a cage with a parrot"); not bags and cases. */
 const WITH_CONTAINERS = new Set([
   'cup', 'glass', 'bottle', 'bowl', 'vase', 'basket', 'box', 'jar', 'bucket', 'mug', 'pot', 'pitcher', 'jug', 'crate', 'barrel',
@@ -108,6 +106,8 @@ const INTERACTION_VERBS = new Set([
   'observing', 'observes', 'stalking', 'stalks', 'towing', 'tows', 'milking', 'grooming', 'grooms', 'washing', 'washes', 'photographing', 'photographs',
 ]);
 
+// Verbs of looking and pointing: "looking at a painting above the fireplace" places the painting;
+// "waiting at a bus stop under an umbrella" places the one waiting.
 const DIRECTED_VERBS = new Set([
   'looking', 'look', 'looks', 'staring', 'stares', 'gazing', 'gazes', 'peering', 'peers', 'glancing',
   'pointing', 'points', 'aiming', 'aims', 'waving', 'waves', 'smiling', 'smiles', 'barking', 'barks',
@@ -1215,7 +1215,8 @@ function parseUnsafe(text: string): ParsedPrompt {
         break;
       }
       case 'rel': {
-        if (c.relation === 'on' && !c.pronoun && chunks[ci - 1]?.k === 'verb' && NOT_PLACING_ON.has((chunks[ci - 1] as { word: string }).word) && actor.length) {
+        const verbBefore = chunks[ci - 1];
+        if (c.relation === 'on' && !c.pronoun && verbBefore?.k === 'verb' && NOT_PLACING_ON.has(verbBefore.word) && actor.length) {
           // "typing on a laptop", "talking on the phone": what the actor works on, in its detail.
           settle();
           if (detail) extendDetail(c.end);
@@ -1538,9 +1539,9 @@ function parseUnsafe(text: string): ParsedPrompt {
             break;
           }
         } else if (withActorUsed && prevKind !== 'and' && !(prevKind === 'np' && lastRole === 'subject')) {
-          // (But "with a record leaning against it and a cat sleeping beneath the table": the cat,
-          // a subject of its own, sleeps.)
-          // "with its wings spread out swooping over a tree": the owl swoops.
+          // "with its wings spread out swooping over a tree": the owl swoops (but "with a record
+          // leaning against it and a cat sleeping beneath the table": the cat, a subject of its
+          // own, sleeps).
           actor = withOwner.length ? withOwner.slice() : actor;
           withActorUsed = false;
         }
