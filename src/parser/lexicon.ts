@@ -108,6 +108,9 @@ export const SPATIAL_PHRASES: Readonly<Record<string, SpatialPhrase>> = Object.f
   'at the back of': { relation: 'behind' },
   'to the back of': { relation: 'behind' },
   'to the rear of': { relation: 'behind' },
+  // "sitting in the back of a truck": in its back part, so inside it.
+  'in the back of': { relation: 'inside' },
+  'in the rear of': { relation: 'inside' },
   'at the rear of': { relation: 'behind' },
   'hidden by': { relation: 'behind' },
   'hidden behind': { relation: 'behind' },
@@ -498,6 +501,7 @@ export const KNOWN_NOUNS: readonly string[] = Object.freeze([
   'pot', 'building', 'bridge', 'tower', 'castle', 'moon', 'sun', 'cloud', 'star', 'owl', 'fox', 'wolf',
   'deer', 'duck', 'lion', 'tiger', 'monkey', 'robot', 'statue', 'fountain', 'chandelier', 'candle',
   'drawing', 'sign', 'stool', 'cabinet', 'dresser', 'crate', 'barrel', 'basket', 'jar', 'teapot',
+  'seat',
   'kettle', 'guitar', 'piano', 'violin', 'drum', 'bucket', 'ladder', 'wall', 'floor', 'ceiling',
 ]);
 

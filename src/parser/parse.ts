@@ -775,7 +775,10 @@ function parseUnsafe(text: string): ParsedPrompt {
       for (const h of actor) touched.add(h);
       return lastNP.slice();
     }
-    if (lastKind === 'np' && lastRole === 'detail' && placementVerb && lastNP.length && !(relation !== undefined && LATERAL.has(relation) && !DEPICTIONS.has(detailVerb) && !ownPart(next))) {
+    // "a child holding a kite on top of a hill": a ground or a place under the held thing is where
+    // the holder stands.
+    const ground = (relation === 'on' || relation === 'inside') && next?.k === 'np' && (isSetting(next.np) || EXPANSES.has(next.np.head)) && !DEPICTIONS.has(detailVerb);
+    if (lastKind === 'np' && lastRole === 'detail' && placementVerb && lastNP.length && !ground && !(relation !== undefined && LATERAL.has(relation) && !DEPICTIONS.has(detailVerb) && !ownPart(next))) {
       // "a squirrel holding an acorn over its head": the acorn is placed, the squirrel holds it;
       // but "a woman holding her baby in front of a window" stands there with it.
       for (const h of actor) touched.add(h);
@@ -934,6 +937,8 @@ function parseUnsafe(text: string): ParsedPrompt {
     // "larger than the trees behind it": what a thing is compared with is where the place goes.
     if (r1 === 'larger_than' || r1 === 'smaller_than') return a;
     if (support(r1)) {
+      // "a man riding a wave on top of a surfboard": what holds a wave or the snow holds S.
+      if (r2 === 'on' && a.every((e) => isSetting(e.np))) return s;
       if (r2 === 'on' || (r2 === 'inside' && r1 === 'inside')) return a;
       // Beside things S rests on, the place after them is S's ("a cat on a laptop beside a mug");
       // above or below them, it is both of theirs ("a train on a bridge over a river"), unless

@@ -524,3 +524,13 @@ describe('after "with X in it," a relation is the owner\'s', () =>
     ['A photo of a bowl of cereal with a spoon in it, next to a glass of orange juice.', ['next_to(bowl, glass)', 'inside(spoon, bowl)'], ['next_to(spoon, glass)']],
     ['A nightstand with a lamp on it, between two beds.', ['between(nightstand, bed)'], ['between(lamp, bed)']],
   ]));
+
+describe('captions in the COCO manner: riding a wave, holding a kite on a hill, the back of a truck', () =>
+  cases([
+    ['A man riding a wave on top of a surfboard.', ['on(man, surfboard)'], ['on(wave, surfboard)']],
+    ['A child holding a kite on top of a hill.', ['on(child, hill)'], ['on(kite, hill)']],
+    ['A man holding a tennis racquet on top of a tennis court.', ['on(man, tennis court)'], ['on(tennis racquet, tennis court)']],
+    ['A squirrel holding an acorn over its head.', ['above(acorn, head)']],
+    ['A dog sitting in the back of a truck.', ['inside(dog, truck)']],
+    ['A small dog sitting in the back seat of a car.', ['inside(dog, seat)']],
+  ]));
