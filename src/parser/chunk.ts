@@ -699,9 +699,15 @@ function nounRightAfter(tokens: Token[], j: number): boolean {
   return (info.adjective || info.attribute) && nounAhead(tokens, j + 1);
 }
 
-/** "couple" at token j names two people ("a young couple sitting"), not a count ("a couple of dogs"). */
+/** Collective words that name a thing of their own when no noun follows. */
+const COLLECTIVE_NOUNS = new Set(['couple', 'crowd', 'group', 'herd', 'flock', 'pile', 'stack', 'row', 'pack', 'bunch']);
+
+/**
+ * "couple", "crowd" at token j name a thing ("a young couple sitting", "in front of a crowd"), not
+ * a count ("a couple of dogs", "a crowd of people"), when no noun follows.
+ */
 function coupleNoun(tokens: Token[], j: number): boolean {
-  return tokens[j]?.lower === 'couple' && tokens[j + 1]?.lower !== 'of' && !nounRightAfter(tokens, j + 1);
+  return COLLECTIVE_NOUNS.has(tokens[j]?.lower ?? '') && tokens[j + 1]?.lower !== 'of' && !nounRightAfter(tokens, j + 1);
 }
 
 /** "one" standing for a noun at token j ("the red one", "a bigger one"). */

@@ -825,6 +825,8 @@ export const PLACEMENT_VERBS: readonly string[] = Object.freeze([
   'stack', 'stacks', 'stacking', 'stacked', 'drape', 'drapes', 'draping', 'draped', 'tuck',
   'tucks', 'tucking', 'tucked', 'hide', 'hides', 'hiding', 'hid', 'pin', 'pins', 'pinning',
   'pinned', 'press', 'presses', 'pressing', 'pressed', 'wrap', 'wraps', 'wrapping', 'wrapped',
+  // "flying a kite over a beach": the kite is over it.
+  'fly', 'flies', 'flying', 'flew',
 ]);
 
 /** Possession verbs read like "with": "the cat has its paw on the keyboard". */

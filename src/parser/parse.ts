@@ -134,7 +134,7 @@ const ANIMATE_VERBS = new Set([
   'laughing', 'crying', 'talking', 'singing', 'barking', 'meowing', 'licking', 'sniffing', 'smelling',
   'chewing', 'biting', 'wearing', 'waving', 'yawning', 'grinning', 'posing', 'waiting', 'thinking',
   'typing', 'writing', 'working', 'cooking', 'sleeping', 'napping', 'petting', 'feeding', 'hugging',
-  'kissing', 'texting', 'sewing', 'knitting', 'dancing',
+  'kissing', 'texting', 'sewing', 'knitting', 'dancing', 'doing', 'performing',
 ]);
 /** Verbs after which "on" names what is worked on, not a support: "typing on a laptop". */
 const NOT_PLACING_ON = new Set(['typing', 'types', 'working', 'works', 'writing', 'writes', 'tapping', 'taps', 'clicking', 'talking', 'talks', 'texting', 'knocking', 'knocks', 'drumming', 'focused', 'concentrating']);
@@ -746,7 +746,9 @@ function parseUnsafe(text: string): ParsedPrompt {
     if (expect === 'with' && withNP.length > 0) {
       // "with a kite above her head" refers back; "with a kite next to her father" does not.
       // A room is not what "it" names after a list: "a kitchen with a table and a lamp above it".
-      const roomList = withNP.length > 1 && withOwner.length > 0 && withOwner.every((o) => isSetting(o.np)) && next?.k === 'pron';
+      // Nor is a single owner what "them" names: "a desk with two monitors and a keyboard in
+      // front of them".
+      const roomList = withNP.length > 1 && withOwner.length > 0 && next?.k === 'pron' && (withOwner.every((o) => isSetting(o.np)) || (next.plural === true && withOwner.length === 1 && !isPlural(withOwner[0]!)));
       const refersBack = !roomList && (hasPronoun || next === undefined || next.k === 'pron' || (next.k === 'np' && next.np.possessedBy !== null && !isAnimate(next.np)) || (next.k !== 'np' && next.k !== 'adv'));
       const afterVerb = withVerbEnd > withStart;
       // "a dog with a red collar in front of a fireplace": what a being has or wears goes where

@@ -534,3 +534,11 @@ describe('captions in the COCO manner: riding a wave, holding a kite on a hill, 
     ['A dog sitting in the back of a truck.', ['inside(dog, truck)']],
     ['A small dog sitting in the back seat of a car.', ['inside(dog, seat)']],
   ]));
+
+describe('a crowd with no "of", flying a kite over a beach, a keyboard in front of them', () =>
+  cases([
+    ['A man on a skateboard doing a trick in front of a crowd.', ['on(man, skateboard)', 'in_front_of(man, crowd)'], ['in_front_of(skateboard, man)']],
+    ['A man flying a kite over a beach.', ['above(kite, beach)'], ['above(man, beach)']],
+    ['A desk with two monitors and a keyboard in front of them.', ['in_front_of(keyboard, monitor)'], ['in_front_of(monitor, desk)']],
+    ['A crowd of people in front of a stage.', ['in_front_of(person, stage)']],
+  ]));
