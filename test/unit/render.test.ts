@@ -1,4 +1,4 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,20 +17,10 @@ import {
   loadPipeline,
   toHalf,
   validateModelDir,
-  type Pipeline,
 } from '../../src/render';
-import { loadableCopy, tinyVariants } from './renderFixture';
+import { loadableCopy, renderTestSetup } from './renderFixture';
 
-const variants = tinyVariants();
-const variant = variants.includes('vpred-fp32') ? 'vpred-fp32' : variants[0];
-const noFixture = variant ? false : 'no test/fixtures/sd-tiny fixtures yet';
-const temps: string[] = [];
-const pipelines: Pipeline[] = [];
-
-after(async () => {
-  for (const p of pipelines) await p.dispose();
-  for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
-});
+const { variant, noFixture, temps, pipelines } = renderTestSetup();
 
 function copy(): string {
   const dir = loadableCopy(variant!);

@@ -4,11 +4,12 @@
  * folder and adding the CLIP tokenizer files, which live once, gzipped, in
  * test/fixtures/clip-tokenizer.
  */
+import { after } from 'node:test';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { parsePythonJson } from '../../src/render';
+import { parsePythonJson, type Pipeline } from '../../src/render';
 import { fixture } from './helpers/paths';
 
 /** A float32 tensor as reference.json stores it. */
@@ -63,6 +64,23 @@ export function tinyVariants(): string[] {
     .readdirSync(SD_TINY)
     .filter((v) => fs.existsSync(path.join(SD_TINY, v, 'reference.json')) && fs.existsSync(path.join(SD_TINY, v, 'unet', 'model.onnx')))
     .sort();
+}
+
+/**
+ * For a test file that renders: the variant it uses (vpred-fp32 where present), the skip reason
+ * without fixtures, and the temp folders and pipelines it makes, removed and disposed after its
+ * tests.
+ */
+export function renderTestSetup(): { variants: string[]; variant: string | undefined; noFixture: string | false; temps: string[]; pipelines: Pipeline[] } {
+  const variants = tinyVariants();
+  const variant = variants.includes('vpred-fp32') ? 'vpred-fp32' : variants[0];
+  const temps: string[] = [];
+  const pipelines: Pipeline[] = [];
+  after(async () => {
+    for (const p of pipelines) await p.dispose();
+    for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
+  });
+  return { variants, variant, noFixture: variant ? false : 'no test/fixtures/sd-tiny fixtures yet', temps, pipelines };
 }
 
 export function readReference(variant: string): Reference {

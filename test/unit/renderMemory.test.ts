@@ -1,4 +1,4 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -11,24 +11,14 @@ import {
   physicalCores,
   validateModelDir,
   type GenerateParams,
-  type Pipeline,
   type RenderStage,
 } from '../../src/render';
 import { checkReadable } from '../../src/render/modelDir';
 import { formatDuration, formatRate, formatSeconds, formatSummary, parseSummary, stepProgress } from '../../src/view/renderTimes';
 import { repoRoot } from './helpers/paths';
-import { loadableCopy, tinyVariants } from './renderFixture';
+import { loadableCopy, renderTestSetup } from './renderFixture';
 
-const variants = tinyVariants();
-const variant = variants.includes('vpred-fp32') ? 'vpred-fp32' : variants[0];
-const noFixture = variant ? false : 'no test/fixtures/sd-tiny fixtures yet';
-const temps: string[] = [];
-const pipelines: Pipeline[] = [];
-
-after(async () => {
-  for (const p of pipelines) await p.dispose();
-  for (const d of temps) fs.rmSync(d, { recursive: true, force: true });
-});
+const { variants, variant, noFixture, temps, pipelines } = renderTestSetup();
 
 function copy(name = variant!): string {
   const dir = loadableCopy(name);
