@@ -705,6 +705,18 @@ function judged(
   return { detections, relations, score };
 }
 
+/** Which image a manifest line is about; the prompt's fields come from the current prompt files. */
+function imageIdentity(job: PlannedImage, prompt: BatchPrompt): Pick<ManifestRecord, 'prompt_id' | 'prompt' | 'source' | 'variant' | 'rewrite' | 'k'> {
+  return {
+    prompt_id: job.promptId,
+    prompt: prompt.text,
+    source: prompt.source,
+    variant: job.variant,
+    rewrite: job.variant === 'rewrite' ? job.text : null,
+    k: job.k,
+  };
+}
+
 /**
  * One manifest line: the image's identity, its raw detections, and the verdicts on those at or
  * above the threshold. The prompt's fields always come from the current prompt files.
@@ -722,12 +734,7 @@ export function batchRecord(
   const { detections, relations } = judged(job, prompt, raw, options);
   return {
     render_key: job.key,
-    prompt_id: job.promptId,
-    prompt: prompt.text,
-    source: prompt.source,
-    variant: job.variant,
-    rewrite: job.variant === 'rewrite' ? job.text : null,
-    k: job.k,
+    ...imageIdentity(job, prompt),
     seed: job.seed,
     file: job.file,
     width: size.width,
@@ -789,12 +796,7 @@ function bestOfRecord(
   const c = candidates[chosen]!;
   return {
     render_key: c.render_key,
-    prompt_id: job.promptId,
-    prompt: prompt.text,
-    source: prompt.source,
-    variant: job.variant,
-    rewrite: job.variant === 'rewrite' ? job.text : null,
-    k: job.k,
+    ...imageIdentity(job, prompt),
     seed: c.seed,
     file: job.file,
     width: c.width,
