@@ -672,6 +672,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const size = values.size ? /^(\d+)x(\d+)$/.exec(values.size) : null;
   if (values.size && !size) throw new BenchUsageError(`--size must be WxH, got '${values.size}'`);
+  const dims = { width: size ? Number(size[1]) : undefined, height: size ? Number(size[2]) : undefined };
   const provider = values.provider as ProviderRequest | undefined;
   if (provider !== undefined && !PROVIDER_REQUESTS.includes(provider)) throw new BenchUsageError(`--provider must be one of ${PROVIDER_REQUESTS.join(', ')}`);
   for (const k of ['memory', 'cli-memory'] as const) {
@@ -690,8 +691,7 @@ async function main(argv: string[]): Promise<void> {
     model,
     provider,
     steps,
-    width: size ? Number(size[1]) : undefined,
-    height: size ? Number(size[2]) : undefined,
+    ...dims,
     runs: positiveInt('runs', values.runs),
     threads,
     memory: values.memory as MemoryMode | undefined,
@@ -735,8 +735,7 @@ async function main(argv: string[]): Promise<void> {
       model,
       provider,
       steps,
-      width: size ? Number(size[1]) : undefined,
-      height: size ? Number(size[2]) : undefined,
+      ...dims,
       threads,
       runs: runs === undefined ? undefined : Math.max(1, Math.round(runs / 3)),
     });
