@@ -5,6 +5,16 @@ import * as vscode from 'vscode';
 import type { PanelState } from '../../../src/protocol/messages';
 import { diagnosticCode, openPrompt, setSetting, sprightApi, sprightDiagnostics, waitFor, workspaceFile } from './helpers';
 
+/** Asks for a render of the prompt's first line, then the panel state once it names a setup problem. */
+async function setupProblemAfterRender(api: Awaited<ReturnType<typeof sprightApi>>, uri: vscode.Uri): Promise<PanelState> {
+  await vscode.commands.executeCommand('sprightLens.renderPreview', uri, 0);
+  return waitFor(async () => {
+    await vscode.commands.executeCommand('sprightLens.previewLayout', uri, 0);
+    const s = api.panel.current()?.lastInitState as PanelState | undefined;
+    return s?.setup.problem ? s : undefined;
+  }, 'the setup problem after a render attempt');
+}
+
 suite('untrusted workspace (restricted mode)', () => {
   test('language features work; a workspace modelPath is ignored and the panel says so', async () => {
     assert.equal(vscode.workspace.isTrusted, false, 'the runner did not open the folder untrusted');
@@ -17,12 +27,7 @@ suite('untrusted workspace (restricted mode)', () => {
     try {
       await setSetting('render.modelPath', '/user/chosen/model');
       await setSetting('render.modelPath', bogus, vscode.ConfigurationTarget.Workspace);
-      await vscode.commands.executeCommand('sprightLens.renderPreview', editor.document.uri, 0);
-      const state = await waitFor(async () => {
-        await vscode.commands.executeCommand('sprightLens.previewLayout', editor.document.uri, 0);
-        const s = api.panel.current()?.lastInitState as PanelState | undefined;
-        return s?.setup.problem ? s : undefined;
-      }, 'the setup problem after a render attempt');
+      const state = await setupProblemAfterRender(api, editor.document.uri);
       // The user's own value is the one tried; the workspace's never reaches the inference service.
       assert.equal(state.setup.modelPath, '/user/chosen/model');
       assert.match(state.setup.problem ?? '', /\/user\/chosen\/model/);
@@ -40,12 +45,7 @@ suite('untrusted workspace (restricted mode)', () => {
     try {
       await setSetting('render.backend', 'comfyui');
       await setSetting('render.comfyui.server', 'http://127.0.0.1:8188');
-      await vscode.commands.executeCommand('sprightLens.renderPreview', editor.document.uri, 0);
-      const state = await waitFor(async () => {
-        await vscode.commands.executeCommand('sprightLens.previewLayout', editor.document.uri, 0);
-        const s = api.panel.current()?.lastInitState as PanelState | undefined;
-        return s?.setup.problem ? s : undefined;
-      }, 'the setup problem after a render attempt');
+      const state = await setupProblemAfterRender(api, editor.document.uri);
       assert.match(state.setup.problem ?? '', /Rendering through ComfyUI is off in untrusted workspaces/);
     } finally {
       await setSetting('render.backend', undefined);
