@@ -21,6 +21,11 @@ function parse(text: string): ParsedPrompt {
   return p;
 }
 
+/** Asserts that `p` has an object named `noun`. */
+function assertObject(p: ParsedPrompt, noun: string): void {
+  assert.ok(p.objects.some((o) => o.noun === noun), `no object "${noun}" in ${p.objects.map((o) => o.noun).join(', ')}`);
+}
+
 /** [prompt, relations it must state, relations it must not state]. */
 type Case = [text: string, required: string[], forbidden?: string[]];
 
@@ -399,7 +404,7 @@ describe('what a verb acts on is in the picture: "a dog chasing a cat"', () => {
   ] as const) {
     test(text, () => {
       const p = parse(text);
-      assert.ok(p.objects.some((o) => o.noun === noun), `no object "${noun}" in ${p.objects.map((o) => o.noun).join(', ')}`);
+      assertObject(p, noun);
       // Unplaced, so the person is told where it could go.
       assert.ok(p.diagnostics.some((d) => d.code === 'vague' && d.message.startsWith(`${noun} has no stated position`)), JSON.stringify(p.diagnostics));
     });
@@ -451,7 +456,7 @@ describe('verbs of the sun and moon; what an unknown relation names stays in the
   ]);
   test('"a cat sitting opposite a dog": the dog is an object, and "opposite" is reported', () => {
     const p = parse('A cat sitting opposite a dog at a table.');
-    assert.ok(p.objects.some((o) => o.noun === 'dog'), p.objects.map((o) => o.noun).join(', '));
+    assertObject(p, 'dog');
     assert.ok(p.diagnostics.some((d) => d.code === 'unknown-relation' && d.message.startsWith("'opposite'")));
   });
 });
@@ -498,7 +503,7 @@ describe('a lexicon compound can start a longer one; flying a kite puts the kite
     ['A teddy bear costume on a chair.', 'teddy bear costume'],
     ['A little girl flying a kite on a windy beach.', 'kite'],
   ] as const) {
-    test(text, () => assert.ok(parse(text).objects.some((o) => o.noun === noun), parse(text).objects.map((o) => o.noun).join(', ')));
+    test(text, () => assertObject(parse(text), noun));
   }
 });
 
