@@ -90,6 +90,10 @@ const WITH_CONTAINERS = new Set([
 ]);
 /** Surfaces whose "with" names what lies on them ("a plate with a croissant"); not tables. */
 const WITH_SURFACES = new Set(['plate', 'tray', 'platter', 'dish', 'shelf', 'rack', 'saucer', 'bookshelf', 'windowsill']);
+/** A container or a surface: what it is given with "with" is in it or on it. */
+function holdsContents(np: NounPhrase): boolean {
+  return WITH_CONTAINERS.has(np.head) || WITH_SURFACES.has(np.head);
+}
 /** Verbs of resting somewhere: what a container or surface does, whatever it holds. */
 const RESTING_VERBS = new Set(['sitting', 'sits', 'resting', 'rests', 'standing', 'stands', 'placed', 'lying', 'lies', 'laying', 'lays', 'set', 'perched', 'balanced', 'positioned']);
 /** What a container is given with "with" that is a part or mark of it, not its contents. */
@@ -279,6 +283,11 @@ const NOT_PLACING_IN = new Set([
   'covered', 'coated', 'dressed', 'clad', 'wrapped', 'draped', 'reflected', 'mirrored', 'painted', 'drawn', 'rendered', 'written', 'bathed', 'drenched', 'soaked', 'dipped', 'frosted', 'dusted', 'smeared', 'splattered', 'encrusted', 'decorated', 'outlined', 'carved', 'sculpted', 'made', 'done',
 ]);
 
+/** Whether chunk `k` ends a clause (or the prompt): a stop, a comma or "and". */
+function clauseEnds(k: Chunk | undefined): boolean {
+  return k === undefined || k.k === 'stop' || k.k === 'comma' || k.k === 'and';
+}
+
 /** Adverbs that can follow a noun to say where it is: "the valley below", "the stars overhead". */
 const POSTNOMINAL = new Set(['below', 'beneath', 'underneath', 'above', 'overhead']);
 
@@ -448,6 +457,11 @@ function parseUnsafe(text: string): ParsedPrompt {
   // The latest relation stated, for a relation right after its object ("on a cup on a desk").
   // Assigned inside the helpers below as well, so the declared type must not narrow to null.
   let lastEmitted = null as { relation: RelationType; subjects: Entity[]; objects: Entity[]; swap: boolean } | null;
+  /** The relation a phrase right after its object chains from ("a cat on a mat in a box"), if any. */
+  const chainSource = (): typeof lastEmitted => {
+    const last = lastEmitted;
+    return lastKind === 'np' && last !== null && !last.swap && lastNP.length > 0 && lastNP.every((e) => last.objects.includes(e) && e.scene < 0) ? last : null;
+  };
   const andList = andLists(chunks);
   const mentions: Entity[] = [];
   const pairs: Entity[][] = [];
@@ -705,7 +719,7 @@ function parseUnsafe(text: string): ParsedPrompt {
     if (ownerActs) return THING_VERB_SET.has(verb) ? 'with' : 'owner';
     if (!thingActs && withOwner.every((e) => isVehicle(e.np)) && VEHICLE_VERBS.has(verb) && !withNP.some((e) => isVehicle(e.np))) return 'owner';
     // "a vase filled with flowers sitting on a table": the vase stands there, full.
-    if (!thingActs && withOwner.every((e) => WITH_CONTAINERS.has(e.np.head) || WITH_SURFACES.has(e.np.head)) && RESTING_VERBS.has(verb)) return 'owner';
+    if (!thingActs && withOwner.every((e) => holdsContents(e.np)) && RESTING_VERBS.has(verb)) return 'owner';
     return 'with';
   };
 
@@ -1242,8 +1256,8 @@ function parseUnsafe(text: string): ParsedPrompt {
         const commaSubject = after?.k === 'comma' && (chunks[ci + (c.pronoun ? 2 : 3)]?.k === 'np' || chunks[ci + (c.pronoun ? 2 : 3)]?.k === 'there');
         // "..., and in front of it a picket fence.": a fronted phrase and its subject, no verb.
         const subjectAt = c.pronoun !== null ? ci + 1 : next?.k === 'pron' ? ci + 2 : -1;
-        const ends = (k: Chunk | undefined): boolean => k === undefined || k.k === 'stop' || k.k === 'comma' || k.k === 'and';
-        const verbless = subjectAt > 0 && chunks[subjectAt]?.k === 'np' && ends(chunks[subjectAt + 1]);
+
+        const verbless = subjectAt > 0 && chunks[subjectAt]?.k === 'np' && clauseEnds(chunks[subjectAt + 1]);
         const frontedHere =
           opens && expect !== 'with' && ((after?.k === 'verb' && (after.cop || LINK_WORDS.has(after.word))) || commaSubject || verbless) && (c.pronoun !== null || next?.k === 'np' || next?.k === 'pron');
         if (frontedHere && c.pronoun) {
@@ -1258,7 +1272,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           expect = 'any';
           break;
         }
-        const stranded = !c.pronoun && (next === undefined || next.k === 'stop' || next.k === 'comma' || next.k === 'and');
+        const stranded = !c.pronoun && clauseEnds(next);
         // "soaring over the valley below", "looking at the sea below": the adverb says where the
         // thing just named is, seen from the actor; "a table with a lamp above and a rug
         // underneath", from the owner. "The sky above" places nothing.
@@ -1290,7 +1304,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           // just placed (the bird) is the subject.
           actor = lastEmitted.subjects.slice();
         }
-        const chainFrom = lastKind === 'np' && lastEmitted !== null && !lastEmitted.swap && lastNP.length > 0 && lastNP.every((e) => lastEmitted!.objects.includes(e) && e.scene < 0) ? lastEmitted : null;
+        const chainFrom = chainSource();
         let subjects = frontedHere ? null : relationSubjects(next, c.pronoun !== null, c.verbLed, c.relation);
         if (chainFrom && withBack !== undefined && lastNP.length === 1 && lastNP[0] === withBack && usable(withBack)) {
           // "a nightstand with a lamp on it between two beds": the nightstand is between them.
@@ -1349,7 +1363,7 @@ function parseUnsafe(text: string): ParsedPrompt {
           let subjects = expect === 'with' && withNP.length === 0 ? null : relationSubjects(next, false);
           // Right after a relation's object, "in" chains like "on" does: "a lamp above a fish in
           // a bowl" is the fish's bowl.
-          const chainFrom = c.word !== 'at' && lastKind === 'np' && lastEmitted !== null && !lastEmitted.swap && lastNP.length > 0 && lastNP.every((e) => lastEmitted!.objects.includes(e) && e.scene < 0) ? lastEmitted : null;
+          const chainFrom = c.word !== 'at' ? chainSource() : null;
           if (chainFrom && subjects && subjects.length > 0 && subjects.every((e) => chainFrom.subjects.includes(e))) {
             subjects = chained(chainFrom.relation, 'inside', subjects, lastNP.slice(), next?.k === 'np' ? next.np : null);
           }
@@ -1488,7 +1502,7 @@ function parseUnsafe(text: string): ParsedPrompt {
               const owners = withOwner.slice();
               // A container keeps what it holds in the picture ("a plate with a sandwich sitting
               // on a table"); a being's collar is a detail.
-              const holder = doer === 'owner' && !withClosed && owners.every((e) => WITH_CONTAINERS.has(e.np.head) || WITH_SURFACES.has(e.np.head));
+              const holder = doer === 'owner' && !withClosed && owners.every((e) => holdsContents(e.np));
               endWith(holder ? 'auto' : 'detail');
               if (doer === 'owner' && owners.length) actor = owners;
             } else if (doer === 'both') {
