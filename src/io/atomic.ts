@@ -53,25 +53,37 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   }
 }
 
+/** Whether `err` is a file system's way of saying it has no hard links (EPERM on FAT, ENOTSUP...). */
+export function noHardLinks(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS';
+}
+
 /**
- * Writes `file` atomically unless it exists: a temp file is hard-linked into place, which fails
- * with EEXIST when another writer got there first, so nothing is ever overwritten. On a file
- * system without hard links, an existence check and a rename stand in for the link.
+ * Links the finished file `tmp` to `dest` unless `dest` exists, then removes `tmp`: the link fails
+ * when another writer got there first, so nothing is ever overwritten. On a file system without
+ * hard links, an existence check and a rename stand in for the link. Resolves to 'committed' when
+ * this call made `dest`, 'existing' when another writer had (its file is kept).
  */
-export async function writeFileExclusive(file: string, data: string | Uint8Array): Promise<void> {
-  const tmp = await writeTemp(file, data);
+export async function commitExclusive(tmp: string, dest: string): Promise<'committed' | 'existing'> {
   try {
-    try {
-      await fs.link(tmp, file);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
-      if (await fs.stat(file).then(() => true, () => false)) throw Object.assign(new Error(`EEXIST: file already exists, '${file}'`), { code: 'EEXIST' });
-      await fs.rename(tmp, file);
-    }
+    await fs.link(tmp, dest);
+    return 'committed';
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return 'existing';
+    if (!noHardLinks(err)) throw err;
+    if (await fs.stat(dest).then(() => true, () => false)) return 'existing';
+    await fs.rename(tmp, dest);
+    return 'committed';
   } finally {
     await fs.rm(tmp, { force: true });
   }
+}
+
+/** Writes `file` atomically unless it exists ({@link commitExclusive}); EEXIST when it does. */
+export async function writeFileExclusive(file: string, data: string | Uint8Array): Promise<void> {
+  const tmp = await writeTemp(file, data);
+  if ((await commitExclusive(tmp, file)) === 'existing') throw Object.assign(new Error(`EEXIST: file already exists, '${file}'`), { code: 'EEXIST' });
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { tempName, writeFileExclusive } from '../io/atomic';
+import { noHardLinks, tempName, writeFileAtomic, writeFileExclusive } from '../io/atomic';
 
 /** The folder in the output folder where workers put finished images. */
 export const STAGE_DIR = '.spright-queue';
@@ -37,27 +37,6 @@ export function stagedFile(stageDir: string, key: string): string {
   return path.join(stageDir, `${key}.png`);
 }
 
-/**
- * Links the finished file `tmp` to `dest` unless `dest` exists, then removes `tmp`. Resolves to
- * 'committed' when this call made `dest`, 'existing' when another writer had (its file is kept).
- */
-export async function commitExclusive(tmp: string, dest: string): Promise<'committed' | 'existing'> {
-  try {
-    await fs.link(tmp, dest);
-    return 'committed';
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return 'existing';
-    // File systems without hard links: an existence check and a rename stand in (as writeFileExclusive does).
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
-    if (await fs.stat(dest).then(() => true, () => false)) return 'existing';
-    await fs.rename(tmp, dest);
-    return 'committed';
-  } finally {
-    await fs.rm(tmp, { force: true });
-  }
-}
-
 /** Writes `data` to `dest` once (temp file, fsync, exclusive link): 'existing' when another writer had. */
 export async function writeExclusive(dest: string, data: Uint8Array): Promise<'committed' | 'existing'> {
   try {
@@ -79,9 +58,8 @@ export async function placeFinal(staged: string, final: string): Promise<void> {
   try {
     await fs.link(staged, tmp);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
     // File systems without hard links: a copy under the temp name does the same, at a copy's cost.
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS' && code !== 'EXDEV') throw err;
+    if (!noHardLinks(err) && (err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
     await fs.copyFile(staged, tmp);
   }
   try {
@@ -101,10 +79,7 @@ interface Marker {
 export async function prepareStage(out: string, batchId: string): Promise<string> {
   const dir = path.join(out, STAGE_DIR);
   await fs.mkdir(dir, { recursive: true });
-  const marker = path.join(dir, STAGE_MARKER);
-  const tmp = tempName(marker);
-  await fs.writeFile(tmp, JSON.stringify({ batchId } satisfies Marker) + '\n');
-  await fs.rename(tmp, marker);
+  await writeFileAtomic(path.join(dir, STAGE_MARKER), JSON.stringify({ batchId } satisfies Marker) + '\n');
   return dir;
 }
 

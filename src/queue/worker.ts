@@ -19,8 +19,8 @@ import { BEAT_MS, Heartbeat, workersKey } from './liveness';
 import { confinedPath, confinedPathOnDisk, PathEscapeError } from './paths';
 import { BATCH_KEY, checkBatch, checkJobData, JobDataError, QUEUE_NAME, QUEUE_PREFIX, type QueueBatch, type QueueJobData, type QueueJobResult } from './protocol';
 import { bullConnection, describeRedisError, openRedis } from './redis';
-import { tempName } from '../io/atomic';
-import { commitExclusive, completePng, readIfExists, sharedStage, stagedFile } from './store';
+import { commitExclusive, tempName } from '../io/atomic';
+import { completePng, readIfExists, sharedStage, stagedFile } from './store';
 import type { QueueTarget } from './url';
 
 /** What a worker does with one image, given by the caller. `P` is the job payload, `R` the record. */

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { OnceLog } from '../../src/queue/onceLog';
 import { confinedPath, confinedPathOnDisk, PathEscapeError } from '../../src/queue/paths';
 import { checkJobData, JobDataError } from '../../src/queue/protocol';
-import { commitExclusive, placeFinal, prepareStage, sharedStage, STAGE_DIR, writeExclusive } from '../../src/queue/store';
+import { commitExclusive } from '../../src/io/atomic';
+import { placeFinal, prepareStage, sharedStage, STAGE_DIR, writeExclusive } from '../../src/queue/store';
 import { formatWorkers, LivenessTracker, SILENT_AFTER_MS } from '../../src/queue/liveness';
 
 const temps: string[] = [];
